@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate
 
+from maild.domain.forget import ERASED_ASCII
 from maild.ops.forgettext import codec_of
 
 # charset (an RFC 2231 language after "*"), encoding, text: no blank space, no "?"
@@ -69,7 +70,10 @@ def _scrub_value(value: bytes, mention: re.Pattern[str], placeholder: str, eol: 
     out: list[bytes] = []
     at = 0
     for run in _runs(value):
+        # ERASED_ASCII where the words' charset cannot write the placeholder (latin-1)
         new = _scrub_run(value, run, mention, placeholder, eol)
+        if new is None and placeholder != ERASED_ASCII:
+            new = _scrub_run(value, run, mention, ERASED_ASCII, eol)
         if new is not None:
             out += [value[at : run[0].start()], new]
             at = run[-1].end()

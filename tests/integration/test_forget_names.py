@@ -10,6 +10,7 @@ from __future__ import annotations
 import binascii
 import email
 import email.policy
+from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,22 @@ def test_a_name_goes_from_a_part_in_any_charset_it_declares(tmp_path, charset, n
     after = copy.split(b"\r\n\r\n", 1)[1].removesuffix(b"\r\n")
     after = binascii.a2b_qp(after) if encoding == "quoted-printable" else after
     assert after == text.format(erased).encode(charset)
+
+
+def test_a_name_goes_from_a_latin1_encoded_word_of_a_header(tmp_path):
+    """A Subject's encoded word in a charset without Cyrillic letters (latin-1): the
+    name goes, ERASED_ASCII written in its place; before, the word was left as it came."""
+    desk = Desk(tmp_path, dead_port())
+    desk.ingest_tid(make_mail(sender=f"{_LATIN} <{GONE}>", subject="Мой вопрос"))
+    word = "=?iso-8859-1?Q?" + binascii.b2a_qp(f"{_LATIN} called".encode("latin-1")).decode()
+    petr = (
+        "From: petr@shop.ru\r\nTo: support@example.com\r\n"
+        f"Subject: {word.replace(' ', '_')}?=\r\n"
+        f"Cc: {GONE}\r\nMessage-ID: <p6@shop.ru>\r\n\r\nCall back.\r\n"
+    ).encode()
+    desk.ingest_tid(petr)
+    assert desk.run("forget", GONE).code == 0
+    head = _copy(desk, "<p6@shop.ru>").split(b"\r\n\r\n", 1)[0]
+    field = head.split(b"Subject: ", 1)[1].split(b"\r\n")[0].decode()
+    subject = str(make_header(decode_header(field)))
+    assert _LATIN not in subject and subject == "[erased on request] called", subject
