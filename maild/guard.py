@@ -17,7 +17,7 @@ from datetime import datetime
 from maild import deskcap, noticecap, ownreports, withdrawals
 from maild.app import App
 from maild.domain import gate
-from maild.domain.caps import AUTO_KINDS, Caps, cap_reached, mailbox_of
+from maild.domain.caps import Caps, automatic, cap_reached, counted_record, mailbox_of
 from maild.domain.decision import Decision, OutgoingKind
 from maild.domain.gate import GateFacts, SpamCheck
 from maild.domain.leak import epoch
@@ -203,12 +203,7 @@ def capped(
         s.max_auto_replies_per_day,
         s.max_auto_replies_per_ticket_per_hour,
     )
-    to_ticket = [
-        datetime.fromisoformat(m["received_at"])
-        for m in messages
-        # (not mail withdrawn from the outbox: it never went)
-        if m.get("auto_to_customer") and not m.get("suppressed") and not m.get("withdrawn")
-    ]
+    to_ticket = [datetime.fromisoformat(m["received_at"]) for m in messages if counted_record(m)]
     allowed, why = [], None
     for addr in to:
         reason = cap_reached(limits, app.store.auto_replies(mailbox_of(addr)), to_ticket, now)
@@ -222,7 +217,8 @@ def capped(
 @dataclass(frozen=True)
 class CapCheck:
     """Of one mail about to be queued: who gets it, the "suppressed: cap" note when no
-    one may, in the outbox already, automatic mail to a customer (what caps count);
+    one may, in the outbox already, automatic mail (caps.automatic) to someone of `to`;
+    `counted`: the recipients whose copies are that, which the caps count;
     `held`: a staff notice a bucket stopped (noticecap.Held; its `until` set for the
     first of a flood: staff are to be told so); `why`: the cap on automatic mail to
     customers that stopped it (caps.cap_reached), in Russian; `desk`: that cap was
@@ -235,6 +231,7 @@ class CapCheck:
     held: noticecap.Held | None = None
     why: str | None = None
     desk: bool = False
+    counted: tuple[str, ...] = ()
 
 
 def check_caps(
@@ -259,24 +256,25 @@ def check_caps(
     jobs alike (`mail`: TID, template, Message-ID of its cause or ""; `staff`: the
     ticket's staff side). A mail in the outbox already (a re-run after a crash, a
     redelivery) is neither capped again nor queued twice (`may_be_queued` False: it
-    cannot be there, the outbox is not asked). Only automatic mail (`auto`, kind in
-    AUTO_KINDS; the jobs' mail: an automatic notice) to someone off the staff side, or
-    answering mail nobody verified (`unverified`: to whoever it claimed to be), is
-    capped (domain.caps); and a staff notice about an outsider's mail
+    cannot be there, the outbox is not asked). Only the copies that are automatic mail
+    (caps.automatic: `auto`, `kind`; to someone off the staff side, or answering mail
+    nobody verified, `unverified`; the jobs' mail: an automatic notice) are capped and
+    counted (domain.caps); and a staff notice about an outsider's mail
     (`about_sender`, Outgoing.about_sender; `proven`, Outgoing.sender_proven) per
     sender, and `new_ticket` (Outgoing.new_ticket) per domain and desk-wide
     (sender_cap); `desk`: desk-wide too (Outgoing.desk_capped, deskcap.py)."""
     tid, template, msgid = mail
-    automatic = auto and kind in AUTO_KINDS and (unverified or not staff.holds(to))
+    counted = [a for a in to if automatic(kind, auto=auto, unverified=unverified, ours=a in staff)]
     queued = may_be_queued and app.outbox.known(key)
     if not queued and about_sender is not None:
         return sender_cap(app, to, (about_sender, proven, new_ticket), mail, now)
-    if queued or not automatic:
-        return CapCheck(to, None, queued, automatic)
-    allowed, why = capped(app, to, thread, now)
+    if queued or not counted:
+        return CapCheck(to, None, queued, bool(counted), counted=tuple(counted))
+    allowed, why = capped(app, counted, thread, now)
     wave = bool(allowed and desk and (why := deskcap.reached(app, now)))
-    if allowed and not wave:
-        return CapCheck(allowed, None, False, True)
+    if allowed and not wave:  # and the copies the caps do not count
+        to = [a for a in to if a in allowed or a not in counted]
+        return CapCheck(to, None, False, True, counted=tuple(allowed))
     log.warning("%s [TID#%s] no %s to %s: %s", msgid or "-", tid, template, ", ".join(to), why)
     note = suppressed_record(app, template, (to, staff), why or "", now)
     return CapCheck([], note, False, True, why=why, desk=wave)

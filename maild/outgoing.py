@@ -91,11 +91,13 @@ def _queue_copies(
     letters: _Letters,
     message_id: str,
     thread: Threading,
+    counted: tuple[str, ...] = (),
 ) -> None:
     """Render and queue the mail to `to`, one copy per recipient (`to_staff`: all on
     the staff side), the first under `message_id`; `thread`: (In-Reply-To,
-    References), or what gives them for each recipient. The caller has asked the
-    outbox whether `out.key` is known (guard.check_caps)."""
+    References), or what gives them for each recipient; `counted`: those whose copies
+    the caps count (CapCheck.counted), kept on each copy's record. The caller has asked
+    the outbox whether `out.key` is known (guard.check_caps)."""
     tid, now = letters.tid, letters.now
     copies = guard.copies(app, tid, to, to_staff, letters.ticket)
     for n, (header_to, rcpt, reply_to) in enumerate(copies):
@@ -119,7 +121,15 @@ def _queue_copies(
             content=letters.content(rcpt, message_id),
         )
         app.outbox.enqueue(
-            one, msg, [rcpt], tid=tid, kind=out.kind, now=now, checked=True, about_due=out.about_due
+            one,
+            msg,
+            [rcpt],
+            tid=tid,
+            kind=out.kind,
+            now=now,
+            checked=True,
+            about_due=out.about_due,
+            counted=rcpt in counted,
         )
 
 
@@ -227,9 +237,10 @@ def _queue(
     message_id = app.message_id(out.key, tid)
     letters = _Letters(app, out, tid, now, ticket)
     if not check.queued:
-        _queue_copies(app, out, to, staff.holds(to), letters, message_id, replying_to)
+        counted = check.counted
+        _queue_copies(app, out, to, staff.holds(to), letters, message_id, replying_to, counted)
         if check.automatic:
-            for addr in to:
+            for addr in counted:
                 app.store.record_auto_reply(caps.mailbox_of(addr), now)
             if out.desk_capped:
                 deskcap.count(app, now)

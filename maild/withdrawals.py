@@ -106,7 +106,8 @@ def _recount(app: App, pairs: list[tuple[OutboxEntry, Withdrawal]], went: bool) 
     erased names its placeholder: its person's record is gone."""
     for meta, _w in pairs:
         when = aware_time(meta["queued_at"])
-        if when is None or meta.get("erased") or not counted_copy(meta["kind"], meta.get("role")):
+        counted = counted_copy(meta.get("counted"), meta["kind"], meta.get("role"))
+        if when is None or meta.get("erased") or not counted:
             continue
         for rcpt in meta["to"]:
             if went:

@@ -92,10 +92,11 @@ class OutQueue:
         checked: bool = False,
         about_due: str | None = None,
         about_dues: dict[str, list[str]] | None = None,
+        counted: bool | None = None,
     ) -> bool:
         """Queue a message durably; False if this id was queued or sent before
-        (`checked`: the caller has just asked `known`; `about_due`, `about_dues`:
-        OutboxEntry's). Its
+        (`checked`: the caller has just asked `known`; `about_due`, `about_dues`,
+        `counted`: OutboxEntry's). Its
         record keeps whom it goes to as, staff or the head (`members`), if so."""
         if not recipients or (not checked and self.known(mail_id)):
             return False
@@ -113,6 +114,7 @@ class OutQueue:
             queued_at=now or datetime.now(UTC),
             about_due=about_due,
             about_dues=about_dues,
+            counted=counted,
             role=self.members.role_of(recipients, kind) if self.members is not None else None,
         )
         self.files().put(self._file(self.queue, mail_id), pack(meta, msg.raw))

@@ -7,19 +7,20 @@ the notices of new tickets from unproven senders also per From domain and desk-w
 (`notice_buckets`, `held_by`), so that a flood under a fresh address per mail is capped
 as one under one address is.
 
-Pure: the times of earlier automatic mail are passed in: of mail that went or may
-still go (a cap limits what a person gets; mail withdrawn from the outbox before it
-went gives its count back: `uncounted`). Mail over a cap is not sent; the caller
-records it in the ticket as "suppressed: cap".
+Which mail is automatic, counted and capped: `automatic`. Pure: the times of earlier
+automatic mail are passed in: of mail that went or may still go (a cap limits what a
+person gets; mail withdrawn before it went gives its count back: `uncounted`). Mail
+over a cap is not sent; the caller records it in the ticket as "suppressed: cap".
 """
 
 from __future__ import annotations
 
 import encodings.idna
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from maild.domain.plural import ru_plural
 from maild.domain.spelling import routed_address
@@ -39,7 +40,9 @@ __all__ = [
     "Provider",
     "cap_reached",
     "confirmations_cap_reached",
+    "automatic",
     "counted_copy",
+    "counted_record",
     "lately",
     "held_by",
     "mailbox_of",
@@ -66,7 +69,7 @@ DESK_NOTICE_DEFAULT = 60
 # domain's unproven senders together that staff hear of an hour (notice_buckets)
 DOMAIN_NOTICE_DEFAULT = 40
 # the kinds of mail capped as automatic when it goes to someone off the staff side, or
-# answers mail nobody verified (guard.check_caps)
+# answers mail nobody verified (`automatic`)
 AUTO_KINDS = ("confirmation", "notice")
 
 
@@ -152,12 +155,33 @@ def confirmations_cap_reached(limit: int, sent: Iterable[datetime], now: datetim
     return f"не больше {limit} {letters} о регистрации в час всем непроверенным отправителям вместе"
 
 
-def counted_copy(kind: str, role: str | None) -> bool:
-    """Whether a queued copy of mail of `kind` (an outbox record's), queued to its
-    recipient as `role` (None: not as staff nor the head), was counted against the
-    recipient's caps: automatic mail to a customer. A copy to staff or the head is
-    left counted (conservative: of the mail only answers to unverified claims count)."""
-    return kind in AUTO_KINDS and role is None
+def automatic(kind: str, *, auto: bool, unverified: bool, ours: bool) -> bool:
+    """The rule of which mail the caps count and stop: whether a copy of a mail of
+    `kind` is automatic mail (`auto`: no person wrote it; AUTO_KINDS) to someone off
+    support's own side (`ours`: to staff or the head), or answering mail nobody
+    verified (`unverified`: to whoever it claimed to be, staff too, as a forger must
+    not drive it). Asked of each copy as it is queued (guard.check_caps); its answer is
+    kept as the outbox record's "counted" and the thread record's "auto_to_customer"."""
+    return auto and kind in AUTO_KINDS and (unverified or not ours)
+
+
+def counted_copy(counted: bool | None, kind: str, role: str | None) -> bool:
+    """Whether a queued copy was counted against its recipient's caps: its outbox
+    record's `counted` (`automatic` then: staff may have changed since); on a record
+    queued before maild kept it, `automatic` of what it holds, its `kind` and `role`
+    (None: queued to no one of support's as such), answering no unverified claim."""
+    if counted is None:
+        return automatic(kind, auto=True, unverified=False, ours=role is not None)
+    return counted
+
+
+def counted_record(record: Mapping[str, Any]) -> bool:
+    """Whether a thread record counts toward its ticket's cap: mail `automatic` to one
+    of its recipients ("auto_to_customer") that went or may go: not a "suppressed"
+    note of mail a cap stopped, nor mail withdrawn from the outbox (it never went)."""
+    return bool(record.get("auto_to_customer")) and not (
+        record.get("suppressed") or record.get("withdrawn")
+    )
 
 
 def uncounted(times: list[datetime], queued_at: datetime) -> list[datetime] | None:

@@ -226,6 +226,8 @@ OutboxEntry = TypedDict(
         # whom it was queued to as: "staff" or "head" (domain.leftstaff); absent on a
         # customer's mail (and on mail queued before it was kept)
         "role": NotRequired[str],
+        # the caps counted it (caps.automatic as it was queued; absent: not asked, or older)
+        "counted": NotRequired[bool],
         # a reminder or escalation: the reaction_due it is about, as the ticket stored
         # it; a list's: TID -> its deadlines (absent on other and older mail: sent as ever)
         "about_due": NotRequired[str],
@@ -346,6 +348,7 @@ def outbox_entry(
     about_due: str | None = None,
     role: str | None = None,
     about_dues: dict[str, list[str]] | None = None,
+    counted: bool | None = None,
 ) -> OutboxEntry:
     """A mail just queued; `headers`: (From as rendered, its bare address, Subject,
     Message-ID); `about_due`: of a reminder or an escalation, its deadline (a list's:
@@ -371,6 +374,8 @@ def outbox_entry(
         entry["about_dues"] = about_dues
     if role is not None:
         entry["role"] = role
+    if counted is not None:
+        entry["counted"] = counted
     return entry
 
 

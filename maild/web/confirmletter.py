@@ -66,6 +66,10 @@ def mail_link(app: App, sub_id: str, email: str, link: tuple[str, int, int], now
             message_id=f"<web.confirm.{sub_id}.{expires}@{support.domain}>",
             now=now,
         )
-        app.outbox.enqueue(mail_key, mail, [email], kind="confirmation", now=now, checked=True)
-        app.store.record_auto_reply(mailbox_of(email), now)
+        counted = email in check.counted  # (not to staff's own address: caps.automatic)
+        app.outbox.enqueue(
+            mail_key, mail, [email], kind="confirmation", now=now, checked=True, counted=counted
+        )
+        if counted:
+            app.store.record_auto_reply(mailbox_of(email), now)
     return True

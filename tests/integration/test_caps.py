@@ -56,6 +56,17 @@ def test_mail_answering_an_unverified_claim_is_capped_even_to_staff(app):
     assert check(app, to=["boris@example.com"], unverified=True).to == ["boris@example.com"]
 
 
+def test_of_one_mail_only_the_copies_to_outsiders_are_capped_and_counted(app):
+    """caps.automatic asked per copy: a notice to a customer and a staff member alike
+    (the staff member's copy is staff mail, never capped) counts the customer's copy
+    alone, and the staff member's goes while the customer's cap holds theirs."""
+    other = "olga@client-example.ru"
+    both = check(app, to=[other, "anna@example.com"])
+    assert both.to == [other, "anna@example.com"] and both.counted == (other,)
+    held = check(app, to=[CUSTOMER, other, "anna@example.com"])  # CUSTOMER's day is used up
+    assert held.to == [other, "anna@example.com"] and held.counted == (other,)
+
+
 def test_a_mail_already_in_the_outbox_is_not_capped_again_nor_queued_twice(app):
     queue_ticketless(app, "k1", ("s", "b"), [CUSTOMER], NOW)
     again = check(app, "k1")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import Desk, make_mail
+from tests.helpers import AUTHSERV, SUPPORT, Desk, dead_port, make_mail, staff_reply
 
 CUSTOMER = "ivan@shop-example.ru"
 
@@ -56,3 +56,35 @@ def test_withdrawn_confirmations_leave_the_days_cap_to_mail_that_goes(tmp_path, 
     assert _unsent(desk, fourth) == []
     [note] = _unsent(desk, fifth)
     assert "не больше 2 автоматических писем адресу в сутки" in note
+
+
+def test_an_answer_to_a_forged_staff_from_withdrawn_gives_its_count_back(tmp_path, sink):
+    """Mail answering an unverified claim to be staff is automatic mail, counted against
+    the staff address (caps.automatic); withdrawn unsent (its recipient was taken off
+    staff meanwhile: outleft.py), it reached nobody and gives the count back, as a
+    customer's does: that person, a customer now, still gets their one confirmation of
+    the day."""
+    boris = "boris@example.com"
+    support = {"authserv_id": AUTHSERV, "max_auto_replies_per_day": 1}
+    desk = Desk(tmp_path, dead_port(), support=support)  # staff Anna and Boris
+    tid = _write(desk, 1)
+    forged = staff_reply(tid, "Готово.", sender=boris, to=SUPPORT)  # proves nothing
+    assert desk.ingest(forged).code == 0
+    assert desk.flush().code != 0  # the relay is down: all of it waits
+    queued = desk.run("outbox", "list", "--json").json()
+    [answer] = [m for m in queued if m["to"] == [boris] and m.get("counted")]
+    assert answer["role"] == "staff"
+
+    desk.sections["support"]["staff"] = ["anna@example.com"]  # Boris left
+    desk.sections["outbound"]["port"] = sink.port
+    desk.write_config()
+    assert desk.flush().code == 0
+    sent = desk.run("outbox", "list", "--sent", "--json").json()
+    assert [m["withdrawn"] for m in sent if m["id"] == answer["id"]] == ["left"]
+    assert sink.to(boris) == []
+
+    mine = desk.ingest_tid(make_mail(sender=boris, subject="Вопрос", msgid="<b1@example.com>"))
+    assert desk.flush().code == 0
+    got = sink.to(boris)
+    assert len(got) == 1 and f"[TID#{mine}]" in got[0].subject, [m.subject for m in got]
+    assert _unsent(desk, mine) == []

@@ -11,9 +11,11 @@ from hypothesis import strategies as st
 
 from maild.domain.caps import (
     Caps,
+    automatic,
     cap_reached,
     confirmations_cap_reached,
     counted_copy,
+    counted_record,
     mailbox_of,
     uncounted,
 )
@@ -201,19 +203,58 @@ def test_a_withdrawn_copy_gives_its_count_back_once() -> None:
 
 
 @pytest.mark.parametrize(
+    ("kind", "auto", "unverified", "ours", "counted"),
+    [
+        ("confirmation", True, False, False, True),
+        ("notice", True, False, False, True),
+        ("notice", True, False, True, False),  # staff's own mail to staff
+        ("confirmation", True, False, True, False),  # a proven staff member's ticket
+        ("notice", True, True, True, True),  # answering a forged staff From
+        ("confirmation", True, True, True, True),
+        ("notice", False, False, False, False),  # a person wrote it
+        ("staff", False, False, False, False),  # a staff member's answer: never capped
+        ("staff", False, True, True, False),
+        ("alert", True, False, False, False),
+        ("report", True, False, False, False),
+    ],
+)
+def test_which_copies_are_automatic_mail_the_caps_count(kind, auto, unverified, ours, counted):
+    assert automatic(kind, auto=auto, unverified=unverified, ours=ours) is counted
+
+
+@pytest.mark.parametrize(
     ("kind", "role", "counted"),
     [
         ("confirmation", None, True),
         ("notice", None, True),
-        ("notice", "staff", False),  # queued to staff as such: left counted
+        ("notice", "staff", False),  # queued to staff as such: no unverified claim
         ("notice", "head", False),
         ("staff", None, False),  # a staff member's answer: never capped
         ("alert", None, False),
         ("report", None, False),
     ],
 )
-def test_the_copies_a_withdrawal_gives_the_count_of_back(kind, role, counted) -> None:
-    assert counted_copy(kind, role) is counted
+def test_a_copy_queued_before_counted_was_kept_is_judged_by_its_record(kind, role, counted):
+    """The copy's "counted" is what a withdrawal gives back; an older record without it
+    is judged by what it holds, as mail answering no unverified claim."""
+    assert counted_copy(None, kind, role) is counted
+    assert counted_copy(True, kind, role) is True  # as it was counted when queued
+    assert counted_copy(False, kind, role) is False
+
+
+@pytest.mark.parametrize(
+    ("record", "counts"),
+    [
+        ({"auto_to_customer": True}, True),
+        ({"auto_to_customer": False}, False),
+        ({}, False),  # a staff answer, an incoming mail
+        ({"auto_to_customer": True, "suppressed": "cap"}, False),  # stopped: never went
+        ({"auto_to_customer": True, "withdrawn": "uncc"}, False),  # withdrawn: never went
+        ({"auto_to_customer": True, "withdrawn_copies": {"a@x.ru": "uncc"}}, True),  # some went
+    ],
+)
+def test_the_thread_records_the_tickets_cap_counts(record, counts) -> None:
+    assert counted_record(record) is counts
 
 
 def test_reply_address_signed_per_staff_member() -> None:
