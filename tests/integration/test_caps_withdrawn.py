@@ -68,12 +68,14 @@ def test_an_answer_to_a_forged_staff_from_withdrawn_gives_its_count_back(tmp_pat
     support = {"authserv_id": AUTHSERV, "max_auto_replies_per_day": 1}
     desk = Desk(tmp_path, dead_port(), support=support)  # staff Anna and Boris
     tid = _write(desk, 1)
+    before = {m["id"] for m in desk.run("outbox", "list", "--json").json()}
     forged = staff_reply(tid, "Готово.", sender=boris, to=SUPPORT)  # proves nothing
     assert desk.ingest(forged).code == 0
     assert desk.flush().code != 0  # the relay is down: all of it waits
     queued = desk.run("outbox", "list", "--json").json()
-    [answer] = [m for m in queued if m["to"] == [boris] and m.get("counted")]
-    assert answer["role"] == "staff"
+    [answer] = [m for m in queued if m["id"] not in before]  # «ответ не принят»
+    assert answer["to"] == [boris] and answer["role"] == "staff"
+    assert answer.get("counted") is True
 
     desk.sections["support"]["staff"] = ["anna@example.com"]  # Boris left
     desk.sections["outbound"]["port"] = sink.port
