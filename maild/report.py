@@ -1,4 +1,7 @@
-"""The SLA report: per level, did staff react within the level's time?
+"""The SLA report: per level, did staff react within the level's time? Each ticket's
+judgement (in time, breached, open, overdue, the levels they count under, the hours)
+is domain/slajudge.judge and filed_under; this module reads the summaries, adds up
+and formats.
 
 Each ticket counts under the level of the deadline its first reaction is judged by
 (ticket.first_level: the level when that deadline was set), not the level it has now;
@@ -41,10 +44,8 @@ from typing import Any
 
 from maild.app import App
 from maild.domain.mergedwait import report_rows
-from maild.domain.pending import next_due
-from maild.domain.records import Summary
-from maild.domain.sla import FOLLOWUP_KEYS, LEVELS, SHORT_RU, followup_outcomes, missed, passed
-from maild.domain.ticket import first_level
+from maild.domain.sla import FOLLOWUP_KEYS, LEVELS, SHORT_RU, followup_outcomes
+from maild.domain.slajudge import JUDGED, filed_under, judge
 
 
 def _within(values: list[float], q: float) -> float | None:
@@ -70,45 +71,6 @@ def _bucket(level: str) -> dict[str, Any]:
     }
 
 
-JUDGED = ("tickets", "in_time", "breached", "no_deadline")
-WAITING = ("open", "overdue")
-
-
-def _tally(
-    app: App, r: Summary, created: datetime, now: datetime
-) -> tuple[dict[str, int], float | None]:
-    """What one ticket's summary `r` adds to the figures of its level and of all: the
-    counts, and the business hours to its first reaction, or of an open one with none
-    yet the hours it has waited so far (None: not counted). Made once per ticket: the
-    hours are most of the report's time (1.6 s at 100k tickets)."""
-    counts = dict.fromkeys((*JUDGED, *WAITING), 0)
-    hours = None
-    due = r.get("first_reaction_due")
-    reacted = r.get("first_reaction_at")
-    # opened by automatic mail and never given a deadline (sla.unattended): not judged
-    counts["tickets" if due else "no_deadline"] = 1
-    if due and reacted:
-        at = datetime.fromisoformat(reacted)
-        hours = app.calendar.business_hours_between(created, at)
-        # as times, not text: stored with the offset of support.timezone when they were
-        # written, the two may differ (the zone changed), and "12:30+04:00" is before
-        # "12:00+03:00"
-        in_time = not missed(datetime.fromisoformat(due), at)
-        counts["in_time" if in_time else "breached"] += 1
-    elif due and passed(due, now):
-        counts["breached"] += 1
-    if due and not reacted and r["status"] != "closed":
-        # still waiting: at least this long (the median and 90 % of answered tickets
-        # alone told the head a desk was quick while most of its tickets waited)
-        hours = app.calendar.business_hours_between(created, max(created, now))
-    if due and r["status"] != "closed":  # (one without a deadline: in the footer's count)
-        counts["open"] += 1
-        # the nearest of its deadlines and those of the customers merged into it
-        if passed(next_due(r), now):
-            counts["overdue"] += 1
-    return counts, hours
-
-
 def sla_report(
     app: App, since: date | None = None, until: date | None = None, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -121,13 +83,8 @@ def sla_report(
             local_day = created.astimezone(app.tz).date()
             if (since and local_day < since) or (until and local_day > until):
                 continue
-            counts, hours = _tally(app, r, created, now)
-            # judged (tickets, in time, breached, hours): by the level of its first
-            # deadline; waiting now (open, overdue): by the level it has now, whose
-            # deadline that is
-            for level, keys in ((first_level(r), JUDGED), (r["level"], WAITING)):
-                if keys is WAITING and not any(counts[k] for k in keys):
-                    continue  # (a level with nothing judged nor waiting shows no row)
+            counts, hours = judge(r, created, now, app.calendar)
+            for level, keys in filed_under(r, counts):
                 for lv in (level, "all"):
                     b = buckets.setdefault(lv, _bucket(lv))
                     for key in keys:
