@@ -20,6 +20,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from maild import deadline, renderfilters
+from maild.adapters.cache import MADE_BY, TemplateCache
 
 # Items (characters of a string, elements of a list) one `*` may build: a separator
 # line needs dozens; the audit's `"x" * 1000000` looped over is what this stops.
@@ -88,10 +89,10 @@ def sandbox(**options: Any) -> Sandbox:
 def apart(compiled: jinja2.BytecodeCache | None) -> jinja2.BytecodeCache | None:
     """The Sandbox's own cache of compiled templates beside `compiled`: its code for a
     file differs from the plain Environment's (calls and the operators above go
-    through the sandbox), and jinja names an entry by the file alone. (v1: change it
-    with `intercepted_binops`.)"""
-    if isinstance(compiled, jinja2.FileSystemBytecodeCache):
-        return type(compiled)(compiled.directory, "__maild_sandbox_v1_%s.cache")
+    through the sandbox), and jinja names an entry by the file alone; named by this
+    module's code too (a change of `intercepted_binops`: new entries)."""
+    if isinstance(compiled, TemplateCache):
+        return TemplateCache(compiled.directory, "sandbox_", (*MADE_BY, __name__))
     return None
 
 

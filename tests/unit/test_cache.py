@@ -4,23 +4,30 @@ an answer or fail a command. Real files in a temporary folder."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from maild.adapters.cache import (
     TemplateCache,
     _holidays_release,
+    _kept_per_year,
+    code_mark,
     folder,
     russian_days,
     russian_transfers,
 )
 from maild.domain.calendar import BusinessCalendar, ru_year
-from maild.render import Renderer
+from maild.render import Renderer, template_loader
+from maild.renderfilters import environment
 from tests.helpers import support_config
 
 SUPPORT = support_config()
@@ -143,3 +150,64 @@ def test_whether_a_years_transfers_are_known_is_kept_and_read_back(
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         p.name for p in tmp_path.glob("ru-*.json")
     )  # no temporary file left
+
+
+@pytest.fixture
+def probe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], Any]]:
+    """A module `probe_rule` whose file the test writes: each call is the code a new
+    process imports after an upgrade (code_mark asked anew)."""
+    src = tmp_path / "src"
+    src.mkdir()
+    monkeypatch.syspath_prepend(str(src))
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+
+    def imported(text: str) -> Any:
+        (src / "probe_rule.py").write_text(text)
+        sys.modules.pop("probe_rule", None)
+        importlib.invalidate_caches()
+        code_mark.cache_clear()
+        return importlib.import_module("probe_rule")
+
+    yield imported
+    sys.modules.pop("probe_rule", None)
+    code_mark.cache_clear()
+
+
+def test_days_worked_out_by_other_code_are_not_read(tmp_path: Path, probe: Any) -> None:
+    """A change of the rule (domain.calendar.ru_year, a fix in an upgrade) names new
+    entries: the days the old code worked out are not read by the new."""
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    old = probe("def work_out(year):\n    return year\n").work_out
+    assert _kept_per_year(kept, "", old, int, int)(2027) == 2027
+    [entry] = kept.iterdir()
+    entry.write_text("5")  # what is read back by the same code: the entry
+    assert _kept_per_year(kept, "", old, int, int)(2027) == 5
+    new = probe("def work_out(year):\n    return year + 1  # fixed\n").work_out
+    assert _kept_per_year(kept, "", new, int, int)(2027) == 2028
+    assert len(list(kept.iterdir())) == 2
+    again = probe("def work_out(year):\n    return year\n").work_out  # back again
+    assert _kept_per_year(kept, "", again, int, int)(2027) == 5
+
+
+def test_a_template_compiled_under_other_rules_is_not_read(tmp_path: Path, probe: Any) -> None:
+    """jinja names a compiled template by its name and text alone, and its code
+    depends on the Environment's rules (renderfilters.environment: trim_blocks...):
+    code compiled under other rules is not read."""
+    templates, kept = tmp_path / "templates", tmp_path / "kept"
+    templates.mkdir()
+    kept.mkdir()
+    (templates / "t.txt").write_text("{% if n %}\nда\n{% endif %}\n")
+
+    def made(trim: bool) -> str:
+        cached = TemplateCache(str(kept), made_by=("probe_rule",))
+        env = environment(loader=template_loader([templates]), bytecode_cache=cached)
+        env.trim_blocks = trim
+        return env.get_template("t.txt").render(n=1)
+
+    probe("TRIM = False\n")
+    assert made(False) == "\nда\n\n"
+    assert made(True) == "\nда\n\n"  # the same code: its entry read, as compiled
+    probe("TRIM = True\n")
+    assert made(True) == "да\n"
+    assert len(list(kept.iterdir())) == 2
