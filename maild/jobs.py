@@ -9,7 +9,7 @@ only decides *when* to call.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from maild import guard, privileges, status
@@ -21,6 +21,7 @@ from maild.domain import ticket as tk
 from maild.domain.calendar import unknown_year
 from maild.domain.limits import MAX_LISTED_FILES as MAX_LISTED
 from maild.domain.records import MessageRecord, Ticket, aware_time
+from maild.domain.redact import redaction_due
 from maild.domain.waiting import WaitStep, waiting_step
 from maild.faults import alert
 from maild.imapnotes import unanswered
@@ -88,11 +89,12 @@ def _carry_out(
 
 
 def redaction(app: App, now: datetime) -> int:
-    """Two days (config) after closing, access data is no longer kept."""
-    keep = timedelta(days=app.config.schedule.credentials_keep_days)
+    """Access data of the tickets closed long enough (domain.redact.redaction_due: two
+    days, config) blanked out; the rule is the domain's, the job finds and rewrites."""
+    keep = app.config.schedule.credentials_keep_days
     n = 0
     for tid, closed_at in app.store.pending_redactions():
-        if datetime.fromisoformat(closed_at) + keep > now:
+        if not redaction_due(closed_at, keep, now):
             continue
         with contained(tid), app.store.locked():
             loaded = app.store.load(tid)

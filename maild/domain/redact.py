@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from maild.domain.lazyre import LazyPattern
 from maild.domain.tid import TAG_RE
 
-__all__ = ["MARKER", "redact_credentials", "redact_subject"]
+__all__ = ["MARKER", "redact_credentials", "redact_subject", "redaction_due"]
 
 MARKER = "[данные доступа удалены]"
 
@@ -197,6 +198,13 @@ _TRAILING = ".,;:)"
 # A pass can uncover a match the previous one hid (a value that itself looked like
 # "label: value"); repeating until nothing changes is what makes the result idempotent.
 _MAX_PASSES = 5
+
+
+def redaction_due(closed_at: str, keep_days: int, now: datetime) -> bool:
+    """Whether a ticket closed at ``closed_at`` (ISO) has its access data blanked out by
+    ``now`` (the job: jobs.redaction): ``keep_days`` after closing (regulation clause 3;
+    schedule.credentials_keep_days, 2), not before."""
+    return datetime.fromisoformat(closed_at) + timedelta(days=keep_days) <= now
 
 
 def redact_credentials(text: str) -> tuple[str, int]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maild.domain.redact import MARKER, redact_credentials, redact_subject
+from maild.domain.redact import MARKER, redact_credentials, redact_subject, redaction_due
 
 
 @pytest.mark.parametrize(
@@ -561,3 +562,30 @@ def test_shapes_programs_and_their_settings_write(text: str, expected: str) -> N
 )
 def test_prose_and_log_lines_about_these_shapes_stay(prose: str) -> None:
     assert redact_credentials(prose) == (prose, 0)
+
+
+@pytest.mark.parametrize(
+    ("closed_at", "keep", "now", "due"),
+    [
+        ("2026-03-02T10:00:00+03:00", 2, "2026-03-04T07:00:00+00:00", True),  # to the second
+        ("2026-03-02T10:00:00+03:00", 2, "2026-03-04T06:59:59+00:00", False),
+        ("2026-03-02T10:00:00+00:00", 2, "2026-03-02T10:00:00+00:00", False),
+        ("2026-03-02T10:00:00+00:00", 1, "2026-03-03T10:00:00+00:00", True),
+        ("2026-03-02T10:00:00+00:00", 7, "2026-03-08T10:00:00+00:00", False),
+    ],
+)
+def test_access_data_is_due_for_redaction_keep_days_after_closing(
+    closed_at: str, keep: int, now: str, due: bool
+) -> None:
+    """Regulation clause 3: access data is kept two days (credentials_keep_days) after
+    the ticket closes, then blanked out; the zones of the two times may differ."""
+    assert redaction_due(closed_at, keep, datetime.fromisoformat(now)) is due
+
+
+@given(st.integers(0, 10**6), st.integers(1, 30))
+def test_redaction_is_due_from_the_moment_keep_days_have_passed_on(second: int, keep: int) -> None:
+    closed = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=second)
+    at = closed + timedelta(days=keep)
+    assert redaction_due(closed.isoformat(), keep, at)
+    assert redaction_due(closed.isoformat(), keep, at + timedelta(hours=1))
+    assert not redaction_due(closed.isoformat(), keep, at - timedelta(microseconds=1))
