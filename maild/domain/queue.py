@@ -14,7 +14,7 @@ from maild.domain.records import Summary
 from maild.domain.sla import passed
 from maild.domain.ticket import waits_for_customer
 
-__all__ = ["Queue", "handling_order", "queue_for"]
+__all__ = ["Queue", "handling_order", "jumps_queue", "queue_for"]
 
 _FAR = "9999-12-31T23:59:59+00:00"
 
@@ -32,6 +32,14 @@ class Queue:
         return not (self.mine or self.others or self.waiting)
 
 
+def jumps_queue(row: Summary) -> bool:
+    """Whether a ticket goes before every other (the regulation: critical ones jump
+    the queue): marked #critical. Both orders start with it, each then its own:
+    handling_order's (the morning queue, the reminders) and `ticket list`'s
+    (ops.listing.rows: arrival alone, README «Beyond INTERFACE.md»)."""
+    return bool(row.get("critical"))
+
+
 def handling_order(row: Summary) -> tuple[bool, datetime, datetime, str]:
     """The regulation's order of tickets, for the morning queue and the reminders alike:
     critical first, then the nearest deadline (of its own and those of the waits merged
@@ -39,7 +47,7 @@ def handling_order(row: Summary) -> tuple[bool, datetime, datetime, str]:
     support.timezone changed), the TID only between tickets that came at the same
     moment."""
     due = datetime.fromisoformat(next_due(row) or _FAR)
-    return (not row.get("critical"), due, datetime.fromisoformat(row["created_at"]), row["tid"])
+    return (not jumps_queue(row), due, datetime.fromisoformat(row["created_at"]), row["tid"])
 
 
 def queue_for(staff: str, rows: list[Summary], now: datetime) -> Queue:

@@ -8,8 +8,8 @@ hundred) are merged in. `--since` skips whole files. With `--json` each ticket i
 loaded, printed and dropped: memory does not grow with the number of tickets
 (the JSON array is never built whole).
 
-Order: tickets not closed marked critical first (they jump the queue), then all
-in order of arrival (created_at, then TID).
+Order: tickets not closed that jump the queue first (domain.queue.jumps_queue: marked
+critical), then all in order of arrival (created_at, then TID).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from maild.adapters.store import Store
 from maild.adapters.store.rebuild import load_listed
 from maild.domain.addresses import comparable_address, comparable_domain
 from maild.domain.pending import next_due
+from maild.domain.queue import jumps_queue
 from maild.domain.records import Summary
 from maild.output import json_text
 
@@ -94,8 +95,8 @@ def rows(store: Store, f: Filter) -> Iterator[Summary]:
         found = _archived(store, f)
     else:
         live = sorted((r for r in store.open_summaries() if f.keeps(r)), key=_key)
-        urgent = [r for r in live if r.get("critical")]
-        rest = [r for r in live if not r.get("critical")]
+        urgent = [r for r in live if jumps_queue(r)]  # critical first (domain.queue)
+        rest = [r for r in live if not jumps_queue(r)]
         found = chain(urgent, _archived(store, f, rest)) if f.status is None else urgent + rest
     return islice(found, f.limit) if f.limit else iter(found)
 
