@@ -38,8 +38,9 @@ from maild.domain.policy import Policy
 from maild.domain.records import Ticket
 from maild.domain.replyaddr import signed_for
 from maild.domain.screen import Screening
-from maild.domain.sender import Group, Identification, License, checked, identify
+from maild.domain.sender import Identification, License, checked, identify
 from maild.domain.snapshot import Loaded, Snapshot, Spammed
+from maild.domain.staffforward import Registry
 from maild.domain.textnamed import named_tids
 from maild.domain.tid import clean_subject, new_tid
 from maild.issued import gone_ticket, known, missing_ticket, signed_tids
@@ -60,7 +61,7 @@ def gather(
     """The Snapshot for `domain.decide.decide`; call it holding the store lock.
     ``staff_verified``: verify.staff_verified for this message."""
     claims_staff = app.policy.claims_staff(msg.from_addr, scr.automated)
-    ident, named = registry_facts(app, msg, received_at.date(), claims_staff)
+    ident, named, registry = registry_facts(app, msg, received_at.date(), claims_staff)
     base: dict[str, Any] = {
         "ident": ident,
         "staff_verified": staff_verified,
@@ -81,18 +82,18 @@ def gather(
         tid, person = signed
         loaded = app.store.load(tid)
     if loaded is None:
-        ours = app.policy if claims_staff else None  # a staff member's forward (staffforward)
         return Snapshot(
             tid=tid or new_tid(app.store.tid_taken),
             loaded=None,
             refers_to=refers_to,
             **_named_facts(app, msg, refers_to, staff_verified),
-            **staffforward.facts(msg, ours, staff_verified, app.store, received_at.date()),
+            **_forward_facts(app, msg, (claims_staff, staff_verified), registry, received_at),
             licenses_named=named,
             **base,
         )
     ticket = loaded[0]
-    staff_reply = _staff_reply_facts(app, msg, loaded) if claims_staff and staff_verified else {}
+    staff = claims_staff and staff_verified
+    staff_reply = _staff_reply_facts(app, msg, loaded, registry) if staff else {}
     return Snapshot(
         tid=ticket["tid"],
         loaded=loaded,
@@ -106,6 +107,15 @@ def gather(
         **base,
         **staff_reply,
     )
+
+
+def _forward_facts(
+    app: App, msg: ParsedMessage, staff: tuple[bool, bool], registry: Registry, at: datetime
+) -> dict[str, Any]:
+    """staffforward.facts (``staff``: claims_staff, verified), the requester looked up."""
+    fwd = staffforward.forward_of(msg, app.policy if staff[0] else None, staff[1])
+    seen = app.store.sender_first_seen(fwd.requester) if fwd.requester else None
+    return staffforward.facts(fwd, registry, seen, at.date())
 
 
 def _customer_facts(
@@ -257,24 +267,19 @@ def spam_facts(app: App, tid: str, message_id: str) -> Spammed:
 
 def registry_facts(
     app: App, msg: ParsedMessage, today: date, claims_staff: bool
-) -> tuple[Identification, tuple[License, ...]]:
-    """What the license registry says of the message, read once: the sender's level
-    (identify_sender) and, of a customer's mail, the licenses its subject and text name
-    by key (licensekeys.named_licenses; a key alone gives no level: clause 8)."""
+) -> tuple[Identification, tuple[License, ...], Registry]:
+    """What the license registry says of the message, read once: the level the sender
+    is entitled to (with a trusted authserv-id commercial levels need SPF or DKIM for
+    the From domain: a From line is easy to forge) and, of a customer's mail, the
+    licenses its subject and text name by key (licensekeys.named_licenses; a key alone
+    gives no level: clause 8); and the registry, for a forward's customer and a #cc's
+    (staffforward)."""
     licenses, groups = app.store.registry()
-    ident = identify_sender(app, msg, today, licenses, groups)
-    named = () if claims_staff else named_licenses((msg.subject, msg.text), licenses)
-    return ident, named
-
-
-def identify_sender(
-    app: App, msg: ParsedMessage, today: date, licenses: list[License], groups: list[Group]
-) -> Identification:
-    """The level the sender is entitled to; with a trusted authserv-id, commercial
-    levels need SPF or DKIM for the From domain (a From line is easy to forge)."""
     ident = identify(msg.from_addr, licenses, groups, today)
     can_verify = bool(app.config.support.authserv_id)
-    return checked(ident, can_verify=can_verify, verified=verify.sender_verified(msg, app.policy))
+    ident = checked(ident, can_verify=can_verify, verified=verify.sender_verified(msg, app.policy))
+    named = () if claims_staff else named_licenses((msg.subject, msg.text), licenses)
+    return ident, named, (licenses, groups)
 
 
 def find_ticket(
@@ -367,11 +372,13 @@ def _merged_into(app: App, tid: str) -> str:
     return final_target(tid, app.store.merged_into)
 
 
-def _staff_reply_facts(app: App, msg: ParsedMessage, loaded: Loaded) -> dict[str, Any]:
+def _staff_reply_facts(
+    app: App, msg: ParsedMessage, loaded: Loaded, registry: Registry
+) -> dict[str, Any]:
     """What a verified staff reply's #merge and #charset lines need from the store, and
     the level the first customer its #cc adds is owed (staffforward.cc_facts)."""
     reply = parse_reply(msg.text)
-    facts = staffforward.cc_facts(reply, loaded[0], app.policy, app.store, app.now().date())
+    facts = staffforward.cc_facts(reply, loaded[0], app.policy, registry, app.now().date())
     targets = mergecmd.merge_targets(reply)
     if targets:
         facts["merge_targets"] = {a: app.store.load(_merged_into(app, a)) for a in targets}

@@ -14,7 +14,7 @@ customer wrote it (ownside.no_customer). A From of support's own side (its peopl
 addresses, plus-tagged or not, its role mailboxes) is a colleague's forward, passed
 over for a customer's under it.
 
-Pure: the store is asked (Store) only for what the mail needs.
+Pure: the gatherer (maild.snapshot) looks up in the store what forward_of names.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from collections.abc import Container
 from dataclasses import replace
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple
 
 from maild.domain import levelnow
 from maild.domain import ticket as tk
@@ -37,35 +37,41 @@ from maild.domain.policy import Policy
 from maild.domain.records import MessageRecord, Ticket, note_record
 from maild.domain.sender import Group, License, better_level, identify
 
-
-class Store(Protocol):
-    """What of the store the facts read (adapters.store.tickets)."""
-
-    def registry(self) -> tuple[list[License], list[Group]]: ...
-
-    def sender_first_seen(self, address: str) -> str | None: ...
+Registry = tuple[list[License], list[Group]]  # the store's licenses and groups
 
 
-def facts(
-    msg: ParsedMessage, ours: Policy | None, verified: bool, store: Store, today: date
-) -> dict[str, Any]:
-    """The Snapshot's facts of a new ticket's requester: the first ticket of theirs
-    (Snapshot.first_seen), and of a staff member's mail (``ours``: the policy, None
-    for anyone else's) forwarding a customer's, that customer (forwarded) and, when the
-    mail proves the staff member (``verified``) and the address may be a customer's
-    (no robot's: _customer), the level his address is owed (forwarded_ident), he the
-    requester then. The level is that address's own
-    (sender.identify): the staff member vouches for it, as a #level of theirs would,
-    and no SPF/DKIM of the customer's is in their mail to check."""
+class Forward(NamedTuple):
+    """Whose a new ticket's mail is (forward_of)."""
+
+    named: tuple[str, str] | None  # the customer a staff member's forward names
+    requester: str  # he when the forward is proven (proven), else the From
+    proven: bool
+
+
+def forward_of(msg: ParsedMessage, ours: Policy | None, verified: bool) -> Forward:
+    """Of a staff member's mail (``ours``: the policy, None for anyone else's)
+    forwarding a customer's, that customer; he is the requester when the mail proves
+    the staff member (``verified``) and the address may be a customer's (no robot's:
+    _customer), else the From. The gatherer looks up what facts takes of him."""
     found = None
     if ours is not None:
         found = forwarded_sender(msg.text, OwnAddresses(ours.support_address, ours.internal))
-    out: dict[str, Any] = {"forwarded": found} if found else {}
-    requester = msg.from_addr
     if found is not None and ours is not None and verified and _customer(found[0], ours):
-        requester = found[0]
-        out["forwarded_ident"] = identify(requester, *store.registry(), today)
-    out["first_seen"] = store.sender_first_seen(requester) if requester else None
+        return Forward(found, found[0], True)
+    return Forward(found, msg.from_addr, False)
+
+
+def facts(fwd: Forward, registry: Registry, first_seen: str | None, today: date) -> dict[str, Any]:
+    """The Snapshot's facts of a new ticket's requester (``fwd.requester``): the first
+    ticket of theirs (``first_seen``: Snapshot.first_seen), the customer a forward
+    names (forwarded) and, proven, the level his address is owed (forwarded_ident).
+    The level is that address's own (sender.identify in ``registry``): the staff member
+    vouches for it, as a #level of theirs would, and no SPF/DKIM of the customer's is
+    in their mail to check."""
+    out: dict[str, Any] = {"forwarded": fwd.named} if fwd.named else {}
+    if fwd.proven:
+        out["forwarded_ident"] = identify(fwd.requester, *registry, today)
+    out["first_seen"] = first_seen
     return out
 
 
@@ -150,7 +156,7 @@ def notice_ctx(ctx: Context, opened_by: str | None) -> dict[str, Any]:
 
 
 def cc_facts(
-    reply: ParsedReply, ticket: Ticket, ours: Policy, store: Store, today: date
+    reply: ParsedReply, ticket: Ticket, ours: Policy, registry: Registry, today: date
 ) -> dict[str, Any]:
     """Of a staff reply to a ticket a staff member opened for no customer (its
     requester one of support's own, no customer on it: a forward not proven, or their
@@ -164,7 +170,7 @@ def cc_facts(
     first = next((a for a in cc if _customer(a, ours)), None)
     if first is None:
         return {}
-    return {"cc_ident": identify(first, *store.registry(), today)}
+    return {"cc_ident": identify(first, *registry, today)}
 
 
 def _customer(address: str, ours: Policy) -> bool:
