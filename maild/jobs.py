@@ -26,6 +26,7 @@ from maild.domain.waiting import WaitStep, waiting_step
 from maild.faults import alert
 from maild.imapnotes import unanswered
 from maild.jobkit import contained, job_key, ticket_ctx
+from maild.ops.leftovers import daily_addresses, daily_sent
 from maild.ops.retention import daily_sweep, purge_closed
 from maild.outgoing import queue_notice, queue_ticketless
 from maild.redaction import redact_ticket
@@ -263,6 +264,8 @@ JOBS: tuple[tuple[str, Any], ...] = (
     ("quarantine_expired", guard.expire),
     ("site_pending_expired", lambda app, now: sitepending.expire(app.config.storage_path, now)),
     ("attachments_removed", daily_sweep),
+    ("sent_removed", daily_sent),
+    ("addresses_removed", daily_addresses),
     ("imap_alert", imap_alert),
 )
 

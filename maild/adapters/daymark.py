@@ -41,6 +41,8 @@ JOBS = {
     "the daily SLA report": "daily_report.last",
     "the morning digest": "digest.last",
     "the attachment sweep": "run/attachments_swept",
+    "the sent mail sweep": "run/sent_swept",  # ops/leftovers.py
+    "the address record sweep": "run/addresses_swept",
 }
 
 

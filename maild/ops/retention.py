@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -181,16 +181,28 @@ def remove_unreferenced(
     return len(candidates)
 
 
-def daily_sweep(app: App, now: datetime) -> int:
-    """remove_unreferenced once per local day (the scheduler calls this every minute)."""
-    state = app.config.storage_path / "run" / SWEPT
+def once_a_day(
+    app: App, now: datetime, job: tuple[str, str], work: Callable[[App, datetime], int]
+) -> int:
+    """work(app, now) once per local day (the scheduler asks every minute); `job`:
+    (the file under <storage>/run keeping the day, what the log calls it); its count.
+    Housekeeping: one that fails is logged and tried again the next day."""
+    state, what = job
+    path = app.config.storage_path / "run" / state
     today = now.astimezone(app.tz).date().isoformat()
-    if daymark.ran_on(state, today):
+    if daymark.ran_on(path, today):
         return 0
     try:
-        removed = remove_unreferenced(app)
-    except (OSError, StoreUnavailable) as e:  # housekeeping: tomorrow is soon enough
-        log.error("attachment sweep failed, tried again tomorrow: %s", e)
-        removed = 0
-    daymark.mark(state, today)
-    return removed
+        done = work(app, now)
+    except (OSError, StoreUnavailable) as e:  # tomorrow is soon enough
+        log.error("%s failed, tried again tomorrow: %s", what, e)
+        done = 0
+    daymark.mark(path, today)
+    return done
+
+
+def daily_sweep(app: App, now: datetime) -> int:
+    """remove_unreferenced once per local day (the scheduler calls this every minute)."""
+    return once_a_day(
+        app, now, (SWEPT, "attachment sweep"), lambda app, _now: remove_unreferenced(app)
+    )

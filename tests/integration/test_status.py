@@ -341,7 +341,8 @@ def test_status_says_when_a_daily_job_last_ran_for_a_day_ahead(desk):
     assert f"the morning digest last ran for {day}" in said
     (root / "daily_report.last").unlink()
     (root / "digest.last").unlink()
-    (root / "run" / "attachments_swept").unlink(missing_ok=True)
+    for name in ("attachments_swept", "sent_swept", "addresses_swept"):
+        (root / "run" / name).unlink(missing_ok=True)
     said = " ".join(desk.run("status", "--json").json()["reasons"])
     assert "a day still ahead" not in said
 

@@ -135,7 +135,13 @@ def test_queued_mail_goes_once_and_spooled_mail_is_processed_once(upgraded, sink
     # that run was for a week ahead: the once-a-day jobs would wait for that day, which
     # status says (degraded) until their day files go, as README says to do
     data = desk.root / "data"
-    for name in ("daily_report.last", "digest.last", "run/attachments_swept"):
+    for name in (
+        "daily_report.last",
+        "digest.last",
+        "run/attachments_swept",
+        "run/sent_swept",
+        "run/addresses_swept",
+    ):
         (data / name).unlink(missing_ok=True)
 
     daemon = Daemon(desk).start()

@@ -21,7 +21,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-__all__ = ["read_record"]
+__all__ = ["idle", "read_record"]
 
 # Fields of one time (ISO 8601 with offset), and lists of such times; the pace's
 # fields are per kind ("<kind>_listed", "<kind>_singles": reminder, escalation, refused)
@@ -81,3 +81,20 @@ def read_record(raw: bytes | None) -> tuple[dict[str, Any], str | None]:
     them = "it" if len(bad) == 1 else "them"
     why = f"{', '.join(bad)} not as maild writes {them}, read without {them}"
     return {k: v for k, v in record.items() if k not in bad}, why
+
+
+def idle(record: dict[str, Any], before: datetime) -> bool:
+    """Whether a record (as read_record reads it) holds nothing but times before
+    `before`: no first ticket's date (the free-support term counts from it: README),
+    no field maild does not know, no time since. Such a record counts nothing any more
+    (every cap and pace counts a day back at most) and can go."""
+    for key, value in record.items():
+        if key in TIMES or key.endswith(_TIMES_END):
+            times = value
+        elif key in TIME or key.endswith(_TIME_END):
+            times = [value]
+        else:  # first_seen, or a later version's field
+            return False
+        if any(datetime.fromisoformat(t) >= before for t in times):
+            return False
+    return True

@@ -22,13 +22,14 @@ import hashlib
 import json
 import logging
 import os
+import re
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from maild.adapters.durable import write_atomic
-from maild.adapters.store.addressrec import read_record
+from maild.adapters.store.addressrec import idle, read_record
 from maild.adapters.store.files import CorruptFile, FileCache, unreadable
 from maild.adapters.store.lock import StoreLock
 from maild.adapters.transaction import Transaction
@@ -40,6 +41,7 @@ log = logging.getLogger("maild.store")
 # how long an erasure's mark is kept: mail spooled before it waits in a worker's memory
 # for the store lock for seconds, a day is far beyond that (the hash goes then)
 ERASED_KEPT_NS = 86_400 * 10**9
+_HASH = re.compile("[0-9a-f]{40}")  # an index file's name (not a temp file's)
 
 
 def key_hash(value: str) -> str:
@@ -254,6 +256,33 @@ class Indexes:
         (caps.mailbox_of: one for all its spellings, which are one person's)."""
         for key in sorted({address, caps.mailbox_of(address)}):
             self._remove(self.path("address", key))
+
+    def address_files(self) -> list[str]:
+        """The paths of every address record (for the daily sweep of idle ones)."""
+        base = f"{self.root}/index/address"
+        try:
+            subs = sorted(os.listdir(base))
+        except FileNotFoundError:
+            return []
+        out = []
+        for sub in subs:
+            with contextlib.suppress(NotADirectoryError, FileNotFoundError):
+                names = os.listdir(f"{base}/{sub}")
+                out.extend(f"{base}/{sub}/{n}" for n in sorted(names) if _HASH.fullmatch(n))
+        return out
+
+    def drop_if_idle(self, path: str, before: datetime) -> bool:
+        """Remove the address record at `path` if it holds nothing but times before
+        `before` (addressrec.idle); one maild cannot read as it wrote it is left to
+        `maild fsck`. In a locked section."""
+        raw = self._read(path)
+        if raw is None:  # gone meanwhile (`maild forget`)
+            return False
+        record, why = read_record(raw)
+        if why or not idle(record, before):
+            return False
+        self._remove(path)
+        return True
 
     # -- addresses erased lately (maild.erased) ------------------------------------
     def mark_erased(self, address: str, clock: Callable[[], int]) -> None:

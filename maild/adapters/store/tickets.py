@@ -296,6 +296,12 @@ class Store:
     def forget_address(self, address: str) -> None:
         self.indexes.forget_address(address)
 
+    def address_files(self) -> list[str]:
+        return self.indexes.address_files()
+
+    def drop_if_idle(self, path: str, before: datetime) -> bool:
+        return self.indexes.drop_if_idle(path, before)
+
     def mark_erased(self, address: str, clock: Callable[[], int]) -> None:
         self.indexes.mark_erased(address, clock)
 
