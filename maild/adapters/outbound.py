@@ -21,7 +21,8 @@ from pathlib import Path
 
 from maild.adapters.durable import Direct, Files, sync_fs
 from maild.adapters.outblock import Screen
-from maild.adapters.outlogs import SENT_LOG
+from maild.adapters.outfile import EXT
+from maild.adapters.outlogs import SENT_LOG, trim_sent_log
 from maild.adapters.outrace import settle
 from maild.adapters.outretry import Retries
 from maild.adapters.relay import (
@@ -104,6 +105,15 @@ class Outbox(Retries):
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True)
+
+    def trim_sent_log(self) -> int:
+        """Drop the sent log's lines of mail whose file is gone from sent/ (retention
+        deleted it: outlogs.trim_sent_log), under the sender's lock; how many."""
+        with self._flush_lock() as locked:
+            if not locked:
+                return 0
+            ids = {n[: -len(EXT)] for n in os.listdir(self.sent) if n.endswith(EXT)}
+            return trim_sent_log(self.sent, ids)
 
     @contextmanager
     def _flush_lock(self) -> Iterator[bool]:

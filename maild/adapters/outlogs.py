@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from maild.adapters.durable import write_atomic
 from maild.domain.records import OutboxEntry, aware_time
 
 SENT_LOG = "sent.log"
@@ -71,3 +72,25 @@ def read_refused_log(sent: Path) -> dict[str, str]:
         if aware_time(at) is not None:  # (else cut short by a crash, or not maild's)
             out[mail_id] = at
     return out
+
+
+def trim_sent_log(sent: Path, keep: set[str]) -> int:
+    """Rewrite the sent log with only the lines of the ids in `keep` (the mails whose
+    files are in sent/), at once (temp file, fsync, rename); how many lines went. Its
+    lines are read for those files only (OutQueue.sent_entries: when each went; a
+    withdrawn mail's line says it went all the same, unblocked.py): a line of an id
+    whose file retention deleted is read by nothing, and no second send rests on it
+    (what a re-run never queues again is a file's: OutQueue.known). The caller holds
+    the sender's lock: the sender appends under it only."""
+    path = sent / SENT_LOG
+    try:
+        lines = path.read_bytes().splitlines(keepends=True)
+    except FileNotFoundError:
+        return 0
+    kept = [line for line in lines if line.split(b" ", 1)[0].decode(errors="replace") in keep]
+    if len(kept) == len(lines):
+        return 0
+    if kept and not kept[-1].endswith(b"\n"):  # (a line cut short stays last, as it was)
+        kept[-1] += b"\n"
+    write_atomic(path, b"".join(kept))
+    return len(lines) - len(kept)

@@ -75,6 +75,9 @@ def remove_sent(app: App, now: datetime) -> int:
                 app.outbox.drop_sent(mail_id)
     if due:
         log.info("removed %d sent mail(s) of no ticket queued before %s", len(due), cutoff)
+    lines = app.outbox.trim_sent_log()  # (those of tickets' mail retention deleted too)
+    if lines:
+        log.info("removed %d line(s) of mail no longer in outbox/sent from its sent.log", lines)
     return len(due)
 
 
