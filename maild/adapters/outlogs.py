@@ -1,5 +1,6 @@
 """The outbox's two logs in outbox/sent/ (adapters/outqueue.py names the folders),
-appended to, never rewritten:
+appended to; the sent log rewritten once a day without the lines of mail no longer
+in sent/ (trim_sent_log), the refused log never (`maild status` counts it):
 
     sent.log     one line per sent mail: "<id> <sent_at> <attempts>"
     refused.log  one line per mail refused for good: "<id> <refused_at>" (`maild

@@ -193,8 +193,9 @@ class OutQueue:
         return True
 
     def drop_sent(self, mail_id: str) -> None:
-        """Delete a sent mail's file (its ticket is deleted: keep_closed_days); its id
-        stays in the sent log. A mail still queued or refused is left as it is."""
+        """Delete a sent mail's file (its ticket is deleted, or it names no live ticket:
+        keep_closed_days); its sent log line goes with the next daily sweep
+        (outlogs.trim_sent_log). A mail still queued or refused is left as it is."""
         self.files().remove(self._file(self.sent, mail_id))
 
     def sent_entries(self) -> list[OutboxEntry]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from maild.adapters.outfile import folder_records
 from maild.adapters.sitepending import PENDING_DAYS
@@ -43,17 +44,26 @@ CONFIRM_LIFE = timedelta(days=PENDING_DAYS + 1)  # its link expired (the day it 
 IDLE = 2 * WINDOW  # an address record's times older than this count for nothing
 
 
-def _gone(app: App, meta: OutboxEntry, cutoff: datetime, confirm: datetime) -> bool:
-    """Whether the sent mail of `meta` is due to go (see the module's text)."""
+def _gone(
+    app: App, meta: OutboxEntry, cuts: tuple[datetime, datetime], live: dict[str, Any]
+) -> bool:
+    """Whether the sent mail of `meta` is due to go (see the module's text); `cuts`:
+    (keep_closed_days's cut-off, the confirmation letters'); `live`: whether each
+    ticket asked about is in the store (many mails name one ticket)."""
     queued = aware_time(meta.get("queued_at"))
     if queued is None:
         return False
+    cutoff, confirm = cuts
     tid = meta.get("tid")
     if tid:
-        try:
-            return queued < cutoff and not app.store.ticket_exists(tid)
-        except CorruptFile:  # cannot tell: kept
+        if queued >= cutoff:
             return False
+        if tid not in live:
+            try:
+                live[tid] = app.store.ticket_exists(tid)
+            except CorruptFile:  # cannot tell: kept
+                live[tid] = True
+        return not live[tid]
     if meta.get("kind") == "alert":
         return False
     if meta["id"].startswith(CONFIRM_PREFIX) and meta.get("kind") == "confirmation":
@@ -67,14 +77,14 @@ def remove_sent(app: App, now: datetime) -> int:
     days = app.config.storage.keep_closed_days
     if not days:
         return 0
-    cutoff, confirm = now - timedelta(days=days), now - CONFIRM_LIFE
-    due = [m["id"] for m in folder_records(app.outbox.sent) if _gone(app, m, cutoff, confirm)]
+    cuts, live = (now - timedelta(days=days), now - CONFIRM_LIFE), {}
+    due = [m["id"] for m in folder_records(app.outbox.sent) if _gone(app, m, cuts, live)]
     for i in range(0, len(due), PER_LOCK):
         with app.store.locked():
             for mail_id in due[i : i + PER_LOCK]:
                 app.outbox.drop_sent(mail_id)
     if due:
-        log.info("removed %d sent mail(s) of no ticket queued before %s", len(due), cutoff)
+        log.info("removed %d sent mail(s) of no ticket queued before %s", len(due), cuts[0])
     lines = app.outbox.trim_sent_log()  # (those of tickets' mail retention deleted too)
     if lines:
         log.info("removed %d line(s) of mail no longer in outbox/sent from its sent.log", lines)
