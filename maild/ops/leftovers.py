@@ -7,8 +7,9 @@ subjects and requesters), «Обращение не найдено» and any oth
 no longer in the store (ops/retention deletes a ticket's own mail with it). The
 site's confirmation letters («Подтвердите обращение», an address and its link) go
 as soon as their link has expired (sitepending.PENDING_DAYS, a day more for the
-link's day), if that is sooner: a letter's id names the day its link expires, so no
-letter of that id can be queued again once that day is past. Alerts to the head and
+link's day), if that is sooner, and with keep_closed_days unset (keep for ever) too:
+outsiders decide how many there are. A letter's id names the day its link expires,
+so no letter of that id can be queued again once that day is past. Alerts to the head and
 staff naming no ticket are kept: the IMAP alert's id names the outage, which may last
 longer than keep_closed_days, and its file is what sends it once. Never a queued or
 refused mail (drop_sent removes a file of sent/ only). A file's id otherwise can only
@@ -45,15 +46,20 @@ IDLE = 2 * WINDOW  # an address record's times older than this count for nothing
 
 
 def _gone(
-    app: App, meta: OutboxEntry, cuts: tuple[datetime, datetime], live: dict[str, Any]
+    app: App, meta: OutboxEntry, cuts: tuple[datetime | None, datetime], live: dict[str, Any]
 ) -> bool:
     """Whether the sent mail of `meta` is due to go (see the module's text); `cuts`:
-    (keep_closed_days's cut-off, the confirmation letters'); `live`: whether each
-    ticket asked about is in the store (many mails name one ticket)."""
+    (keep_closed_days's cut-off, None when unset: kept for ever; the confirmation
+    letters'); `live`: whether each ticket asked about is in the store (many mails
+    name one ticket)."""
     queued = aware_time(meta.get("queued_at"))
     if queued is None:
         return False
     cutoff, confirm = cuts
+    if meta["id"].startswith(CONFIRM_PREFIX) and meta.get("kind") == "confirmation":
+        return queued < (confirm if cutoff is None else max(cutoff, confirm))
+    if cutoff is None:
+        return False
     tid = meta.get("tid")
     if tid:
         if queued >= cutoff:
@@ -66,25 +72,23 @@ def _gone(
         return not live[tid]
     if meta.get("kind") == "alert":
         return False
-    if meta["id"].startswith(CONFIRM_PREFIX) and meta.get("kind") == "confirmation":
-        return queued < max(cutoff, confirm)
     return queued < cutoff
 
 
 def remove_sent(app: App, now: datetime) -> int:
     """Remove the sent mail of no live ticket queued before keep_closed_days (the
-    site's confirmation letters: once their link expired, if sooner); how many."""
+    site's confirmation letters: once their link expired, if sooner, and with
+    keep_closed_days unset too: outsiders make them); how many."""
     days = app.config.storage.keep_closed_days
-    if not days:
-        return 0
-    cuts, live = (now - timedelta(days=days), now - CONFIRM_LIFE), {}
+    cutoff = now - timedelta(days=days) if days else None
+    cuts, live = (cutoff, now - CONFIRM_LIFE), {}
     due = [m["id"] for m in folder_records(app.outbox.sent) if _gone(app, m, cuts, live)]
     for i in range(0, len(due), PER_LOCK):
         with app.store.locked():
             for mail_id in due[i : i + PER_LOCK]:
                 app.outbox.drop_sent(mail_id)
     if due:
-        log.info("removed %d sent mail(s) of no ticket queued before %s", len(due), cuts[0])
+        log.info("removed %d sent mail(s) of no ticket queued before %s", len(due), cutoff)
     lines = app.outbox.trim_sent_log()  # (those of tickets' mail retention deleted too)
     if lines:
         log.info("removed %d line(s) of mail no longer in outbox/sent from its sent.log", lines)
