@@ -82,3 +82,50 @@ def _defined(place: str) -> bool:
         if name and not re.search(defined, source, re.M):
             return False
     return True
+
+
+def config_rows() -> list[tuple[list[str], list[str]]]:
+    """The "Config keys" table's rows: the keys of the first column (`a.b` / `c`: the
+    second in a's section) and the defaults in backticks of the second."""
+    start = README.index("**Config keys**")
+    rows = []
+    for line in README[start:].splitlines()[4:]:
+        if not line.startswith("| `"):
+            break
+        cells = line.split("|")
+        keys = re.findall(r"`([\w.]+)`", cells[1])
+        section_name = keys[0].split(".")[0]
+        keys = [k if "." in k else f"{section_name}.{k}" for k in keys]
+        unset = cells[2].strip().startswith("unset")  # "unset (made once in `...`)"
+        rows.append((keys, [] if unset else re.findall(r"`([^`]+)`", cells[2])))
+    return rows
+
+
+def test_the_config_table_gives_each_keys_default() -> None:
+    """A default changed in configschema (the one place it is decided) and not in
+    README's table, or the other way round, fails here."""
+    import tomllib
+
+    from maild.configschema import SCHEMA, default
+
+    checked = 0
+    for keys, values in config_rows():
+        for key in keys:
+            section_name, name = key.split(".", 1)
+            assert name in SCHEMA[section_name], key
+        if len(values) != len(keys):  # "unset" and the like: no literal to compare
+            continue
+        for key, value in zip(keys, values, strict=True):
+            literal = tomllib.loads(f"v = {value}")["v"]
+            assert literal == default(*key.split(".", 1)), (key, value)
+            checked += 1
+    assert checked >= 20, checked
+
+
+def test_the_free_term_readme_states_is_the_code_s() -> None:
+    """README's "six months" of free support is sender.FREE_SUPPORT_MONTHS."""
+    from maild.domain.sender import FREE_SUPPORT_MONTHS
+
+    words = {3: "three", 6: "six", 12: "twelve"}
+    stated = re.findall(r"\b(\w+) months\b", README.replace("\n  ", " "))
+    assert stated and set(stated) == {words.get(FREE_SUPPORT_MONTHS)}, stated
