@@ -362,6 +362,18 @@ def test_decide_all_refuses_everything_after_the_total_is_exceeded() -> None:
     assert got[4].kind == "other" and "общий объём" not in got[4].reason  # its own reason
 
 
+def test_a_file_refused_for_itself_after_the_total_does_not_reopen_the_message() -> None:
+    # once the total is exceeded every later file is refused, however small: one
+    # refused for a reason of its own (a program) between does not make room again
+    policy = AttachmentPolicy(max_message_bytes=3000)
+    big = png_bytes() + bytes(1200)
+    parts = [("a.png", None, big), ("b.png", None, big), ("c.png", None, big)]
+    parts += [("tool.exe", None, EXE), ("d.gif", None, GIF)]
+    got = decide_all(parts, policy)
+    assert [d.accepted for d in got] == [True, True, False, False, False]
+    assert "общий объём" in got[4].reason
+
+
 def test_decide_all_does_not_count_refused_attachments() -> None:
     policy = AttachmentPolicy(max_message_bytes=2000)
     parts = [("x.bmp", None, bmp_bytes(20, 20)), ("a.png", None, png_bytes() + bytes(1500))]

@@ -23,7 +23,7 @@ from maild.domain.policy import Policy
 from maild.domain.records import MessageRecord
 from maild.domain.replyaddr import sign, sign_for, tid_of_message_id
 from maild.domain.screen import screen
-from maild.domain.sender import FREE_SUPPORT_MONTHS, License, identify
+from maild.domain.sender import FREE_SUPPORT_MONTHS, Group, License, identify
 from maild.domain.snapshot import Snapshot, Spammed
 from maild.domain.tid import tag
 from maild.domain.verify import requester_verified, staff_verified
@@ -107,6 +107,23 @@ def test_a_licensed_sender_opens_a_ticket_at_the_license_level() -> None:
     assert (confirmation.kind, confirmation.to) == ("confirmation", [CUSTOMER])
     assert confirmation.context["commercial"] is True
     assert confirmation.context["due"] == POLICY.fmt_time(d.ticket["reaction_due"])
+
+
+def test_a_new_tickets_notice_is_capped_per_domain_and_desk_unless_a_license_names_it() -> None:
+    """The staff notice of a new ticket counts per From domain and desk-wide too
+    (Outgoing.new_ticket), but for an address a license names: its ticket is due in
+    hours, a flood of others must not hold its notice. A group's member is any local
+    part at its domain, and is counted so."""
+    group = Group("Партнёры", "partner", ("partner-example.ru",))
+    for sender, counted_so in (
+        (CUSTOMER, False),
+        ("anna@partner-example.ru", True),
+        ("petr@example.org", True),
+    ):
+        ident = identify(sender, [LICENSE], [group], NOW.date())
+        snap = Snapshot("5555-0009", None, ident, False)
+        notice = _decide(snap, _msg(sender=sender)).outgoing[0]
+        assert (notice.template, notice.new_ticket) == ("staff_new.txt", counted_so), sender
 
 
 def test_free_support_ends_six_months_after_the_first_ticket() -> None:

@@ -113,6 +113,28 @@ def test_robot_check_never_marks_a_sender_staff_vouched_for() -> None:
     )
 
 
+def test_a_mark_unproven_mail_set_does_not_hold_for_mail_proving_its_sender() -> None:
+    """A robot mark only mail proving nothing of its From set (a forger's, who knows a
+    TID and the customer's address) does not silence the customer's proven mail: that
+    is judged anew; unproven mail, or a mark proven mail set, is held by it."""
+    msg = _msg(sender=IVAN, subject="Re: [TID#1111-2222] Заказ", body="Ошибка осталась.")
+    forged = {"tid": "1111-2222", "requester": IVAN, "robots": {IVAN: WHY}}
+    forged["robots_unproven"] = [IVAN]
+    assert robot_check(POLICY, msg, forged, [], NOW, sender_proven=True) == (None, {})
+    assert robot_check(POLICY, msg, forged, [], NOW, sender_proven=False) == (WHY, {})
+    proven = {k: v for k, v in forged.items() if k != "robots_unproven"}
+    assert robot_check(POLICY, msg, proven, [], NOW, sender_proven=True) == (WHY, {})
+
+
+def test_a_robot_mark_keeps_whether_the_mail_that_set_it_proved_its_sender() -> None:
+    ticket = {"tid": "1111-2222", "requester": IVAN}
+    decision = Decision("appended", "1111-2222", ticket, [])
+    by_proven = note_robot(decision, IVAN, WHY, NOW, sender_proven=True).ticket
+    assert by_proven["robots"] == {IVAN: WHY} and "robots_unproven" not in by_proven
+    by_unproven = note_robot(decision, IVAN, WHY, NOW, sender_proven=False).ticket
+    assert by_unproven["robots_unproven"] == [IVAN]
+
+
 def test_the_robot_note_says_how_to_undo_the_mark() -> None:
     ticket = {"tid": "1111-2222", "requester": IVAN}
     decision = note_robot(Decision("appended", "1111-2222", ticket, []), IVAN, WHY, NOW)

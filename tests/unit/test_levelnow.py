@@ -174,3 +174,17 @@ def test_better_level_is_the_faster_reaction():
     assert better_level("vip", "free") and better_level("partner", "standard")
     assert not better_level("free", "vip") and not better_level("vip", "vip")
     assert better_level("free", "consulting") and better_level("consulting", "development")
+
+
+def test_only_the_requesters_reopening_of_a_free_ticket_is_told_the_free_term_is_over():
+    """A reopening takes the level the registry gives now, so its requester is told the
+    free term is over as a new ticket would be; a level staff set (consulting), an open
+    ticket's follow-up and a participant's mail say nothing of it."""
+    old, today = "2026-01-10", T0.date()  # the first ticket over six months before
+    free = closed(FREE)
+    assert levelnow.reopened_free(free, IVAN, True, FREE, old, today)["free_expired"] is True
+    staffs = {**free, "level": "consulting"}
+    assert levelnow.reopened_free(staffs, IVAN, True, FREE, old, today)["free_expired"] is False
+    assert levelnow.reopened_free(free, IVAN, False, FREE, old, today)["free_expired"] is False
+    other = "petr@x.ru"
+    assert levelnow.reopened_free(free, other, True, FREE, old, today)["free_expired"] is False

@@ -158,6 +158,19 @@ def test_proven_staff_and_head_mail_is_never_capped_a_forged_one_is():
     assert counted(no_head) == ("head@example.com", True)
 
 
+def test_the_heads_own_mail_proves_the_head_as_anyones_proves_its_sender():
+    """A From naming the head proves support's own side only as mail proves anyone
+    (verify.own_side_verified: DKIM/SPF, a reply address signed for them): a forged
+    one is an outsider's, its confirmation capped as automatic mail is."""
+    from maild.domain.verify import own_side_verified
+
+    with_head = dataclasses.replace(TRUSTING, head="head@example.com")
+    proven = {"Authentication-Results": "mx.example.com; dkim=pass header.d=example.com"}
+    assert own_side_verified(_msg(sender="head@example.com", headers=proven), with_head)
+    assert not own_side_verified(_msg(sender="head@example.com"), with_head)
+    assert not own_side_verified(_msg(sender="ivan@example.com", headers=proven), with_head)
+
+
 def test_a_customers_mail_that_proves_its_from_counts_in_a_bucket_of_its_own():
     """Forgers may write any From: had their mail and the customer's counted alike,
     twenty forgeries would silence staff about the customer's own mail. Mail DKIM/SPF

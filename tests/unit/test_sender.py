@@ -11,6 +11,7 @@ from maild.domain.sender import (
     License,
     add_months,
     checked,
+    entitled_level,
     free_support_expired,
     identify,
 )
@@ -141,3 +142,14 @@ def test_an_address_a_license_names_is_not_told_free_support_expired_before_it_i
     # a license that ran out gives the free level itself: its term is counted as anyone's
     lapsed = identify("old@shop.ru", LICS, GRPS, TODAY)
     assert lapsed.expired and free_support_expired(lapsed, first, later)
+
+
+def test_a_level_a_license_gives_is_owed_whatever_the_ticket_was_opened_as():
+    """Staff's #level to a level a license or group gives is what the customer is owed
+    (the table's transfer to development goes by it): a free ticket moved to consulting
+    (its `entitled_level` kept: free) and then to VIP is VIP's, not free support's."""
+    opened_free = {"source": "none", "ref": None, "expired": False}
+    for level in ENTITLED_LEVELS:
+        moved = {"level": level, "entitled_level": "free", "identification": opened_free}
+        assert entitled_level(moved) == level
+    assert entitled_level({"level": "consulting", "entitled_level": "vip"}) == "vip"
