@@ -217,7 +217,8 @@ def capped(
 @dataclass(frozen=True)
 class CapCheck:
     """Of one mail about to be queued: who gets it, the "suppressed: cap" note when no
-    one may, in the outbox already, automatic mail (caps.automatic) to someone of `to`;
+    one of those the caps count may (the copies they do not count still go), in the
+    outbox already, automatic mail (caps.automatic) to someone of `to`;
     `counted`: the recipients whose copies are that, which the caps count;
     `held`: a staff notice a bucket stopped (noticecap.Held; its `until` set for the
     first of a flood: staff are to be told so); `why`: the cap on automatic mail to
@@ -275,9 +276,11 @@ def check_caps(
     if allowed and not wave:  # and the copies the caps do not count
         to = [a for a in to if a in allowed or a not in counted]
         return CapCheck(to, None, False, True, counted=tuple(allowed))
-    log.warning("%s [TID#%s] no %s to %s: %s", msgid or "-", tid, template, ", ".join(to), why)
-    note = suppressed_record(app, template, (to, staff), why or "", now)
-    return CapCheck([], note, False, True, why=why, desk=wave)
+    # the copies the caps count are stopped; the others (staff's, the head's) still go
+    log.warning("%s [TID#%s] no %s to %s: %s", msgid or "-", tid, template, ", ".join(counted), why)
+    note = suppressed_record(app, template, (counted, staff), why or "", now)
+    rest = [a for a in to if a not in counted]
+    return CapCheck(rest, note, False, True, why=why, desk=wave)
 
 
 def sender_cap(

@@ -192,7 +192,10 @@ def send(
         stopped[out.key] = (check.why, check.desk)
     tell = _telling(app, out, tid, check)
     told = _also(app, [tell] if tell is not None else [], again)
-    return [*notes, check.suppressed, *told], []
+    if not check.to:
+        return [*notes, check.suppressed, *told], []
+    record = _queue(app, out, check, (tid, now, ticket), own, replying_to)  # staff's copies
+    return [*notes, check.suppressed, *told, record], check.to
 
 
 def queued_in(app: App, key: str, tid: str, thread: list[MessageRecord]) -> bool:

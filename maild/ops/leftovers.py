@@ -64,9 +64,9 @@ def _gone(
     if tid:
         if queued >= cutoff:
             return False
-        if tid not in live:
+        if tid not in live:  # (a #spam ticket is in the quarantine: a release brings it back)
             try:
-                live[tid] = app.store.ticket_exists(tid)
+                live[tid] = app.store.ticket_exists(tid) or app.quarantine.spammed(tid)
             except CorruptFile:  # cannot tell: kept
                 live[tid] = True
         return not live[tid]
@@ -80,6 +80,9 @@ def remove_sent(app: App, now: datetime) -> int:
     site's confirmation letters: once their link expired, if sooner, and with
     keep_closed_days unset too: outsiders make them); how many."""
     days = app.config.storage.keep_closed_days
+    # kept while the quarantine may still hold their cause: a mail released from it
+    # finds the answers it was sent (outbox.known) and gets none again
+    days = days and max(days, app.config.spam.keep_days)
     cutoff = now - timedelta(days=days) if days else None
     cuts, live = (cutoff, now - CONFIRM_LIFE), {}
     due = [m["id"] for m in folder_records(app.outbox.sent) if _gone(app, m, cuts, live)]
@@ -88,7 +91,7 @@ def remove_sent(app: App, now: datetime) -> int:
             for mail_id in due[i : i + PER_LOCK]:
                 app.outbox.drop_sent(mail_id)
     if due:
-        log.info("removed %d sent mail(s) of no ticket queued before %s", len(due), cutoff)
+        log.info("removed %d sent mail(s) of no live ticket from outbox/sent", len(due))
     lines = app.outbox.trim_sent_log()  # (those of tickets' mail retention deleted too)
     if lines:
         log.info("removed %d line(s) of mail no longer in outbox/sent from its sent.log", lines)

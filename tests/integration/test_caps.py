@@ -67,6 +67,15 @@ def test_of_one_mail_only_the_copies_to_outsiders_are_capped_and_counted(app):
     assert held.to == [other, "anna@example.com"] and held.counted == (other,)
 
 
+def test_a_staff_copy_goes_when_every_customer_copy_is_capped(app):
+    """The customer's day is used up and they are the only one the caps count: their
+    copy is stopped and noted, the staff member's (never capped) still goes; the note
+    names the customer alone."""
+    c = check(app, to=[CUSTOMER, "anna@example.com"])
+    assert c.to == ["anna@example.com"] and c.automatic and c.counted == ()
+    assert c.suppressed is not None and c.suppressed["to"] == [CUSTOMER], c.suppressed
+
+
 def test_a_mail_already_in_the_outbox_is_not_capped_again_nor_queued_twice(app):
     queue_ticketless(app, "k1", ("s", "b"), [CUSTOMER], NOW)
     again = check(app, "k1")

@@ -61,7 +61,8 @@ def _working_evening(desk: Desk, day0: datetime) -> datetime:
 
 
 def test_sent_mail_of_no_ticket_goes_after_keep_closed_days(tmp_path, sink):
-    desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 20})
+    # (the quarantine's mail goes sooner: the sent mail outlives it, keep_days 10)
+    desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 20}, spam={"keep_days": 10})
     day0 = _day0()
     closed = desk.ingest_tid(make_mail(subject="Ошибка 500"))
     desk.ingest(staff_reply(closed, "Исправили.\n#close"))
@@ -138,3 +139,28 @@ def test_address_records_holding_only_past_windows_go(tmp_path, sink):
     after = _address_records(desk)  # (with those of the reminders this run sent)
     assert not idle & set(after) and set(records) - idle <= set(after)
     assert counts["addresses_removed"] == len(idle), counts
+
+
+def test_mail_of_a_ticket_in_the_quarantine_stays_till_it_may_no_longer_come_back(tmp_path, sink):
+    """A ticket staff marked #spam is not in the store but in the quarantine, and
+    `maild spam release` brings it back: its sent mail is what keeps the release from
+    sending its acknowledgement and staff notices again. Nor does the notice
+    «Обращение не найдено» of a staff mail the quarantine holds go while it may be
+    released (spam.keep_days, longer than keep_closed_days here)."""
+    desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 1})
+    tid = desk.ingest_tid(make_mail(sender="Иван <ivan@shop-example.ru>", subject="Ошибка 500"))
+    desk.ingest(staff_reply(tid, "#spam"))
+    desk.ingest(staff_reply(MISSING, "Ответ по старому обращению."))
+    assert desk.flush().code == 0
+    entries = desk.run("spam", "list", "--json").json()
+    assert len(entries) == 2, entries
+    before = _sent(desk)
+    counts = _jobs(desk, _day0() + timedelta(days=3))
+    assert counts["sent_removed"] == 0 and set(_sent(desk)) == set(before)
+    assert desk.run("block", "remove", "ivan@shop-example.ru").code == 0
+    n = len(sink.received)
+    for entry in entries:  # (the staff mail goes back to the quarantine: exit 1)
+        desk.run("spam", "release", entry["id"])
+    assert desk.ticket(tid)["tid"] == tid  # the ticket is back
+    assert desk.flush().code == 0
+    assert sink.received[n:] == []  # nothing went a second time
