@@ -133,6 +133,7 @@ class Renderer:
                 # the rating scale (domain.ratingtext): «4 из 5», «от 1 до 5»
                 "rating_worst": ratingtext.WORST,
                 "rating_best": ratingtext.BEST,
+                "rating_fair": ratingtext.FAIR,
                 **self.keep,
             }
         return ctx

@@ -38,6 +38,7 @@ __all__ = [
 # WORDS to the scale).
 WORST = 1  # the lowest grade: «плохо»
 BEST = 5  # the highest: «отлично»
+FAIR = 3  # at or under it the work may not be done: the thanks offer to reopen (thanks.txt)
 
 
 def scale() -> range:

@@ -115,7 +115,10 @@ def run(desk: Desk, python: str, *args: str, stdin: bytes = b"", user: int | Non
     service's unit or an admin's shell runs it. It is forked from a zygote of `python`
     that imported maild.cli as root, as a new interpreter would have before maild
     switches user (tests/zygote.py): a command costs ~30 instead of ~200 ms of CPU.
-    What nobody imports after the switch is imported as nobody either way."""
+    The zygote also imported, as root, the commands' modules a new interpreter imports
+    after the switch: whether nobody can import them is
+    test_a_python_installation_the_owner_cannot_read_is_refused_before_anything's,
+    which runs new interpreters."""
     argv = ["--config", str(desk.config), *args]
     who = None if user is None else (user, user)
     p = zygote.run("maild", argv, ENV, "/", stdin, user=who, executable=python, own_zygote=True)

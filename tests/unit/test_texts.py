@@ -524,7 +524,7 @@ def variants() -> list[dict]:
     gone = dict(full, refers_to=None, tid_named=None, tid_gone="5555-6666")
     # the rating scale made 1–10 (domain.ratingtext; desk context: rating_worst,
     # rating_best, 1 and 5 in the others): «7 из 10», «от 1 до 10»
-    wide = dict(full, rating_worst=1, rating_best=10, rating=7, rated=7)
+    wide = dict(full, rating_worst=1, rating_best=10, rating_fair=6, rating=7, rated=7)
     return [
         full,
         off,
