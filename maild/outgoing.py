@@ -185,17 +185,15 @@ def send(
         desk=out.desk_capped,
         new_ticket=out.new_ticket,
     )
-    if check.suppressed is None:
-        record = _queue(app, out, check, (tid, now, ticket), own, replying_to)
-        return [*notes, record], [] if check.queued else check.to
-    if stopped is not None and check.why:
-        stopped[out.key] = (check.why, check.desk)
-    tell = _telling(app, out, tid, check)
-    told = _also(app, [tell] if tell is not None else [], again)
-    if not check.to:
-        return [*notes, check.suppressed, *told], []
-    record = _queue(app, out, check, (tid, now, ticket), own, replying_to)  # staff's copies
-    return [*notes, check.suppressed, *told, record], check.to
+    if check.suppressed is not None:  # a cap stopped the copies it counts
+        if stopped is not None and check.why:
+            stopped[out.key] = (check.why, check.desk)
+        tell = _telling(app, out, tid, check)
+        notes += [check.suppressed, *_also(app, [tell] if tell is not None else [], again)]
+        if not check.to:  # (the copies it does not count, staff's, still go)
+            return notes, []
+    record = _queue(app, out, check, (tid, now, ticket), own, replying_to)
+    return [*notes, record], [] if check.queued else check.to
 
 
 def queued_in(app: App, key: str, tid: str, thread: list[MessageRecord]) -> bool:
