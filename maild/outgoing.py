@@ -158,8 +158,8 @@ def send(
     member whose command caused it so, capped.kept_back; then its own: none when nobody
     is left, a `suppressed` note when a cap stopped it, and the record of the one notice
     that tells staff notices are held: guard.sender_cap) and whom it queued now."""
-    # support's own people (ownside.own_side): mail to them alone is no automatic reply
-    # to an outsider, not capped as one; the head's escalations domain.pace paces
+    # support's own people (ownside.own_side): mail to them is no automatic reply to an
+    # outsider, not capped as one (the head's escalations domain.pace paces)
     own = app.config.support.internal
     again = {"tid": tid, "thread": thread, "replying_to": replying_to, "now": now}
     again.update(cause=cause, may_be_queued=may_be_queued, ticket=ticket)
@@ -186,14 +186,27 @@ def send(
         new_ticket=out.new_ticket,
     )
     if check.suppressed is not None:  # a cap stopped the copies it counts
-        if stopped is not None and check.why:
-            stopped[out.key] = (check.why, check.desk)
-        tell = _telling(app, out, tid, check)
-        notes += [check.suppressed, *_also(app, [tell] if tell is not None else [], again)]
+        notes += _capped(app, out, check, again, stopped)
         if not check.to:  # (the copies it does not count, staff's, still go)
             return notes, []
     record = _queue(app, out, check, (tid, now, ticket), own, replying_to)
     return [*notes, record], [] if check.queued else check.to
+
+
+def _capped(
+    app: App,
+    out: Outgoing,
+    check: guard.CapCheck,
+    again: dict[str, Any],
+    stopped: dict[str, tuple[str, bool]] | None,
+) -> list[MessageRecord]:
+    """The records of `out` a cap stopped (send): its "suppressed" note, and what tells
+    the staff member whose command caused it; `stopped` learns the cap's words."""
+    assert check.suppressed is not None
+    if stopped is not None and check.why:
+        stopped[out.key] = (check.why, check.desk)
+    tell = _telling(app, out, again["tid"], check)
+    return [check.suppressed, *_also(app, [tell] if tell is not None else [], again)]
 
 
 def queued_in(app: App, key: str, tid: str, thread: list[MessageRecord]) -> bool:
