@@ -114,6 +114,7 @@ def _passing(resinfo: str) -> set[str]:
     if _unquote(result).lower() != "pass":
         return set()
     props = dict(pairs[1:])
+    keys: tuple[str, ...]
     if method == "dkim":
         keys = ("header.d", "header.i")
     elif method == "spf":

@@ -23,7 +23,7 @@ Pure: screenings and tickets in, tickets out.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TypedDict
 
 from maild.domain.addresses import comparable_address
 from maild.domain.records import Ticket
@@ -32,11 +32,20 @@ from maild.domain.screen import Screening, automatic
 __all__ = ["attended", "held", "held_among", "merged", "notices_held", "opened_by", "vouched"]
 
 
-def opened_by(screening: Screening) -> dict[str, Any]:
-    """What a new ticket keeps of its first mail's being automatic: ``automatic``, why
+class Opened(TypedDict, total=False):
+    """What a new ticket keeps of its first mail (opened_by)."""
+
+    names_own: str  # a ticket of the sender's own its text named (textnamed)
+    automatic: str
+
+
+def opened_by(screening: Screening, names_own: str | None = None) -> Opened:
+    """What a new ticket keeps of its first mail: the sender's own ticket its text
+    named (`names_own`, if any), and its being automatic: ``automatic``, why
     (screen.automatic: its requester is held), or nothing for a person's."""
     why = automatic(screening)
-    return {"automatic": why} if why else {}
+    opened: Opened = {"names_own": names_own} if names_own else {}
+    return {**opened, "automatic": why} if why else opened
 
 
 def held(ticket: Ticket) -> dict[str, str]:

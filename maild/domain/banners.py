@@ -48,6 +48,12 @@ def _pattern(banner: str) -> re.Pattern[str] | None:
     return re.compile(_IN_WORD + _BETWEEN.join(spelt) + end, re.IGNORECASE)
 
 
+def _past(pattern: re.Pattern[str], text: str, pos: int) -> int:
+    """Where what `pattern` matches at `pos` ends (its `*`s match there, if only nothing)."""
+    m = pattern.match(text, pos)
+    return m.end() if m else pos
+
+
 def without_banner(text: str, banners: tuple[str, ...]) -> str:
     """`text` without the banner on its top: where, after blank lines, it begins with
     one of `banners`, that text goes, and the blank lines under it when nothing else
@@ -59,13 +65,13 @@ def without_banner(text: str, banners: tuple[str, ...]) -> str:
     wanted = [p for p in map(_pattern, banners) if p is not None]
     cut = 0
     while wanted:
-        start = _BLANK_LINES.match(text, cut).end()
+        start = _past(_BLANK_LINES, text, cut)
         ends = [m.end() for p in wanted if (m := p.match(text, start))]
         if not ends:
             break
-        cut = _SPACES.match(text, max(ends)).end()  # the longest: one listed whole and short
+        cut = _past(_SPACES, text, max(ends))  # the longest: one listed whole and short
         if cut == len(text) or text[cut] == "\n":
-            cut = _BLANK_LINES.match(text, cut).end() if cut < len(text) else cut
+            cut = _past(_BLANK_LINES, text, cut) if cut < len(text) else cut
     return text[cut:] if cut else text
 
 

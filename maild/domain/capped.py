@@ -62,8 +62,9 @@ def held(
     told = replace(told, key=ctx.key("held"), context=context)
     if len(to) < len(everyone):  # the others are told
         return ticket, notices, [told]
-    reacted = before is not None and any(ticket.get(k) != before.get(k) for k in heard.REACTION)
-    return (heard.unheard(ticket, before) if reacted else ticket), [], [told]
+    if before is not None and any(ticket.get(k) != before.get(k) for k in heard.REACTION):
+        ticket = heard.unheard(ticket, before)  # it reacted
+    return ticket, [], [told]
 
 
 def parted(ticket: Ticket, to: list[str], notices: list[str]) -> tuple[list[str], list[str]]:
@@ -92,7 +93,7 @@ def kept_back(told: Outgoing | None, notes: Iterable[MessageRecord]) -> list[Out
             key=f"{told.key}-{note['suppressed']}",
             context={
                 **told.context,
-                "unsent_to": list(note["to"]),
+                "unsent_to": list(note["to"] or ()),  # (fresh notes: a list)
                 "kept_back": note["suppressed"],
             },
         )

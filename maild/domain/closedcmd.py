@@ -172,7 +172,7 @@ def level_errors(commands: Iterable[Command], ticket: Ticket) -> list[str]:
                 " в разработку."
             ]
         if cmd.name == "level" and cmd.arg in ENTITLED_LEVELS:
-            level = LEVELS[cmd.arg]  # type: ignore[index]
+            level = LEVELS[cmd.arg]
     return []
 
 

@@ -69,7 +69,8 @@ def decide_new(
         **textnamed.refers(snap, requester, ident, policy.internal),
         screening=ctx.scr,  # automatic mail starts no deadline (sla.unattended)
     )
-    ticket.update(free_expired=free["free_expired"], requester_name=msg.from_name)  # (answers)
+    # (answers)
+    ticket.update({"free_expired": free["free_expired"], "requester_name": msg.from_name})
     if opened_by:
         ticket["opened_by"] = opened_by
     c = {
@@ -191,8 +192,8 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
         return saying(kept, rated_line, line)
     if ctx.scr.may_answer and statusmail.asks_status(msg):  # changes nothing else
         out = statusmail.status_reply(ctx, ticket, messages)
-        asked = Decision("appended", tid, ticket, [*messages, ctx.record], ctx.record, [out])
-        return saying(asked, rated_line)
+        answered = Decision("appended", tid, ticket, [*messages, ctx.record], ctx.record, [out])
+        return saying(answered, rated_line)
     verified = ctx.snapshot.requester_verified
     participants, asked = joiners(policy, msg, ticket, verified)
     if asked:  # shown to staff; #cc ADDRESS adds them

@@ -75,7 +75,7 @@ def decide(
     if loaded is not None:  # files the ticket holds already are no new files of this mail
         msg, gone, held = _without_held_files(msg, *loaded, policy if staff_reply else None)
     attachments = decide_attachments(policy, msg, staff=staff_reply)
-    robot, marks, proven = None, {}, trust.proven(snap, msg, policy)
+    robot, marks, proven = None, trust.RobotMarks(), trust.proven(snap, msg, policy)
     if loaded is not None and not claims_staff and not policy.is_head(sender) and not scr.automated:
         robot, marks, loaded = trust.judge_robot(policy, msg, loaded, now, attachments, proven)
         scr = Screening(True, robot) if robot else scr  # no automatic mail to robots

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from maild.domain.records import MessageRecord, Ticket
 
@@ -65,13 +65,13 @@ def _erase_message(m: MessageRecord, e: Erasure) -> None:
         m["subject"] = ERASED
     m.pop("fast_words", None)  # a digest of a few words of theirs tells them: one guesses «спасибо»
     for a in m.get("attachments") or []:
-        if a.get("sha256"):
-            e.attachments.append(a["sha256"])
-        a.update(filename=ERASED, sha256=None)
+        if sha256 := a.get("sha256"):
+            e.attachments.append(sha256)
+        a.update({"filename": ERASED, "sha256": None})
         if a.get("reason"):  # a refusal names the file («Файл «Паспорт.bmp» назван как BMP»)
             a["reason"] = ERASED
-    if m.get("spool_key"):
-        e.spool_keys.append(m["spool_key"])
+    if spool_key := m.get("spool_key"):
+        e.spool_keys.append(spool_key)
         m["spool_key"] = None
     if m.get("message_id"):
         e.message_ids.append(m["message_id"])
@@ -92,7 +92,7 @@ def erase_mail(
         mail_ids = {m.get("message_id"), *copies.values()}
         to_others = m.get("kind") != "notice" and set(copies) - {address, PLACEHOLDER}
         if m.get("direction") == "out" and not mail_ids.isdisjoint(ids) and not to_others:
-            m = {**m, "attachments": [dict(a) for a in m.get("attachments") or []]}
+            m = {**m, "attachments": [a.copy() for a in m.get("attachments") or []]}
             _erase_message(m, e)
         out.append(m)
     return out
@@ -100,7 +100,7 @@ def erase_mail(
 
 # where else a record may name the person: a staff reply's commands and their errors
 # ("#cc ADDRESS"), the To/Cc text cut beyond limits.max_recipients
-_LINES = ("commands", "command_errors")
+_LINES: tuple[Literal["commands", "command_errors"], ...] = ("commands", "command_errors")
 
 
 def _scrub_lines(m: MessageRecord, mention: re.Pattern[str]) -> int:
@@ -113,6 +113,22 @@ def _scrub_lines(m: MessageRecord, mention: re.Pattern[str]) -> int:
     if isinstance(m.get("recipients_cut"), str):
         m["recipients_cut"], k = mention.subn(PLACEHOLDER, m["recipients_cut"])
         n += k
+    return n
+
+
+def _scrub_keyed(t: Ticket, address: str) -> int:
+    """The records keyed by address: a robot seen (robots.py) stays seen under the
+    placeholder; a mark of refused for good (undeliverable.py) has nothing left to hold."""
+    n = 0
+    robots = t.get("robots") or {}
+    if address in robots:
+        rest = {a: v for a, v in robots.items() if a != address}
+        t["robots"] = {**rest, PLACEHOLDER: robots[address]}
+        n += 1
+    marks = t.get("undeliverable") or {}
+    if address in marks:
+        t["undeliverable"] = {a: v for a, v in marks.items() if a != address}
+        n += 1
     return n
 
 
@@ -160,24 +176,20 @@ def erase_person(
         if key in t:
             t[key], n = _swap(t[key], address)
             e.replaced += n
-    # records keyed by address: a robot seen (robots.py) stays seen under the
-    # placeholder; a mark of refused for good (undeliverable.py) has nothing left to hold
-    for key, keep in (("robots", True), ("undeliverable", False)):
-        held = t.get(key) or {}
-        if address in held:
-            rest = {a: v for a, v in held.items() if a != address}
-            t[key] = {**rest, PLACEHOLDER: held[address]} if keep else rest
-            e.replaced += 1
+    e.replaced += _scrub_keyed(t, address)
     out = []
     for original in messages:
-        m = {**original, "attachments": [dict(a) for a in original.get("attachments") or []]}
+        m: MessageRecord = {
+            **original,
+            "attachments": [a.copy() for a in original.get("attachments") or []],
+        }
         if theirs or m.get("from") == address:
             _erase_message(m, e)
         else:
             for key in ("subject", "text", "folded_text", "recipients_cut"):
                 e.replaced += _scrub_key(m, key, mention, named)
-            if m.get("spool_key"):
-                e.kept_keys.append(m["spool_key"])
+            if spool_key := m.get("spool_key"):
+                e.kept_keys.append(spool_key)
         if m.get("from") == address:
             m["from"] = PLACEHOLDER
         for key in [k for k in ("to", "cc") if k in m]:  # (a note has neither: no None)

@@ -122,6 +122,8 @@ def open_encoded_messages(msg: Message, policy: Policy) -> None:
         if not part.is_multipart():  # parts_of: a leaf's get_payload() may raise
             continue
         children = part.get_payload()
+        if not isinstance(children, list):  # (a multipart's payload is its list of parts)
+            continue
         inner = children[0] if children and isinstance(children[0], Message) else None
         try:
             data = _decoded(part, inner, policy) if inner is not None else None

@@ -34,7 +34,7 @@ def decide_unsigned(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
         tid,
         msg.from_addr,
     )
-    record.update(kind="note", unverified_staff=True)
+    record.update({"kind": "note", "unverified_staff": True})
     ticket, outgoing = told(ctx, ticket, relayed=False)
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing, said=(line,))
 

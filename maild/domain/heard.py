@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 from maild.domain.decision import Outgoing
 from maild.domain.records import Ticket
@@ -33,11 +33,22 @@ __all__ = ["if_queued", "reaction_of", "unheard"]
 # What a reaction sets: its time, and the end of the waits of tickets merged in
 # before any reaction (mergedwait.answered)
 REACTION = ("first_reaction_at", "merged_waits")
+FollowupKey = Literal["reaction_level", "later_reactions", "reaction_judged", "merged_followups"]
 # The level of a deadline, and the follow-ups' outcomes, where a reply that ended a
 # follow-up's deadline counted it (sla.followup_ended): only where set (followups.py)
-FOLLOWUP = ("reaction_level", "later_reactions", "reaction_judged", "merged_followups")
+FOLLOWUP: tuple[FollowupKey, ...] = (
+    "reaction_level",
+    "later_reactions",
+    "reaction_judged",
+    "merged_followups",
+)
 # What a reaction ends: the deadline that waited for it, and when its clock started
-DEADLINE = ("reaction_due", "reaction_from", *FOLLOWUP)
+DeadlineKey = Literal["reaction_due", "reaction_from", FollowupKey]
+DEADLINE: tuple[DeadlineKey, ...] = (
+    "reaction_due",
+    "reaction_from",
+    *FOLLOWUP,
+)
 
 
 def reaction_of(ticket: Ticket) -> dict[str, Any]:
@@ -73,8 +84,10 @@ def unheard(ticket: Ticket, before: Mapping[str, Any]) -> Ticket:
     else:
         t["merged_waits"] = before["merged_waits"]
     if t.get("status") not in ("closed", "waiting"):
-        t.update({k: before[k] for k in DEADLINE if k in before})
+        for field in DEADLINE:
+            if field in before:
+                t[field] = before[field]
         for k in FOLLOWUP:
             if t.get(k) is None:
-                t.pop(k, None)  # type: ignore[misc]
+                t.pop(k, None)
     return t

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Final
 
 from maild.domain import said
 from maild.domain.commands import Command
@@ -42,7 +43,7 @@ LOG = "maild.trust"
 
 # the ticket's: TID (its own, and those of tickets merged into it, lower-case) -> staff
 # address -> the epoch of their reply address of that TID
-FIELD = "reply_epochs"
+FIELD: Final = "reply_epochs"
 BEYOND = ("merge", "cc", "spam")  # commands that reach beyond the ticket
 ERROR = (
     "{commands}: не выполнено. Письмо пришло на ваш адрес ответа этого обращения, "

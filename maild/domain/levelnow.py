@@ -26,9 +26,9 @@ from datetime import date, datetime
 from typing import Any
 
 from maild.domain.commandspec import LEVEL_SETTERS
-from maild.domain.records import IdentificationRecord, MessageRecord, Ticket
+from maild.domain.records import IdentificationRecord, LevelId, MessageRecord, Ticket
 from maild.domain.sender import Identification, better_level, free_term_ctx
-from maild.domain.sla import LEVELS, deadline_fields
+from maild.domain.sla import LEVELS, deadline_fields, get_level
 from maild.domain.ticket import DueFn, identification_record, is_requester
 
 # The commands by which staff set a level, as a staff reply's record keeps them
@@ -108,12 +108,13 @@ def address_confirmed(
         "expired": False,
     }
     t: Ticket = {**ticket, "identification": identification}
-    if staff_set(messages) or not better_level(str(owed["level"]), ticket["level"]):
+    if staff_set(messages):
         return t
-    return raised(t, str(owed["level"]), at, due)
+    level = get_level(str(owed["level"])).id  # (KeyError for one no level's, as ever)
+    return raised(t, level, at, due) if better_level(level, ticket["level"]) else t
 
 
-def raised(ticket: Ticket, level: str, at: datetime, due: DueFn) -> Ticket:
+def raised(ticket: Ticket, level: LevelId, at: datetime, due: DueFn) -> Ticket:
     """``ticket`` at ``level``, a better one the requester's mail at ``at`` gave it. Its
     pending deadline becomes that level's time from ``at`` only when that is sooner:
     the regulation's maximum time is the level's, and a deadline already promised is

@@ -25,6 +25,7 @@ from datetime import date
 from typing import Any
 
 from maild.domain.addresses import comparable_address
+from maild.domain.records import LevelId
 from maild.domain.sender import License, domain_of, ru_date
 from maild.domain.sla import LEVELS
 
@@ -138,7 +139,7 @@ def mentions_license(texts: Iterable[str]) -> bool:
 
 
 def license_ctx(
-    named: Iterable[License], sender: str, level: str, today: date, mentioned: bool
+    named: Iterable[License], sender: str, level: LevelId, today: date, mentioned: bool
 ) -> dict[str, Any]:
     """What the staff notice and the customer's mail say of the licenses a mail names
     whose addresses do not include its ``sender``: for staff each license

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
 
 from maild.domain import automatic, mergedwait, pace
 from maild.domain.addresses import comparable_address, each_once
@@ -83,7 +83,9 @@ def _still_removed(t: Ticket, source: Ticket) -> list[str]:
 
 def _same(a: str | None, b: str | None) -> bool:
     """Two deadlines as stored are one moment (the text may differ in its offset)."""
-    return bool(a and b) and datetime.fromisoformat(a) == datetime.fromisoformat(b)
+    if not a or not b:
+        return False
+    return datetime.fromisoformat(a) == datetime.fromisoformat(b)
 
 
 def _moment_marks(
@@ -204,7 +206,7 @@ def merge(
         t["critical"] = True
     t.update(_addressed_here(t, source))
     known = {m["message_id"] for m in target_messages}
-    moved = [
+    moved: list[MessageRecord] = [
         {**m, "merged_from": source["tid"]} for m in source_messages if m["message_id"] not in known
     ]
     messages = sorted(
@@ -222,12 +224,17 @@ def merge(
     return s, t, messages
 
 
-def _addressed_here(target: Ticket, source: Ticket) -> dict[str, Any]:
+class _Addressed(TypedDict, total=False):
+    merged_from: list[str]
+    reply_epochs: dict[str, dict[str, int]]
+
+
+def _addressed_here(target: Ticket, source: Ticket) -> _Addressed:
     """What makes mail to the source's reply addresses the target's: the TIDs merged
     into it (those merged into the source came here with it), and each one's epochs
     of its staff addresses (leak.merged)."""
     tids = {*target.get("merged_from", ()), source["tid"], *source.get("merged_from", ())}
-    out: dict[str, Any] = {"merged_from": sorted(tids)}
+    out: _Addressed = {"merged_from": sorted(tids)}
     if epochs := merged_epochs(target, source):
         out[EPOCHS] = epochs
     return out

@@ -80,7 +80,7 @@ def named(ticket: Ticket, wait: MergedWait) -> Ticket:
         "tid": wait["tid"],
         "requester": wait.get("requester", ""),
         "subject": wait.get("subject", ""),
-        "level": wait["level"] or ticket["level"],  # type: ignore[typeddict-item]
+        "level": wait["level"] or ticket["level"],
         "reaction_due": due(wait),
         "merged_into": ticket["tid"],
     }

@@ -198,6 +198,7 @@ def _safe(fn: Callable[[], _T], default: _T) -> _T:
 
 
 _SCREEN = frozenset(SCREEN_HEADERS)
+_NO_ADDRESSES: tuple[str, ...] = ()  # (_safe's default: its type is the header's)
 
 
 def _screen_headers(msg: Message) -> dict[str, tuple[str, ...]]:
@@ -252,18 +253,18 @@ def _parse(
         problem = "no headers"
     cut: list[str] = []
     fragment = _safe(lambda: partial.fragment_of(msg), None)
-    to = _safe(lambda: addresses(msg, "to", max_recipients, cut), ())
+    to = _safe(lambda: addresses(msg, "to", max_recipients, cut), _NO_ADDRESSES)
     subject, in_reply_to = header_of(msg, "subject"), header_of(msg, "in-reply-to")
     read = {"from": from_addr, "subject": subject, "in-reply-to": in_reply_to}
     unproven = None if status or body.receipt else _safe(lambda: _unproven(msg, text, read), None)
-    cc = _safe(lambda: addresses(msg, "cc", max(0, max_recipients - len(to)), cut), ())
+    cc = _safe(lambda: addresses(msg, "cc", max(0, max_recipients - len(to)), cut), _NO_ADDRESSES)
     return ParsedMessage(
         message_id=msgid,
         from_addr=from_addr,
         from_name=limits.cut(from_name, limits.MAX_NAME),
         to=to,
         cc=cc,
-        reply_to=(_safe(lambda: addresses(msg, "reply-to", 1), ()) or (None,))[0],
+        reply_to=(_safe(lambda: addresses(msg, "reply-to", 1), _NO_ADDRESSES) or (None,))[0],
         subject=limits.cut(" ".join(without_bidi_controls(subject).split()), limits.MAX_SUBJECT),
         in_reply_to=tuple(message_ids(in_reply_to)),
         references=_references(msg),
@@ -319,9 +320,14 @@ def without_marks(
     # parsing looked for qmail's or Exim's opening line near the top of the text as it
     # came: a long banner there hid it, and the bounce of our own mail was a stranger's
     # new ticket. Read again without the banner, it is found as it is without one.
-    bounce: dict[str, str | None] = {}
     if text is not msg.text and msg.delivery_status is None and msg.content_type == "text/plain":
         status, reported = textbounce.read(text) or (None, None)
         if status is not None:
-            bounce = {"delivery_status": status, "reported_message_id": reported}
-    return dataclasses.replace(msg, text=text, subject=subject, **bounce)
+            return dataclasses.replace(
+                msg,
+                text=text,
+                subject=subject,
+                delivery_status=status,
+                reported_message_id=reported,
+            )
+    return dataclasses.replace(msg, text=text, subject=subject)

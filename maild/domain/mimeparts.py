@@ -229,9 +229,8 @@ class _Reader:
             reports.add(part, ctype)
         elif ctype == "message/rfc822" and part.is_multipart():
             inner = part.get_payload(0)  # a signed letter: the headers are its mail's
-            self.groups[id(part)] = TextGroup(
-                plain=[forwarded_heading(self.mails.get(id(inner), inner))]
-            )
+            shown = self.mails.get(id(inner), inner) if isinstance(inner, Message) else part
+            self.groups[id(part)] = TextGroup(plain=[forwarded_heading(shown)])
         elif (kind := leaf_kind(part, self.msg, ctype, self.parents)) == "text":
             self._text(part, ctype)
         elif kind == "rich":

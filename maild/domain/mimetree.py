@@ -93,11 +93,12 @@ def read_tree(raw: bytes, policy: Policy) -> tuple[Message, str | None]:
         return _with_body(msg, body), "вложенность частей MIME слишком глубока; текст взят как есть"
 
 
-def header_block_end(raw: bytes) -> int:
-    """Where the header block of ``raw`` ends, as the MTA and the parser end it: at
-    an empty line, or at the first line that is neither a field nor a folded one (a
-    script's text right under its fields, with no blank line). Linear."""
-    return _FIELD_LINES.match(raw).end()
+def header_block_end(raw: bytes, start: int = 0) -> int:
+    """Where the header block of ``raw`` (from ``start``) ends, as the MTA and the
+    parser end it: at an empty line, or at the first line that is neither a field nor
+    a folded one (a script's text right under its fields, with no blank line). Linear."""
+    fields = _FIELD_LINES.match(raw, start)  # (`*+`: it matches, if only nothing)
+    return fields.end() if fields else start
 
 
 def as_the_mta_reads(raw: bytes) -> bytes:
@@ -147,12 +148,12 @@ def _split(raw: bytes) -> tuple[bytes, bytes, int, bool, bool]:
             return raw[:start], raw[start:], last, True, False
         start, last = end.end(), start
     if start < len(raw) and _LINE_END.search(raw, start):  # more lines than read
-        end = _FIELD_LINES.match(raw, start).end()  # (as the MTA ends the block)
-        tail, last = _tail(raw, start, end, last)
-        if end == len(raw) and not raw.endswith((b"\n", b"\r")):  # fields to the end
+        stop = header_block_end(raw, start)  # (as the MTA ends the block)
+        tail, last = _tail(raw, start, stop, last)
+        if stop == len(raw) and not raw.endswith((b"\n", b"\r")):  # fields to the end
             return raw[:start] + tail, b"", last, False, True
-        empty = _LINE_END.match(raw, end)
-        body = raw[empty.end() :] if empty else raw[end:]
+        empty = _LINE_END.match(raw, stop)
+        body = raw[empty.end() :] if empty else raw[stop:]
         return raw[:start] + tail, body, last, empty is None, True
     if start == len(raw) or _FIELD_LINE.match(raw, start):  # the last line, unended
         return raw, b"", start if start < len(raw) else last, False, False
@@ -230,7 +231,7 @@ def _container(msg: Message, body: bytes, policy: Policy, *, depth: int) -> Mess
     delimiters = _delimiters(body, separator) if _plain(separator) else None
     if not delimiters:
         return None
-    parts = []
+    parts: list[Message | str] = []  # (set_payload's type)
     for (_, start), (end, _) in itertools.pairwise(delimiters):
         part = _part(body[start:end], policy, depth + 1)
         if part is None:
@@ -239,7 +240,7 @@ def _container(msg: Message, body: bytes, policy: Policy, *, depth: int) -> Mess
     first, close_end = delimiters[0][0], delimiters[-1][1]
     if first:
         msg.preamble = _without_break(body[:first]).decode("ascii", "surrogateescape")
-    epilogue = body[close_end:]
+    epilogue: bytes | None = body[close_end:]
     if depth:  # the parser leaves None for an epilogue that then is empty
         epilogue = _without_break(epilogue) if epilogue else None
     msg.epilogue = None if epilogue is None else epilogue.decode("ascii", "surrogateescape")

@@ -125,10 +125,10 @@ def bounce(tree: Message, text: str, headers: dict[str, str]) -> Unproven | None
     failed = _failed(said)
     if not failed and final is not False:  # said failed, or by its code alone
         failed = _ADDRESS.findall(copy.get("to", ""))[:1]
-    ids = [i for i in dict.fromkeys(ids) if i]
-    if not ids or not failed:
+    named = [i for i in dict.fromkeys(ids) if i]
+    if not named or not failed:
         return None
-    return Unproven(tuple(ids), _fields(failed, said, final))
+    return Unproven(tuple(named), _fields(failed, said, final))
 
 
 def _answered(headers: dict[str, str]) -> list[str]:

@@ -14,7 +14,7 @@ told the letter came in parts; the customer is asked to send it again unsplit.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from email.message import Message
 from email.utils import collapse_rfc2231_value
@@ -97,7 +97,7 @@ def record_key(record: dict[str, Any]) -> str | None:
     return thread_key(record["from"], Fragment(str(kept.get("id") or ""), 1))
 
 
-def seen(fragment: Fragment | None, messages: Iterable[dict[str, Any]]) -> bool:
+def seen(fragment: Fragment | None, messages: Iterable[Mapping[str, Any]]) -> bool:
     """Whether ``messages`` (a ticket's thread) hold a part of the same letter already."""
     if fragment is None:
         return False

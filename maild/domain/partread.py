@@ -63,16 +63,16 @@ def payload(part: Message) -> bytes:
         raw = part.get_payload(decode=False)
     except (LookupError, TypeError, ValueError):  # as in parts_of: decode=True gives
         raw = None  # the bytes as they came
-    if cte == "base64" and raw is not None:
+    if cte == "base64" and isinstance(raw, str | bytes):  # (a leaf's payload: either)
         data = raw.encode("ascii", "ignore") if isinstance(raw, str) else raw
         return b64decode_lenient(data)
     try:
-        data = part.get_payload(decode=True)
+        decoded = part.get_payload(decode=True)
     except Exception:
-        data = None
-    if data is None:
-        data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
-    return data
+        decoded = None
+    if isinstance(decoded, bytes):  # (else None: a leaf's decoded payload is bytes)
+        return decoded
+    return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
 
 
 def text_of(part: Message) -> str:

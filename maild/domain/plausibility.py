@@ -156,7 +156,9 @@ def plausibility(text: str) -> float:
     sample = _sample(text)
     # Counted per distinct character and word (collections.Counter runs in C):
     # the same sums as a loop over every character, at a fraction of the cost.
-    visible = bad = n_ru = freq = 0
+    visible = n_ru = 0
+    bad: float = 0
+    freq: float = 0
     for c, n in Counter(sample).items():
         if c in _RU_LETTERS:  # never a space, never debris
             n_ru += n

@@ -19,13 +19,17 @@ __all__ = ["Queue", "handling_order", "jumps_queue", "queue_for"]
 _FAR = "9999-12-31T23:59:59+00:00"
 
 
+class QueueRow(Summary):
+    overdue: bool  # its deadline (or a merged customer's) passed
+
+
 @dataclass(frozen=True)
 class Queue:
     """One staff member's morning view; each row is a ticket summary plus "overdue"."""
 
-    mine: tuple[Summary, ...]
-    others: tuple[Summary, ...]
-    waiting: tuple[Summary, ...]
+    mine: tuple[QueueRow, ...]
+    others: tuple[QueueRow, ...]
+    waiting: tuple[QueueRow, ...]
 
     @property
     def empty(self) -> bool:
@@ -53,12 +57,13 @@ def handling_order(row: Summary) -> tuple[bool, datetime, datetime, str]:
 def queue_for(staff: str, rows: list[Summary], now: datetime) -> Queue:
     """Open tickets for ``staff``: their own assignments first, then the rest; tickets
     waiting for the customer (and not for staff) apart."""
-    active, waiting = [], []
+    active: list[QueueRow] = []
+    waiting: list[QueueRow] = []
     for row in rows:
         if row["status"] == "closed":
             continue
         due = next_due(row)  # the nearest: a merged customer's passed is overdue too
-        marked = dict(row, overdue=passed(due, now))
+        marked: QueueRow = {**row, "overdue": passed(due, now)}
         # waiting for the customer, unless a customer's mail waits for staff too (one
         # merged into it before merge opened such a ticket): that one is to do
         (waiting if waits_for_customer(row) else active).append(marked)

@@ -53,7 +53,8 @@ def rating_decision(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
         line = said.info(
             LOG, "%s [TID#%s] rated already: %d", logged_id(msg.message_id), ticket["tid"], given
         )
-        by = (tk.closing_rated_by(ticket, messages) or {}).get("from")
+        rated_by = tk.closing_rated_by(ticket, messages)
+        by = rated_by.get("from") if rated_by else None
         told = [statusmail.rated_already(ctx, ticket, given, by)] if ctx.scr.may_answer else []
         return Decision("appended", ticket["tid"], ticket, appended, ctx.record, told, said=(line,))
     ticket, line = _rated(ctx, ticket, rating)

@@ -29,18 +29,18 @@ def charset_source(messages: list[MessageRecord]) -> tuple[int, str] | None:
     forget` erases it): the one #charset reads again; None when none kept it."""
     for i in range(len(messages) - 1, -1, -1):
         m = messages[i]
-        if m["direction"] == "in" and m["kind"] == "customer" and m.get("spool_key"):
-            return i, m["spool_key"]
+        if m["direction"] == "in" and m["kind"] == "customer" and (key := m.get("spool_key")):
+            return i, key
     return None
 
 
 def recharset(
-    ctx: Context, ticket: Ticket, messages: list[MessageRecord], found: tuple
+    ctx: Context, ticket: Ticket, messages: list[MessageRecord], found: tuple[int, str, str]
 ) -> tuple[Outgoing, Said]:
     """#charset: the customer's message read again; staff get the new text (the mail,
     and the line that says it was read again)."""
     index, codec, text = found
-    messages[index] = dict(messages[index], text=text, recharset=codec)
+    messages[index] = {**messages[index], "text": text, "recharset": codec}
     line = said.info(
         LOG,
         "%s [TID#%s] re-read %s as %s",

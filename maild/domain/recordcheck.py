@@ -17,7 +17,7 @@ not know is left alone (a newer version's). Cheap: it runs on every load of a ti
 
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import get_args
+from typing import TypeGuard, get_args
 
 from maild.domain.records import (
     Direction,
@@ -33,6 +33,12 @@ Check = Callable[[object], bool]
 STATUSES = frozenset(get_args(Status))
 LEVEL_IDS = frozenset(get_args(LevelId))
 DIRECTIONS = frozenset(get_args(Direction))
+
+
+def is_level(value: object) -> TypeGuard[LevelId]:
+    """`value` is a service level's id (LevelId): a level read from a command or a file
+    is one only once asked."""
+    return isinstance(value, str) and value in LEVEL_IDS
 
 
 def _text(v: object) -> bool:

@@ -14,6 +14,7 @@ from typing import Literal, NotRequired, TypedDict, cast
 
 from maild.domain import attachments as att
 from maild.domain.followups import Followups
+from maild.domain.levelids import LevelId
 from maild.domain.message import ParsedMessage
 from maild.domain.partial import FragmentRecord
 from maild.domain.waitrecord import MergedWait
@@ -22,8 +23,6 @@ Attachments = list[tuple[att.AttachmentDecision, bytes]]  # each decision with i
 
 # A ticket's status (INTERFACE.md: "new | open | waiting | closed").
 Status = Literal["new", "open", "waiting", "closed"]
-# A service level's id: the keys of domain.sla.LEVELS (a unit test holds them equal).
-LevelId = Literal["partner", "vip", "operative", "standard", "free", "consulting", "development"]
 Direction = Literal["in", "out"]
 # A thread record's kind: a customer's mail, a staff reply relayed to customers, a note for staff
 # (commands, refused or held mail, robots), a customer's confirmation/acknowledgement, a notice
@@ -295,7 +294,7 @@ def message_record(
     attachments: Attachments,
     spool_key: str | None,
 ) -> MessageRecord:
-    return {
+    record: MessageRecord = {
         "message_id": msg.message_id,
         "direction": direction,
         "from": msg.from_addr,
@@ -319,9 +318,10 @@ def message_record(
         "spool_key": spool_key,
         "automated": None,
         "parse_problem": msg.parse_problem,
-        **({"recipients_cut": msg.recipients_cut} if msg.recipients_cut else {}),
-        **({"digest": msg.digest} if msg.digest else {}),
     }
+    record.update({"recipients_cut": msg.recipients_cut} if msg.recipients_cut else {})
+    record.update({"digest": msg.digest} if msg.digest else {})
+    return record
 
 
 def note_record(*, sender: str, direction: Direction, text: str, at: datetime) -> MessageRecord:

@@ -40,7 +40,7 @@ def staff_error(
     ``stopped``: no error is a command's, the answer stopped for what it carries (a file
     it cannot: «Ответ не отправлен»). ``text``: the reply's own (the notice attached
     left out; "" when it cannot be told from the notice), quoted back (quoted_back)."""
-    ctx.record.update(kind="note")
+    ctx.record.update({"kind": "note"})
     if oversize.sizes_of(ctx.msg.header(oversize.FIELD)) is not None:
         text = ""  # a stand-in's text is maild's note, not the staff member's
     own = quoted_back(text, messages)
@@ -84,8 +84,17 @@ def conflicts_mail(
     if not errors:
         return [], ()
     ran = ctx.record.get("commands") or []
-    kinds = {"contradict": bool(conflicts), "idle": bool(idle), "in_subject": bool(in_subject)}
-    out, line = refused(ctx, ticket, errors, partial=True, ran=ran, answered=answered, **kinds)
+    out, line = refused(
+        ctx,
+        ticket,
+        errors,
+        partial=True,
+        ran=ran,
+        answered=answered,
+        contradict=bool(conflicts),
+        idle=bool(idle),
+        in_subject=bool(in_subject),
+    )
     return [out], (line,)
 
 

@@ -45,9 +45,10 @@ class Runs:
         self._moves = moves
 
     def __contains__(self, run: Sequence[str]) -> bool:
-        state: int | None = 0
+        state = 0
         for word in run:
-            state = self._moves[state].get(word)
-            if state is None:
+            after = self._moves[state].get(word)
+            if after is None:
                 return False
+            state = after
         return True

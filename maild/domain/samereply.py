@@ -72,7 +72,7 @@ def held(
         tid,
         sender,
     )
-    record.update(kind="note", text=body, same_answer=True)
+    record.update({"kind": "note", "text": body, "same_answer": True})
     sent = dict(ticket.get("sent") or {})
     mark = f"same:{sender}:{hashlib.sha256(_words(body).encode()).hexdigest()[:16]}"
     told = sent.get(mark)  # once per text: an auto-responder's is one, a person's each

@@ -74,13 +74,13 @@ def ru_date(d: date | str | None) -> str:
     return (date.fromisoformat(d) if isinstance(d, str) else d).strftime("%d.%m.%Y")
 
 
-def _rank(level: str) -> float:
+def _rank(level: LevelId) -> float:
     """Lower is better: the shorter the reaction time, the better the level."""
     lv = LEVELS[level]
     return lv.hours if lv.hours is not None else 10_000
 
 
-def better_level(level: str, than: str) -> bool:
+def better_level(level: LevelId, than: LevelId) -> bool:
     """``level`` reacts faster than ``than`` (VIP's 2 hours before free's 24)."""
     return _rank(level) < _rank(than)
 

@@ -9,11 +9,12 @@ import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from maild.domain.calendar import BusinessCalendar
 from maild.domain.followups import Carried, Outcome
 from maild.domain.plural import ru_count, ru_plural
+from maild.domain.recordcheck import is_level
 from maild.domain.records import LevelId, Ticket
 from maild.domain.screen import Screening, automatic
 
@@ -96,14 +97,13 @@ SHORT_RU: dict[LevelId, str] = {
 
 def get_level(level_id: str) -> Level:
     """The level with this id; KeyError naming the known ids otherwise."""
-    try:
+    if is_level(level_id):
         return LEVELS[level_id]
-    except KeyError:
-        known = ", ".join(LEVELS)
-        raise KeyError(f"unknown service level {level_id!r}; known levels: {known}") from None
+    known = ", ".join(LEVELS)
+    raise KeyError(f"unknown service level {level_id!r}; known levels: {known}")
 
 
-def reaction_due(level: Level | LevelId, start: datetime, calendar: BusinessCalendar) -> datetime:
+def reaction_due(level: Level | str, start: datetime, calendar: BusinessCalendar) -> datetime:
     """Deadline for the first reaction to a ticket accepted at ``start`` (tz-aware)."""
     lvl = get_level(level) if isinstance(level, str) else level
     if lvl.hours is not None:
@@ -166,7 +166,15 @@ def _reminder_moment(calendar: BusinessCalendar, start: str, due: str, fraction:
 FOLLOWUP_KEYS = ("followups", "followups_in_time", "followups_breached")
 
 
-def deadline_fields(level: str, start: datetime, due: datetime) -> dict[str, str]:
+class Deadline(TypedDict):
+    """A ticket's fields of its pending deadline (deadline_fields)."""
+
+    reaction_due: str | None
+    reaction_from: str | None
+    reaction_level: str | None
+
+
+def deadline_fields(level: str, start: datetime, due: datetime) -> Deadline:
     """A deadline for staff's reaction as a ticket keeps it: when it is due, when its
     clock started, and the level it was set by: a follow-up's is judged by it and
     counted under it, whatever the ticket's level when it ends (followup_ended)."""
@@ -265,16 +273,17 @@ def followup_transferred(ticket: Ticket, at: datetime) -> Ticket:
     now, breached under the level it was set by (the head had its escalation), and its
     end counts nothing more (``reaction_judged``), as the first deadline stays where
     it was once passed (ticket.first_moves_on_transfer)."""
-    if not is_followup(ticket) or ticket.get("reaction_judged"):
+    due = ticket["reaction_due"]  # (a follow-up's is pending: set)
+    if not is_followup(ticket) or due is None or ticket.get("reaction_judged"):
         return ticket
-    if not missed(datetime.fromisoformat(ticket["reaction_due"]), at):
+    if not missed(datetime.fromisoformat(due), at):
         return ticket
     return {**_counted(ticket, deadline_level(ticket), False), "reaction_judged": True}
 
 
 def _counted(ticket: Ticket, level: str, in_time: bool) -> Ticket:
     counts = dict(ticket.get("later_reactions") or {})
-    was = counts.get(level) or {}
+    was = counts.get(level) or Outcome(in_time=0, breached=0)
     one: Outcome = {"in_time": was.get("in_time", 0), "breached": was.get("breached", 0)}
     one["in_time" if in_time else "breached"] += 1
     return {**ticket, "later_reactions": counts | {level: one}}

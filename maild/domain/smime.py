@@ -50,7 +50,8 @@ def open_signed(msg: Message, policy: Policy) -> Opened:
     mail's whole body takes the place of that mail, whose headers the letter lacks:
     they are kept beside the tree (Opened.mails), not copied into the letter, whose
     fields would be rewritten one name at a time (each walks them all)."""
-    root, problem, opened, mails = msg, None, 0, {}
+    root, problem, opened = msg, None, 0
+    mails: dict[int, Message] = {}
     # (part, the list holding it: None for the root, its index, whether it is a mail's body)
     stack: list[tuple[Message, list | None, int, bool]] = [(msg, None, 0, True)]
     while stack:
@@ -75,6 +76,8 @@ def open_signed(msg: Message, policy: Policy) -> Opened:
         if not part.is_multipart():
             continue
         children = part.get_payload()
+        if not isinstance(children, list):  # (a multipart's payload is its list of parts)
+            continue
         mail = content_type(part).startswith("message/")  # its part is a mail's body
         stack.extend(
             (child, children, i, mail)

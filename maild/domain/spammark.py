@@ -57,7 +57,7 @@ def decide_spam(
     free_mail = requester.rpartition("@")[2] if spam.arg == "domain" and not blocked_domain else ""
     if free_mail:
         text += f"\n(домен {free_mail} — бесплатная почта, заблокирован только адрес отправителя)"
-    ctx.record.update(kind="note", text=text)
+    ctx.record.update({"kind": "note", "text": text})
     ticket = {**ticket, "spam": {"by": ctx.msg.from_addr, "entry": entry}}
     context = {
         **ctx.common,

@@ -39,7 +39,7 @@ def decide_unverified(ctx: Context, ticket: Ticket, messages: list[MessageRecord
     line = said.warning(
         LOG, "%s [TID#%s] claims staff address %s but is not verified", msg.message_id, tid, sender
     )
-    record.update(kind="note", unverified_staff=True)
+    record.update({"kind": "note", "unverified_staff": True})
     sent = dict(ticket.get("sent") or {})
     outgoing = []
     if not sent.get(f"unverified:{sender}"):
@@ -89,7 +89,7 @@ def decide_alias(
         msg.from_addr or "(none)",
         staff,
     )
-    record.update(kind="note", signed_for=staff)
+    record.update({"kind": "note", "signed_for": staff})
     sent, outgoing = dict(ticket.get("sent") or {}), []
     if _by_hand(ctx) and not sent.get(f"alias:{msg.from_addr}"):
         sent[f"alias:{msg.from_addr}"] = ctx.received_at.isoformat()
@@ -129,7 +129,7 @@ def decide_head(ctx: Context, ticket: Ticket, messages: list[MessageRecord], hea
         msg.from_addr or "(none)",
         ", sent to staff" if by_head else "",
     )
-    record.update(kind="note", signed_for=head)
+    record.update({"kind": "note", "signed_for": head})
     outgoing = []
     if by_head:
         context = {**ctx.common, "tid": tid, "subject": shown_subject(ticket.get("subject"))}
@@ -168,7 +168,7 @@ def decide_staff_auto(ctx: Context, ticket: Ticket, messages: list[MessageRecord
     out-of-office answering a notice at its signed address): a note of the ticket.
     It is no answer to the customer, and no customer's mail to tell staff of; the
     ticket's status and deadline stay."""
-    ctx.record.update(kind="note")
+    ctx.record.update({"kind": "note"})
     line = said.info(
         LOG,
         "%s [TID#%s] automatic mail from staff address or the head's %s (%s): kept as a note",

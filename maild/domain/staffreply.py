@@ -10,7 +10,7 @@ the customer none of what was written is unsent's.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypedDict
 
 from maild.domain import (
     capped,
@@ -138,7 +138,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     if any(c.name == "spam" for c in reply.commands):  # to the quarantine, nothing sent
         return spammark.decide_spam(ctx, ticket, messages, reply.commands, body)
     outgoing: list[Outgoing] = []
-    lines: list[Said | None] = []  # what it says (domain/said.py), in order
+    lines: list[Said] = []  # what it says (domain/said.py), in order
     replied = not reply.note and bool(body)
     ticket, notices = _apply_commands(ctx, ticket, messages, reply, replied)
     # who the reply goes to, after its #cc/#uncc: the one it adds reads the answer
@@ -150,8 +150,8 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     if extras.merge_into is not None:  # the conversation goes on there: no rating request
         notices = [n for n in notices if n != tk.RESOLVED] + [MERGED]
     if extras.recharset is not None:
-        out, line = recharset(ctx, ticket, messages, extras.recharset)
-        outgoing, lines = [*outgoing, out], [*lines, line]
+        out, read = recharset(ctx, ticket, messages, extras.recharset)
+        outgoing, lines = [*outgoing, out], [*lines, read]
     notices = notices if customers else []  # nobody to tell: none mailed, none counted sent
     ticket, notices, held = capped.held(ctx, ticket, notices, None if replied else before)
     outgoing += held  # none to automatic mail: the staff member is told
@@ -159,10 +159,10 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     direct = named(ctx.msg, customers)  # got it from her mail system: not again from us
     again = unchanged(direct, reply.commands)  # (but with a saved answer maild's goes)
     if replied:  # "out", to the customers (robots.answered finds the last mail they got)
-        record.update(direction="out", text=body, folded=notices, to=list(customers))
+        record.update({"direction": "out", "text": body, "folded": notices, "to": list(customers)})
         record["sent_as"] = policy.message_id(ctx.key("relay"), tid)  # replies thread to it
     elif not record.get("unsent"):  # commands only: a note, as #merge below moves it too
-        record.update(kind="note", text=body or sv.ONLY_COMMANDS)
+        record.update({"kind": "note", "text": body or sv.ONLY_COMMANDS})
         if not reply.note:  # none of her text reaches the customer from maild
             mail, says = unsent(ctx, ticket, messages, reply.body, notices, direct)
             outgoing, lines = [*outgoing, *mail], [*lines, *says]
@@ -177,9 +177,16 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     ticket, told = direct_told(ctx, ticket, direct, **facts)
     errors, refused = conflicts_mail(ctx, ticket, conflicts, replied, idle, subject)
     outgoing += [*told, *mix, *errors]  # (mix: the merged customers differ)
-    more = {"also": [merged] if merged is not None else [], "withdraw": _uncc(reply, ticket)}
+    more: _More = {"also": [merged] if merged is not None else [], "withdraw": _uncc(reply, ticket)}
     decision = Decision("appended", tid, ticket, [*messages, record], record, outgoing, **more)
     return saying(decision, *lines, line, *refused)
+
+
+class _More(TypedDict):
+    """A staff reply's decision beyond the thread: #merge's ticket, #uncc's addresses."""
+
+    also: list[tuple[Ticket, list[MessageRecord]]]
+    withdraw: tuple[str, ...]
 
 
 def _reply_of(ctx: Context, messages: list[MessageRecord]) -> tuple[str, ParsedReply]:
@@ -279,9 +286,11 @@ def _stopped(
     in_quote = cmds.in_quote(text, messages, reply.commands, reply.own_end)
     held, subject = subjectcmd.of_reply(ctx.msg.subject, reply.commands, ticket, messages)
     errors += [cmds.IN_QUOTE.format(line=s) for s in in_quote] + held
-    kw = {"text": text, "stopped": errors == files}  # for what it carries, not a command
+    stopped = errors == files  # for what it carries, not a command
     if errors:  # (a command typed in the subject is told with them: subjectcmd)
-        return staff_error(ctx, ticket, messages, errors + subject, view.resend, **kw)
+        return staff_error(
+            ctx, ticket, messages, errors + subject, view.resend, text=text, stopped=stopped
+        )
     return samereply.held(ctx, reply, body, ticket, messages)
 
 

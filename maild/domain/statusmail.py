@@ -56,8 +56,8 @@ def last_staff_action(policy: Policy, messages: list[MessageRecord]) -> str | No
             continue  # what never went (withdrawn) is nothing staff did for the customer
         if answer_reached(m):
             return f"ответ сотрудника, {policy.fmt_time(m['received_at'])}"
-        if m.get("template") in NOTICE_ACTIONS:
-            return f"{NOTICE_ACTIONS[m['template']]}, {policy.fmt_time(m['received_at'])}"
+        if (template := m.get("template")) in NOTICE_ACTIONS:
+            return f"{NOTICE_ACTIONS[template]}, {policy.fmt_time(m['received_at'])}"
     return None
 
 
@@ -66,7 +66,7 @@ def status_reply(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     policy = ctx.policy
     # a customer of a ticket merged in unreacted waits by their own deadline and level
     wait = wait_of(ticket, ctx.msg.from_addr)
-    level = LEVELS.get(wait["level"] if wait else "") or LEVELS[ticket["level"]]
+    level = (LEVELS.get(wait["level"]) if wait else None) or LEVELS[ticket["level"]]
     due = due_for(ticket, ctx.msg.from_addr)
     c = {
         **ctx.common,
@@ -109,6 +109,6 @@ def rated_already(ctx: Context, ticket: Ticket, given: int, rater: str | None) -
         "confirmation",
         "rated_already.txt",
         [ctx.msg.from_addr],
-        {**c, "rating": given, "rater": shown_address(rater) if another else None},
+        {**c, "rating": given, "rater": shown_address(rater) if rater and another else None},
         record=True,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any, get_args
+from typing import Any, get_args, overload
 
 from maild.domain.addresses import comparable_address
 from maild.domain.automatic import opened_by
@@ -18,6 +18,7 @@ from maild.domain.forget import PLACEHOLDER
 from maild.domain.mergedwait import answered, wait_of
 from maild.domain.mergedwait import pending as pending_waits
 from maild.domain.ownside import People, is_internal, staff_side
+from maild.domain.recordcheck import is_level
 from maild.domain.records import IdentificationRecord, MessageRecord, Status, Ticket
 from maild.domain.screen import HUMAN, Screening
 from maild.domain.sender import ENTITLED_LEVELS, Identification
@@ -36,6 +37,10 @@ STATUS_STAFF_RU: dict[Status, str] = {
 }
 
 
+@overload
+def iso(d: datetime) -> str: ...
+@overload
+def iso(d: datetime | None) -> str | None: ...
 def iso(d: datetime | None) -> str | None:
     return d.isoformat() if d else None
 
@@ -76,8 +81,7 @@ def new_ticket(
         "participants": sorted({requester, *participants} - {""}),
         "identification": identification_record(ident),
         "refers_to": refers_to,
-        **({"names_own": names_own} if names_own else {}),  # the sender's own (textnamed)
-        **opened_by(screening),  # no notices of staff's commands to it (automatic.py)
+        **opened_by(screening, names_own),  # no notices of staff's commands to it (automatic.py)
         "sent": {},
     }
 
@@ -151,7 +155,7 @@ def on_customer_message(
     if t.get("reaction_due") is None and not wait_of(t, sender):
         t.update(deadline_fields(t["level"], received_at, due(t["level"], received_at)))
         if awaits_first(ticket):  # opened by automatic mail: this is its first deadline
-            t.update(first_reaction_due=t["reaction_due"], first_reaction_level=t["level"])
+            t.update({"first_reaction_due": t["reaction_due"], "first_reaction_level": t["level"]})
     t["participants"] = sorted({*t.get("participants", ()), *participants} - {""})
     return t, reopened
 
@@ -269,7 +273,7 @@ def apply_command(
     t["sent"] = dict(t.get("sent") or {})
     notices: list[str] = []
     if name == "take":
-        t.update(status="open", closed_at=None, assignee=t.get("assignee") or by)
+        t.update({"status": "open", "closed_at": None, "assignee": t.get("assignee") or by})
         # a reaction by «работа начата»; the customer told so before (by it or an answer),
         # it sends nothing and is none: a follow-up's deadline stands, as after #wait alone
         if not t["sent"].get(STARTED):
@@ -287,13 +291,13 @@ def apply_command(
         t["closed_at"] = None
     elif name == "wait":
         t["status"] = "waiting"
-        t["waiting_since"] = iso(at)
+        t["waiting_since"] = at.isoformat()
         t["reaction_due"] = None
         t["sent"].pop("waiting_reminder", None)
     elif name in LEVEL_SETTERS:
         level = arg if name == "level" else name
         unset = awaits_first(t) and t["status"] not in ("closed", "waiting")
-        if level and (level != t["level"] or unset):
+        if is_level(level) and (level != t["level"] or unset):  # (commandspec: a level)
             if level != t["level"]:
                 notices.append(LEVEL_CHANGED)
             if level != t["level"] and t["level"] in ENTITLED_LEVELS:
@@ -314,7 +318,7 @@ def apply_command(
                     t["first_reaction_level"] = level
             elif unset:  # its mail looked automatic: staff say a person waits, from now
                 t.update(deadline_fields(level, at, due(level, at)))
-                t.update(first_reaction_due=t["reaction_due"], first_reaction_level=level)
+                t.update({"first_reaction_due": t["reaction_due"], "first_reaction_level": level})
     elif name == "critical":  # «#critical нет» takes the mark off (critical.errors)
         t["critical"] = arg != CRITICAL_OFF
     elif name == "assign" and arg:

@@ -132,7 +132,7 @@ _PAIRS = ("()", "[]", "{}", "«»", "“”", "„“")
 # leaves, «вопрос (TID#1234-5678)»; «([TID#...])» the pair in a pair (a pair typed
 # with nothing between, «foo()», is the customer's own)
 EMPTY_PAIR_RE = re.compile(
-    "|".join(rf"{re.escape(o)} ?(?:{_AT} ?)+{re.escape(c)}" for o, c in _PAIRS)
+    "|".join(rf"{re.escape(p[0])} ?(?:{_AT} ?)+{re.escape(p[1])}" for p in _PAIRS)
 )
 # What a tag taken from among other words in a pair leaves of the separator that stood
 # between them: «вопрос (TID#1234-5678, срочно)» leaves «( , срочно)», «(срочно,

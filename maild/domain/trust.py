@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import TypedDict
 
 from maild.domain import caps, humans, robots, said
 from maild.domain.decision import Context, Decision, saying
@@ -31,6 +32,13 @@ def proven(snap: Snapshot, msg: ParsedMessage, policy: Policy) -> bool:
     return snap.requester_verified or proves_sender(msg, policy)
 
 
+class RobotMarks(TypedDict, total=False):
+    """What a message's record keeps for the next reply to be compared with (robot_check)."""
+
+    fast_words: str
+    fast_reply_to_auto: bool
+
+
 def judge_robot(
     policy: Policy,
     msg: ParsedMessage,
@@ -38,7 +46,7 @@ def judge_robot(
     at: datetime,
     attachments: Attachments | None = None,
     sender_proven: bool = False,
-) -> tuple[str | None, dict[str, str | bool], Loaded]:
+) -> tuple[str | None, RobotMarks, Loaded]:
     """robot_check's (reason, marks), and the ticket and its messages as judged: a
     robot mark lifted when this proven mail (`sender_proven`) found it set by mail
     proving nothing and showed no robot's signs (robot_check)."""
@@ -57,7 +65,7 @@ def robot_check(
     at: datetime,
     attachments: Attachments | None = None,
     sender_proven: bool = False,
-) -> tuple[str | None, dict[str, str | bool]]:
+) -> tuple[str | None, RobotMarks]:
     """(why the sender is a robot on this ticket, or None; what its record keeps for
     the next reply to be compared with (robots.canned_run): when this message answers
     our automatic mail, its robots.own_words ("fast_words"), and whether it answers it
@@ -71,7 +79,7 @@ def robot_check(
     staff = policy.staff
     refs = msg.in_reply_to or msg.references[-1:]  # what it answers, not the history
     fast = robots.fast_reply(refs, msg.from_addr, at, messages, staff)
-    marks: dict[str, str | bool] = {}
+    marks: RobotMarks = {}
     if fast is not None:
         marks["fast_words"] = robots.own_words(msg.text)
     if fast:
@@ -145,8 +153,9 @@ def note_robot(
         return decision
     robots = ticket.get("robots") or {}
     if reason is None:
-        before = before if before and before.get("tid") == ticket.get("tid") else {}
-        gone = sender in (before.get("robots") or {}) and sender not in robots
+        same = before is not None and before.get("tid") == ticket.get("tid")
+        kept = (before.get("robots") or {}) if before is not None and same else {}
+        gone = sender in kept and sender not in robots
         return _note(decision, ticket, sender, _lifted_text(sender), at) if gone else decision
     if sender in robots:  # known: proven mail showing it again makes the mark its own
         proven_now = _unproven(ticket, sender, True) if sender_proven else ticket

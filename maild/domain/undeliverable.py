@@ -57,7 +57,8 @@ def mark(ticket: Ticket, address: str, since: str, error: str) -> Ticket:
     latest. Kept as the ticket spells the address (as_kept)."""
     address = as_kept(ticket, address)
     marks = dict(ticket.get("undeliverable") or {})
-    first = marks.get(address, {}).get("since") or since
+    was = marks.get(address)
+    first = (was.get("since") if was else None) or since
     marks[address] = {"since": first, "error": error}
     return {**ticket, "undeliverable": marks}
 
@@ -263,7 +264,7 @@ def held(
 ) -> dict[str, UndeliverableMark]:
     """Of a mail of `kind` about `ticket` to `to`: the recipients it is not queued to,
     each with its mark (all of its marked recipients unless TRIED_KINDS)."""
-    marks = (ticket or {}).get("undeliverable") or {}
+    marks = (ticket.get("undeliverable") if ticket else None) or {}
     if kind in TRIED_KINDS or not marks:
         return {}
     keys = {a: _key(marks, a) for a in to}

@@ -118,7 +118,7 @@ def unsent(
     if not lines and not files:
         return [], []
     record, tid, why = ctx.record, ticket["tid"], "in_quote" if lines else "files_only"
-    record.update(text=ctx.msg.text.strip(), unsent=why)
+    record.update({"text": ctx.msg.text.strip(), "unsent": why})
     line = said.warning(
         LOG,
         "%s [TID#%s] staff reply not sent to the customer: %s",
@@ -177,7 +177,7 @@ def _told(
 ) -> tuple[list[Outgoing], list[Said]]:
     """The note and the staff_unsent mail of an answer that has nobody to go to."""
     record, tid = ctx.record, ticket["tid"]
-    record.update(kind="note", text=body, unsent=why)
+    record.update({"kind": "note", "text": body, "unsent": why})
     line = said.warning(
         LOG,
         "%s [TID#%s] staff reply not sent: the ticket has no customer (%s)",

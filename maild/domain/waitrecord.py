@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import NotRequired, TypedDict
 
+from maild.domain.levelids import LevelId
+
 __all__ = ["MergedWait"]
 
 
@@ -12,7 +14,7 @@ class MergedWait(TypedDict):
     """The wait of a ticket merged in before any reaction (times ISO 8601)."""
 
     tid: str  # the merged ticket
-    level: str  # its level when merged (the report: first_reaction_level, else this)
+    level: LevelId  # its level when merged (the report: first_reaction_level, else this)
     created_at: str  # when it came: its day is the report's period, its hours from here
     first_reaction_due: str | None  # its own first deadline, the one the wait is judged by
     first_reaction_level: NotRequired[str | None]  # that deadline's level (ticket.first_level)

@@ -143,9 +143,9 @@ def unmark_withdrawn(
             if not _is_of(m, w) or (copies.pop(w.recipient.lower(), None) is None
                                     and not m.get("withdrawn")):  # fmt: skip
                 continue
-            rest: MessageRecord = {
-                k: v for k, v in m.items() if k not in ("withdrawn", "withdrawn_copies")
-            }
+            rest: MessageRecord = {**m}
+            rest.pop("withdrawn", None)
+            rest.pop("withdrawn_copies", None)
             out[n] = {**rest, "withdrawn_copies": copies} if copies else rest
             changed = True
     return out if changed else None
