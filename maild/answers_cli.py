@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from maild.app import App
 from maild.domain.answers import SAMPLE
@@ -29,7 +29,16 @@ def _preview(app: App, name: str, path: Path, problem: str | None) -> str:
     return lines[0] if lines else ""
 
 
-def _meanwhile(app: App, row: dict[str, Any]) -> str:
+class _Row(TypedDict):
+    """An answer's line of `answers list` (`--json`: these keys)."""
+
+    name: str
+    path: str
+    first_line: str
+    problem: str | None
+
+
+def _meanwhile(app: App, row: _Row) -> str:
     """What a reply with `#answer NAME` does while the answer cannot be made."""
     shipped = app.renderer.dirs[-1] / "answers" / f"{row['name']}.txt"
     if shipped.exists() and str(shipped) != row["path"]:
@@ -42,7 +51,7 @@ def answers_list(app: App, args: argparse.Namespace) -> int:
     cannot be made (a broken {% %}, a filter or a name maild does not have, a file
     that cannot be read, a text that comes out empty) is named with its line and
     error, and the exit is 1."""
-    rows = []
+    rows: list[_Row] = []
     r = app.renderer
     ctx = {**SAMPLE, **r.desk_context(answer=True)}
     for name in r.answer_names:

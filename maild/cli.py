@@ -16,6 +16,7 @@ import logging
 import os
 import sys
 from datetime import date, datetime
+from typing import NoReturn
 
 from maild import config as config_mod
 from maild import logsetup, privileges
@@ -37,7 +38,7 @@ class UsageError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse would exit 2
+    def error(self, message: str) -> NoReturn:  # argparse would exit 2
         self.print_usage(sys.stderr)
         print(f"maild: {message}", file=sys.stderr)
         raise SystemExit(EX_USAGE)

@@ -94,7 +94,7 @@ def _own_address_as_staff(support: dict[str, Any], path: str) -> list[str]:
     straight back in as maild's own, which it never answers: nobody would be told."""
     from maild.domain.replyaddr import is_support_address
 
-    own, out = support["address"], []
+    own, out = support["address"], list[str]()
     try:
         is_support_address(own, own)
     except (TypeError, ValueError):

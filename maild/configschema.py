@@ -343,7 +343,7 @@ def _which(check: Callable[[Any], bool], value: Any) -> str:
     time of day unquoted (`digest_time = 09:00:00`) is a TOML time, no string: quote it."""
     if check is _hhmm and isinstance(value, time):
         return f' in quotes: "{value:%H:%M}", not {value}'
-    one = {_email_list: _email, _date_list: _date}.get(check)
+    one = _email if check is _email_list else _date if check is _date_list else None
     if one is None or not isinstance(value, list):
         return ""
     bad = [v for v in value if not one(v)]

@@ -27,7 +27,7 @@ from maild.domain.message import ParsedMessage
 from maild.domain.ownside import staff_side
 from maild.domain.records import MessageRecord
 from maild.domain.screen import Screening
-from maild.domain.threadhdr import per_copy
+from maild.domain.threadhdr import Thread, per_copy
 from maild.outgoing import Threading, queued_in, send
 
 log = logging.getLogger("maild.effects")
@@ -76,8 +76,8 @@ def apply(
     for other, its_messages in decision.also:
         store.save(other, _with_copies(_joined(its_messages, merged), relayed))
     store.save(ticket, messages)  # our own Message-IDs need no index: signed
-    if ticket["status"] == "closed" and ticket.get("closed_at"):
-        store.mark_for_redaction(tid, ticket["closed_at"])
+    if ticket["status"] == "closed" and (closed_at := ticket.get("closed_at")):
+        store.mark_for_redaction(tid, closed_at)
     if decision.outcome == "new" and ticket["requester"]:
         store.record_sender(ticket["requester"], ticket["created_at"][:10])
     return queued
@@ -110,9 +110,9 @@ def _send_all(
                 messages.append(record)
             if out.in_target and merged is not None and not record.get("suppressed"):
                 merged.append({**record, "merged_from": decision.tid})
-        sent = records[-1] if records else {}
-        if out.kind == "staff" and relayed is not None and sent.get("copies"):
-            relayed[sent["message_id"]] = sent["copies"]  # for the staff member's record
+        copies = records[-1].get("copies") if records else None
+        if out.kind == "staff" and relayed is not None and copies:
+            relayed[records[-1]["message_id"]] = copies  # for the staff member's record
     return queued
 
 
@@ -176,10 +176,11 @@ def _send(
     # the Message-ID as sent, not the id a reused one is filed under (maildigest):
     # the sender's client threads our answer under the mail it knows
     sent = as_sent(msg.message_id)
-    replying_to: Threading = (sent, [*msg.references, sent])
+    to_sent: Thread = (sent, [*msg.references, sent])
+    replying_to: Threading = to_sent
     staff = staff_side(app.config.support.staff)  # whose copies thread as staff's
     if msg.from_addr in staff and not staff.holds(out.to):  # a staff reply's, to customers
-        replying_to = per_copy(thread, staff, sent, replying_to)
+        replying_to = per_copy(thread, staff, sent, to_sent)
     records, to = send(
         app,
         out,

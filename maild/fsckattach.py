@@ -33,9 +33,9 @@ def kept_files(m: MessageRecord) -> list[tuple[str, str]]:
     """The SHA-256 and name of each file the message's record keeps (accepted)."""
     found = m.get("attachments") or []
     return [
-        (a["sha256"], str(a.get("filename") or "file"))
+        (sha256, str(a.get("filename") or "file"))
         for a in found
-        if isinstance(a, dict) and a.get("accepted") and isinstance(a.get("sha256"), str)
+        if isinstance(a, dict) and a.get("accepted") and isinstance(sha256 := a.get("sha256"), str)
     ]
 
 

@@ -45,13 +45,13 @@ def check_files(check: Fsck) -> None:
             check.problem(path, "staging folder of a backup that did not finish", "removed")
             if check.repair:
                 remove_if_dead(path)
-    for path in stray_files(check.root):
-        if not check.wanted(path):
+    for stray in stray_files(check.root):
+        if not check.wanted(stray):
             continue
-        check.stray.append(os.path.relpath(path, check.root))
-        check.problem(path, "not a ticket file", "moved to lost+found/")
+        check.stray.append(os.path.relpath(stray, check.root))
+        check.problem(stray, "not a ticket file", "moved to lost+found/")
         if check.repair:
-            move_aside(check.root, path)
+            move_aside(check.root, stray)
 
 
 def lock_broken(root: Path) -> tuple[str, str] | None:

@@ -46,10 +46,10 @@ def check_spool(check: Fsck) -> None:
             continue  # in a ticket, or kept in the quarantine (never a ticket)
         if damaged_copy(check, path, raw):
             continue  # (never re-queued: serve would open a ticket of its garbage)
-        tids = {_indexed(check, i) for i in ids} - {None}
+        tids = {t for i in ids if (t := _indexed(check, i)) is not None}
         # mail of a ticket staff marked #spam (it may be back since: `spam release` of
         # its message brings it back with that message only): staff's replies stay out
-        if any(t is not None and app.quarantine.spammed(t) for t in tids):
+        if any(app.quarantine.spammed(t) for t in tids):
             continue
         corrupt = [check.corrupt[t] for t in tids if t in check.corrupt]
         if not corrupt:

@@ -58,7 +58,9 @@ def unanswered(failed_age: float | None, contact_age: float | None) -> bool:
 def last_failure(imap: dict[str, Any] | None) -> str:
     """ "; the last try failed N s ago (at TIME): ERROR" while that failure is newer
     than the last contact with the server (none since: unanswered), else ""."""
-    f = imap and imap.get("last_error")
+    if not imap:
+        return ""
+    f = imap.get("last_error")
     if not f or not unanswered(f.get("age"), imap.get("age")):
         return ""
     return f"; the last try failed {f['age']:.0f} s ago (at {f.get('at')}): {f.get('error')}"

@@ -85,7 +85,8 @@ def _carry_out(
     )
     ticket["sent"] = dict(ticket.get("sent") or {}, autoclosed=now.isoformat())
     app.store.save(ticket, messages)
-    app.store.mark_for_redaction(tid, ticket["closed_at"])
+    if closed_at := ticket["closed_at"]:  # (set by the closing)
+        app.store.mark_for_redaction(tid, closed_at)
     log.info("[TID#%s] closed after waiting for the customer", tid)
 
 
@@ -116,19 +117,19 @@ def outbox_alerts(app: App, now: datetime) -> int:
         for m in app.outbox.entries()
         if m["attempts"] >= limit and not m.get("alerted") and m.get("kind") != "alert"
     ]
-    if due and app.config.support.head:
-        _alert_head(app, due, now)
-    told = "head alerted" if app.config.support.head else "no support.head to alert"
+    head = app.config.support.head
+    if due and head:
+        _alert_head(app, head, due, now)
+    told = "head alerted" if head else "no support.head to alert"
     for meta in due:
         log.warning("outbox %s: %d failed attempts, %s", meta["id"], meta["attempts"], told)
         app.outbox.mark(meta["id"], alerted=now.isoformat())
     return len(due)
 
 
-def _alert_head(app: App, due: list[Any], now: datetime) -> None:
+def _alert_head(app: App, head: str, due: list[Any], now: datetime) -> None:
     """One mail to the head naming the mails in `due` (at most limits.MAX_LISTED_FILES
     of them, the rest counted): of its ticket when it is one mail."""
-    head = app.config.support.head
     shown = [dict(m, queued_at=app.fmt_time(m["queued_at"])) for m in due]  # not ISO
     if len(due) == 1:
         subject, body = app.renderer.text("outbox_alert.txt", {"m": shown[0]})
@@ -222,9 +223,9 @@ def imap_alert(app: App, now: datetime) -> int:
     """One mail to the head and staff when `maild serve` has not read the mailbox for
     status.IMAP_STALE: the server refuses the login (a password changed, a token
     expired) or cannot be reached. Once per outage: its start names the mail."""
-    root = app.config.storage_path
-    started = app.config.imap and status.current_note(root, status.IMAP_STARTED)
-    if not started:  # no IMAP, or no poller running: nothing is being tried
+    root, imap = app.config.storage_path, app.config.imap
+    started = status.current_note(root, status.IMAP_STARTED) if imap else None
+    if imap is None or not started:  # no IMAP, or no poller running: nothing is being tried
         return 0
     refused = status.current_note(root, status.IMAP_REFUSED)
     since = aware_time(refused.get("since")) if refused else None
@@ -234,7 +235,6 @@ def imap_alert(app: App, now: datetime) -> int:
         since = max(times) if times else None
     if since is None or (now - since).total_seconds() < status.IMAP_STALE:
         return 0
-    imap = app.config.imap
     # the last failed round's error, unless a round went well after it, as status says
     failed = status.current_note(root, status.IMAP_FAILED) or {}
     failed_at, contact = aware_time(failed.get("at")), status.read_mark(root, status.IMAP_MARK)

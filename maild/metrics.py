@@ -57,7 +57,7 @@ class Counters:
 
     def snapshot(self) -> list[float]:
         with self.values.get_lock():
-            return list(self.values)
+            return self.values[:]
 
 
 def _gauges(figures: dict[str, Any]) -> list[tuple[str, str, float | None]]:

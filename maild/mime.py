@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Sequence
 from email.message import Message
 from email.policy import compat32
 
@@ -15,7 +16,7 @@ from maild.domain.addresses import a_labelled, getaddresses
 WIRE = compat32.clone(linesep="\r\n")
 
 
-def multipart(message_id: str, body: str, attachments: list[tuple[str, str, bytes]]) -> bytes:
+def multipart(message_id: str, body: str, attachments: Sequence[tuple[str, str, bytes]]) -> bytes:
     """The text, then each file (name, type, data) in base64, named as RFC 2231 says
     (filename*) and as Outlook reads it (name="=?utf-8?b?..."), as multipart/mixed."""
     boundary = f"=_maild_{message_id.strip('<>').replace('@', '.')}".encode()

@@ -79,7 +79,8 @@ def held_notice(app: App, out: Outgoing, tid: str, to: list[str], held: Held) ->
     """The one notice telling staff (`to`, whom `out` was for) that notices counted in
     `held.bucket` are held till `held.until` (the first of a flood it stopped: `out`;
     about ticket `tid`, the one that hit the cap)."""
-    bucket = held.bucket
+    bucket, until = held.bucket, held.until
+    assert until is not None  # (the first notice of a flood: outgoing._telling)
     listed = caps.listed_id(out.about_sender)  # a list's posts, all its posters
     alone = bucket.kind == "sender"
     requester = out.about_sender if alone and not listed else None  # `ticket list --requester`
@@ -98,10 +99,10 @@ def held_notice(app: App, out: Outgoing, tid: str, to: list[str], held: Held) ->
         else None,
         "flood_desk": bucket.kind == "desk",
         # `ticket list --since`: the day the notices the bucket counts began
-        "flood_since": app.local(held.until - caps.NOTICE_WINDOW).date().isoformat(),
+        "flood_since": app.local(until - caps.NOTICE_WINDOW).date().isoformat(),
         "limit": bucket.limit,
-        "until": app.fmt_time(held.until),
-        "until_short": app.fmt_time(held.until, short=True),
+        "until": app.fmt_time(until),
+        "until_short": app.fmt_time(until, short=True),
     }
     key = msg_key(out.key, "held")  # once per stopped notice, as every mail's is
     return Outgoing(key, "notice", "staff_flood.txt", to, context, record=True)

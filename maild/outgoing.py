@@ -161,7 +161,7 @@ def send(
     # support's own people (ownside.own_side): mail to them is no automatic reply to an
     # outsider, not capped as one (the head's escalations domain.pace paces)
     own = app.config.support.internal
-    again = {"tid": tid, "thread": thread, "replying_to": replying_to, "now": now}
+    again: dict[str, Any] = {"tid": tid, "thread": thread, "replying_to": replying_to, "now": now}
     again.update(cause=cause, may_be_queued=may_be_queued, ticket=ticket)
     notes, free = kept_back(app, out, tid, ticket, own, (cause, now))
     # the one whose command caused a notice learns whom it does not go to, and why
@@ -229,7 +229,7 @@ def _telling(app: App, out: Outgoing, tid: str, check: guard.CapCheck) -> Outgoi
     caused (Outgoing.if_capped: they are not to believe the customer was told)."""
     held = check.held
     if held is not None and held.until is not None and check.suppressed is not None:
-        return noticecap.held_notice(app, out, tid, check.suppressed["to"], held)
+        return noticecap.held_notice(app, out, tid, check.suppressed.get("to") or [], held)
     if out.if_capped is not None and check.why:
         return replace(out.if_capped, context={**out.if_capped.context, "why": check.why})
     return None
@@ -330,6 +330,7 @@ def _compose(app: App, out: Outgoing, link: str | None) -> tuple[str, str]:
     if out.body is not None:
         subject = out.subject or f"Re: {out.context['subject']}"
         return subject, above_signature(out.body, footer(link)) if link else out.body
+    assert out.template is not None  # (mail without a body of its own has one)
     return app.renderer.text(out.template, {**out.context, "site_link": link})
 
 

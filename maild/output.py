@@ -102,7 +102,7 @@ def readable_output() -> Iterator[None]:
         ):
             if isinstance(stream, io.TextIOWrapper) and stream.isatty():
                 stack.enter_context(redirect(_Terminal(stream)))
-        stack.enter_context(contextlib.redirect_stdout(_Checked(sys.stdout)))  # type: ignore
+        stack.enter_context(contextlib.redirect_stdout(_Checked(sys.stdout)))
         yield
         sys.stdout.flush()
 

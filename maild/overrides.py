@@ -50,7 +50,9 @@ class Fallback:
     def __init__(self, override: Path, env: jinja2.Environment, run: Path | None) -> None:
         self.override = override
         self.env = env
-        self.shipped = Path(env.loader.searchpath[0])  # (a FileSystemLoader)
+        assert isinstance(env.loader, jinja2.FileSystemLoader)  # (render.template_loader)
+        self.loader = env.loader
+        self.shipped = Path(env.loader.searchpath[0])
         self.run = run
         self.told: set[str] = set()  # templates this process has logged about
         self.touched: dict[str, bool] = {}  # see touches
@@ -74,13 +76,13 @@ class Fallback:
             if (self.override / n).exists():
                 return True
             try:  # a shipped one: what it includes (a name made at render: any)
-                source = self.env.loader.get_source(self.env, n)[0]
+                source = self.loader.get_source(self.env, n)[0]
             except jinja2.TemplateNotFound:
                 continue
             names = list(meta.find_referenced_templates(self.env.parse(source)))
             if None in names:
                 return True
-            todo += names
+            todo += [n for n in names if n is not None]
         return False
 
     def failed(self, name: str, error: BaseException, held: bool = False) -> None:
@@ -283,10 +285,10 @@ def where(override: Path, name: str, error: BaseException) -> tuple[Path, int | 
             found = Path(frame.f_code.co_filename), line
     if found:
         return found
-    line = None
+    at = None
     if isinstance(error, UnicodeDecodeError) and isinstance(error.object, bytes):
-        line = error.object.count(b"\n", 0, error.start) + 1
-    return override / name, line
+        at = error.object.count(b"\n", 0, error.start) + 1
+    return override / name, at
 
 
 def describe(error: BaseException) -> str:
@@ -325,7 +327,7 @@ def _note(run: Path, path: Path, record: dict[str, Any]) -> None:
     digest = _digest(path)
     old = _read(target)
     same = old and old.get("path") == record["path"] and old.get("sha256") == digest
-    since = old["since"] if same else datetime.now(UTC).isoformat()
+    since = old["since"] if old and same else datetime.now(UTC).isoformat()
     text = json.dumps(record | {"since": since, "sha256": digest}, ensure_ascii=False)
     tmp = run / f".{target.name}.{os.getpid()}"
     try:

@@ -110,7 +110,7 @@ def _log_stored(
     tx: Transaction, msg: ParsedMessage, decision: Decision, scr: Screening, queued: list[str]
 ) -> None:
     """One line a message, naming its Message-ID as sent (or <none>) and TID."""
-    ran = (decision.incoming or {}).get("commands")
+    ran = decision.incoming.get("commands") if decision.incoming else None
     when_stored(
         tx,
         "%s %s ticket [TID#%s] from %s (%s)%s%s%s%s",

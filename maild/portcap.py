@@ -124,7 +124,8 @@ def listen_problems(cfg: Config) -> list[str]:
     """Listeners `maild serve` could not start whatever the moment: two on one address
     and port (the second finds it taken: exit 71, and the unit restarts it every 5 s
     for ever), a host that does not resolve. One line each, naming the keys."""
-    out, bound = [], []
+    out: list[str] = []
+    bound: list[tuple[str, str, set[str]]] = []
     for key, listen in _listens(cfg):
         try:
             addresses = _addresses(listen)

@@ -42,7 +42,7 @@ def redact_mail(raw: bytes) -> bytes | None:
     None if it has none."""
     headed = redact_head(raw)
     msg = email.message_from_bytes(headed or raw, policy=email.policy.SMTP)
-    changed = headed is not None
+    changed = int(headed is not None)  # the changes made
     budget = _Budget()
     for part in msg.walk():
         if is_zipped_text(part.get_filename(), part.get_content_type()):
@@ -85,7 +85,9 @@ def _redact_file_part(part: EmailMessage, budget: _Budget) -> int:
     with its access data blanked, as the ticket's copy is (redact_kept_files), in the
     mail's files' ``budget``. 1 if it changed."""
     data = part.get_payload(decode=True)
-    read = read_text_file(data) if isinstance(data, bytes) and not part.is_multipart() else None
+    if not isinstance(data, bytes) or part.is_multipart():
+        return 0
+    read = read_text_file(data)
     if read is None or not budget.fits(read[0]):
         return 0
     new = _redacted(read, data)
@@ -150,7 +152,7 @@ def redact_spool_copy(raw: bytes, redacted_text: str, when: datetime) -> bytes:
     head, sep, _body = raw.partition(b"\r\n\r\n")
     if not sep:
         head, sep, _body = raw.partition(b"\n\n")
-    keep = []
+    keep: list[bytes | None] = []
     for line in head.splitlines():
         # "Content-Type : ..." too: a field to the MTA and to maild (headblock.as_read)
         name = line.partition(b":")[0].rstrip(b" \t").lower()
@@ -316,7 +318,7 @@ def redact_kept_files(app: App, m: MessageRecord, about: str = "-") -> int:
         if data is None:
             continue
         new = keep_file(root, app.store.files(), data)  # in the job's locked section
-        a.update(sha256=new, size=len(data))
+        a["sha256"], a["size"] = new, len(data)
         count += 1
     return count
 

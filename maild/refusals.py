@@ -333,5 +333,6 @@ def _note(app: App, meta: OutboxEntry, now: datetime) -> MessageRecord:
             "Проверьте адрес; верный (или этот же снова) можно добавить командой #cc."
         )
     note = note_record(sender=app.config.support.address, direction="out", text=text, at=now)
-    note.update(to=list(meta["to"]), refused_mail=meta["id"])
+    note["to"] = list(meta["to"])
+    note["refused_mail"] = meta["id"]
     return note

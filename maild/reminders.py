@@ -224,11 +224,12 @@ def _copies(run: _Run, step: Step, singly: list[str]) -> list[tuple[list[str], l
     is a note to staff, no command: reminder_staff.txt's `for_head`), keyed by his
     address (his copy is one mail of its own: its outbox record's "role" is the head's)."""
     kind, _due, people = step
-    if kind == "escalation" or run.head_apart not in singly:
+    head = run.head_apart  # (the head, when apart)
+    if kind == "escalation" or head is None or head not in singly:
         return [(singly, [] if set(singly) == set(people) else singly)]
-    staff = [p for p in singly if p != run.head]
-    out = [(staff, [] if set(staff) | {run.head} == set(people) else staff)] if staff else []
-    return [*out, ([run.head], [run.head])]
+    staff = [p for p in singly if p != head]
+    out = [(staff, [] if set(staff) | {head} == set(people) else staff)] if staff else []
+    return [*out, ([head], [head])]
 
 
 def _listed(run: _Run, kind: str, person: str, tids: list[str]) -> list[Listed]:

@@ -8,6 +8,7 @@ subject here, so no template can forget it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
@@ -194,7 +195,7 @@ class Renderer:
         auto: bool = True,
         replied: bool = False,
         reply_to: str | None = None,
-        attachments: list[tuple[str, str, bytes]] = (),
+        attachments: Sequence[tuple[str, str, bytes]] = (),
         content: bytes | None = None,
         tagged: str | None = None,
     ) -> Mail:
@@ -236,7 +237,7 @@ class Renderer:
         return Mail(headers, b"".join([*lines, content]))
 
     @staticmethod
-    def content(body: str, attachments: list[tuple[str, str, bytes]], message_id: str) -> bytes:
+    def content(body: str, attachments: Sequence[tuple[str, str, bytes]], message_id: str) -> bytes:
         """A mail's content, from its Content-Type header on: the text part, or a
         multipart/mixed of the text and the files (its boundary made from `message_id`)."""
         if not attachments:

@@ -85,7 +85,7 @@ def describe(e: BaseException, storage: Path | None = None) -> tuple[str, str]:
     denied = isinstance(e, OSError) and e.errno in (errno.EACCES, errno.EPERM)
     other = getattr(e, "filename2", None)  # a rename's target
     said = denied_at(str(path), storage, other and str(other)) if denied and path else None
-    if said is not None:
+    if said is not None and isinstance(e, OSError):  # (said: denied, an OSError)
         return f"{type(e).__name__}: {e.strerror or e}: {said[1]}", said[0]
     if is_temp(os.path.basename(path)):  # a write under way, never there: its folder failed
         path = os.path.dirname(path)

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from maild import metrics, status
 from maild.adapters.spool import Spool
@@ -66,11 +66,19 @@ async def start_smtp(
     return handler, server
 
 
+class Intervals(TypedDict, total=False):
+    """What start_imap may shorten of ImapPoller's intervals (seconds)."""
+
+    contact_every: float
+    fetch_retry: float
+    move_retry: float
+
+
 def start_imap(
     cfg: Config,
     deliver: Callable[[bytes], None],
     stop: threading.Event,
-    **intervals: float,
+    **intervals: Unpack[Intervals],
 ) -> threading.Thread:
     """The IMAP poller, in a thread of its own until `stop` is set; during a long
     round it notes contact and the backlog every `contact_every` seconds, and a

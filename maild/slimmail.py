@@ -33,7 +33,7 @@ def without_files(raw: bytes, note: str) -> bytes | None:
 def _text_of(msg: Message) -> str | None:
     """The first part's text, as Renderer wrote it (UTF-8)."""
     parts = msg.get_payload()
-    if not isinstance(parts, list) or not parts:
+    if not isinstance(parts, list) or not parts or not isinstance(parts[0], Message):
         return None
     data = parts[0].get_payload(decode=True)
     return data.decode("utf-8", "replace") if isinstance(data, bytes) else None

@@ -297,7 +297,7 @@ def find_ticket(
     tid = threaded = resumed_tid or thread(app, msg, staff_verified)
     loaded = app.store.load(tid) if tid else None
     merged_source = None
-    if loaded is not None and loaded[0].get("merged_into") and not resumed_tid:
+    if tid and loaded is not None and loaded[0].get("merged_into") and not resumed_tid:
         merged_source, tid = tid, _merged_into(app, tid)
         loaded = app.store.load(tid)  # #merge: later mail lands in the surviving ticket
     # a bounce of our own mail belongs to the ticket that mail was about (or to the one

@@ -82,7 +82,7 @@ def _release(app: App, args: argparse.Namespace, entry: dict[str, Any]) -> int:
     tid = decision.tid if decision is not None and not back else None
     if args.json:
         print_json({"id": qid, "tid": tid, "outcome": decision.outcome if decision else None})
-    elif back:
+    elif back and decision is not None:
         again = app.quarantine.get(decision.tid) or {}
         print(
             f"maild: {qid} is back in the quarantine as {decision.tid}: "
@@ -118,7 +118,7 @@ def _stays(app: App, entry: dict[str, Any]) -> tuple[str, str] | None:
         )
     # kept with the ticket, or quarantined for itself (a blocked sender) and naming it
     tid = entry.get("tid") or thread(app, app.parse(app.quarantine.raw(qid)), False)
-    kept = app.quarantine.of_ticket(tid) if guard.spammed_ticket(app, tid) else []
+    kept = app.quarantine.of_ticket(tid) if tid and guard.spammed_ticket(app, tid) else []
     if not kept or kept[0]["id"] == qid:
         return None
     first = kept[0]["id"]

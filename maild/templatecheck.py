@@ -189,6 +189,7 @@ def _uses(
     for name in meta.find_referenced_templates(tree):
         if name is None or name in seen:
             continue  # a name made at render time, or an include loop
+        assert env.loader is not None  # (templatecheck's Environments have one)
         try:
             source = env.loader.get_source(env, name)[0]
             found |= _uses(env, env.parse(source), seen | {name})

@@ -74,7 +74,9 @@ def _by_tid(pairs: list[tuple[OutboxEntry, Withdrawal]]) -> dict[str, list[Withd
     tickets' (pending.about: each has its note of it); mail of no ticket left out."""
     by_tid: dict[str, list[Withdrawal]] = {}
     for meta, w in pairs:
-        listed = [tid for tid, _due in about(meta)] if "about_dues" in meta else []
+        listed: list[str | None] = (
+            [tid for tid, _due in about(meta)] if "about_dues" in meta else []
+        )
         for tid in dict.fromkeys(listed or [meta.get("tid")]):
             if tid:
                 by_tid.setdefault(str(tid), []).append(w)

@@ -19,8 +19,9 @@ import json
 import os
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 # Paths come as Path or str; inside, strings: on Python 3.11 a Path made, printed or
 # hashed costs more than a string, and a message touches dozens (bench/FINDINGS.md 22).
@@ -216,7 +217,7 @@ def read_bytes(path: StrPath) -> bytes:
         return f.read()
 
 
-_syncfs = None
+_syncfs: Callable[[int], int] | Literal[False] | None = None  # libc's syncfs(2), once looked up
 
 
 def sync_fs(path: StrPath) -> None:
@@ -226,8 +227,9 @@ def sync_fs(path: StrPath) -> None:
     if _syncfs is None:
         try:
             libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-            _syncfs = libc.syncfs
-            _syncfs.argtypes = [ctypes.c_int]
+            syncfs = libc.syncfs
+            syncfs.argtypes = [ctypes.c_int]
+            _syncfs = syncfs
         except (OSError, AttributeError):
             _syncfs = False
     if _syncfs is False:

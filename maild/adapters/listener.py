@@ -236,9 +236,9 @@ class SupportHandler:
         return OK
 
     def _stalled(self, error: OSError | None) -> None:
-        if error is None and self.stall is None:
-            return
         if error is None:
+            if self.stall is None:
+                return
             log.info("the spool takes mail again (it could not since %s)", self.stall["since"])
             self.stall = None
         else:

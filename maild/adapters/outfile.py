@@ -107,7 +107,7 @@ def folder_records(
                     if meta is not None and broken is not None:  # (a stat of the open file)
                         wrong = mail_wrong(meta, os.fstat(f.fileno()).st_size - f.tell())
                     untried = meta is not None and not wrong and not meta["attempts"]
-                    if untried and mails is not None and len(mails) < KEEP_MAILS:
+                    if meta and untried and mails is not None and len(mails) < KEEP_MAILS:
                         mails[meta["id"]] = f.read()  # (the others are read when sent)
             except FileNotFoundError:  # sent or moved meanwhile (not PermissionError: a
                 continue  # queue the user cannot read is not "empty")

@@ -26,7 +26,7 @@ import contextlib
 import functools
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -124,7 +124,7 @@ class OutQueue:
         """Add fields to a queued message's record (e.g. that the head was alerted)."""
         self._rewrite(mail_id, fields)
 
-    def _rewrite(self, mail_id: str, fields: dict[str, Any]) -> None:
+    def _rewrite(self, mail_id: str, fields: Mapping[str, object]) -> None:
         path = self._file(self.queue, mail_id)
         try:
             meta, raw = unpack(path, self.files().read(path))

@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from maild.adapters.durable import Direct, Files
 from maild.adapters.outqueue import OutQueue
@@ -61,7 +60,10 @@ class Retries(OutQueue):
             self._failed(meta, describe(e), now)
             return
         error = describe(e)
-        meta = _tried(meta, error, now, None, refused=error, **({"too_big": True} if big else {}))
+        meta = _tried(meta, error, now, None)
+        meta["refused"] = error
+        if big:
+            meta["too_big"] = True
         logger.warning("%s [TID#%s] %s to %s refused for good, not tried again: %s",
                        meta.get("message_id") or "<none>", meta.get("tid") or "-",
                        meta.get("kind") or "mail", to, error)  # fmt: skip
@@ -81,7 +83,8 @@ class Retries(OutQueue):
         raw = without_files(self.queued_mail(meta["id"], {}), note)
         if raw is None:
             return False
-        meta = _tried(meta, error, now, None, files_left_out=True)
+        meta = _tried(meta, error, now, None)
+        meta["files_left_out"] = True
         try:
             self.replace_queued(meta, raw)
         except OSError as err:
@@ -125,16 +128,13 @@ class Retries(OutQueue):
         )
 
 
-def _tried(
-    meta: OutboxEntry, error: str, now: datetime, again: str | None, **fields: Any
-) -> OutboxEntry:
+def _tried(meta: OutboxEntry, error: str, now: datetime, again: str | None) -> OutboxEntry:
     """`meta` after a try the relay refused with `error`: one attempt more, when, and
-    when to try `again` (None: not by the back-off), with `fields` besides."""
-    return OutboxEntry(  # a copy with the try recorded
-        meta,
-        attempts=meta["attempts"] + 1,
-        last_error=error,
-        last_try=now.isoformat(),
-        next_try=again,
-        **fields,
-    )
+    when to try `again` (None: not by the back-off); a copy."""
+    return {
+        **meta,
+        "attempts": meta["attempts"] + 1,
+        "last_error": error,
+        "last_try": now.isoformat(),
+        "next_try": again,
+    }

@@ -190,7 +190,7 @@ def describe(e: BaseException) -> str:
             for rcpt, (code, reply) in e.recipients.items()
         )
     if isinstance(e, smtplib.SMTPResponseException):
-        return f"{e.smtp_code} {e.smtp_error.decode(errors='replace')}"
+        return f"{e.smtp_code} {_said(e.smtp_error)}"
     return f"{type(e).__name__}: {e}"
 
 
@@ -199,7 +199,13 @@ def refused_as_too_big(e: BaseException) -> bool:
     MAIL FROM (its SIZE) or at the end of DATA."""
     if not isinstance(e, (smtplib.SMTPSenderRefused, smtplib.SMTPDataError)):
         return False
-    return too_big(e.smtp_code, e.smtp_error.decode(errors="replace"))
+    return too_big(e.smtp_code, _said(e.smtp_error))
+
+
+def _said(reply: bytes | str) -> str:
+    """A relay's reply as text (smtplib's replies are bytes; an exception made with
+    text holds that)."""
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
 
 
 def refused_for_good(e: BaseException, recipient: str) -> bool:
@@ -207,14 +213,15 @@ def refused_for_good(e: BaseException, recipient: str) -> bool:
     relay's permanent refusal of that address, at RCPT or at DATA (the domain rule:
     retry.permanent_for_recipient); False for anything else, which is retried."""
     at_rcpt = isinstance(e, smtplib.SMTPRecipientsRefused)
-    if at_rcpt:
+    replies: list[tuple[int, bytes | str]]
+    if isinstance(e, smtplib.SMTPRecipientsRefused):
         replies = list(e.recipients.values())
     elif isinstance(e, smtplib.SMTPDataError):
         replies = [(e.smtp_code, e.smtp_error)]
     else:
         return False
     return bool(replies) and all(
-        permanent_for_recipient(code, reply.decode(errors="replace"), recipient, at_rcpt=at_rcpt)
+        permanent_for_recipient(code, _said(reply), recipient, at_rcpt=at_rcpt)
         for code, reply in replies
     )
 

@@ -313,11 +313,11 @@ class LimitedSessions:
         wire = self.data_size_limit  # type: ignore[attr-defined]
         transfer = DataTransfer(
             limits,
-            self.transport,
+            self.transport,  # type: ignore[attr-defined]
             self.maild_idle,
             self.maild_feed,
             wire,
-            answers,  # type: ignore[attr-defined]
+            answers,
         )
         try:
             size = declared_size(envelope.mail_options)

@@ -220,9 +220,9 @@ class Transaction:
             if anchor is not None:
                 sync_fs(anchor)  # all new contents (and the journal) on disk
         except BaseException:
-            for tmp, _ in ops:
-                if tmp is not None:
-                    unlink_if_exists(tmp)
+            for temp, _ in ops:
+                if temp is not None:
+                    unlink_if_exists(temp)
             if journal is not None:
                 unlink_if_exists(journal)
             raise

@@ -89,7 +89,7 @@ def record_of(fragment: Fragment) -> FragmentRecord:
     return {"id": fragment.id, "number": fragment.number, "total": fragment.total}
 
 
-def record_key(record: dict[str, Any]) -> str | None:
+def record_key(record: Mapping[str, Any]) -> str | None:
     """The thread_key a thread record of a part was indexed under (None for no part)."""
     kept = record.get("fragment")
     if not isinstance(kept, dict) or not record.get("from"):

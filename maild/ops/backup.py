@@ -47,7 +47,7 @@ from maild.adapters.backupleft import (
 )
 from maild.adapters.durable import fsync_dir
 
-Locker = Callable[[], AbstractContextManager[None]]  # Store.locked
+Locker = Callable[[], AbstractContextManager[object]]  # Store.locked
 FORMAT = 1
 # not part of a snapshot: locks, the listener's unfinished spool files, temp files,
 # the running `maild serve`'s pid (a restored store has none running yet), a commit's

@@ -129,10 +129,10 @@ def cmd_forget(app: App, args: argparse.Namespace) -> int:
         print_json({"dry_run": args.dry_run, **result.as_json()})
         return EX_OK
     verb = "would erase" if args.dry_run else "erased"
-    for e in result.tickets:
+    for t in result.tickets:
         print(
-            f"[TID#{e.tid}] {verb} {e.messages} message(s), {len(e.attachments)} attachment(s), "
-            f"{len(e.spool_keys)} spool cop(ies); address replaced {e.replaced} time(s)"
+            f"[TID#{t.tid}] {verb} {t.messages} message(s), {len(t.attachments)} attachment(s), "
+            f"{len(t.spool_keys)} spool cop(ies); address replaced {t.replaced} time(s)"
         )
     print(
         f"{result.address}: {len(result.tickets)} ticket(s); {verb} {result.spool_copies} "

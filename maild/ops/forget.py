@@ -122,7 +122,7 @@ def _erase_outbox(
     loses the subject of theirs too (domain.forget.scrub_listed), in a text sent as
     base64 as well. Returns the count, and the Message-IDs of the mail so erased in
     tickets the person did not open, by TID (their records go too: erase_mail)."""
-    n, about = 0, {}
+    n, about = 0, dict[str, set[str]]()
     files = app.store.files()  # the locked section's transaction
     withdrawn = []
     for folder in (app.outbox.queue, app.outbox.sent, app.outbox.refused):
@@ -148,7 +148,7 @@ def _erase_outbox(
             # the relay's answers (last_error, refused) name the address too
             said = {k: _scrub_text(v, address) for k, v in meta.items() if isinstance(v, str)}
             gone = address in to or meta["tid"] in theirs
-            erased = {**said, "to": [PLACEHOLDER] if gone else meta["to"]}
+            erased: dict[str, object] = {**said, "to": [PLACEHOLDER] if gone else meta["to"]}
             erased |= {"subject": ERASED, "erased": True}
             if folder == app.outbox.queue:  # never sent now: moved to sent/ as erased,
                 # marked as never sent (outbox list --sent would show it as sent)

@@ -59,7 +59,7 @@ def known_names(app: App, address: str, tids: Iterable[str]) -> set[str]:
         ticket, messages = loaded
         if ticket.get("requester") == address:
             names.add(ticket.get("requester_name") or "")
-        keys += [m["spool_key"] for m in messages if m.get("spool_key")]
+        keys += [key for m in messages if (key := m.get("spool_key"))]
     paths = [app.spool.path(k) for k in keys]
     for folder in ("new", "bad"):
         paths += [app.spool.root / folder / k for k in sorted(os.listdir(app.spool.root / folder))]

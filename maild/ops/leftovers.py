@@ -84,7 +84,7 @@ def remove_sent(app: App, now: datetime) -> int:
     # finds the answers it was sent (outbox.known) and gets none again
     days = days and max(days, app.config.spam.keep_days)
     cutoff = now - timedelta(days=days) if days else None
-    cuts, live = (cutoff, now - CONFIRM_LIFE), {}
+    cuts, live = (cutoff, now - CONFIRM_LIFE), dict[str, Any]()
     due = [m["id"] for m in folder_records(app.outbox.sent) if _gone(app, m, cuts, live)]
     for i in range(0, len(due), PER_LOCK):
         with app.store.locked():

@@ -14,7 +14,7 @@ critical), then all in order of arrival (created_at, then TID).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import chain, islice
@@ -62,7 +62,7 @@ class Filter:
 _key = itemgetter("created_at", "tid")  # the order of arrival
 
 
-def _archived(store: Store, f: Filter, live: list[Summary] = ()) -> Iterator[Summary]:
+def _archived(store: Store, f: Filter, live: Sequence[Summary] = ()) -> Iterator[Summary]:
     """Closed tickets' summaries, oldest first, one run of overlapping files at a
     time, with the rows of `live` (sorted; open tickets) put in their places."""
     run: list[Any] = []
@@ -74,7 +74,7 @@ def _archived(store: Store, f: Filter, live: list[Summary] = ()) -> Iterator[Sum
             rows = [r for p in run for r in store.archive_rows(p) if f.keeps(r)]
             # open tickets created before this run ends belong among its rows
             j = i
-            limit = run_end.isoformat() if start is not None else None
+            limit = run_end.isoformat() if start is not None and run_end else None
             while j < len(live) and (limit is None or live[j]["created_at"][:10] < limit):
                 j += 1
             rows += live[i:j]
@@ -82,7 +82,7 @@ def _archived(store: Store, f: Filter, live: list[Summary] = ()) -> Iterator[Sum
             rows.sort(key=_key)
             yield from rows
             run, run_end = [], None
-        if path is not None:
+        if path is not None and end is not None:  # (not the closing None)
             run.append(path)
             run_end = end if run_end is None else max(run_end, end)
     yield from live[i:]

@@ -83,8 +83,8 @@ def _delete(app: App, tid: str, cutoff: datetime) -> int:
                     app.store.unindex_msgid(key)
                     app.store.index_msgid(key, ticket["merged_into"])
             continue
-        if m.get("spool_key"):
-            app.spool.discard(m["spool_key"])
+        if spool_key := m.get("spool_key"):
+            app.spool.discard(spool_key)
         for key in (mid, parts) if received else ():
             if key:
                 app.store.unindex_msgid(key)

@@ -142,7 +142,7 @@ class Ask:
             return self._sent(values["email"])
         error = self._check(values, nonce, form)
         files = uploads(form)
-        if error is not None:
+        if error is not None or nonce is None:  # (no nonce: an error)
             return self._form(values, error, 400, files)
         if files and await no_room(self.site.cfg, self.pending.root, values["email"], files):
             return self._form(values, NO_ROOM.format(address=self.app.config.support.address), 429)
@@ -184,10 +184,10 @@ class Ask:
             await loop.run_in_executor(None, self._quarantine, raw)
             return self._sent(values["email"])  # the page says nothing of the block
         meta = {"email": values["email"], "subject": values["subject"], "message_id": message_id}
-        meta["expires"] = tokens.day_of(now) + PENDING_DAYS  # the link's day, as its token
-        await loop.run_in_executor(None, self.pending.add, sub_id, meta, raw)
+        expires = tokens.day_of(now) + PENDING_DAYS  # the link's day, as its token
+        await loop.run_in_executor(None, self.pending.add, sub_id, meta | {"expires": expires}, raw)
         email = values["email"]
-        if await loop.run_in_executor(None, self._mail_link, sub_id, email, now, meta["expires"]):
+        if await loop.run_in_executor(None, self._mail_link, sub_id, email, now, expires):
             self.site.daemon.outbox_wake.set()
             log.info("%s: «Задать вопрос» from %s, confirmation link mailed", message_id, email)
         else:  # a cap on automatic mail to the address holds the letter: no link, no
@@ -303,7 +303,7 @@ class Ask:
         )
         if meta and meta.get("confirmed") and checked is tokens.Refusal.EXPIRED:
             return self._registered(meta)
-        if meta is None or checked is not True:
+        if parts is None or meta is None or checked is not True:
             return self.site.notice(
                 "Ссылка недействительна или устарела",
                 f"{CONFIRMED_BEFORE} Если нет, заполните, пожалуйста, форму «Задать вопрос» "

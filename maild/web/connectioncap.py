@@ -26,7 +26,7 @@ TOO_MANY = (
 )
 
 
-async def listen(runner: web.BaseRunner, host: str | None, port: int, limit: int) -> None:
+async def listen(runner: web.AppRunner, host: str | None, port: int, limit: int) -> None:
     """Listen on host:port for the site, its connections made by ConnectionCap from the
     runner's public protocol factory (`runner.server`); the listening socket is closed
     when the runner shuts the application down (its on_shutdown, set by `closes`)."""
@@ -97,7 +97,7 @@ class Counted(asyncio.Protocol):
         self.handler.data_received(data)
 
     def eof_received(self) -> bool | None:
-        return self.handler.eof_received()  # type: ignore[no-any-return]
+        return self.handler.eof_received()
 
     def pause_writing(self) -> None:
         self.handler.pause_writing()

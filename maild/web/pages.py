@@ -190,11 +190,12 @@ def _entry(
         for i, a in enumerate(m.get("attachments") or ())
     ]
     when, iso = app.fmt_time(m["received_at"]), machine_time(app, m["received_at"])
-    if cut is not None:  # the whole text's size as the file (UTF-8) has it, about
-        cut = dict(cut, size=size_ru(len(whole.encode("utf-8", "replace"))))
+    shown_cut = None  # cut: with the whole text's size as the file (UTF-8) has it, about
+    if cut is not None:
+        shown_cut = {**cut, "size": size_ru(len(whole.encode("utf-8", "replace")))}
     return {
         **{"n": n, "staff": staff, "who": who, "when": when, "iso": iso, "text": text},
-        **{"files": files, "cut": cut},
+        **{"files": files, "cut": shown_cut},
     }
 
 
@@ -237,7 +238,7 @@ def ticket_view(
 ) -> dict[str, Any]:
     # the viewer's own deadline and level: a customer of a ticket merged in waits by theirs
     wait = wait_of(ticket, viewer)
-    level = LEVELS.get(wait["level"] if wait else "") or LEVELS.get(ticket["level"])
+    level = (LEVELS.get(wait["level"]) if wait else None) or LEVELS.get(ticket["level"])
     due = due_for(ticket, viewer)
     # the lines under a staff answer as the customer got it (the stored answer has none)
     relayed = relayed_lines(getattr(app.config, "web", None))

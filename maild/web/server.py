@@ -203,10 +203,10 @@ def make_middleware(site: Any) -> Any:
                 why := foreign_post(request.headers, own)
             ):
                 response = foreign_page(site, request, why)
-            elif (request.content_length or 0) > site.max_body:
+            elif (size := request.content_length or 0) > site.max_body:
                 # refused at once: aiohttp refuses a body only once that much has come,
                 # and a client declaring 100 GB and sending nothing held its connection
-                raise web.HTTPRequestEntityTooLarge(site.max_body, request.content_length)
+                raise web.HTTPRequestEntityTooLarge(site.max_body, size)
             else:
                 response = await handler(request)
         except web.HTTPRequestEntityTooLarge:

@@ -90,7 +90,7 @@ class TicketForms:
         text = None if rated is not None else text
         problem = None if text or files else self.nothing_sent(action, ticket, messages, address)
         error = self.refusal(nonce, address, problem or too_many(form), onward)
-        if error is not None:  # the text typed comes back, to send again; files cannot: `dropped`
+        if error is not None or nonce is None:  # the text typed comes back; files cannot: `dropped`
             kw = {"error": error, "merged": onward, "typed": typed_text(form), "dropped": files}
             return await self.refused(token, address, ticket, messages, **kw)
         if action == "reply" and sent_just_now(

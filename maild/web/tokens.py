@@ -85,10 +85,10 @@ def check_ticket_token(
     key: bytes, token: str, addresses: Iterable[str], now: datetime
 ) -> str | Refusal:
     """The address the token was made for (one of `addresses`), or why not."""
-    owner = owner_of(key, token, addresses)
-    if owner is None:
+    owner, parts = owner_of(key, token, addresses), split(token)
+    if owner is None or parts is None:  # (an owner: the token splits)
         return Refusal.BAD
-    return Refusal.EXPIRED if day_of(now) > split(token)[1] else owner
+    return Refusal.EXPIRED if day_of(now) > parts[1] else owner
 
 
 def tid_of(token: str) -> str | None:

@@ -146,6 +146,7 @@ class Site:
         if found is tokens.Refusal.EXPIRED:  # a reply typed meanwhile is shown to copy
             typed = await self.typed(request) if request.method == "POST" else ""
             owner = tokens.owner_of(self.key, token, addresses)
+            assert owner is not None  # (EXPIRED: the token was made for one of them)
             return self.expired(token, loaded[0], owner, typed)
         if isinstance(found, tokens.Refusal):
             title, text = REFUSED[found]

@@ -264,7 +264,7 @@ class Indexes:
             subs = sorted(os.listdir(base))
         except FileNotFoundError:
             return []
-        out = []
+        out: list[str] = []
         for sub in subs:
             with contextlib.suppress(NotADirectoryError, FileNotFoundError):
                 names = os.listdir(f"{base}/{sub}")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import zlib
+from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from tinydb import TinyDB
 
@@ -48,7 +49,7 @@ SPARSE_FIELDS = (*MERGE_FIELDS, *FOLLOWUP_FIELDS)
 LATER_FIELDS = frozenset(("reaction_from", "first_reaction_level", *SPARSE_FIELDS))
 
 
-def same_row(have: object, want: dict) -> bool:
+def same_row(have: object, want: Mapping[str, object]) -> bool:
     """A stored summary row says what its ticket says. One written before a field of
     LATER_FIELDS existed lacks it, and is not stale for that: it gains it when its
     ticket next changes (and its reader falls back, as jobs.reminders does)."""
@@ -70,8 +71,10 @@ def open_part(root: Path, tid: str) -> Path:
 
 def summary_of(ticket: Ticket) -> Summary:
     """The row of a ticket in open/ or its archive week (SPARSE_FIELDS only where set)."""
-    row = {k: ticket.get(k) for k in SUMMARY_FIELDS}
-    return row | {k: ticket[k] for k in SPARSE_FIELDS if ticket.get(k)}
+    row = {k: ticket.get(k) for k in SUMMARY_FIELDS} | {
+        k: ticket.get(k) for k in SPARSE_FIELDS if ticket.get(k)
+    }
+    return cast(Summary, row)  # (the fields are Summary's keys, a ticket's values)
 
 
 def archive_path(root: str, ticket: Ticket) -> str:
@@ -98,7 +101,9 @@ def rows(db: TinyDB, cache: FileCache) -> tuple[dict[str, Any], dict[str, Any], 
     rebuilt), and dropped with the file's parsed copy: one table per file at most."""
     tables = db.storage.read() or {}
     table = tables.setdefault(db.default_table_name, {})
-    path = db.storage.path
+    storage = db.storage
+    assert isinstance(storage, DurableJSONStorage)  # a summary file's (open_db: not whole)
+    path = storage.path
     hit = cache.tid_index.get(path)
     if hit is None or hit[0] is not table:
         if len(cache.tid_index) > cache.MAX:

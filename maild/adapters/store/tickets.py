@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
+from typing import cast
 
 from tinydb import TinyDB
 
@@ -113,7 +114,7 @@ class Store:
             fault = ticket_fault(ticket, messages)  # what every reader takes for granted
             if fault is not None:
                 raise CorruptFile(path, f"not a ticket file: {fault}")
-            return ticket, messages
+            return cast(Ticket, ticket), cast(list[MessageRecord], messages)  # (so checked)
         except (KeyError, TypeError, AttributeError, ValueError) as e:  # not TinyDB's
             raise CorruptFile(path, f"not a ticket file: {e!r}") from None
         finally:
@@ -214,7 +215,7 @@ class Store:
 
     def summaries(self, status: Status | None = None) -> list[Summary]:
         """Ticket summaries (copies) of one status or all, oldest first: each_summary's."""
-        rows = [dict(r) for r in self.each_summary() if status is None or r["status"] == status]
+        rows = [r.copy() for r in self.each_summary() if status is None or r["status"] == status]
         rows.sort(key=lambda r: (r["created_at"], r["tid"]))
         return rows
 
@@ -232,7 +233,7 @@ class Store:
         rows: dict[str, Summary] = {}
         for path in summaries.open_files(self.root):
             for r in readable_rows(path, self.cache):
-                rows.setdefault(r["tid"], dict(r))
+                rows.setdefault(r["tid"], r.copy())
         return list(rows.values())
 
     def archive_files(self) -> list[tuple[date, date, Path]]:
