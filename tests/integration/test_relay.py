@@ -11,7 +11,14 @@ from email.policy import default
 import pytest
 from aiosmtpd.controller import Controller
 
-from maild.adapters.relay import Connections, connect, deliver, describe
+from maild.adapters.relay import (
+    Connections,
+    connect,
+    deliver,
+    describe,
+    refused_as_too_big,
+    refused_for_good,
+)
 from maild.configtypes import OutboundConfig
 from tests.helpers import free_port
 
@@ -150,6 +157,16 @@ def test_describe_names_each_refused_recipient_and_the_reply():
     assert describe(ConnectionRefusedError(111, "Connection refused")) == (
         "ConnectionRefusedError: [Errno 111] Connection refused"
     )
+
+
+def test_a_reply_held_as_text_is_read_as_the_same_reply_in_bytes():
+    # smtplib's exceptions take the relay's reply as bytes or as text (their types say
+    # either); one made with text is described and judged, not an AttributeError
+    too_big, unknown = "5.3.4 Message size exceeds fixed limit", "5.1.1 <a@x.example>: no"
+    assert describe(smtplib.SMTPDataError(552, too_big)) == f"552 {too_big}"
+    assert refused_as_too_big(smtplib.SMTPDataError(552, too_big))
+    assert refused_for_good(smtplib.SMTPDataError(550, unknown), "a@x.example")
+    assert refused_for_good(smtplib.SMTPDataError(550, unknown.encode()), "a@x.example")
 
 
 def test_a_kept_connection_is_reused_within_the_idle_limit_and_ended_on_close(relay):
