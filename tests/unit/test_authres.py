@@ -276,3 +276,10 @@ def test_the_domain_read_is_the_addresss_own(local: str, domain: str, method: st
     assert domain_of_value('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"') == domain
     assert sender_verified(header, US, f"x@{domain}")
     assert not sender_verified(header, US, "anna@staff.example") or domain == "staff.example"
+
+
+def test_dkim_proves_its_signing_domain_not_the_from_it_reports() -> None:
+    """A DKIM pass proves header.d (and header.i), the signer's: the header.from some
+    MTAs add beside it is the From line, whoever wrote it."""
+    header = f"{US}; dkim=pass header.d=evil.example header.from=shop.example.ru"
+    assert verified_domains([header], US) == {"evil.example"}

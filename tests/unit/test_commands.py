@@ -560,3 +560,11 @@ def test_an_argument_typed_in_the_russian_layout_is_named_as_typed(
     [error] = parse_reply(f"{typed}\nТекст").errors
     assert named in error and error.endswith(f"(в латинской раскладке: {latin})"), error
     assert error.index(named) < error.index(latin)
+
+
+def test_a_command_among_quoted_lines_of_an_interleaved_answer_is_in_quote() -> None:
+    """An answer written between "> " lines has its own text below the quote too: a
+    "> #close" there is the quote's, told to the staff member, not run."""
+    text = "Ответ на первый вопрос.\n> #close\nОтвет на второй.\n"
+    assert parse_reply(text).commands == ()
+    assert in_quote(text, []) == ["#close"]

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from maild.domain.commands import parse_reply
-from maild.domain.leak import beyond_errors, epoch, merged, renewed
+from maild.domain.decision import Decision, Outgoing
+from maild.domain.leak import beyond_errors, capped, epoch, merged, renewed
 from maild.domain.message import parse
 from maild.domain.replyaddr import sign_for
 from tests.helpers import make_mail
@@ -92,3 +93,39 @@ def test_another_tickets_address_neither_renews_nor_proves_here() -> None:
     # the address of a ticket merged into this one is this one's
     merged_in = {**ticket, "merged_from": ["3333-4444"]}
     assert beyond_errors(msg, POLICY, merged_in, parse_reply(body).commands) == []
+
+
+def test_dkim_for_the_member_runs_merge_cc_spam_by_an_old_address() -> None:
+    """An address of an earlier epoch with DKIM/SPF for the member (sender_verified)
+    runs #merge, #cc and #spam: DKIM/SPF proves them whoever saw the address."""
+    policy = replace(POLICY, authserv_id="mx.example.com")
+    ticket = {**_ticket()[0], "reply_epochs": {TID: {ANNA: 1}}}
+    body = "#cc x@example.org"
+    dkim = {"Authentication-Results": "mx.example.com; dkim=pass header.d=example.com"}
+    signed = parse(make_mail(sender=ANNA, to=address(), body=body, headers=dkim))
+    assert beyond_errors(signed, policy, ticket, parse_reply(body).commands) == []
+    unsigned = mail(ANNA, address(), body=body)
+    assert beyond_errors(unsigned, policy, ticket, parse_reply(body).commands) != []
+
+
+def test_the_ticket_the_mail_threaded_to_before_a_merge_is_this_tickets() -> None:
+    """``via`` (the ticket #merge sent the mail on from) is one of this ticket's even
+    when its `merged_from` does not name it: its address seen outside is renewed here,
+    and its epoch now proves the member here."""
+    target = {**_ticket("3333-4444")[0], "reply_epochs": {TID: {ANNA: 1}}}
+    old = sign_for(TID, ANNA, SECRET, SUPPORT, 1)
+    after = renewed(target, mail(IVAN, "support@example.com", cc=old), POLICY, via=TID)
+    assert epoch(after, ANNA, TID) == 2
+    body = "#merge 5555-6666"
+    msg = mail(ANNA, old, body=body)
+    assert beyond_errors(msg, POLICY, target, parse_reply(body).commands, via=TID) == []
+
+
+def test_only_mail_to_the_writer_alone_is_capped() -> None:
+    """A mail that proves its writer only by a seen address: its mail to the writer
+    alone is capped as automatic mail is, not one that goes to others too."""
+    alone = Outgoing("k1", "notice", "staff_error.txt", [ANNA.upper()], {}, False)
+    shared = Outgoing("k2", "staff", None, [ANNA, IVAN], {}, True)
+    decision = Decision("appended", TID, _ticket()[0], [], outgoing=[alone, shared])
+    out = capped(decision, ANNA).outgoing
+    assert [o.unverified for o in out] == [True, False]

@@ -3,9 +3,14 @@ beside it."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
 from maild.domain.commands import Command
 from maild.domain.conflicts import without_conflicts
-from maild.domain.mergecmd import beside_errors, target_error
+from maild.domain.forget import PLACEHOLDER
+from maild.domain.mergecmd import _told, beside_errors, target_error
+from tests.unit.test_decide import POLICY
 
 HERE = {"tid": "3333-3333"}
 
@@ -67,3 +72,14 @@ def test_what_goes_with_the_merge_stands_beside_it() -> None:
     # two targets: neither merge runs (conflicts), so #close runs on this ticket
     two = [merge, Command("merge", "2222-2222"), Command("close")]
     assert beside_errors(without_conflicts(two)[0]) == []
+
+
+def test_no_warning_of_different_customers_when_either_ticket_has_none() -> None:
+    """A ticket whose customer was erased (forget.PLACEHOLDER) has no one whose mail
+    the merge mixes with another's: the staff member is told nothing."""
+    ctx: Any = SimpleNamespace(policy=POLICY)
+    gone = {"tid": "1111-1111", "requester": PLACEHOLDER}
+    ivan = {"tid": "2222-2222", "requester": "ivan@shop.example"}
+    assert _told(ctx, ivan, [], gone) == []
+    assert _told(ctx, gone, [], ivan) == []
+    assert _told(ctx, gone, ["ivan@shop.example"], gone) == []

@@ -177,3 +177,12 @@ def test_the_same_cc_twice_in_one_reply_counts_once() -> None:
     assert participant_errors(POLICY, TICKET, again) == []
     [error] = participant_errors(POLICY, TICKET, parse_reply(f"#cc {PETR}\n#cc {PETR}").commands)
     assert "уже участник" in error  # on the ticket before the reply: told once
+
+
+def test_a_cc_and_an_uncc_of_one_address_each_count_in_one_reply() -> None:
+    """Only a line repeating the last one about its address counts once: «#cc x» and
+    «#uncc x» are two lines staff wrote, each told of its own error («#cc» of support's
+    own address, «#uncc» of one not on the ticket)."""
+    body = "#cc support@example.com\n#uncc support@example.com\n#cc support@example.com\n"
+    errors = participant_errors(POLICY, TICKET, parse_reply(body).commands)
+    assert [e.split(":")[0] for e in errors] == ["#cc", "#uncc", "#cc"]

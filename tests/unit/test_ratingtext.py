@@ -406,3 +406,11 @@ def test_a_post_on_the_site_rates_only_by_its_rating_form():
     for typed in ("5", "Спасибо! 5", "Оценка 5", "пять", "Оценка: 6"):
         assert rating_of(typed, site=True) is None, typed
     assert rating_beside("Оценка: 4. Но вот ещё вопрос: где счёт?", site=True) is None
+
+
+def test_thanks_are_short_a_fifth_line_is_for_staff() -> None:
+    """A grade with thanks on up to four lines is a rating; a fifth line makes the
+    mail something staff should read, however kind its words."""
+    four = "5\nСпасибо!\nВсё работает.\nОтлично."
+    assert rating_of(four) == 5
+    assert rating_of(four + "\nБлагодарю.") is None

@@ -589,3 +589,12 @@ def test_redaction_is_due_from_the_moment_keep_days_have_passed_on(second: int, 
     assert redaction_due(closed.isoformat(), keep, at)
     assert redaction_due(closed.isoformat(), keep, at + timedelta(hours=1))
     assert not redaction_due(closed.isoformat(), keep, at - timedelta(microseconds=1))
+
+
+def test_only_a_key_named_a_secret_is_one() -> None:
+    """SECRET_KEY and API_KEY are secrets; another setting's key (a cache's, a public
+    one) is not, and stays as written."""
+    assert redact_credentials("SECRET_KEY=abc123") == (f"SECRET_KEY={MARKER}", 1)
+    assert redact_credentials("API_KEY=abc123") == (f"API_KEY={MARKER}", 1)
+    for text in ("PUBLIC_KEY=abc123", "cache_key=abc123"):
+        assert redact_credentials(text) == (text, 0)

@@ -468,3 +468,27 @@ def test_every_spelling_of_a_proton_mailbox_is_one_mailbox(login, marks, domain)
 )
 def test_the_caps_count_icloud_yandex_and_proton_mailboxes_as_one(address, mailbox):
     assert mailbox_of(address) == mailbox
+
+
+def test_no_side_at_a_free_mail_service() -> None:
+    """gmail.com's users are no one side: a stranger there answers none of the
+    automatic mail that went to another gmail.com address by the tag alone."""
+    conf = out("<c1@x>", T0, to="ivan@gmail.com")
+    assert answered_from_side([], "olga@gmail.com", [conf], STAFF) is None
+    assert answered_from_side([], "olga@mx.gmail.com", [conf], STAFF) is None
+
+
+def test_naming_a_mail_of_the_thread_that_is_no_automatic_one_answers_a_person() -> None:
+    """In-Reply-To naming the thread's own incoming mail: it answers that mail, no
+    automatic one of ours, whatever went to the sender's side since."""
+    first = {
+        "message_id": "<m0@desk>",
+        "direction": "in",
+        "kind": "customer",
+        "from": "ticket-1000@desk.example",
+        "received_at": T0.isoformat(),
+    }
+    conf = out("<c1@x>", T0, to="ticket-1000@desk.example")
+    thread = [first, conf]
+    assert answered_from_side([], "ticket-1001@desk.example", thread, STAFF) == T0
+    assert answered_from_side(["<m0@desk>"], "ticket-1001@desk.example", thread, STAFF) is None

@@ -63,13 +63,16 @@ def test_other_precedence_is_a_human(value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "header", ["X-Autoreply: yes", "X-Autoreply: 1", "X-Autorespond: vacation"]
+    "header",
+    ["X-Autoreply: yes", "X-Autoreply: 1", "X-Autorespond: vacation", "X-Autoreply:"],
 )
 def test_x_autoreply_and_x_autorespond_are_automated(header: str) -> None:
     assert screened(header).automated
 
 
-@pytest.mark.parametrize("value", ["All", "OOF, AutoReply", "DR, RN, NRN, OOF, AutoReply"])
+@pytest.mark.parametrize(
+    "value", ["All", "OOF, AutoReply", "DR, RN, NRN, OOF, AutoReply", "AutoReply"]
+)
 def test_x_auto_response_suppress_asking_for_no_auto_reply_is_honoured(value: str) -> None:
     """No automatic answer goes; a person wrote it all the same (Exchange stamps it
     on people's mail sent to a distribution list), so it is no robot's."""

@@ -41,6 +41,7 @@ def test_each_verdict(name: str, value: str, reason: str) -> None:
         ("x-rspamd-action", "greylist"),
         ("x-rspamd-action", "soft reject"),
         ("authentication-results", f"{US}; dmarc=pass header.from=x.ru"),
+        ("authentication-results", f"{US}; dmarc=none header.from=x.ru"),
         ("authentication-results", "evil.example; dmarc=fail header.from=x.ru"),
     ],
 )
@@ -52,6 +53,9 @@ def test_only_trusted_headers_count() -> None:
     headers = {"x-spam-flag": ("YES",), "x-spam": ("yes",)}
     assert verdict(headers, ("x-spam",), None) == "spam: X-Spam: Yes"
     assert verdict(headers, (), None) is None
+    # DMARC too: a failed DMARC with "dmarc" not among [spam] headers is no verdict
+    fail = {"authentication-results": (f"{US}; dmarc=fail header.from=x.ru",)}
+    assert verdict(fail, ("x-spam",), US) is None
 
 
 # (a sender's own "no", the trusted filter's "yes"): each verdict header

@@ -8,7 +8,7 @@ from typing import Any
 
 from maild.domain.commands import Command
 from maild.domain.conflicts import without_conflicts
-from maild.domain.spammark import blocked_entry, spam_errors
+from maild.domain.spammark import blocked_entry, kept, spam_errors
 
 STAFF = ("anna@example.com", "boris@example.com", "head@example.com")
 SUPPORT = "support@example.com"
@@ -117,3 +117,18 @@ def test_a_participant_who_wrote_under_the_other_spelling_of_his_domain_is_one()
     [error] = _errors(ticket, [_mail("seo@promo.example"), _mail("boss@xn--80atjc.xn--p1ai")])
     assert error.count("boss@") == 1 and "его письма есть в обращении" in error
     assert "#uncc" not in error
+
+
+def test_a_staff_member_on_the_ticket_is_no_other_customer() -> None:
+    """A participant of support's own side (one made staff since they were added) is
+    no customer #spam would quarantine with the spammer."""
+    assert _errors(_ticket(participants=("boris@example.com",)), [_mail("seo@promo.example")]) == []
+
+
+def test_spam_moves_the_mail_that_came_not_staffs() -> None:
+    """What #spam moves to the quarantine (and counts to the staff member): the
+    customer's mail and notices that came, not staff's replies and notes."""
+    assert kept(_mail("seo@promo.example")) and kept({"direction": "in", "kind": "notice"})
+    assert not kept({"direction": "in", "kind": "staff", "from": STAFF[0]})
+    assert not kept({"direction": "in", "kind": "note", "from": STAFF[0]})
+    assert not kept({"direction": "out", "kind": "confirmation"})
