@@ -186,8 +186,7 @@ def describe(e: BaseException) -> str:
     reply, the relay's reply, or the exception."""
     if isinstance(e, smtplib.SMTPRecipientsRefused):
         return "; ".join(
-            f"{rcpt}: {code} {reply.decode(errors='replace')}"
-            for rcpt, (code, reply) in e.recipients.items()
+            f"{rcpt}: {code} {_said(reply)}" for rcpt, (code, reply) in e.recipients.items()
         )
     if isinstance(e, smtplib.SMTPResponseException):
         return f"{e.smtp_code} {_said(e.smtp_error)}"

@@ -64,9 +64,9 @@ def _gone(
     if tid:
         if queued >= cutoff:
             return False
-        if tid not in live:  # (a #spam ticket is in the quarantine: a release brings it back)
+        if tid not in live:  # (a #spam ticket's entries: a release may bring it back)
             try:
-                live[tid] = app.store.ticket_exists(tid) or app.quarantine.spammed(tid)
+                live[tid] = app.store.ticket_exists(tid) or bool(app.quarantine.of_ticket(tid))
             except CorruptFile:  # cannot tell: kept
                 live[tid] = True
         return not live[tid]

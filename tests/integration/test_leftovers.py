@@ -165,3 +165,19 @@ def test_mail_of_a_ticket_in_the_quarantine_stays_till_it_may_no_longer_come_bac
     assert desk.ticket(tid)["tid"] == tid  # the ticket is back
     assert desk.flush().code == 0
     assert sink.received[n:] == []  # nothing went a second time
+
+
+def test_sent_mail_of_a_spam_ticket_goes_once_the_quarantine_no_longer_holds_it(tmp_path, sink):
+    """The #spam mark stays after the quarantine's entries of the ticket expired
+    (spam.keep_days): nothing can bring the ticket back then, and its sent mail (the
+    customer's words quoted) goes as any mail of no live ticket does."""
+    desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 1}, spam={"keep_days": 2})
+    tid = desk.ingest_tid(make_mail(sender="Иван <ivan@shop-example.ru>", subject="Ошибка 500"))
+    desk.ingest(staff_reply(tid, "#spam"))
+    assert desk.flush().code == 0
+    before = _sent(desk)
+    assert before
+    _jobs(desk, _day0() + timedelta(days=5))  # the quarantine's entries of it expired
+    assert desk.run("spam", "list", "--json").json() == []
+    _jobs(desk, _day0() + timedelta(days=40))
+    assert not set(_sent(desk)) & set(before)

@@ -167,6 +167,8 @@ def test_a_reply_held_as_text_is_read_as_the_same_reply_in_bytes():
     assert refused_as_too_big(smtplib.SMTPDataError(552, too_big))
     assert refused_for_good(smtplib.SMTPDataError(550, unknown), "a@x.example")
     assert refused_for_good(smtplib.SMTPDataError(550, unknown.encode()), "a@x.example")
+    refused = smtplib.SMTPRecipientsRefused({"a@x.example": (550, unknown)})
+    assert describe(refused) == f"a@x.example: 550 {unknown}"
 
 
 def test_a_kept_connection_is_reused_within_the_idle_limit_and_ended_on_close(relay):
