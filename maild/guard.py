@@ -279,8 +279,9 @@ def check_caps(
     # the copies the caps count are stopped; the others (staff's, the head's) still go
     log.warning("%s [TID#%s] no %s to %s: %s", msgid or "-", tid, template, ", ".join(counted), why)
     note = suppressed_record(app, template, (counted, staff), why or "", now)
+    # the copies that go (staff's) are no automatic mail: recorded and counted as none
     rest = [a for a in to if a not in counted]
-    return CapCheck(rest, note, False, True, why=why, desk=wave)
+    return CapCheck(rest, note, False, not rest, why=why, desk=wave)
 
 
 def sender_cap(

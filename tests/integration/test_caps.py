@@ -72,7 +72,7 @@ def test_a_staff_copy_goes_when_every_customer_copy_is_capped(app):
     copy is stopped and noted, the staff member's (never capped) still goes; the note
     names the customer alone."""
     c = check(app, to=[CUSTOMER, "anna@example.com"])
-    assert c.to == ["anna@example.com"] and c.automatic and c.counted == ()
+    assert c.to == ["anna@example.com"] and not c.automatic and c.counted == ()
     assert c.suppressed is not None and c.suppressed["to"] == [CUSTOMER], c.suppressed
 
 
