@@ -50,8 +50,8 @@ def _gone(
 ) -> bool:
     """Whether the sent mail of `meta` is due to go (see the module's text); `cuts`:
     (keep_closed_days's cut-off, None when unset: kept for ever; the confirmation
-    letters'); `live`: whether each ticket asked about is in the store (many mails
-    name one ticket)."""
+    letters'); `live`: whether each ticket asked about is in the store, or held in
+    the quarantine (many mails name one ticket)."""
     queued = aware_time(meta.get("queued_at"))
     if queued is None:
         return False
@@ -64,9 +64,9 @@ def _gone(
     if tid:
         if queued >= cutoff:
             return False
-        if tid not in live:  # (a #spam ticket's entries: a release may bring it back)
+        if tid not in live:
             try:
-                live[tid] = app.store.ticket_exists(tid) or bool(app.quarantine.of_ticket(tid))
+                live[tid] = app.store.ticket_exists(tid)
             except CorruptFile:  # cannot tell: kept
                 live[tid] = True
         return not live[tid]
@@ -84,7 +84,10 @@ def remove_sent(app: App, now: datetime) -> int:
     # finds the answers it was sent (outbox.known) and gets none again
     days = days and max(days, app.config.spam.keep_days)
     cutoff = now - timedelta(days=days) if days else None
-    cuts, live = (cutoff, now - CONFIRM_LIFE), dict[str, Any]()
+    # a #spam ticket the quarantine holds entries of is live: a release brings it back
+    held = {r["tid"] for r in app.quarantine.entries() if r.get("tid")} if cutoff else ()
+    live: dict[str, Any] = dict.fromkeys(held, True)
+    cuts = (cutoff, now - CONFIRM_LIFE)
     due = [m["id"] for m in folder_records(app.outbox.sent) if _gone(app, m, cuts, live)]
     for i in range(0, len(due), PER_LOCK):
         with app.store.locked():
