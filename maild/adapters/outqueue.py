@@ -247,27 +247,36 @@ class OutQueue:
         """The sent log, opened for appending (raises OSError)."""
         return outlogs.open_log(self.sent / outlogs.SENT_LOG)
 
-    def move_to_sent(self, meta: OutboxEntry, now: datetime, log: int) -> None:
+    def move_to_sent(self, meta: OutboxEntry, now: datetime, sent_log: int) -> None:
         """Record a sent message: move its file to sent/ (a kill -9 after this never
-        resends it) and log when, in the sent log open as `log`. Not made durable
+        resends it) and log when, in the sent log open as `sent_log`. Not made durable
         here (the sender syncs many at once). Can be called again after it failed
         (the move is done once). Found in sent/ already: withdrawn while it went, or
-        moved by a call before; which, outrace.py asks under the store lock (`raced`)."""
+        moved by a call before; which, outrace.py asks under the store lock (`raced`).
+        In neither folder: withdrawn while it went and removed since (its ticket
+        deleted): it went, and nothing is left to record."""
         try:
             os.replace(self._file(self.queue, meta["id"]), self._file(self.sent, meta["id"]))
         except FileNotFoundError:
             if not os.path.exists(self._file(self.sent, meta["id"])):
-                raise
+                log.warning("%s [TID#%s] outbox %s: sent, but withdrawn and removed while it "
+                            "went: nothing left to record", meta.get("message_id") or "<none>",
+                            meta.get("tid") or "-", meta["id"])  # fmt: skip
+                self._unmark(meta["id"])
+                return
             self.raced.append(meta)
         line = f"{meta['id']} {now.isoformat()} {meta['attempts'] + 1}\n".encode()
         # a line cut short by a full disk ends the log unfinished: the next one starts
         # on a line of its own (it was glued to it, and the reader lost both); a write
         # that fails is taken as cut (an empty line at worst, which the reader skips)
         torn, self._log_torn = self._log_torn, True
-        outlogs.append_line(log, b"\n" + line if torn else line)
+        outlogs.append_line(sent_log, b"\n" + line if torn else line)
         self._log_torn = False
+        self._unmark(meta["id"])
+
+    def _unmark(self, mail_id: str) -> None:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(f"{os.fspath(self.queue)}/{meta['id']}{SENT_MARK}")
+            os.unlink(f"{os.fspath(self.queue)}/{mail_id}{SENT_MARK}")
 
     def mark_sent(self, mail_id: str) -> None:
         """Mark a queued mail as sent when its move to sent/ failed (a full disk, the

@@ -93,3 +93,36 @@ def test_block_add_while_the_started_notice_is_in_smtp_data(tmp_path):
     finally:
         handler.release.set()
         sink.stop()
+
+
+def test_a_mail_withdrawn_and_removed_while_it_went_stops_nothing(tmp_path):
+    """Withdrawn while the relay held it in DATA, and its file in sent/ removed before
+    the relay's 250 (its ticket deleted: retention's drop_sent): it went, the pass
+    goes on. Before, recording it raised FileNotFoundError, taken as a disk that
+    cannot record sent mail: the pass stopped, and a daemon's sender stayed stopped."""
+    handler = StallingHandler()
+    sink = Sink(handler=handler).start()
+    try:
+        desk = Desk(tmp_path, sink.port)
+        tid = desk.ingest_tid(make_mail(sender=CUSTOMER, body="Не работает оплата."))
+        handler.stall = CUSTOMER
+        flush = _flush_in_background(desk)
+        assert handler.arrived.wait(30), "the confirmation never reached the relay"
+        assert desk.run("block", "add", CUSTOMER).code == 0  # withdrawn into sent/
+        sent = desk.run("outbox", "list", "--sent", "--json").json()
+        [meta] = [m for m in sent if m.get("withdrawn") and CUSTOMER in m["to"]]
+        app = App(load(desk.config))
+        with app.store.locked():
+            app.outbox.drop_sent(meta["id"])
+        handler.release.set()
+        out, err = flush.communicate(timeout=60)
+        assert flush.returncode == 0, out.decode() + err.decode()
+        assert "withdrawn and removed while it went" in err.decode(), err.decode()
+        assert f"[TID#{tid}]" in err.decode() and meta["message_id"] in err.decode()
+        # the staff notices queued with it went in the same pass
+        assert len(sink.to(STAFF)) == 1
+        assert desk.run("outbox", "list", "--json").json() == []
+        assert "cannot record" not in err.decode(), err.decode()
+    finally:
+        handler.release.set()
+        sink.stop()
