@@ -13,6 +13,10 @@ from pathlib import Path
 
 import pytest
 
+# ext4's journal committed only when asked (fsync, syncfs) in a test's time: a power
+# cut then keeps only what was made durable (power_cut)
+LAZY = "commit=600"
+
 
 def _run(*cmd: str) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, timeout=30)
@@ -39,8 +43,9 @@ def read_only(folder: Path) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def ext4(image: Path, mountpoint: Path, size_mb: int = 8) -> Iterator[Path]:
-    """A fresh ext4 file system of `size_mb` MB, loop-mounted at `mountpoint`."""
+def ext4(image: Path, mountpoint: Path, size_mb: int = 8, options: str = "") -> Iterator[Path]:
+    """A fresh ext4 file system of `size_mb` MB, loop-mounted at `mountpoint` (with
+    the mount `options`, e.g. LAZY)."""
     need_mount()
     if shutil.which("mkfs.ext4") is None:
         pytest.skip("mkfs.ext4 (e2fsprogs) is not installed")
@@ -49,7 +54,9 @@ def ext4(image: Path, mountpoint: Path, size_mb: int = 8) -> Iterator[Path]:
     p = _run("mkfs.ext4", "-q", "-F", "-m", "0", str(image))
     assert p.returncode == 0, p.stderr
     mountpoint.mkdir(parents=True, exist_ok=True)
-    p = _run("mount", "-o", "loop", str(image), str(mountpoint))
+    p = _run(
+        "mount", "-o", ",".join(["loop", *filter(None, [options])]), str(image), str(mountpoint)
+    )
     if p.returncode != 0:
         pytest.skip(f"loop mount not possible here: {p.stderr.strip()}")
     try:
@@ -73,3 +80,25 @@ def fill(folder: Path) -> Path:
     finally:
         os.close(fd)
     return ballast
+
+
+@contextlib.contextmanager
+def power_cut(image: Path, mountpoint: Path) -> Iterator[Path]:
+    """What a power loss now would leave of the ext4 `image` (mounted with LAZY): its
+    device as written so far (what the file system wrote to the loop device, not
+    what it keeps in memory), its journal replayed (e2fsck, as a mount after the
+    loss), mounted read-only at `mountpoint` until the block ends."""
+    copy = image.with_suffix(".cut")
+    shutil.copyfile(image, copy)
+    try:
+        p = _run("e2fsck", "-fy", str(copy))
+        assert p.returncode in (0, 1), p.stdout + p.stderr  # (1: errors fixed: the journal)
+        mountpoint.mkdir(parents=True, exist_ok=True)
+        p = _run("mount", "-o", "loop,ro", str(copy), str(mountpoint))
+        assert p.returncode == 0, p.stderr
+        try:
+            yield mountpoint
+        finally:
+            _run("umount", "-l", str(mountpoint))
+    finally:
+        copy.unlink(missing_ok=True)
