@@ -14,6 +14,7 @@ import zlib
 import pytest
 
 from maild.adapters import redo
+from maild.adapters.transaction import Transaction
 from tests.helpers import ROOT, Daemon, make_mail
 
 CUSTOMER = "ivan@shop-example.ru"
@@ -110,3 +111,40 @@ def test_a_commit_cut_short_before_its_sync_is_dropped(tmp_path):
     assert redo.finish(root) == 1
     assert (tmp_path / "b.json").read_bytes() == b"new b"
     assert (tmp_path / "a.json").read_bytes() == b"old a"  # (its temp gone: was done)
+
+
+@pytest.mark.parametrize("second", ["write", "move"])
+def test_a_commit_of_two_operations_killed_after_its_first_rename_is_finished(tmp_path, second):
+    """The smallest commit that can tear (two files; a file and a message marked
+    processed) has its journal too: killed by SIGKILL after its first rename, the
+    next holder of the lock does the rest."""
+    root = str(tmp_path)
+    for name in ("a.json", "b.json", "new-key"):
+        (tmp_path / name).write_bytes(b"old")
+    pid = os.fork()
+    if pid == 0:  # the committer, killed as killmid.py kills maild
+        try:
+            replace = os.replace
+
+            def replace_then_die(src, dst):  # type: ignore[no-untyped-def]
+                replace(src, dst)
+                os.kill(os.getpid(), signal.SIGKILL)
+
+            os.replace = replace_then_die  # type: ignore[assignment]
+            tx = Transaction(root)
+            tx.put(tmp_path / "a.json", b"new a")
+            if second == "write":
+                tx.put(tmp_path / "b.json", b"new b")
+            else:
+                tx.move(tmp_path / "new-key", tmp_path / "cur-key")
+            tx.commit()
+        finally:
+            os._exit(1)
+    assert os.waitpid(pid, 0)[1] == signal.SIGKILL
+    assert (tmp_path / "a.json").read_bytes() == b"new a"  # torn: the second not done
+    assert (tmp_path / "b.json").read_bytes() == b"old" and (tmp_path / "new-key").exists()
+    assert redo.finish(root) == 1
+    if second == "write":
+        assert (tmp_path / "b.json").read_bytes() == b"new b"
+    else:
+        assert not (tmp_path / "new-key").exists() and (tmp_path / "cur-key").exists()
