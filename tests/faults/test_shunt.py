@@ -63,6 +63,7 @@ def test_a_poison_message_is_shunted_once_and_put_back(desk, app, monkeypatch):
     retried = desk.run("spool", "retry", "--all", "--json")
     assert (retried.code, retried.json()) == (0, {"retried": [poison]})
     assert app.spool.shunted() == [] and list(app.spool.pending()) == [poison]
+    assert app.spool.attempts(poison) == 0  # forgotten: max_attempts more tries
     assert runner.run_batch(app, [poison]).ok == 1
     assert len(desk.tickets()) == 4
     assert desk.run("spool", "retry", "nope").code == 1
