@@ -207,3 +207,25 @@ def test_a_relay_slow_to_answer_a_whole_mail_gets_it_once(tmp_path):
         assert len(ids) == 3 and len(set(ids)) == 3, ids  # confirmation, two notices
     finally:
         sink.stop()
+
+
+def test_a_mail_sent_or_withdrawn_is_never_queued_again_nor_sent(tmp_path, sink):
+    """Its id stays known in sent/ (a message processed again after a crash queues
+    its mail again: it must not go twice), and a record the sender writes back after
+    a withdrawal took the mail meanwhile (slimmail's smaller mail) does not queue it
+    again."""
+    outbox = Outbox(tmp_path / "outbox")
+    cfg = OutboundConfig(host="127.0.0.1", port=sink.port)
+    _queue(outbox, 0, 1)
+    assert outbox.flush(cfg) == (1, 0)
+    _queue(outbox, 1, 2)
+    read_by_a_pass = {m["id"]: m for m in outbox.entries()}
+    assert outbox.withdraw("mail-1", {"withdrawn": "blocked"})
+    assert outbox.withdraw("mail-2", {"withdrawn": "blocked"})
+    # the pass's try of mail-2 was refused as too big: queued again without its files
+    outbox.replace_queued({**read_by_a_pass["mail-2"], "attempts": 1}, b"smaller")
+    for i in range(3):
+        msg = Mail({"From": "support@example.com"}, b"again")
+        assert not outbox.enqueue(f"mail-{i}", msg, [f"user{i}@example.org"])
+    assert outbox.entries() == [] and outbox.flush(cfg) == (0, 0)
+    assert [r.rcpt_tos for r in sink.received] == [["user0@example.org"]]
