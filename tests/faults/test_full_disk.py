@@ -52,6 +52,8 @@ def test_a_full_disk_never_sends_a_mail_twice(tmp_path):
             assert ballast, "the disk was not filled"
             assert full.code == 75 and len(full.err.splitlines()) == 1, full.err
             assert "Traceback" not in full.err and "record" in full.err
+            # the reserve given up made room for the record: none is left unrecorded
+            assert not list((mnt / "data" / "outbox" / "queue").glob("*.sent"))
             again = desk.run("outbox", "flush")  # still full: nothing is sent
             assert again.code == 75 and "No space left" in again.err, again.err
             while_full = Counter(r.msg["Message-ID"] for r in sink.received)
