@@ -11,6 +11,9 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
+from maild.adapters.outbound import Outbox
+from maild.configtypes import OutboundConfig
+from maild.render import Mail
 from tests.faults.fs import ext4, fill, read_only
 from tests.helpers import SUPPORT, Desk, Sink, make_mail
 
@@ -230,3 +233,26 @@ def test_a_queue_that_takes_no_record_sends_nothing_and_nothing_twice(tmp_path, 
     got = Counter(r.msg["Message-ID"] for r in sink.wait_for(len(queued)))
     time.sleep(0.3)
     assert set(got) == queued and len(sink.received) == len(queued)
+
+
+def test_a_mail_neither_recorded_nor_marked_is_not_sent_again_by_its_sender(tmp_path):
+    """The relay took it, then queue/ went read-only: neither the move to sent/ nor
+    the mark beside it can be made. The process that sent it knows: once queue/
+    takes writes again, its next pass records the mail and does not send it again."""
+    outbox = Outbox(tmp_path / "outbox")
+    headers = {"From": "support@example.com", "To": "ivan@shop.example",
+               "Subject": "[TID#1000-0001] Re", "Message-ID": "<n1@example.com>"}  # fmt: skip
+    raw = "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\nanswer\r\n"
+    assert outbox.enqueue("mail-1", Mail(headers, raw.encode()), [headers["To"]])
+    stack = contextlib.ExitStack()
+    sink = relay_that_at(1, lambda: stack.enter_context(read_only(outbox.queue)))
+    try:
+        cfg = OutboundConfig(host="127.0.0.1", port=sink.port, timeout=120)  # (mount(8) waits)
+        with stack:
+            assert outbox.flush(cfg) == (1, 0) and outbox.stopped
+            assert not list(outbox.queue.glob("*.sent"))  # no mark either
+        assert outbox.flush(cfg) == (0, 0) and outbox.stopped is None
+    finally:
+        sink.stop()
+    assert len(sink.received) == 1
+    assert (outbox.sent / "mail-1.mail").exists() and outbox.entries() == []
