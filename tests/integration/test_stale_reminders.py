@@ -245,3 +245,18 @@ def test_deadline_mail_of_a_ticket_merged_during_an_outage_goes(tmp_path, sink, 
     ]
     assert sorted(to for to, _ in went) == sorted([*STAFF, HEAD])  # reminded and escalated
     assert all(f"[TID#{tid}]" in subject for _, subject in went)
+
+
+def test_deadline_mail_of_a_ticket_that_cannot_be_read_goes_as_it_is(tmp_path, sink):
+    """Whether its deadline still waits cannot be told (its file torn): the reminders
+    and the escalation go as they are, none withdrawn nor held back."""
+    desk = Desk(tmp_path, dead_port())
+    tid = desk.ingest_tid(make_mail(sender=CUSTOMER))
+    assert desk.run("jobs", "run", "--now", _later()).code == 0
+    path = desk.root / "data" / "tickets" / tid[:2] / f"{tid}.json"
+    path.write_bytes(path.read_bytes()[:40])  # a torn write
+    desk.sections["outbound"]["port"] = sink.port
+    desk.write_config()
+    desk.flush()
+    assert len(_deadline_mail(sink, tid)) == 3
+    assert desk.run("outbox", "list", "--json").json() == []
