@@ -5,6 +5,10 @@ replaced without losing mail, and `outbox list` tells queued from sent mail."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 from maild.adapters.outbound import PARALLEL_CONNECTIONS, Outbox
 from maild.configtypes import OutboundConfig
@@ -229,3 +233,24 @@ def test_a_mail_sent_or_withdrawn_is_never_queued_again_nor_sent(tmp_path, sink)
         assert not outbox.enqueue(f"mail-{i}", msg, [f"user{i}@example.org"])
     assert outbox.entries() == [] and outbox.flush(cfg) == (0, 0)
     assert [r.rcpt_tos for r in sink.received] == [["user0@example.org"]]
+
+
+def test_a_pass_waits_while_another_sender_holds_the_outbox(tmp_path, sink):
+    """One sender at a time (the daemon's and `maild outbox flush`), or both send the
+    same mail: the lock is the outbox folder's flock."""
+    outbox = Outbox(tmp_path / "outbox")
+    _queue(outbox, 0, 1)
+    fd = os.open(outbox.root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # another sender's pass
+        with ThreadPoolExecutor(1) as pool:
+            result = pool.submit(outbox.flush, OutboundConfig(host="127.0.0.1", port=sink.port))
+            time.sleep(0.3)
+            assert not result.done() and sink.received == []
+            os.close(fd)
+            fd = -1
+            assert result.result(timeout=30) == (1, 0)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    assert len(sink.received) == 1
