@@ -305,3 +305,23 @@ def test_a_staff_notice_too_big_for_the_relay_goes_again_without_the_files(tmp_p
         assert desk.run("status", "--json").json()["outbox"]["queued"] == 0
     finally:
         relay.stop()
+
+
+def test_staff_mail_refused_for_good_stays_queued_and_is_retried(tmp_path):
+    """Staff's and the head's own mail is never set aside as a customer's mistyped
+    address is: a 550 for a member (a mailbox moved, a quota) is retried after its
+    back-off, and alerted as any failure."""
+    anna = STAFF[0]
+    relay = Sink(refuse={anna: f"550 5.1.1 <{anna}>: Recipient address rejected"}).start()
+    try:
+        desk = Desk(tmp_path, relay.port)
+        desk.ingest_tid(make_mail(sender=OLGA))
+        desk.flush()
+        queued = desk.run("outbox", "list", "--json").json()
+        assert [(m["to"], m["attempts"]) for m in queued] == [([anna], 1)]
+        assert queued[0]["next_try"] and not queued[0].get("refused")
+        assert not any(
+            m.get("refused") for m in desk.run("outbox", "list", "--sent", "--json").json()
+        )
+    finally:
+        relay.stop()
