@@ -88,3 +88,14 @@ def test_the_queues_listing_names_a_file_whose_mail_is_cut(tmp_path):
         f"{tmp_path}/{NAME}.mail": "its mail is cut short (13 of the 17 bytes its record gives)"
     }
     assert len(folder_records(tmp_path)) == 2  # sent/, refused/: listed as they are
+
+
+def test_a_copy_of_a_queue_file_under_another_name_is_named_not_sent(tmp_path):
+    """The sender moves and logs a mail by its record's id: a copy under another
+    name (an admin's cp) would go again on every pass. It is listed as broken."""
+    data = pack(META, b"Subject: x\n\ntext\n")
+    (tmp_path / f"{NAME}.mail").write_bytes(data)
+    (tmp_path / "copy.mail").write_bytes(data)
+    broken: dict[str, str] = {}
+    assert [m["id"] for m in folder_records(tmp_path, {}, broken)] == [NAME]
+    assert broken == {f"{tmp_path}/copy.mail": "no record on its first line"}
