@@ -162,12 +162,13 @@ class Faults:
             self._record(record)
             return
         self.tries += 1
-        log.error(
-            "processing paused, mail stays in the spool; retry in %.0f s: %s%s",
-            self.delay(),
-            with_path(error, path),
-            f"; met on {mail_of(self.app, during)} spool {during}" if during else "",
-        )
+        if not broken:  # (a broken file: the runner named each mail that waits, once)
+            log.error(
+                "processing paused, mail stays in the spool; retry in %.0f s: %s%s",
+                self.delay(),
+                with_path(error, path),
+                f"; met on {mail_of(self.app, during)} spool {during}" if during else "",
+            )
         # (a corrupt file: status and the log name it; fsck --repair may be at work on it)
         if self.tries >= ALERT_AFTER and not record.get("alerted") and not broken:
             ctx = {"error": error, "path": path, "since": self.app.fmt_time(record["since"])}
@@ -190,7 +191,8 @@ class Faults:
             self.tries = 0  # other mail went on; what needs the file still waits for it
             return
         if self.tries or self.previous is not None or self.path.exists():
-            log.info("processing works again")
+            if not record or "stamp" not in record:  # (its mail said so: runner._waited)
+                log.info("processing works again")
             try:
                 unlink_if_exists(self.path)
             except OSError as e:

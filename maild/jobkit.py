@@ -31,11 +31,21 @@ def contained(tid: str) -> Iterator[None]:
     except StoreUnavailable as e:
         if not isinstance(e, CorruptFile):
             raise
-        log.error("[TID#%s] skipped: %s", tid, e)
+        _skipped(tid, str(e))
     except OSError:
         raise
     except Exception as e:
-        log.error("[TID#%s] skipped, its file is not as maild wrote it: %r", tid, e)
+        _skipped(tid, f"its file is not as maild wrote it: {e or type(e).__name__}")
+
+
+_told: set[tuple[str, str]] = set()  # (tid, why) this process logged: the jobs run each minute
+
+
+def _skipped(tid: str, why: str) -> None:
+    """A ticket the jobs skip, logged once per reason in this process."""
+    if (tid, why) not in _told:
+        _told.add((tid, why))
+        log.error("[TID#%s] skipped: %s", tid, why)
 
 
 def job_key(*parts: str) -> str:

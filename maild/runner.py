@@ -39,6 +39,10 @@ log = logging.getLogger("maild.runner")
 
 ENV_FAULTS = (OSError, StoreUnavailable, ConfigError)
 
+# spool key -> the broken file it waits for, as its line said it (this process's):
+# the line is logged when the mail starts waiting, not at each retry of it
+WAITING: dict[str, str] = {}
+
 
 class MessageFailed(Exception):
     """Processing this message failed, and so did storing it as raw text."""
@@ -55,7 +59,7 @@ class _Redo(Exception):
     the message stored as raw text (`fallback`) or left out (its failure `why`)."""
 
     key: str
-    reason: str
+    reason: str | None  # None: the mail's line said it (a file it waits for)
     fallback: bool = False
     why: str | None = None
 
@@ -242,15 +246,18 @@ def _sections(
     while True:
         try:
             keys = [k for k in claimed if k not in left_out]
-            return _section(app, keys, parsed, fallback, result)
+            done = _section(app, keys, parsed, fallback, result)
+            _waited(app, keys, done, parsed)  # committed: what waited is said once
+            return done
         except _Redo as redo:
-            log.warning(
-                "%s spool %s failed (%s): the batch is run again without that attempt (the "
-                "warnings logged for the mail before it may come again)",
-                mail_of(app, redo.key, parsed.get(redo.key, (None,))[0]),
-                redo.key,
-                redo.reason,
-            )
+            if redo.reason is not None:
+                log.warning(
+                    "%s spool %s failed (%s): the batch is run again without that attempt "
+                    "(the warnings logged for the mail before it may come again)",
+                    mail_of(app, redo.key, parsed.get(redo.key, (None,))[0]),
+                    redo.key,
+                    redo.reason,
+                )
             if redo.fallback:
                 fallback.add(redo.key)
             else:
@@ -277,12 +284,14 @@ def _section(
             except CorruptFile as e:
                 # one unreadable store file, or the mail's own spool file, holds back
                 # only the mail that needs it (released by run_batch; the rescan
-                # retries it): the rest goes on
-                who = mail_of(app, key, parsed.get(key, (None,))[0])
-                log.error("%s spool %s: waits until the file is mended (`maild fsck` says "
-                          "how): %s", who, key, e)  # fmt: skip
+                # retries it): the rest goes on. Said once, not at each retry.
+                if WAITING.get(key) != str(e):
+                    WAITING[key] = str(e)
+                    who = mail_of(app, key, parsed.get(key, (None,))[0])
+                    log.error("%s spool %s: waits until the file is mended (`maild fsck` "
+                              "says how; other mail goes on): %s", who, key, e)  # fmt: skip
                 result.corrupt = (corrupt_error(e), e.path)
-                raise _Redo(key, describe(e)[0]) from e
+                raise _Redo(key, None) from e
             except FirstAttemptFailed as e:
                 raise _Redo(key, str(e), fallback=True) from e
             except MessageFailed as e:
@@ -290,6 +299,19 @@ def _section(
             done.append((time.monotonic() - began, decision))
         result.during = None  # the commit's own faults are no message's
     return done
+
+
+def _waited(
+    app: App,
+    keys: list[str],
+    done: list[tuple[float, Decision | None]],
+    parsed: dict[str, tuple[bytes, ParsedMessage]],
+) -> None:
+    """The mail of a committed section that waited for a file: said processed, once."""
+    for key, (_took, decision) in zip(keys, done, strict=True):
+        if WAITING.pop(key, None) is not None and decision is not None:
+            who = mail_of(app, key, parsed.get(key, (None,))[0])
+            log.info("%s spool %s: processed: the file it waited for reads again", who, key)
 
 
 def ingest(app: App, raw: bytes) -> tuple[str, Decision | None]:
@@ -303,6 +325,8 @@ def ingest(app: App, raw: bytes) -> tuple[str, Decision | None]:
             return key, process_key(app, key, claimed=True, fallback=True)
     except ENV_FAULTS as e:
         error, path = describe(e, app.config.storage_path)
+        if isinstance(e, StoreUnavailable):  # its words name the file and the fix
+            error, path = str(e), ""
         log.warning(
             "%s spool %s: stored, processing deferred: %s",
             mail_of(app, key, raw),

@@ -116,7 +116,7 @@ class Store:
                 raise CorruptFile(path, f"not a ticket file: {fault}")
             return cast(Ticket, ticket), cast(list[MessageRecord], messages)  # (so checked)
         except (KeyError, TypeError, AttributeError, ValueError) as e:  # not TinyDB's
-            raise CorruptFile(path, f"not a ticket file: {e!r}") from None
+            raise CorruptFile(path, f"not a ticket file: {_words(e)}") from None
         finally:
             db.close()
 
@@ -333,3 +333,10 @@ class Store:
 
     def remove_group(self, name: str) -> bool:
         return self.licenses.remove_group(name)
+
+
+def _words(e: Exception) -> str:
+    """What was wrong in a ticket file's records, in words (no Python repr)."""
+    if isinstance(e, KeyError) and e.args:
+        return f"a record has no {e.args[0]}"
+    return f"its records are not as maild writes them ({e or type(e).__name__})"

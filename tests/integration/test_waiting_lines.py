@@ -1,0 +1,78 @@
+"""Mail that waits for a broken ticket file is logged once, not at each retry.
+
+Before, every retry (1 s, doubling to 30 s, and back to 1 s after any mail of other
+tickets went through) logged for each waiting mail an ERROR, a WARNING repeating it
+with the class name (`CorruptFile`), and «processing paused ...» (false: other mail
+went on): 2N+1 lines every 30 s for as long as the file stayed broken. Now: one
+ERROR when a mail starts waiting, nothing while it waits, one INFO line when it is
+processed. The scheduled jobs skipping such a file say so once, in words (no repr).
+Through a real `maild serve` and its SMTP listener."""
+
+from __future__ import annotations
+
+import json
+import logging
+import smtplib
+import time
+from datetime import datetime, timedelta
+
+from tests.helpers import Daemon, Desk, free_port, make_mail, wait_until
+
+
+def _send(port: int, raw: bytes) -> None:
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as c:
+        c.sendmail("ivan@shop.ru", ["support@example.com"], raw)
+
+
+def test_mail_waiting_for_a_broken_ticket_file_is_logged_once(tmp_path, sink):
+    port = free_port()
+    desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{port}"})
+    tid = desk.ingest_tid(make_mail(sender="ivan@shop.ru", msgid="<first@shop.ru>"))
+    path = tmp_path / "data" / "tickets" / tid[:2] / f"{tid}.json"
+    good = path.read_bytes()
+    path.write_bytes(good[:100])  # truncated: not JSON
+    daemon = Daemon(desk).start()
+    try:
+        ids = ["<wait1@shop.ru>", "<wait2@shop.ru>"]
+        for n, msgid in enumerate(ids):
+            _send(
+                port, make_mail(sender="ivan@shop.ru", subject=f"Re: [TID#{tid}] {n}", msgid=msgid)
+            )
+        assert wait_until(lambda: daemon.logtext().count("waits until the file is mended") == 2)
+        time.sleep(8)  # retries after 1, 2, 4 s: three rounds at least
+        log = daemon.logtext()
+        for msgid in ids:
+            [line] = [x for x in log.splitlines() if x.startswith(f"maild: ERROR: {msgid}")]
+            assert f"[TID#{tid}]" in line and str(path) in line and "maild fsck" in line, line
+            assert "waits until the file is mended" in line and "not JSON" in line, line
+        assert "processing paused" not in log and "CorruptFile" not in log, log
+        assert "run again without" not in log, log
+        path.write_bytes(good)  # mended
+        said = "processed: the file it waited for reads again"
+        assert wait_until(lambda: daemon.logtext().count(said) == 2, 40), daemon.logtext()
+        time.sleep(1)
+    finally:
+        assert daemon.stop() == 0
+    log = daemon.logtext()
+    for msgid in ids:
+        assert [x for x in log.splitlines() if said in x and x.startswith(f"maild: INFO: {msgid}")]
+    assert log.count(said) == 2 and "processing works again" not in log, log
+    came = [m["message_id"] for m in desk.ticket(tid)["messages"] if m["direction"] == "in"]
+    assert came == ["<first@shop.ru>", *ids]
+
+
+def test_jobs_skip_a_broken_ticket_file_saying_so_once_in_words(desk, caplog):
+    tid = desk.ingest_tid(make_mail(sender="ivan@shop.ru"))
+    path = desk.root / "data" / "tickets" / tid[:2] / f"{tid}.json"
+    doc = json.loads(path.read_text())
+    doc["ticket"]["opened_at"] = 12345  # a record whose id is no number
+    path.write_text(json.dumps(doc))
+    later = (datetime.now().astimezone() + timedelta(days=60)).isoformat()
+    with caplog.at_level(logging.ERROR, logger="maild.jobs"):
+        for _ in range(2):  # the scheduler runs them every minute
+            assert desk.run("jobs", "run", "--now", later).code == 0
+    lines = [r.getMessage() for r in caplog.records if r.name == "maild.jobs"]
+    skipped = [x for x in lines if x.startswith(f"[TID#{tid}] skipped: {path}: not a ticket")]
+    assert len(skipped) == 1, lines
+    assert "ValueError" not in skipped[0] and '("' not in skipped[0], skipped[0]
+    assert "its records are not as maild writes them (invalid literal" in skipped[0]
