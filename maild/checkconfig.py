@@ -7,6 +7,7 @@ maild from working; warnings are what works but is risky, each on its own line.
 
 from __future__ import annotations
 
+import logging
 import os
 import shlex
 import shutil
@@ -37,6 +38,8 @@ from maild.privileges import (
     user_name,
 )
 from maild.templatecheck import template_findings
+
+log = logging.getLogger("maild.serve")
 
 EX_OK, EX_CONFIG = 0, 78
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -72,6 +75,26 @@ def check_config(path: str, as_json: bool = False) -> int:
         if not problems:
             print(f"maild: {path}: OK")
     return EX_CONFIG if problems else EX_OK
+
+
+def on_reload(path: str) -> None:
+    """SIGHUP (`systemctl reload maild`): nothing is reloaded, but the config is read as
+    a restart would read it, and each problem that would stop that restart (exit 78)
+    is logged in check-config's words: "restart the service" alone sent the admin to
+    a restart that then failed."""
+    try:
+        problems = findings(path)[0]
+    except Exception as e:  # a check that cannot run: said; the daemon goes on
+        log.warning("SIGHUP: cannot check %s: %s", path, e or type(e).__name__)
+        return
+    for problem in problems:
+        log.warning("SIGHUP: a restart would fail (exit 78, fix it first): %s", problem)
+    if not problems:
+        log.info(
+            "SIGHUP: licenses and groups are always current; restart the service to apply "
+            "config changes (%s: OK)",
+            path,
+        )
 
 
 def findings(path: str) -> tuple[list[str], list[str]]:

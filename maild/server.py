@@ -26,7 +26,7 @@ from maild.adapters import systemd
 from maild.adapters.leftovers import clean_at_start
 from maild.adapters.tls import tls_problem
 from maild.app import App
-from maild.checkconfig import NO_AUTHSERV_ID, start_warnings
+from maild.checkconfig import NO_AUTHSERV_ID, on_reload, start_warnings
 from maild.domain.replyaddr import is_support_address
 from maild.faults import Faults, recover
 from maild.portcap import CannotListen
@@ -374,11 +374,8 @@ class Daemon:
         key = self.app.spool.add(raw)  # raises on failure: the poller keeps the message
         self.enqueue_threadsafe(key)
 
-    def _on_hup(self) -> None:
-        log.info(
-            "SIGHUP: licenses and groups are always current; "
-            "restart the service to apply config changes"
-        )
+    def _on_hup(self) -> None:  # the config checked as a restart reads it, off the loop
+        asyncio.get_running_loop().run_in_executor(None, on_reload, self.app.config.path)
 
     def _start_scheduler(self) -> asyncio.Task:
         from maild.adapters.scheduler import start_scheduler  # imports all the jobs
