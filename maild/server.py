@@ -284,10 +284,10 @@ class Daemon:
 
     async def _start_smtp(self) -> None:
         """The SMTP or LMTP listener, if configured; CannotListen if it cannot."""
-        cfg = self.app.config
+        cfg, app = self.app.config, self.app
         if cfg.smtp is not None:
             self.handler, self.server = await start_smtp(
-                cfg.smtp, self.app.spool, self.is_support, self.enqueue, cfg.storage_path
+                cfg.smtp, app.spool, self.is_support, self.enqueue, cfg.storage_path, app.tz
             )
 
     async def _start_site(self) -> None:

@@ -12,7 +12,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict, Unpack
 
@@ -35,6 +35,7 @@ async def start_smtp(
     is_support: Callable[[str], bool],
     enqueue: Callable[[str], None],
     root: Path,
+    tz: tzinfo | None = None,
 ) -> tuple[SupportHandler, asyncio.AbstractServer]:
     """The listener: mail to a support address is spooled and its key enqueued; while
     the spool fails (answered 451), run/listener_stalled.json says so for `maild status`.
@@ -49,7 +50,7 @@ async def start_smtp(
     def stalled(stall: dict | None) -> None:
         status.note(root, status.LISTENER_STALLED, stall)
 
-    handler = SupportHandler(spool, is_support, enqueue, lmtp=lmtp, stalled=stalled)
+    handler = SupportHandler(spool, is_support, enqueue, lmtp=lmtp, stalled=stalled, tz=tz)
     factory = make_protocol(
         handler,
         lmtp=lmtp,

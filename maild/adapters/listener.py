@@ -29,7 +29,7 @@ import logging
 import os
 import ssl
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
@@ -37,7 +37,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from maild.adapters.sessions import BACKSTOP, LimitedSessions, SessionLimits, declared_size
 from maild.adapters.spool import Spool
-from maild.domain.logid import message_id_for_log
+from maild.domain.logid import log_time, message_id_for_log, peer_for_log
 
 log = logging.getLogger("maild.listener")
 
@@ -123,6 +123,7 @@ class SupportHandler:
         on_spooled: Callable[[str], None],
         lmtp: bool = False,
         stalled: Callable[[dict[str, Any] | None], None] | None = None,
+        tz: tzinfo | None = None,
     ) -> None:
         self.spool = spool
         self.is_support = is_support
@@ -134,6 +135,7 @@ class SupportHandler:
         # "error", "pid"}: `maild status`), and None once a message is spooled again
         # or the spool would take the last refused one (checked every PROBE_EVERY s)
         self.stalled = stalled
+        self.tz = tz  # the desk's zone, for the times of the log
         self.stall: dict[str, Any] | None = None
         self.refused_size = 0  # bytes of the last message answered 451
         self._probing: asyncio.Task[None] | None = None
@@ -185,7 +187,8 @@ class SupportHandler:
         if not self.accepting:
             return SHUTTING_DOWN
         if not self.is_support(address):
-            log.info("RCPT %s from %s refused: not a support address", address, session.peer)
+            who = peer_for_log(session.peer)
+            log.info("RCPT %s from %s refused: not a support address", address, who)
             return NOT_LOCAL
         if len(envelope.rcpt_tos) >= MAX_RCPT:  # the client sends the rest later
             return TOO_MANY_RCPT
@@ -226,7 +229,7 @@ class SupportHandler:
                 "%s spool write failed for mail from %s (answered 451: the sender retries): %s",
                 message_id_for_log(data),
                 mail_from,
-                e,
+                f"{e.strerror or e}: {os.fsdecode(e.filename)}" if e.filename else e.strerror or e,
             )
             self.refused_size = len(data)
             self._stalled(e)
@@ -239,7 +242,8 @@ class SupportHandler:
         if error is None:
             if self.stall is None:
                 return
-            log.info("the spool takes mail again (it could not since %s)", self.stall["since"])
+            since = log_time(self.stall["since"], self.tz)
+            log.info("the spool takes mail again (it could not since %s)", since)
             self.stall = None
         else:
             since = self.stall["since"] if self.stall else datetime.now(UTC).isoformat()

@@ -16,6 +16,7 @@ from pathlib import Path
 from maild.adapters.durable import Direct, Files
 from maild.adapters.outqueue import OutQueue
 from maild.adapters.relay import describe, refused_as_too_big, refused_for_good
+from maild.domain.logid import log_time
 from maild.domain.ownside import People
 from maild.domain.records import OutboxEntry
 from maild.domain.retry import next_try
@@ -123,7 +124,7 @@ class Retries(OutQueue):
             meta.get("kind") or "mail",
             ", ".join(meta["to"]),
             meta["attempts"],
-            meta["next_try"],
+            log_time(meta["next_try"]),
             error,
         )
 

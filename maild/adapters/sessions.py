@@ -37,6 +37,8 @@ from typing import Any
 
 from aiosmtpd.smtp import syntax
 
+from maild.domain.logid import peer_for_log
+
 log = logging.getLogger("maild.listener")
 
 TOO_MANY = b"421 4.7.0 Too many connections, try again later\r\n"
@@ -82,7 +84,7 @@ def count_refused(cap: Any, logger: logging.Logger, words: str, key: str, peer: 
             cap.open,
             key,
             cap.refused,
-            peer,
+            peer_for_log(peer),
         )
         cap.refused, cap.logged_at = 0, now
 
@@ -118,7 +120,9 @@ class IdleTimer:
             self.handle = self.loop.call_at(deadline, self.check)
             return
         peer = self.transport.get_extra_info("peername")
-        log.info("%s sent nothing for %g s (smtp.timeout): closed", peer, self.timeout)
+        log.info(
+            "%s sent nothing for %g s (smtp.timeout): closed", peer_for_log(peer), self.timeout
+        )
         self.transport.close()
 
     def cancel(self) -> None:
@@ -193,7 +197,7 @@ class DataTransfer:
         log.warning(
             "%s: DATA of %d lines in %d bytes costs too much to hold (over %d times "
             "smtp.max_message_size): refused 552 at its end, then closed",
-            peer,
+            peer_for_log(peer),
             self.lines,
             self.received,
             COSTLY,

@@ -8,6 +8,7 @@ made-up id matches neither.
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesHeaderParser
@@ -58,3 +59,25 @@ def logged_id(message_id: str) -> str:
     """A parsed message's id as a log line names it: `<none>` for the id maild made up,
     the Message-ID it carries for one filed under an id of its own (maildigest)."""
     return "<none>" if message_id.endswith(SYNTHETIC_DOMAIN) else as_sent(message_id)
+
+
+def log_time(when: datetime | str, tz: tzinfo | None = None) -> str:
+    """A time as log lines say it: to the second, in the desk's zone `tz` (None: the
+    zone it carries), one format: 2026-12-06 21:03:26+03:00 (not ISO's microseconds)."""
+    if isinstance(when, str):
+        try:
+            when = datetime.fromisoformat(when)
+        except ValueError:
+            return when
+    if tz is not None:
+        when = when.astimezone(tz)
+    return when.isoformat(sep=" ", timespec="seconds")
+
+
+def peer_for_log(peer: object) -> str:
+    """A client's address as log lines say it: 127.0.0.1:53632, [::1]:53632 (the
+    socket's tuple otherwise)."""
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        host = str(peer[0])
+        return f"[{host}]:{peer[1]}" if ":" in host else f"{host}:{peer[1]}"
+    return str(peer) if peer else "an unknown client"

@@ -34,6 +34,7 @@ from maild.adapters.store import CorruptFile
 from maild.adapters.store.addressrec import idle, read_record
 from maild.app import App
 from maild.domain.caps import WINDOW
+from maild.domain.logid import log_time
 from maild.domain.records import OutboxEntry, aware_time
 from maild.ops.retention import once_a_day
 
@@ -115,7 +116,8 @@ def remove_idle_addresses(app: App, now: datetime) -> int:
                 except CorruptFile:  # maild may not read it: `maild fsck` names it
                     continue
     if n:
-        log.info("removed %d address record(s) holding only times before %s", n, before)
+        said = log_time(before)
+        log.info("removed %d address record(s) holding only times before %s", n, said)
     return n
 
 

@@ -76,3 +76,19 @@ def test_jobs_skip_a_broken_ticket_file_saying_so_once_in_words(desk, caplog):
     assert len(skipped) == 1, lines
     assert "ValueError" not in skipped[0] and '("' not in skipped[0], skipped[0]
     assert "its records are not as maild writes them (invalid literal" in skipped[0]
+
+
+def test_the_listener_names_a_client_as_host_and_port(tmp_path, sink):
+    port = free_port()
+    desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{port}"})
+    daemon = Daemon(desk).start()
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as c:
+            c.ehlo()
+            c.mail("x@y.example")
+            mine = c.sock.getsockname()[1]
+            assert c.rcpt("nobody@elsewhere.example")[0] >= 500
+        said = f"RCPT nobody@elsewhere.example from 127.0.0.1:{mine} refused"
+        assert wait_until(lambda: said in daemon.logtext(), 10), daemon.logtext()
+    finally:
+        assert daemon.stop() == 0
