@@ -12,6 +12,7 @@ import sys
 
 from maild.app import App
 from maild.domain.decision import Decision
+from maild.domain.logid import message_id_for_log
 from maild.output import OutputUnwritable, print_json
 from maild.privileges import describe, user_name
 from maild.runner import ingest
@@ -44,7 +45,7 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
         key, decision = ingest(app, raw)
     except OSError as e:  # permanent or not, 75: the MTA keeps the mail
         why = describe(e, app.config.storage_path)  # a folder of it left root's: the chown
-        print(f"maild: cannot spool the message: {why}", file=sys.stderr)
+        print(f"maild: {message_id_for_log(raw)} cannot spool the message: {why}", file=sys.stderr)
         return EX_TEMPFAIL
     try:
         _say_ingested(args, key, decision)

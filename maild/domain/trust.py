@@ -17,6 +17,7 @@ from typing import TypedDict
 
 from maild.domain import caps, humans, robots, said
 from maild.domain.decision import Context, Decision, saying
+from maild.domain.logid import logged_id
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
 from maild.domain.records import Attachments, MessageRecord, Ticket, note_record
@@ -167,7 +168,10 @@ def note_robot(
         f" видны здесь. Если это человек: ответ сотрудника со строкой {humans.undo_hint(sender)}"
         " снимет отметку" + ("." if sender_proven else _UNPROVEN_HINT)
     )
-    line = said.info(LOG, "[TID#%s] %s treated as a robot: %s", decision.tid, sender, reason)
+    who = logged_id(decision.incoming["message_id"]) if decision.incoming else "<none>"
+    line = said.info(
+        LOG, "%s [TID#%s] %s treated as a robot: %s", who, decision.tid, sender, reason
+    )
     return saying(_note(decision, known, sender, text, at), line)
 
 

@@ -121,9 +121,10 @@ def test_a_spool_that_cannot_be_written_says_it_is_permanent_and_names_the_folde
     desk.make_store()  # (makes the store)
     spool = desk.root / "data" / "spool"
     with read_only(spool):
-        code, err = maild(desk.config, "ingest", "-", input=make_mail())
+        code, err = maild(desk.config, "ingest", "-", input=make_mail(msgid="<ro@shop.ru>"))
     assert code == 75 and one_line(err), err
-    assert "maild: cannot spool the message: permanent error: Read-only file system: " in err
+    said = "maild: <ro@shop.ru> cannot spool the message: permanent error: Read-only file system: "
+    assert said in err, err
     assert f"{spool}/tmp" in err and "try again later" not in err, err
 
 

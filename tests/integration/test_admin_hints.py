@@ -56,10 +56,11 @@ def test_a_root_owned_spool_folder_names_the_folder_a_mail_is_renamed_into(owned
     _seeded(desk, seeds(()))
     data = Path(desk.sections["storage"]["path"])
     os.chown(data / "spool" / "new", 0, 0)
-    r = run(desk, python, "ingest", "-", stdin=make_mail(subject="Второй вопрос"))
+    second = make_mail(subject="Второй вопрос", msgid="<second@shop.ru>")
+    r = run(desk, python, "ingest", "-", stdin=second)
     assert r.code == 75, r
     assert r.err.strip() == (
-        "maild: cannot spool the message: permanent error: Permission denied: "
+        "maild: <second@shop.ru> cannot spool the message: permanent error: Permission denied: "
         f"{data}/spool/new belongs to root, not to nobody, the owner of {data}: "
         f"chown -R nobody: {data}"
     ), r.err

@@ -92,3 +92,15 @@ def test_the_listener_names_a_client_as_host_and_port(tmp_path, sink):
         assert wait_until(lambda: said in daemon.logtext(), 10), daemon.logtext()
     finally:
         assert daemon.stop() == 0
+
+
+def test_ingest_defers_a_follow_up_to_a_broken_ticket_naming_the_file_in_words(desk, caplog):
+    tid = desk.ingest_tid(make_mail(sender="ivan@shop.ru"))
+    path = desk.root / "data" / "tickets" / tid[:2] / f"{tid}.json"
+    path.write_bytes(path.read_bytes()[:100])
+    reply = make_mail(sender="ivan@shop.ru", subject=f"Re: [TID#{tid}] x", msgid="<re@shop.ru>")
+    with caplog.at_level(logging.WARNING, logger="maild.runner"):
+        assert "processing deferred" in desk.ingest(reply).out
+    [line] = [r.getMessage() for r in caplog.records if "processing deferred" in r.getMessage()]
+    assert line.startswith(f"<re@shop.ru> [TID#{tid}] spool "), line
+    assert f"stored, processing deferred: {path}: not JSON" in line and "CorruptFile" not in line
