@@ -56,6 +56,10 @@ class App:
     renderer: Renderer = field(init=False)
     attachment_policy: AttachmentPolicy = field(init=False)
     tz: ZoneInfo = field(init=False)
+    # what this process logged once, not at each retry: spool key -> the broken file
+    # its mail waits for (runner), (TID, why) of tickets the jobs skip (jobkit)
+    said_waiting: dict[str, str] = field(init=False, default_factory=dict)
+    said_skipped: set[tuple[str, str]] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         root = self.config.storage_path

@@ -20,7 +20,7 @@ log = logging.getLogger("maild.jobs")
 
 
 @contextlib.contextmanager
-def contained(tid: str) -> Iterator[None]:
+def contained(app: App, tid: str) -> Iterator[None]:
     """One ticket's failure (a corrupt file, data maild did not write) is logged and
     the job goes on with the next ticket; a store that cannot be used at all (lock
     timeout, disk error) still stops the run, as does an OSError (a read-only or full
@@ -31,20 +31,18 @@ def contained(tid: str) -> Iterator[None]:
     except StoreUnavailable as e:
         if not isinstance(e, CorruptFile):
             raise
-        _skipped(tid, str(e))
+        _skipped(app, tid, str(e))
     except OSError:
         raise
     except Exception as e:
-        _skipped(tid, f"its file is not as maild wrote it: {e or type(e).__name__}")
+        _skipped(app, tid, f"its file is not as maild wrote it: {e or type(e).__name__}")
 
 
-_told: set[tuple[str, str]] = set()  # (tid, why) this process logged: the jobs run each minute
-
-
-def _skipped(tid: str, why: str) -> None:
-    """A ticket the jobs skip, logged once per reason in this process."""
-    if (tid, why) not in _told:
-        _told.add((tid, why))
+def _skipped(app: App, tid: str, why: str) -> None:
+    """A ticket the jobs skip, logged once per reason in this process (the jobs run
+    each minute)."""
+    if (tid, why) not in app.said_skipped:
+        app.said_skipped.add((tid, why))
         log.error("[TID#%s] skipped: %s", tid, why)
 
 

@@ -44,7 +44,7 @@ def waiting(app: App, now: datetime) -> int:
     for row in app.store.open_summaries():
         if not tk.waits_for_customer(row):
             continue
-        with contained(row["tid"]), app.store.locked():
+        with contained(app, row["tid"]), app.store.locked():
             loaded = app.store.load(row["tid"])
             if loaded is None:
                 continue
@@ -98,7 +98,7 @@ def redaction(app: App, now: datetime) -> int:
     for tid, closed_at in app.store.pending_redactions():
         if not redaction_due(closed_at, keep, now):
             continue
-        with contained(tid), app.store.locked():
+        with contained(app, tid), app.store.locked():
             loaded = app.store.load(tid)
             if loaded is not None and loaded[0]["status"] == "closed":
                 redact_ticket(app, *loaded, now)

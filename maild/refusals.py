@@ -231,7 +231,7 @@ def _list(run: _Run) -> list[OutboxEntry]:
     rows: list[tuple[Ticket, list[MessageRecord], list[OutboxEntry]]] = []
     told: list[OutboxEntry] = []
     for tid, mails in run.waiting.items():
-        with contained(tid):  # one broken since: the others go, its mail waits
+        with contained(app, tid):  # one broken since: the others go, its mail waits
             loaded = app.store.load(tid)
             if loaded is None:  # gone since (forgotten): nothing to tell
                 _settle(app, mails, now)

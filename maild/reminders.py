@@ -100,7 +100,7 @@ def reminders(app: App, now: datetime) -> int:
     with the tickets due, not with all those open."""
     run = _Run(app, now)
     for row in _due_rows(app, now):
-        with contained(row["tid"]), app.store.locked():
+        with contained(app, row["tid"]), app.store.locked():
             _remind(run, row["tid"])
     for (kind, person), tids in run.lists.items():
         if not pace.list_due(run.pace_of(kind, person), now):
@@ -237,7 +237,7 @@ def _listed(run: _Run, kind: str, person: str, tids: list[str]) -> list[Listed]:
     locked section reads them (a reply since the run took them owes none)."""
     found: list[Listed] = []
     for tid in tids:
-        with contained(tid):
+        with contained(run.app, tid):
             loaded = run.app.store.load(tid)
             if loaded is None:
                 continue

@@ -39,10 +39,6 @@ log = logging.getLogger("maild.runner")
 
 ENV_FAULTS = (OSError, StoreUnavailable, ConfigError)
 
-# spool key -> the broken file it waits for, as its line said it (this process's):
-# the line is logged when the mail starts waiting, not at each retry of it
-WAITING: dict[str, str] = {}
-
 
 class MessageFailed(Exception):
     """Processing this message failed, and so did storing it as raw text."""
@@ -285,8 +281,8 @@ def _section(
                 # one unreadable store file, or the mail's own spool file, holds back
                 # only the mail that needs it (released by run_batch; the rescan
                 # retries it): the rest goes on. Said once, not at each retry.
-                if WAITING.get(key) != str(e):
-                    WAITING[key] = str(e)
+                if app.said_waiting.get(key) != str(e):
+                    app.said_waiting[key] = str(e)
                     who = mail_of(app, key, parsed.get(key, (None,))[0])
                     log.error("%s spool %s: waits until the file is mended (`maild fsck` "
                               "says how; other mail goes on): %s", who, key, e)  # fmt: skip
@@ -309,7 +305,7 @@ def _waited(
 ) -> None:
     """The mail of a committed section that waited for a file: said processed, once."""
     for key, (_took, decision) in zip(keys, done, strict=True):
-        if WAITING.pop(key, None) is not None and decision is not None:
+        if app.said_waiting.pop(key, None) is not None and decision is not None:
             who = mail_of(app, key, parsed.get(key, (None,))[0])
             log.info("%s spool %s: processed: the file it waited for reads again", who, key)
 

@@ -61,17 +61,22 @@ def logged_id(message_id: str) -> str:
     return "<none>" if message_id.endswith(SYNTHETIC_DOMAIN) else as_sent(message_id)
 
 
-def log_time(when: datetime | str, tz: tzinfo | None = None) -> str:
+def log_time(when: datetime | str | None, tz: tzinfo | None = None) -> str:
     """A time as log lines say it: to the second, in the desk's zone `tz` (None: the
-    zone it carries), one format: 2026-12-06 21:03:26+03:00 (not ISO's microseconds)."""
+    zone it carries), one format: 2026-12-06 21:03:26+03:00 (not ISO's microseconds);
+    a text that is no time as it is, None as "-"."""
+    if when is None:
+        return "-"
     if isinstance(when, str):
         try:
-            when = datetime.fromisoformat(when)
+            moment = datetime.fromisoformat(when)
         except ValueError:
             return when
+    else:
+        moment = when
     if tz is not None:
-        when = when.astimezone(tz)
-    return when.isoformat(sep=" ", timespec="seconds")
+        moment = moment.astimezone(tz)
+    return moment.isoformat(sep=" ", timespec="seconds")
 
 
 def peer_for_log(peer: object) -> str:
