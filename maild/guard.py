@@ -312,7 +312,7 @@ def suppressed_record(
     """The note that an automatic mail was not sent: a cap was reached (`whom`: its
     recipients, and the staff side, whom the note calls staff, not customers)."""
     to, staff = whom
-    text = f"{unsent_note(template, to, staff, why)}."
+    text = f"{unsent_note(template, to, staff, why, app.renderer.subject_words(template))}."
     note = note_record(sender=app.config.support.address, direction="out", text=text, at=now)
     return {**note, "to": to, "template": template, "suppressed": "cap"}
 

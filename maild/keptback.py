@@ -95,7 +95,7 @@ def _suppressed(
     "refused", "blocked"; "cap" is guard.suppressed_record's)."""
     template, staff = mail
     text = (
-        f"{unsent_note(template, to, staff, why)}. "
+        f"{unsent_note(template, to, staff, why, app.renderer.subject_words(template))}. "
         f"Автоматические письма на этот адрес не отправляются; {after}"
     )
     note = note_record(sender=app.config.support.address, direction="out", text=text, at=now)

@@ -27,7 +27,7 @@ from maild.domain.calendar import BusinessCalendar
 from maild.domain.commands import cheat_sheet
 from maild.domain.filerules import mail_words
 from maild.domain.mailnames import TO_CUSTOMERS
-from maild.domain.ownsubjects import own_subjects, prefix_of
+from maild.domain.ownsubjects import own_subjects, prefix_of, words_of
 from maild.domain.policy import business_hours, hours_words, zone_label, zone_words
 from maild.domain.tid import NO_TICKET, tag
 from maild.mime import address_field, header_line, mailbox_field, multipart, text_part
@@ -106,15 +106,28 @@ class Renderer:
         from the Subject lines of their templates: your files' and the shipped ones'
         (mail sent before an edit is answered too). A file that cannot be read gives
         none: the mail made from it is the shipped template's (overrides.py)."""
-        lines = []
-        for name in TO_CUSTOMERS:
-            for folder in self.dirs:
-                try:
-                    with (folder / name).open(encoding="utf-8-sig") as f:
-                        lines.append(f.readline())
-                except (OSError, UnicodeDecodeError):
-                    continue
+        lines = [line for name in TO_CUSTOMERS for line in self._subject_lines(name)]
         return own_subjects(p for p in map(prefix_of, lines) if p is not None)
+
+    def _subject_lines(self, name: str) -> list[str]:
+        """The first line of template `name` in each folder that has it: your file's
+        first, then the shipped one's."""
+        lines = []
+        for folder in self.dirs:
+            try:
+                with (folder / name).open(encoding="utf-8-sig") as f:
+                    lines.append(f.readline())
+            except (OSError, UnicodeDecodeError):
+                continue
+        return lines
+
+    def subject_words(self, name: str | None) -> str | None:
+        """The words of the subject of mail made from `name` before the customer's
+        (domain.ownsubjects.words_of: «Обращение зарегистрировано»), read from the
+        template it is made from (your file, else the shipped one): what the site and
+        staff notes call that mail is what the customer gets, with no copy to keep."""
+        lines = self._subject_lines(name) if name else []
+        return words_of(lines[0]) if lines else None
 
     def desk_context(self, *, answer: bool = False) -> dict[str, Any]:
         """The variables every template gets besides its own, the one place they are

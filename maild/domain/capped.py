@@ -31,7 +31,7 @@ def if_capped(ctx: Context, notices: list[str], to: list[str], c: dict[str, Any]
     (tid, subject, level)."""
     context = {
         **c,
-        "unsent_notices": [NAMES.get(f"{n}.txt", n) for n in notices],
+        "unsent_notices": [NAMES.get(f"{n}.txt") or n for n in notices],
         "unsent_to": list(to),
         "why": "",
         "kept_back": "",

@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 # the templates of mail to customers (whose subjects a customer's mail may carry back:
-# ownsubjects.py strips their prefixes)
-TO_CUSTOMERS = {
-    "confirmation.txt": "обращение зарегистрировано",
+# ownsubjects.py strips their prefixes). None: the mail is called by its subject's
+# words, read from the template it is made from (render.Renderer.subject_words, an
+# override's too), not a copy of them here: the site's pages name it so as well.
+TO_CUSTOMERS: dict[str, str | None] = {
+    "confirmation.txt": None,
     "acknowledgement.txt": "письмо добавлено к обращению",
     "status.txt": "состояние обращения",
     "thanks.txt": "спасибо за оценку",
@@ -23,7 +25,7 @@ TO_CUSTOMERS = {
     "web_link.txt": "новая ссылка на обращение",
     "web_confirm.txt": "подтвердите обращение",
 }
-NAMES = {
+NAMES: dict[str, str | None] = {
     **TO_CUSTOMERS,
     # to staff and the head
     "staff_new.txt": "новое обращение",
@@ -59,11 +61,13 @@ NAMES = {
 }
 
 
-def mail_name(template: str | None) -> str:
-    """«уведомление «работа начата»»: a mail of `template` as staff know it; a mail
-    without one (a staff member's answer relayed) or of a template not named here
-    is «письмо»."""
-    name = NAMES.get(template or "")
+def mail_name(template: str | None, subject: str | None = None) -> str:
+    """«уведомление «работа начата»»: a mail of `template` as staff know it (`subject`:
+    its subject's words, the name of one NAMES gives None); a mail without one (a staff
+    member's answer relayed) or of a template not named here is «письмо»."""
+    name = NAMES.get(template or "", "")
+    if name is None and subject:
+        name = subject[:1].lower() + subject[1:] if subject[1:2].islower() else subject
     return f"уведомление «{name}»" if name else "письмо"
 
 
@@ -77,7 +81,9 @@ def addressees(to: Sequence[str], staff: Collection[str]) -> str:
     return f"{who} {', '.join(to)}"
 
 
-def unsent_note(template: str | None, to: Sequence[str], staff: Collection[str], why: str) -> str:
+def unsent_note(
+    template: str | None, to: Sequence[str], staff: Collection[str], why: str, subject: str | None
+) -> str:
     """The ticket's note that a mail was not sent: «Не отправлено уведомление
-    «изменён уровень обслуживания» клиенту ivan@…: WHY»."""
-    return f"Не отправлено {mail_name(template)} {addressees(to, staff)}: {why}"
+    «изменён уровень обслуживания» клиенту ivan@…: WHY» (`subject`: mail_name's)."""
+    return f"Не отправлено {mail_name(template, subject)} {addressees(to, staff)}: {why}"

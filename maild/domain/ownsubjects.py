@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["own_subjects", "prefix_of"]
+__all__ = ["own_subjects", "prefix_of", "words_of"]
 
 # a Subject line ending in the customer's subject: what stands before it is maild's
 _THEIRS = re.compile(r"^\s*Subject:(?P<ours>.*):\s*\{\{\s*subject\s*\}\}\s*$", re.IGNORECASE)
@@ -39,6 +39,15 @@ def prefix_of(subject_line: str) -> str | None:
         after = r"\s*" if piece[-1:].isspace() else ""
         parts.append(before + words + after)
     return "".join(parts)
+
+
+def words_of(subject_line: str) -> str | None:
+    """maild's words before the customer's subject in a template's Subject line
+    («Обращение зарегистрировано»), by which a page or a staff note names that mail;
+    None when the line does not end in the customer's subject or they hold a value."""
+    m = _THEIRS.match(subject_line)
+    words = " ".join(m["ours"].split()) if m else ""
+    return words if words and "{" not in words else None
 
 
 def own_subjects(prefixes: Iterable[str]) -> re.Pattern[str] | None:

@@ -37,7 +37,7 @@ from maild.domain.ownside import no_asker
 from maild.domain.sla import ru_count
 from maild.domain.spam import withheld
 from maild.web import tokens
-from maild.web.confirmletter import letter_id, mail_link
+from maild.web.confirmletter import letter_id, mail_link, registered_mail
 from maild.web.forms import (
     MAX_NAME,
     MAX_SUBJECT,
@@ -65,8 +65,8 @@ STORED_WITHIN = 60.0  # seconds after the click a confirmed request is looked fo
 _ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _EMAIL = re.compile(rf"^{_ATOM}(\.{_ATOM})*@[a-z0-9-]+(\.[a-z0-9-]+)+$")
 CONFIRMED_BEFORE = (
-    "Если вы уже подтверждали обращение, оно зарегистрировано: ссылка на его страницу — "
-    "в письме «Обращение зарегистрировано»."
+    "Если вы уже подтверждали обращение, оно зарегистрировано: ссылка на его страницу — {mail}. "
+    "Если нет, заполните, пожалуйста, форму «Задать вопрос» ещё раз."
 )
 EMPTY = {"name": "", "email": "", "subject": "", "text": ""}
 # the per-IP limit: an office behind one address (NAT) reaches it with its sixth
@@ -306,8 +306,7 @@ class Ask:
         if parts is None or meta is None or checked is not True:
             return self.site.notice(
                 "Ссылка недействительна или устарела",
-                f"{CONFIRMED_BEFORE} Если нет, заполните, пожалуйста, форму «Задать вопрос» "
-                "ещё раз.",
+                CONFIRMED_BEFORE.format(mail=registered_mail(self.app)),
                 status=403,
                 link=f"{self.site.prefix}/new",
                 link_text="Задать вопрос",
@@ -322,9 +321,8 @@ class Ask:
         words = f"Ваше обращение зарегистрировано под номером {tid}. " if tid else ""
         return self.site.notice(
             "Обращение уже зарегистрировано",
-            f"{words}Ссылка на его страницу — в письме «Обращение зарегистрировано» и в "
-            "каждом письме по обращению (если она устарела, на её странице можно "
-            "запросить новую).",
+            f"{words}Ссылка на его страницу — {registered_mail(self.app)} и в каждом письме "
+            "по обращению (если она устарела, на её странице можно запросить новую).",
             status=403,
         )
 

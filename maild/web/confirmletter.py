@@ -73,3 +73,11 @@ def mail_link(app: App, sub_id: str, email: str, link: tuple[str, int, int], now
         if counted:
             app.store.record_auto_reply(mailbox_of(email), now)
     return True
+
+
+def registered_mail(app: App) -> str:
+    """«в письме «Обращение зарегистрировано»»: where a confirmed request's link is, the
+    mail named by the subject the customer got (Renderer.subject_words, your
+    `confirmation.txt` too); one whose subject has values is named by what it is."""
+    words = app.renderer.subject_words("confirmation.txt")
+    return f"в письме «{words}»" if words else "в письме о регистрации обращения"

@@ -695,7 +695,7 @@ def test_every_mail_about_a_ticket_has_a_russian_name_for_staff_notes():
     assert [t for t in about if t not in NAMES] == []
     assert mail_name("level_changed.txt") == "уведомление «изменён уровень обслуживания»"
     assert mail_name(None) == "письмо"
-    note = unsent_note("started.txt", ["anna@example.com"], {"anna@example.com"}, "причина")
+    note = unsent_note("started.txt", ["anna@example.com"], {"anna@example.com"}, "причина", None)
     assert note == "Не отправлено уведомление «работа начата» сотруднику anna@example.com: причина"
 
 
