@@ -8,6 +8,10 @@ changes each of them. What each type is called (TYPES: its word, its files' exte
 the MIME types mail programs declare it as) is held here once too: the extensions a
 kept file may keep, those a disguise is caught by (unproven._claim), and those
 extensions.py knows as extensions are made from it.
+
+What a file is is told by its bytes, not here: domain/filetypes.sniff_type (the
+magic bytes of each type). A type added to these tables needs its bytes taught there
+too; tests/unit/test_filerules.py fails until it is.
 """
 
 from __future__ import annotations

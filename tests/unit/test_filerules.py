@@ -12,7 +12,7 @@ from maild.domain import filerules
 from maild.domain.attachments import AttachmentPolicy, decide, upload_accept
 from maild.domain.extensions import split_extension
 from maild.domain.filerules import ARCHIVES, IMAGES, NAMES, TYPES, ZIPPED_ONLY, names
-from maild.domain.filetypes import BMP, GIF, JPEG, PNG, RAR, ZIP
+from maild.domain.filetypes import BMP, GIF, JPEG, PNG, RAR, ZIP, sniff_type
 from maild.render import Renderer
 from tests.helpers import support_config
 from tests.unit.test_attachments import GIF as GIF_BYTES
@@ -32,6 +32,20 @@ SAMPLES = {
     RAR: RAR5,
 }
 TAKEN = (*IMAGES, *ARCHIVES)  # what the rule takes as it comes
+
+
+def test_every_type_the_rule_names_is_told_by_its_bytes():
+    """A file's type is what its magic bytes prove (domain/filetypes.sniff_type), not
+    its name: a type added to filerules alone is never recognised, so never taken."""
+    for kind in TYPES:
+        assert kind in SAMPLES, (
+            f"filerules.TYPES names {kind}: add a file of it to SAMPLES here, and its "
+            "magic bytes to domain/filetypes.sniff_type, which tells a file's type"
+        )
+        assert sniff_type(SAMPLES[kind]) == kind, (
+            f"domain/filetypes.sniff_type does not tell {kind} (filerules.TYPES names it) "
+            "from its sample: teach it the type's magic bytes"
+        )
 
 
 @pytest.mark.parametrize("kind", TAKEN)
