@@ -129,3 +129,55 @@ def test_the_free_term_readme_states_is_the_code_s() -> None:
     words = {3: "three", 6: "six", 12: "twelve"}
     stated = re.findall(r"\b(\w+) months\b", README.replace("\n  ", " "))
     assert stated and set(stated) == {words.get(FREE_SUPPORT_MONTHS)}, stated
+
+
+PROSE = README.replace("\n  ", " ").replace("\n", " ")  # a sentence across lines
+
+
+def _key(name: str) -> tuple[str, str]:
+    """("support", "max_auto_replies_per_day") of `support.max_...` or a bare name
+    (the one section whose keys hold it)."""
+    from maild.configschema import SCHEMA
+
+    if "." in name:
+        section_name, key = name.split(".", 1)
+        return section_name, key
+    [section_name] = [s for s in SCHEMA if name in SCHEMA[s]]
+    return section_name, name
+
+
+def test_a_default_named_beside_its_key_in_the_prose_is_the_code_s() -> None:
+    """«(`support.max_auto_replies_per_hour`, 10)», «75 % (`schedule.reminder_fraction`)»:
+    a default README's prose states by its key is configschema's (the one place)."""
+    from maild.configschema import default
+
+    stated = [(k, int(v)) for k, v in re.findall(r"\(`([\w.]+)`,\s+(\d+)\b", PROSE)]
+    percent = re.findall(r"(\d+)\s*%\s*\(`([\w.]+)`\)", PROSE)
+    assert len(stated) >= 5 and percent, (stated, percent)
+    for key, value in stated:
+        assert default(*_key(key)) == value, (key, value)
+    for value, key in percent:
+        assert round(default(*_key(key)) * 100) == int(value), (key, value)
+
+
+def test_the_business_hours_readme_states_are_the_calendar_s() -> None:
+    """«the regulation's hours are 09:00–18:00», «a full one, to 18:00», a night's mail
+    «starts its time at 09:00»: domain/calendar.DAY_START and DAY_END."""
+    from maild.domain.calendar import DAY_END, DAY_START
+
+    start, end = DAY_START.strftime("%H:%M"), DAY_END.strftime("%H:%M")
+    assert re.findall(r"hours are (\d\d:\d\d)–(\d\d:\d\d)", PROSE) == [(start, end)]
+    assert re.findall(r"a full one, to (\d\d:\d\d)", PROSE) == [end]
+    starts = re.findall(r"starts? (?:its time )?at (\d\d:\d\d)", PROSE)
+    assert starts and set(starts) == {start}, starts
+
+
+def test_the_image_types_readme_lists_are_the_file_rule_s() -> None:
+    """«JPG, GIF, PNG», «JPG/GIF/PNG»: the screenshots domain/filerules.IMAGES takes,
+    in its order."""
+    from maild.domain.filerules import IMAGES, NAMES
+
+    lists = re.findall(r"JPG(?:(?:, |/)[A-Z]{3,4}\b)+", PROSE)
+    assert len(lists) >= 3, lists
+    for listed in lists:
+        assert re.split(r", |/", listed) == [NAMES[t] for t in IMAGES], listed
