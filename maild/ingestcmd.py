@@ -6,6 +6,7 @@ other failure (not the message's fault: the MTA keeps it and retries)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import os
 import sys
@@ -51,8 +52,9 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
         _say_ingested(args, key, decision)
         sys.stdout.flush()
     except OutputUnwritable as e:  # stored: the MTA must not retry (nor bounce) it
-        print(f"maild: ingest: the mail is stored ({_outcome(key, decision)}), but cannot "
-              f"write the output (stdout): {e}", file=sys.stderr)  # fmt: skip
+        with contextlib.suppress(OSError):  # (nor when stderr cannot take it either)
+            print(f"maild: ingest: the mail is stored ({_outcome(key, decision)}), but "
+                  f"cannot write the output (stdout): {e}", file=sys.stderr)  # fmt: skip
     return EX_OK
 
 

@@ -56,3 +56,13 @@ def test_ingest_of_a_closed_stdin_is_a_temporary_failure_naming_it(desk):
         "maild: cannot read the message (stdin), nothing spooled: it is closed\n",
     )
     assert len(desk.tickets()) == 1
+
+
+def test_ingest_stores_the_mail_even_when_stderr_cannot_say_so_either(desk):
+    """stdout and stderr both full: the mail is stored, and exit 0 says so to the MTA
+    (it exited 1, which an MTA may take as a failure and bounce the stored mail)."""
+    code, _err = _maild(
+        desk, "ingest", "-", redirect=">/dev/full 2>/dev/full", input=make_mail(msgid="<c2@x.ru>")
+    )
+    assert code == 0
+    assert [t["subject"] for t in desk.tickets()] == ["Не работает оформление заказа"]
