@@ -42,7 +42,7 @@ def test_mail_waiting_for_a_broken_ticket_file_is_logged_once(tmp_path, sink):
                 port, make_mail(sender="ivan@shop.ru", subject=f"Re: [TID#{tid}] {n}", msgid=msgid)
             )
         assert wait_until(lambda: daemon.logtext().count("waits until the file is mended") == 2)
-        time.sleep(8)  # retries after 1, 2, 4 s: three rounds at least
+        time.sleep(3.5)  # retries after 1 and 2 s: two rounds at least
         log = daemon.logtext()
         for msgid in ids:
             [line] = [x for x in log.splitlines() if x.startswith(f"maild: ERROR: {msgid}")]
