@@ -37,7 +37,9 @@ from maild.domain.forgetnames import names_pattern
 from maild.domain.headblock import as_read
 from maild.domain.maildigest import as_sent
 from maild.domain.records import OutboxEntry
+from maild.ops import forgetjournal as journal
 from maild.ops.forgetheld import backup_copies, erase_held, erase_set_aside
+from maild.ops.forgetjournal import merge
 from maild.ops.forgetmail import scrub_mail
 from maild.ops.forgetnamed import known_names, scrub_named
 from maild.ops.retention import remove_unreferenced
@@ -263,7 +265,7 @@ def _erase_ticket(app: App, tid: str, address: str, dry_run: bool, result: Forge
     elif dry_run:
         return  # the same files, looked at again: nothing new
     else:
-        _merge(earlier, erasure)
+        merge(earlier, erasure)
     removed, scrubbed = _spool_copies(app, erasure, address, dry_run, result.named)
     result.spool_copies += removed
     result.spool_scrubbed += scrubbed
@@ -286,19 +288,9 @@ def _erase_mail(app: App, tid: str, ids: set[str], dry_run: bool, result: Forget
     if earlier is None:
         result.tickets.append(erasure)
     else:
-        _merge(earlier, erasure)
+        merge(earlier, erasure)
     if not dry_run:
         app.store.save(ticket, messages)
-
-
-def _merge(earlier: Erasure, erasure: Erasure) -> None:
-    """A ticket is reported once: what a later pass over it erased adds to the first."""
-    earlier.theirs = earlier.theirs or erasure.theirs
-    earlier.message_ids += erasure.message_ids
-    earlier.messages += erasure.messages
-    earlier.attachments += erasure.attachments
-    earlier.spool_keys += erasure.spool_keys
-    earlier.replaced += erasure.replaced
 
 
 def forget(
@@ -310,7 +302,7 @@ def forget(
     """Erase `address` everywhere; with `dry_run`, only say what would change.
     `on_wait(pid)`: called before waiting for a backup in progress (backup_copies)."""
     address = address.strip().lower()
-    result = ForgetResult(address)
+    result = ForgetResult(address, journal.earlier(app, address))  # a run cut short: forgetjournal
     needle = address.encode()
     scan_began = time.time_ns() - CLOCK_MARGIN_NS
     tids = sorted(_files_holding(app, [needle])[needle])
@@ -318,6 +310,8 @@ def forget(
     for tid in tids:
         with app.store.locked():
             _erase_ticket(app, tid, address, dry_run, result)
+            if not dry_run and result.tickets:  # in the same commit: for a re-run
+                journal.note(app, address, result.tickets)
     # the slow rest before the last pass: mail that comes after it is a new contact's
     swept: set[str] = set()
     result.attachment_files = _attachment_files(app, result, dry_run, swept)
@@ -338,6 +332,7 @@ def forget(
             _erase_mail(app, tid, ids, dry_run, result)
         if not dry_run:
             app.store.forget_address(address)
+            journal.done(app, address)
         result.held = erase_held(app, address, dry_run)
         result.set_aside = erase_set_aside(app, address, dry_run)
         result.waiting = _erase_waiting(app, address, dry_run, result.named)
