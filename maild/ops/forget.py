@@ -302,7 +302,9 @@ def forget(
     """Erase `address` everywhere; with `dry_run`, only say what would change.
     `on_wait(pid)`: called before waiting for a backup in progress (backup_copies)."""
     address = address.strip().lower()
-    result = ForgetResult(address, journal.earlier(app, address))  # a run cut short: forgetjournal
+    result = ForgetResult(address)
+    with app.store.locked():  # (a commit a crash cut short is finished first)
+        result.tickets = journal.earlier(app, address)  # what a run cut short erased
     needle = address.encode()
     scan_began = time.time_ns() - CLOCK_MARGIN_NS
     tids = sorted(_files_holding(app, [needle])[needle])
