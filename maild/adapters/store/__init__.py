@@ -9,6 +9,7 @@
     index/address/<ab>/<hash> per address: first ticket, recent automatic replies
     index/redact/<tid>        closed tickets waiting for credential redaction
     index/erased              addresses `maild forget` erased lately (hashed), and when
+    index/forgetting          what a `maild forget` not finished yet erased (ops/forgetjournal)
     registry.json             TinyDB of licenses and groups
     lock                      the last locked section's note (lock.LockNote); the lock
                               itself, one writer across processes, is a flock of
