@@ -8,11 +8,17 @@ attachment, as a clean forget on a copy of the same store does."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
 from tests.faults.fs import ext4, fill
-from tests.helpers import Desk, dead_port, make_mail
+from tests.helpers import ROOT, Desk, dead_port, make_mail
 from tests.integration.test_forget_claimed import _holding
 
 EX_TEMPFAIL = 75
@@ -22,12 +28,12 @@ IVAN_IN_PETRS = "Мой СНИЛС 112-233-445 95"
 SCAN = b"%PDF-1.4 scan of passport 4510 123456\n%%EOF\n"
 
 
-def _store(root: Path) -> Desk:
+def _store(root: Path) -> tuple[Desk, dict[str, str]]:
     """Ivan's ticket (with a file) and Petr's, where Ivan (in Cc) wrote too; the relay
     is down, so the staff notices of both stay queued."""
     root.mkdir()
     desk = Desk(root, dead_port())
-    desk.ingest_tid(
+    ivans = desk.ingest_tid(
         make_mail(
             sender=f"Иван <{GONE}>",
             subject="Паспортные данные",
@@ -39,7 +45,7 @@ def _store(root: Path) -> Desk:
     tid = desk.ingest_tid(petr)
     ivan = make_mail(sender=f"Иван <{GONE}>", subject=f"Re: [TID#{tid}]", body=IVAN_IN_PETRS)
     desk.ingest(ivan)
-    return desk
+    return desk, {"ivan": ivans, "petr": tid}
 
 
 def _copy(desk: Desk, root: Path) -> Desk:
@@ -74,7 +80,7 @@ def _nothing_of_theirs(desk: Desk) -> None:
 
 
 def test_forget_run_again_after_its_last_section_failed(tmp_path: Path) -> None:
-    desk = _store(tmp_path / "redo")
+    desk, _ = _store(tmp_path / "redo")
     clean = _copy(desk, tmp_path / "clean")
     queued = [(m["kind"], m["to"]) for m in desk.run("outbox", "list", "--json").json()]
     assert queued.count(("notice", ["anna@example.com"])) == 3, queued
@@ -102,3 +108,22 @@ def test_forget_run_again_after_its_last_section_failed(tmp_path: Path) -> None:
         assert desk.run("fsck").code == 0
         third = desk.run("forget", GONE, "--json").json()  # done: nothing left to erase
         assert third["tickets"] == [] and third["outbox_mails_erased"] == 0
+
+
+@pytest.mark.parametrize("whose", ["ivan", "petr"])
+def test_forget_run_again_after_a_kill_in_a_tickets_commit(tmp_path: Path, whose: str) -> None:
+    """Killed (SIGKILL) right after the commit of Ivan's ticket's section, or Petr's,
+    renamed the ticket file (tests/killmid.py): the re-run finishes that commit when
+    it takes the store lock, then knows what it erased."""
+    desk, tids = _store(tmp_path / "redo")
+    clean = _copy(desk, tmp_path / "clean")
+    assert clean.run("forget", GONE).code == 0
+    env = dict(os.environ, PYTHONPATH=str(ROOT), MAILD_KILL_AFTER_RENAME=f"/{tids[whose]}.json")
+    cmd = [sys.executable, "-m", "tests.killmid", "--config", str(desk.config), "forget", GONE]
+    killed = subprocess.run(cmd, capture_output=True, timeout=60, env=env)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
+    assert desk.run("forget", GONE).code == 0
+    assert _outbox(desk) == _outbox(clean)
+    assert _files(desk, "attachments") == _files(clean, "attachments")
+    _nothing_of_theirs(desk)
+    assert desk.run("fsck").code == 0
