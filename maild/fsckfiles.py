@@ -20,6 +20,7 @@ from maild.adapters.backupleft import is_running, remove_if_dead, stages
 from maild.adapters.leftovers import is_temp, leftovers
 from maild.adapters.store.rebuild import LOST_FOUND
 from maild.adapters.store.ticketfiles import TICKETS, ticket_file_tid
+from maild.ops.forgetjournal import journal_path, unfinished
 from maild.privileges import user_name
 from maild.unreadables import chown_fix
 
@@ -36,6 +37,7 @@ def check_files(check: Fsck) -> None:
         what, fix = broken
         check.problem(check.root / "lock", f"{what}: the store lock cannot be taken, mail "
                       f"waits unprocessed and nothing is stored (not repaired: {fix})")  # fmt: skip
+    _check_forgetting(check)
     for path in leftovers(check.root, locked=check.locked):
         check.problem(path, "temp file of an interrupted write", "removed")
         if check.repair:
@@ -52,6 +54,17 @@ def check_files(check: Fsck) -> None:
         check.problem(stray, "not a ticket file", "moved to lost+found/")
         if check.repair:
             move_aside(check.root, stray)
+
+
+def _check_forgetting(check: Fsck) -> None:
+    """A `maild forget` cut short (killed, exit 75) left its note (ops/forgetjournal.py):
+    the person's mail may still be queued. Only a forget of the same address finishes
+    it; the note keeps a hash of the address, never the address."""
+    people = unfinished(check.root)
+    if people != 0:
+        who = "of one or more people" if people is None else f"of {people} person(s)"
+        check.problem(Path(journal_path(check.root)), f"a `maild forget` {who} did not finish "
+                      "(not repaired: run `maild forget` again with the same address)")  # fmt: skip
 
 
 def lock_broken(root: Path) -> tuple[str, str] | None:

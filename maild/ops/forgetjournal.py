@@ -25,7 +25,24 @@ _KEPT = ("tid", "theirs", "messages", "attachments", "replaced", "message_ids")
 
 
 def _path(app: App) -> str:
-    return f"{app.store.root}/index/forgetting"
+    return journal_path(app.store.root)
+
+
+def journal_path(root: object) -> str:
+    return f"{root}/index/forgetting"
+
+
+def unfinished(root: object) -> int | None:
+    """How many people's erasure did not finish (`maild fsck` names it): 0 for none,
+    None when the note cannot be read as maild's."""
+    try:
+        with open(journal_path(root), "rb") as f:
+            notes = json.loads(f.read())
+        return len(notes) if isinstance(notes, dict) else None
+    except FileNotFoundError:
+        return 0
+    except (OSError, ValueError):
+        return None
 
 
 def _notes(app: App) -> dict[str, list[dict[str, object]]]:

@@ -97,6 +97,11 @@ def test_forget_run_again_after_its_last_section_failed(tmp_path: Path) -> None:
         assert failed.code == EX_TEMPFAIL, (failed.out, failed.err)
         assert desk.tickets("--requester", GONE) == []  # the tickets' sections were
         ballast.unlink()  # committed                                  # space again
+        unfinished = desk.run("fsck")  # names the forget that did not finish, not whose
+        assert unfinished.code != 0 and "`maild forget` of 1 person(s) did not finish" in (
+            unfinished.out + unfinished.err
+        ), (unfinished.out, unfinished.err)
+        assert GONE not in unfinished.out + unfinished.err
         again = desk.run("forget", GONE)
         assert again.code == 0, again.err
 
