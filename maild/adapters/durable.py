@@ -46,6 +46,9 @@ def fsync_dir(path: StrPath) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
+    except OSError as e:  # os.fsync names no file: `maild ingest` said "... error: ?"
+        e.filename = e.filename or os.fspath(path)
+        raise
     finally:
         os.close(fd)
 

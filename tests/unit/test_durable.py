@@ -6,7 +6,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from maild.adapters.durable import Direct, Json, read_bytes, write_atomic
+import pytest
+
+from maild.adapters.durable import Direct, Json, fsync_dir, read_bytes, write_atomic
 from maild.adapters.store import Store
 from maild.adapters.transaction import Transaction
 
@@ -91,3 +93,12 @@ def test_the_store_lock_opens_and_owns_the_transaction(tmp_path: Path) -> None:
         assert (tmp_path / "plain").read_bytes() == b"now"
     assert target.read_bytes() == b"in the commit"
     assert isinstance(store.files(), Direct)
+
+
+def test_a_folder_whose_fsync_fails_is_named() -> None:
+    """os.fsync names no file: `maild ingest` said "... Input/output error: ?" when the
+    fsync of spool/new failed. /proc's folders refuse an fsync (EINVAL) for real."""
+    with pytest.raises(OSError) as failed:
+        fsync_dir("/proc")
+    assert failed.value.filename == "/proc"
+    assert str(failed.value).endswith(": '/proc'")
