@@ -332,6 +332,30 @@ def ingest(app: App, raw: bytes) -> tuple[str, Decision | None]:
     except MessageFailed:
         pass  # logged; the daemon counts its attempts
     finally:
-        app.spool.release(key)  # unless it is done
-        app.spool.close()
+        _release(app, key, raw)
     return key, None
+
+
+def _release(app: App, key: str, raw: bytes) -> None:
+    """Put the mail ingest claimed back to wait, unless it is done. A failure (a spool
+    gone read-only meanwhile) leaves it stored, in this process's claimed/ folder,
+    which serve's recover() takes back once the process is gone: not "cannot spool"."""
+    try:
+        app.spool.release(key)
+    except OSError as e:
+        log.warning(
+            "%s spool %s: stored, processing deferred; left in spool/claimed, as it cannot "
+            "be put back in spool/new (%s): maild serve takes it up",
+            mail_of(app, key, raw),
+            key,
+            _oserror(e),
+        )
+    try:
+        app.spool.close()
+    except OSError as e:
+        log.warning("spool: this process's folder in spool/claimed is left (%s): maild serve "
+                    "removes it", _oserror(e))  # fmt: skip
+
+
+def _oserror(e: OSError) -> str:
+    return f"{e.strerror or e}: {os.fsdecode(e.filename)}" if e.filename else str(e.strerror or e)

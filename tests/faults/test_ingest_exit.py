@@ -5,9 +5,12 @@ A new store is made only in a missing or empty directory."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -169,3 +172,37 @@ def test_a_spool_that_cannot_claim_keeps_the_mail_once_and_says_so(desk):
         code, err = maild(desk.config, "ingest", "-", input=make_mail())
         assert code == 0 and "cannot spool" not in err, err
         assert len(list((spool / "new").iterdir())) == 1
+
+
+def test_a_stored_mail_that_cannot_be_put_back_to_wait_is_stored_and_says_so(desk):
+    """The spool goes read-only after the mail is stored and claimed: processing fails
+    (deferred), and so does the rename claimed/ -> new/ that puts it back to wait.
+    ingest said «cannot spool the message: permanent error», exit 75, so the MTA
+    delivered it again: it is stored, left claimed for serve's recover(): exit 0."""
+    desk.make_store()  # (makes the store)
+    data = desk.root / "data"
+    done: list[tuple[int, str]] = []
+    lock = os.open(data, os.O_RDONLY | os.O_DIRECTORY)  # the store lock (Store.locked)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        ingest = threading.Thread(
+            target=lambda: done.append(
+                maild(desk.config, "ingest", "-", input=make_mail(msgid="<rel@shop.ru>"))
+            )
+        )
+        ingest.start()
+        deadline = time.monotonic() + 20
+        while not [p for p in data.glob("spool/claimed/*/*") if not p.name.startswith(".")]:
+            assert time.monotonic() < deadline and ingest.is_alive(), done
+            time.sleep(0.01)
+        with read_only(data):
+            fcntl.flock(lock, fcntl.LOCK_UN)  # it goes on: the store and spool refuse
+            ingest.join(30)
+    finally:
+        os.close(lock)
+    (code, err), claimed = done[0], list(data.glob("spool/claimed/*/*"))
+    assert code == 0 and "cannot spool" not in err, err
+    assert "<rel@shop.ru> spool " in err and "left in spool/claimed" in err, err
+    assert "maild serve takes it up" in err and "Read-only file system" in err, err
+    assert [p.name for p in claimed if not p.name.startswith(".")] != [], claimed
+    assert list((data / "spool" / "new").iterdir()) == []
