@@ -325,7 +325,8 @@ def _main(args: argparse.Namespace) -> int:
         raise
     except Exception as e:
         log.debug("ingest failed", exc_info=True)  # the traceback only with -v
-        print(f"maild: ingest failed, try again later: {type(e).__name__}: {e}", file=sys.stderr)
+        why = privileges.describe(e) if isinstance(e, OSError) else f"{type(e).__name__}: {e}"
+        print(f"maild: ingest failed, try again later: {why}", file=sys.stderr)
         return EX_TEMPFAIL
 
 

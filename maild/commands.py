@@ -24,6 +24,7 @@ from maild.domain.sla import LEVELS
 from maild.domain.tid import parse_tid
 from maild.ingestcmd import cmd_ingest  # noqa: F401 (dispatched by name)
 from maild.output import print_json, report
+from maild.privileges import describe
 from maild.registryinput import group_refusal, license_refusal
 from maild.spoolcmd import cmd_spool  # noqa: F401 (dispatched by name)
 from maild.status import cmd_status  # noqa: F401 - `maild status` (dispatched by name)
@@ -65,7 +66,7 @@ def cmd_outbox(app: App, args: argparse.Namespace) -> int:
                 sent += app.outbox.flush(app.config.outbound, app.now(), force=False)[0]
             left = app.outbox.entries()
         except OSError as e:
-            print(f"maild: outbox: {e}, try again later", file=sys.stderr)
+            print(f"maild: outbox: {describe(e, app.config.storage_path)}", file=sys.stderr)
             return EX_TEMPFAIL
         if app.outbox.stopped is not None:  # e.g. a full disk: said in one line
             print(f"maild: outbox: {app.outbox.stopped}; sent {sent}", file=sys.stderr)

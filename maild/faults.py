@@ -29,8 +29,9 @@ from typing import Any
 from maild.adapters.durable import unlink_if_exists, write_atomic
 from maild.adapters.spool import pid_alive
 from maild.app import App
+from maild.domain.logid import log_time
 from maild.outgoing import queue_ticketless
-from maild.privileges import describe
+from maild.privileges import describe, said
 from maild.runner import BatchResult, mail_of, with_path
 
 log = logging.getLogger("maild.faults")
@@ -93,14 +94,14 @@ class Faults:
             return
         log.info(
             "the last run stopped while processing was paused since %s (%s): trying again",
-            record.get("since"),
+            log_time(record.get("since"), self.app.tz),
             record.get("error"),
         )
         self.previous = record
         try:
             unlink_if_exists(self.path)
         except OSError as e:
-            log.error("cannot remove %s: %s", self.path, e)
+            log.error("cannot remove %s: %s", self.path, said(e))
 
     def delay(self) -> float:
         """Seconds to wait before the next try (0 while processing works)."""
@@ -181,7 +182,7 @@ class Faults:
             self.path.parent.mkdir(exist_ok=True)
             write_atomic(self.path, json.dumps(record, ensure_ascii=False).encode(), sync=False)
         except OSError as e:
-            log.error("cannot record the fault in %s: %s", self.path, e)
+            log.error("cannot record the fault in %s: %s", self.path, said(e))
 
     def cleared(self) -> None:
         record = read_fault(self.app.config.storage_path)
@@ -196,7 +197,7 @@ class Faults:
             try:
                 unlink_if_exists(self.path)
             except OSError as e:
-                log.error("cannot remove %s: %s", self.path, e)
+                log.error("cannot remove %s: %s", self.path, said(e))
         self.tries = 0
         self.previous = None
 
@@ -206,7 +207,7 @@ class Faults:
         try:
             attempts, shunted = self.app.spool.failed(key)
         except OSError as e:
-            log.error("spool %s: cannot count the failed attempt: %s", key, e)
+            log.error("spool %s: cannot count the failed attempt: %s", key, said(e))
             return False
         who = mail_of(self.app, key)
         log.warning("%s spool %s: failed by itself, attempt %d: %s", who, key, attempts, error)
@@ -259,7 +260,7 @@ def recover(app: App, faults: Faults) -> int:
     try:
         counted = app.spool.recover()
     except OSError as e:
-        log.error("spool: cannot recover claimed mail: %s", e)
+        log.error("spool: cannot recover claimed mail: %s", said(e))
         return 0
     for key, attempts, shunted in counted:
         who = mail_of(app, key)

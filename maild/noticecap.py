@@ -16,6 +16,7 @@ from datetime import datetime
 from maild.app import App
 from maild.domain import caps
 from maild.domain.decision import Outgoing, msg_key
+from maild.domain.logid import log_time
 from maild.domain.tid import shown_subject
 
 log = logging.getLogger("maild.guard")
@@ -70,7 +71,7 @@ def check(
         tid, msgid = mail
         log.warning(
             "%s [TID#%s] staff told notices are held till %s: %s",
-            *(msgid or "-", tid, cap.until, why),
+            *(msgid or "-", tid, log_time(cap.until, app.tz), why),
         )
     return Held(bucket, why, cap.until if cap.tell else None)
 

@@ -251,6 +251,12 @@ def describe(e: OSError, storage: Path | None = None) -> str:
     return f"storage unavailable, try again later: {what}: {path}"
 
 
+def said(e: BaseException, storage: Path | None = None) -> str:
+    """An error of the store as a log line says it: an OSError by describe (not
+    "[Errno 28] No space left on device: '/path'"), any other in its own words."""
+    return describe(e, storage) if isinstance(e, OSError) else str(e) or type(e).__name__
+
+
 def refused_at(path: Path) -> tuple[Path, str]:
     """What refused this user `path`, and how: ("enter") the first folder above it
     it may not pass through; ("it") the path itself; ("would") a path that is not

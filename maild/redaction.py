@@ -311,7 +311,7 @@ def redact_kept_files(app: App, m: MessageRecord, about: str = "-") -> int:
         if read is None:
             continue
         if not budget.fits(read[0]):
-            log.warning("%s file %r over %d characters of text: not searched, kept as it came",
+            log.warning("%s file «%s» over %d characters of text: not searched, kept as it came",
                         about, a.get("filename"), FILES_SCAN_CHARS)  # fmt: skip
             continue
         data = _redacted(read, old)

@@ -12,6 +12,7 @@ from maild.app import App
 from maild.domain.listreply import HELD as LIST_REPLY
 from maild.domain.spam import entry_key
 from maild.output import print_json, report
+from maild.privileges import describe
 from maild.registryinput import hint, is_address, is_domain
 from maild.runner import ingest
 from maild.snapshot import thread
@@ -73,7 +74,8 @@ def _release(app: App, args: argparse.Namespace, entry: dict[str, Any]) -> int:
     try:
         _key, decision = ingest(app, raw)
     except OSError as e:
-        print(f"maild: cannot spool the message, try again later: {e}", file=sys.stderr)
+        print(f"maild: cannot spool the message: {describe(e, app.config.storage_path)}",
+              file=sys.stderr)  # fmt: skip
         return EX_TEMPFAIL
     back = decision is not None and decision.outcome == "quarantined"  # its tid: the entry
     if not back:

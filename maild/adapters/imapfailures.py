@@ -23,6 +23,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from maild.configtypes import ImapConfig
+from maild.domain.logid import log_time
+from maild.privileges import said
 
 log = logging.getLogger("maild.imap")
 
@@ -34,6 +36,8 @@ def tell(note: Callable[..., None] | None, what: str, *value: object) -> None:
         return
     try:
         note(*value)
+    except OSError as e:  # the disk's (full, read-only): a line, not a traceback
+        log.error("imap: cannot note %s for maild status: %s", what, said(e))
     except Exception:
         log.exception("imap: noting %s failed", what)
 
@@ -222,6 +226,8 @@ class DeliveryWatch:
     def delivered(self) -> None:
         if self.stall is None:
             return
-        log.info("imap: mail is spooled again (it could not be since %s)", self.stall["since"])
+        log.info(
+            "imap: mail is spooled again (it could not be since %s)", log_time(self.stall["since"])
+        )
         self.stall = None
         tell(self.stalled, "the failing spool", None)

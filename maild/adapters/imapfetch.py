@@ -32,6 +32,7 @@ from imapclient import IMAPClient
 
 from maild.adapters.imapfailures import TEMPORARY, ServerBye, server_text, tell
 from maild.configtypes import ImapConfig
+from maild.domain.logid import log_time
 from maild.domain.oversize import stand_in
 
 log = logging.getLogger("maild.imap")
@@ -120,7 +121,7 @@ class FetchWatch:
             since = self.failing.pop(uid).since
             log.info(
                 "imap: UID %d, which the server could not give since %s, is no longer in %s",
-                uid, since, self.cfg.folder,
+                uid, log_time(since), self.cfg.folder,
             )  # fmt: skip
         now = time.monotonic()
         due = [u for u in uids if u in self.failing and self.failing[u].due <= now]
@@ -162,7 +163,7 @@ class FetchWatch:
             log.info(
                 "imap: UID %d in %s could be fetched now (the server could not give it "
                 "since %s)",
-                uid, self.cfg.folder, since,
+                uid, self.cfg.folder, log_time(since),
             )  # fmt: skip
             self._tell()
         return raw
@@ -186,7 +187,7 @@ class FetchWatch:
         else:
             log.info(
                 "imap: UID %d in %s still cannot be fetched (since %s): %s; next try in %g s",
-                uid, folder, failing.since, answer, self.retry,
+                uid, folder, log_time(failing.since), answer, self.retry,
             )  # fmt: skip
         failing.answer, failing.tries = answer, failing.tries + 1
         failing.due = time.monotonic() + self.retry

@@ -37,6 +37,7 @@ from imapclient import IMAPClient
 from maild.adapters.imapfailures import server_text, tell
 from maild.adapters.imapsession import ensure_folder
 from maild.configtypes import ImapConfig
+from maild.domain.logid import log_time
 
 log = logging.getLogger("maild.imap")
 
@@ -128,7 +129,7 @@ class MoveWatch:
             log.info(
                 "imap: UID %d (Message-ID %s) is moved to %s now (%s)",
                 uid, message_id, self.cfg.processed_folder,
-                f"it could not be since {stored.since}" if stored.since
+                f"it could not be since {log_time(stored.since)}" if stored.since
                 else "the connection broke during its move",
             )  # fmt: skip
             self._tell()
@@ -209,7 +210,8 @@ class MoveWatch:
             log.info(
                 "imap: UID %d (Message-ID %s) still cannot be moved to %s (since %s): %s; "
                 "next try in %g s",
-                uid, stored.message_id, cfg.processed_folder, stored.since, answer, self.retry,
+                uid, stored.message_id, cfg.processed_folder, log_time(stored.since), answer,
+                self.retry,
             )  # fmt: skip
         stored.answer = answer
         stored.due = time.monotonic() + self.retry

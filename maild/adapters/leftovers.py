@@ -27,6 +27,7 @@ from maild.adapters.backupleft import STAGING_PREFIX, remove_dead_stages
 from maild.adapters.redo import named_temps
 from maild.adapters.spool import pid_alive
 from maild.adapters.store.files import StoreUnavailable
+from maild.privileges import said
 
 log = logging.getLogger("maild.serve")
 
@@ -111,14 +112,14 @@ def clean_at_start(locked: Callable[[float], AbstractContextManager[Any]], root:
         except StoreUnavailable:
             removed = remove_leftovers(root)
     except (OSError, StoreUnavailable) as e:
-        log.error("cannot remove the temp files of interrupted writes: %s", e)
+        log.error("cannot remove the temp files of interrupted writes: %s", said(e))
         removed = []
     if removed:
         log.info("removed %d temp file(s) of interrupted writes", len(removed))
     try:
         stages = remove_dead_stages(root)
     except OSError as e:
-        log.error("cannot remove the staging folders of backups that did not finish: %s", e)
+        log.error("cannot remove the staging folders of backups that did not finish: %s", said(e))
         return
     for path in stages:
         log.info("removed %s: the staging folder of a backup that did not finish", path)

@@ -36,6 +36,7 @@ from maild.adapters.reserve import Reserve
 from maild.configtypes import OutboundConfig
 from maild.domain.records import OutboxEntry
 from maild.domain.retry import try_due
+from maild.privileges import said
 
 logger = logging.getLogger("maild.outbox")
 
@@ -310,7 +311,7 @@ class Outbox(Retries):
             self._unrecorded[meta["id"]] = (meta, now)
             logger.error("%s [TID#%s] outbox %s: sent, but cannot record it: %s",
                          meta.get("message_id") or "<none>", meta.get("tid") or "-",
-                         meta["id"], e)  # fmt: skip
+                         meta["id"], said(e))  # fmt: skip
             self.mark_sent(meta["id"])
         self._stop(f"cannot record sent mail in {self.sent}: {error.strerror or error}", error)
         return False

@@ -27,6 +27,7 @@ from maild.adapters.outfile import EXT, read_record
 from maild.adapters.outqueue import OutQueue
 from maild.adapters.store.files import StoreUnavailable
 from maild.domain.records import OutboxEntry
+from maild.privileges import said
 
 log = logging.getLogger("maild.outbox")
 
@@ -48,8 +49,9 @@ def settle(queue: OutQueue, screen: Screen | None) -> None:
                 screen.unnoted(went)
     except (StoreUnavailable, OSError) as e:
         queue.raced = raced + queue.raced  # the next pass tries again
-        log.error("outbox: %d sent mail(s) found withdrawn meanwhile, not yet recorded "
-                  "as sent on their tickets (the next pass tries): %s", len(raced), e)  # fmt: skip
+        log.error("outbox: %d sent mail(s) found withdrawn meanwhile, not yet recorded as "
+                  "sent on their tickets (the next pass tries): %s",
+                  len(raced), said(e))  # fmt: skip
         return
     for meta, why in went:
         log.warning("%s [TID#%s] %s to %s was withdrawn (%s) while it was being sent; the "

@@ -25,8 +25,10 @@ from collections.abc import Callable
 from maild.adapters.outqueue import OutQueue
 from maild.adapters.outwithdraw import Reason, Section, withdraw
 from maild.adapters.store.files import StoreUnavailable
+from maild.domain.logid import log_time
 from maild.domain.pending import about, stale
 from maild.domain.records import OutboxEntry
+from maild.privileges import said
 
 log = logging.getLogger("maild.outbox")
 
@@ -84,5 +86,6 @@ def _waits(pending: Pending, tid: str, about_due: str) -> bool:
         return pending(tid, about_due)
     except (StoreUnavailable, OSError) as e:
         log.warning("[TID#%s] outbox: cannot tell whether its deadline %s still waits for "
-                    "staff, its reminder sent as it is: %s", tid, about_due, e)  # fmt: skip
+                    "staff, its reminder sent as it is: %s",
+                    tid, log_time(about_due), said(e))  # fmt: skip
         return True

@@ -22,6 +22,7 @@ from typing import Any
 from maild.adapters.outqueue import OutQueue
 from maild.adapters.store.files import StoreUnavailable
 from maild.domain.records import OutboxEntry
+from maild.privileges import said
 
 log = logging.getLogger("maild.outbox")
 
@@ -67,7 +68,7 @@ def withdraw(
             section.noted(done, reason.why)
     except (StoreUnavailable, OSError) as e:  # the section's writes discarded: none withdrawn
         log.error("outbox: %d %s not sent, withdrawn by a later pass: %s",
-                  len(mails), reason.what, e)  # fmt: skip
+                  len(mails), reason.what, said(e))  # fmt: skip
         return {m["id"] for m in mails}
     for meta in done:
         log.info("%s [TID#%s] %s to %s withdrawn, not sent: %s (%s)",

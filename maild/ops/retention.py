@@ -30,7 +30,9 @@ from maild.adapters.store.attachfiles import ATTACHMENTS, attachment_path
 from maild.adapters.store.rebuild import ticket_paths
 from maild.app import App
 from maild.domain import partial
+from maild.domain.logid import log_time
 from maild.domain.records import Ticket
+from maild.privileges import said
 from maild.redaction import copy_ids, outbox_id
 
 log = logging.getLogger("maild.retention")
@@ -121,7 +123,11 @@ def purge_closed(app: App, now: datetime) -> int:
                 except CorruptFile as e:  # logged; the other tickets are purged
                     log.error("[TID#%s] not deleted: %s", tid, e)
     if n:
-        log.info("deleted %d ticket(s) closed before %s (storage.keep_closed_days)", n, cutoff)
+        log.info(
+            "deleted %d ticket(s) closed before %s (storage.keep_closed_days)",
+            n,
+            log_time(cutoff, app.tz),
+        )
     return n
 
 
@@ -195,7 +201,7 @@ def once_a_day(
     try:
         done = work(app, now)
     except (OSError, StoreUnavailable) as e:  # tomorrow is soon enough
-        log.error("%s failed, tried again tomorrow: %s", what, e)
+        log.error("%s failed, tried again tomorrow: %s", what, said(e))
         done = 0
     daymark.mark(path, today)
     return done

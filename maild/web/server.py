@@ -189,7 +189,7 @@ def client_left(request: web.Request, e: ConnectionError) -> web.Response:
     """A request whose client left before its body had come (its connection reset or
     closed): no fault of the store's disk, which «not served» had said, nor a page to
     make (499, as for a page nobody waits for: views.CLIENT_GONE)."""
-    log.info("web %s %s: the client left: %s", request.method, mask(request.path), e)
+    log.info("web %s %s: the client left: %s", request.method, mask(request.path), e.strerror or e)
     return web.Response(status=CLIENT_GONE)
 
 

@@ -22,6 +22,7 @@ from maild.adapters.store.files import CorruptFile, StoreUnavailable, open_db
 from maild.adapters.store.summaries import open_part, summary_of, upsert
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.tid import TID_RE
+from maild.privileges import said
 
 if TYPE_CHECKING:  # the Store calls set_aside: only its type is needed here
     from maild.adapters.store.tickets import Store
@@ -72,7 +73,7 @@ def keep_copy(store: Store, path: Path) -> Path | None:
         dest.parent.mkdir(parents=True, exist_ok=True)
         _copy_private(path, dest)
     except OSError as e:
-        log.error("%s: could not keep a copy in %s: %s", path, LOST_FOUND, e)
+        log.error("%s: could not keep a copy in %s: %s", path, LOST_FOUND, said(e))
         return None
     return dest
 
