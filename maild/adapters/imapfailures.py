@@ -227,7 +227,8 @@ class DeliveryWatch:
         if self.stall is None:
             return
         log.info(
-            "imap: mail is spooled again (it could not be since %s)", log_time(self.stall["since"])
+            "imap: mail is spooled again (it could not be since %s)",
+            log_time(str(self.stall["since"])),
         )
         self.stall = None
         tell(self.stalled, "the failing spool", None)
