@@ -312,15 +312,30 @@ async def read_form(request: web.Request) -> Any:
     or a part typed multipart/* without a boundary) is the client's error: 400,
     where aiohttp's exceptions from request.post() made it a 500 with a traceback.
     So is a file in any field but `files`: the message field sent as a file was
-    stored as the text of its Python object, a memory address included."""
+    stored as the text of its Python object, a memory address included; and a
+    `files` part that is no file."""
     try:
         form = await _unless_stalled(request, request.app.get(BODY_IDLE, 30))
     # AssertionError: a "_charset_" field (HTML's, naming the form's charset) read by
     # aiohttp in chunks shorter than a browser's boundary: its assert failed, a 500;
-    # LookupError: a part or body typed with a charset Python does not know
-    except (HttpProcessingError, ValueError, AssertionError, LookupError) as e:
+    # LookupError: a part or body typed with a charset Python does not know;
+    # RuntimeError: aiohttp's multipart reader on a part's unknown Content-Transfer-
+    # Encoding (x-uuencode); RequestPayloadError: a body whose Content-Encoding does
+    # not decode (deflate that is not): each was a 500 and a traceback in the log
+    except (
+        HttpProcessingError,
+        ValueError,
+        AssertionError,
+        LookupError,
+        RuntimeError,
+        web.RequestPayloadError,
+    ) as e:
         raise web.HTTPBadRequest() from e
     if any(isinstance(v, web.FileField) for k, v in form.items() if k != "files"):
+        raise web.HTTPBadRequest()
+    # a file whose name aiohttp cannot read (filename*= of bytes that are no UTF-8) comes
+    # as text: it was dropped without a word, and the page said all was added
+    if any(v and not isinstance(v, web.FileField) for v in form.getall("files", [])):
         raise web.HTTPBadRequest()
     return form
 

@@ -89,7 +89,9 @@ class MalformedRequests(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        if not isinstance(exc, HttpProcessingError):
+        # (RequestPayloadError: a body whose Content-Encoding does not decode, met again
+        # when aiohttp drains it after the site's 400)
+        if not isinstance(exc, HttpProcessingError | web.RequestPayloadError):
             return True  # anything else aiohttp says goes as it is
         said = _TOKEN_RAW.sub(r"/\1/…", record.getMessage())
         record.msg = "web: %s: malformed request refused (%s: %s)"
@@ -103,11 +105,12 @@ class MalformedRequests(logging.Filter):
 MALFORMED = MalformedRequests()
 
 
-def what_was_wrong(exc: HttpProcessingError) -> str:
+def what_was_wrong(exc: HttpProcessingError | web.RequestPayloadError) -> str:
     """The parser's word on a malformed request without the raw bytes it quotes
     ("Invalid char in url path: b'GET /t/<token>\\xff ...'" is "Invalid char in url
     path"), tokens masked, printable, 120 characters at most."""
-    lines = str(exc.message or "").strip().splitlines() or [""]
+    words = exc.message if isinstance(exc, HttpProcessingError) else str(exc)
+    lines = str(words or "").strip().splitlines() or [""]
     first = re.split(r""":\s*b['"]""", lines[0], maxsplit=1)[0].rstrip(":. ")
     first = _TOKEN_RAW.sub(r"/\1/…", first)
     return "".join(c if c.isprintable() else "?" for c in first)[:120]
