@@ -11,7 +11,8 @@ Two kinds of failure, told apart here (their handling is in maild/faults.py):
 
 A failed attempt leaves nothing behind: the store's locked section is all or nothing
 (what the attempt wrote, a staff notice queued before it failed among them, is
-discarded), so a batch whose message fails is run again without that attempt.
+discarded), so a batch whose message fails is run again without that attempt. A
+commit that fails not by the environment is the mail's: run one message per section.
 """
 
 from __future__ import annotations
@@ -58,6 +59,14 @@ class _Redo(Exception):
     reason: str | None  # None: the mail's line said it (a file it waits for)
     fallback: bool = False
     why: str | None = None
+
+
+@dataclass
+class _CommitFailed(Exception):
+    """A section's commit failed, not by the environment: a record of its mail's."""
+
+    keys: list[str]
+    why: str
 
 
 @dataclass
@@ -236,30 +245,46 @@ def _sections(
     result: BatchResult,
 ) -> list[tuple[float, Decision | None]]:
     """The batch under one store lock, one group commit; run again, from the start,
-    after a message failed (each failure ends one run: at most two per message)."""
+    after a message failed (each failure ends one run: at most two per message). A
+    commit that fails not by the environment (a record of the batch's mail that cannot
+    be written) runs what is left one message per section: the mail whose records
+    cannot be written then fails by itself, as any message does, and the rest goes on."""
     fallback: set[str] = set()
     left_out: set[str] = set()
+    committed: set[str] = set()
+    done: list[tuple[float, Decision | None]] = []
+    alone = False
     while True:
+        keys = [k for k in claimed if k not in left_out and k not in committed]
         try:
-            keys = [k for k in claimed if k not in left_out]
-            done = _section(app, keys, parsed, fallback, result)
-            _waited(app, keys, done, parsed)  # committed: what waited is said once
+            for group in [[k] for k in keys] if alone else [keys]:
+                section = _section(app, group, parsed, fallback, result)
+                _waited(app, group, section, parsed)  # committed: what waited is said once
+                committed.update(group)
+                done += section
             return done
-        except _Redo as redo:
-            if redo.reason is not None:
-                log.warning(
-                    "%s spool %s failed (%s): the batch is run again without that attempt "
-                    "(the warnings logged for the mail before it may come again)",
-                    mail_of(app, redo.key, parsed.get(redo.key, (None,))[0]),
-                    redo.key,
-                    redo.reason,
-                )
-            if redo.fallback:
-                fallback.add(redo.key)
-            else:
-                left_out.add(redo.key)
-                if redo.why is not None:
-                    result.failed.append((redo.key, redo.why))
+        except _CommitFailed as failed:
+            if len(failed.keys) > 1:
+                alone = True
+                log.warning("the commit of %d messages failed (%s): they are run again one "
+                            "message per section", len(failed.keys), failed.why)  # fmt: skip
+                continue
+            [key] = failed.keys
+            again = key not in fallback  # (a raw-text copy that cannot be written: failed)
+            redo = _Redo(key, failed.why, fallback=again, why=None if again else failed.why)
+        except _Redo as e:
+            redo = e
+        if redo.reason is not None:
+            who = mail_of(app, redo.key, parsed.get(redo.key, (None,))[0])
+            log.warning("%s spool %s failed (%s): the batch is run again without that attempt "
+                        "(the warnings logged for the mail before it may come again)",
+                        who, redo.key, redo.reason)  # fmt: skip
+        if redo.fallback:
+            fallback.add(redo.key)
+        else:
+            left_out.add(redo.key)
+            if redo.why is not None:
+                result.failed.append((redo.key, redo.why))
 
 
 def _section(
@@ -270,30 +295,37 @@ def _section(
     result: BatchResult,
 ) -> list[tuple[float, Decision | None]]:
     done: list[tuple[float, Decision | None]] = []
-    with app.store.locked():
-        for key in keys:
-            began, result.during = time.monotonic(), key
-            try:
-                decision = process_key(
-                    app, key, parsed.get(key), claimed=True, fallback=key in fallback
-                )
-            except CorruptFile as e:
-                # one unreadable store file, or the mail's own spool file, holds back
-                # only the mail that needs it (released by run_batch; the rescan
-                # retries it): the rest goes on. Said once, not at each retry.
-                if app.said_waiting.get(key) != str(e):
-                    app.said_waiting[key] = str(e)
-                    who = mail_of(app, key, parsed.get(key, (None,))[0])
-                    log.error("%s spool %s: waits until the file is mended (`maild fsck` "
-                              "says how; other mail goes on): %s", who, key, e)  # fmt: skip
-                result.corrupt = (corrupt_error(e), e.path)
-                raise _Redo(key, None) from e
-            except FirstAttemptFailed as e:
-                raise _Redo(key, str(e), fallback=True) from e
-            except MessageFailed as e:
-                raise _Redo(key, str(e), why=str(e)) from e
-            done.append((time.monotonic() - began, decision))
-        result.during = None  # the commit's own faults are no message's
+    try:
+        with app.store.locked():
+            for key in keys:
+                began, result.during = time.monotonic(), key
+                try:
+                    decision = process_key(
+                        app, key, parsed.get(key), claimed=True, fallback=key in fallback
+                    )
+                except CorruptFile as e:
+                    # one unreadable store file, or the mail's own spool file, holds back
+                    # only the mail that needs it (released by run_batch; the rescan
+                    # retries it): the rest goes on. Said once, not at each retry.
+                    if app.said_waiting.get(key) != str(e):
+                        app.said_waiting[key] = str(e)
+                        who = mail_of(app, key, parsed.get(key, (None,))[0])
+                        log.error("%s spool %s: waits until the file is mended (`maild fsck` "
+                                  "says how; other mail goes on): %s", who, key, e)  # fmt: skip
+                    result.corrupt = (corrupt_error(e), e.path)
+                    raise _Redo(key, None) from e
+                except FirstAttemptFailed as e:
+                    raise _Redo(key, str(e), fallback=True) from e
+                except MessageFailed as e:
+                    raise _Redo(key, str(e), why=str(e)) from e
+                done.append((time.monotonic() - began, decision))
+            result.during = None  # the commit's own faults are no message's
+    except (_Redo, *ENV_FAULTS):
+        raise
+    except Exception as e:
+        if result.during is not None:  # (not the commit's: an error of the code)
+            raise
+        raise _CommitFailed(keys, describe(e)[0]) from e
     return done
 
 

@@ -4,6 +4,7 @@ message is parsed once however the batches are cut."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
 import pytest
@@ -53,3 +54,25 @@ def test_a_batch_in_time_processes_all(spooled):
     assert workers.process_batch(app, keys).left == []
     assert not any(app.spool.is_pending(k) for k in keys)
     assert len(app.store.summaries()) == 5 and sum(parses.values()) == 5
+
+
+def test_a_mail_whose_records_cannot_be_committed_fails_by_itself(spooled, monkeypatch):
+    """The batch's group commit meets a record no store can write (lone surrogates,
+    what the text past the recipient limit kept of raw 8-bit bytes): the failure is
+    that mail's, not the desk's. The rest of the batch is processed, the mail is stored
+    as raw text, and no fault of the environment is said (it paused the desk for ever)."""
+    app, keys, _parses = spooled
+    bad = app.spool.read(keys[2])
+    counted = appmod.parse
+
+    def unwritable(raw: bytes, *args, **kwargs):
+        msg = counted(raw, *args, **kwargs)
+        cut = "to: \udcd0\udcbf\udcd0\udcb5 <petya@shop.example>"
+        return dataclasses.replace(msg, recipients_cut=cut) if raw == bad else msg
+
+    monkeypatch.setattr(appmod, "parse", unwritable)
+    result = workers.process_batch(app, keys)
+    assert result.fault is None and result.failed == [] and result.ok == 5
+    assert not any(app.spool.is_pending(k) for k in keys)
+    assert len(app.store.summaries()) == 5
+    assert not (app.spool.root / "attempts" / keys[2]).exists()

@@ -247,3 +247,33 @@ def test_a_second_serve_on_the_same_storage_does_not_start(served, tmp_path):
     assert "Traceback" not in r.stderr
     note = json.loads((Path(desk.sections["storage"]["path"]) / "run" / "serve.json").read_text())
     assert note["pid"] == daemon.proc.pid
+
+
+def _cut_8bit_mail() -> bytes:
+    """A mail to support and 100 more, then a display name in raw 8-bit UTF-8: the
+    text past limits.max_recipients the thread record keeps (recipients_cut)."""
+    to = ",\r\n ".join(["support@example.com", *(f"c{n}@shop.example" for n in range(100))])
+    head = f"From: ivan@shop.example\r\nTo: {to},\r\n ".encode() + "петя".encode()
+    return head + (
+        b" <petya@shop.example>\r\nSubject: many\r\nMessage-ID: <rc1@shop.example>\r\n\r\nhello\r\n"
+    )
+
+
+def test_a_mail_whose_records_fail_at_commit_stalls_no_other_mail(served, sink):
+    """A mail whose records the batch's group commit could not write stopped all
+    processing: retried with back-off for ever, being first in every batch. Now it
+    is the mail's failure: the mail after it are processed, and the desk is healthy."""
+    desk, daemon = served
+    with smtplib.SMTP("127.0.0.1", daemon.port) as s:
+        s.sendmail("ivan@shop.example", ["support@example.com"], _cut_8bit_mail())
+        for n in range(3):
+            mail = make_mail(sender=f"olga{n}@shop-example.ru", msgid=f"<g{n}@c.example>")
+            s.sendmail(f"olga{n}@shop-example.ru", ["support@example.com"], mail)
+    spool = desk.root / "data" / "spool"
+    assert wait_until(lambda: len(desk.tickets()) == 4, 15), desk.tickets()
+    assert not any((spool / "new").iterdir()) and not any((spool / "bad").iterdir())
+    r = desk.run("status")
+    assert r.code == 0, r.out
+    log = daemon.logtext()
+    assert "processing paused" not in log, log[-3000:]
+    assert max(map(len, log.splitlines())) < 2000  # no line carries a record's JSON
