@@ -29,6 +29,7 @@ from typing import Any
 from maild.adapters.durable import unlink_if_exists, write_atomic
 from maild.adapters.spool import pid_alive
 from maild.app import App
+from maild.domain.limits import MAX_FAULT_CHARS, cut
 from maild.domain.logid import log_time
 from maild.outgoing import queue_ticketless
 from maild.privileges import describe, said
@@ -150,6 +151,7 @@ class Faults:
         A corrupt store file (`broken`) is kept with its stamp: the fault stays recorded while
         the file is as it was, though other mail is processed (`paused` False: the
         runner logged the mail that waits)."""
+        error = cut(error, MAX_FAULT_CHARS)  # (never a record's text: domain.limits)
         record = read_fault(self.app.config.storage_path) or {}
         if not record:
             old, self.previous = self.previous or {}, None
@@ -204,6 +206,7 @@ class Faults:
     def count(self, key: str, error: str) -> bool:
         """Count a failed attempt of a message that failed by itself; True if it
         was shunted (and head and staff were told)."""
+        error = cut(error, MAX_FAULT_CHARS)
         try:
             attempts, shunted = self.app.spool.failed(key)
         except OSError as e:

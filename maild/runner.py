@@ -31,6 +31,7 @@ from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.adapters.store.files import unreadable
 from maild.app import App
 from maild.config import ConfigError
+from maild.domain.limits import MAX_FAULT_CHARS, cut
 from maild.domain.logid import mail_for_log
 from maild.domain.message import ParsedMessage, fallback_message
 from maild.pipeline import Decision, process
@@ -100,7 +101,7 @@ def describe(e: BaseException, storage: Path | None = None) -> tuple[str, str]:
         path = os.path.dirname(path)
     if isinstance(e, OSError) and e.strerror:
         return f"{type(e).__name__}: {e.strerror}", str(path)
-    return f"{type(e).__name__}: {e}", str(path)
+    return cut(f"{type(e).__name__}: {e}", MAX_FAULT_CHARS), str(path)
 
 
 def with_path(error: str, path: str) -> str:

@@ -29,6 +29,7 @@ from typing import Any
 
 from maild import metrics, status
 from maild.app import App
+from maild.domain.limits import MAX_FAULT_CHARS, cut
 from maild.runner import BatchResult, run_batch
 
 log = logging.getLogger("maild.serve")
@@ -91,7 +92,7 @@ def _child_main(
                 reply: tuple[str, Any] = ("ok", serve(app, request))
             except Exception as e:
                 log.exception("unexpected error in %s", multiprocessing.current_process().name)
-                reply = ("error", repr(e))
+                reply = ("error", cut(f"{type(e).__name__}: {e}", MAX_FAULT_CHARS))
             try:
                 conn.send(reply)
             except OSError:

@@ -36,6 +36,9 @@ MAX_ERROR_CHARS = 2000  # characters of one listed error (one naming a value who
 MAX_LISTED_NAMES = 30  # saved answers' names an error lists (the rest: a count)
 MAX_NAMES_CHARS = 1500  # characters of those names: their error stays under MAX_ERROR_CHARS
 MAX_QUOTED_CHARS = 4000  # characters of a stopped staff reply's own text its error quotes
+# characters of an error's words a fault, its alert or a log line repeats: an error may
+# hold what it was met on (a UnicodeEncodeError's repr: a record's whole JSON)
+MAX_FAULT_CHARS = 1000
 
 # the characters that change how an address list is split: quotes, comments,
 # angle brackets, escapes, and the comma itself

@@ -8,6 +8,7 @@ rest is real: the spool, the store, the outbox and the CLI."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 
@@ -16,6 +17,7 @@ import pytest
 from maild import runner
 from maild.app import App
 from maild.config import load
+from maild.domain.limits import MAX_FAULT_CHARS
 from maild.faults import Faults, read_fault, recover
 from tests.helpers import make_mail
 
@@ -180,3 +182,29 @@ def test_the_pause_and_a_deferred_ingest_name_the_mail_they_were_met_on(
     [deferred] = _lines(caplog, spooled)
     assert deferred.startswith(f"<i@c.x> [TID#1234-5678] spool {spooled}: stored, processing")
     assert "PermissionError: Permission denied" in deferred
+
+
+def test_no_fault_alert_or_line_repeats_more_than_the_start_of_an_error(
+    desk, app, caplog, monkeypatch
+):
+    """An error's words may hold what it was met on (a record's whole JSON: the
+    customer's text and addresses): run/fault.json, the log lines and the alert to
+    head and staff say only its first limits.MAX_FAULT_CHARS characters."""
+    record = json.dumps(
+        {"text": "Здравствуйте " * 900, "to": "ivan@shop.example"}, ensure_ascii=False
+    )
+
+    def process(app, raw, **kw):
+        raise ValueError(record)
+
+    monkeypatch.setattr(runner, "process", process)
+    keys = [app.spool.add(make_mail(msgid=f"<l{n}@c.example>")) for n in range(2)]
+    faults = Faults(app)
+    with caplog.at_level(logging.INFO):
+        for _ in range(3):
+            faults.after(runner.run_batch(app, keys))
+        faults.after(runner.BatchResult(list(keys), fault=(f"the worker failed: {record}", "")))
+    assert len(read_fault(app.config.storage_path)["error"]) <= MAX_FAULT_CHARS
+    assert max(len(r.getMessage()) for r in caplog.records) < 2 * MAX_FAULT_CHARS
+    [alert] = _alerts(app)
+    assert len(app.outbox.raw(alert["id"])) < 3 * MAX_FAULT_CHARS + 3000

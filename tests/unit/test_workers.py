@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from maild.domain.limits import MAX_FAULT_CHARS
 from maild.workers import ChildProcess
 
 
@@ -27,6 +28,8 @@ def _app() -> Any:
 def _serve(_app: Any, request: Any) -> Any:
     if request == "fail":
         raise ValueError("no")
+    if request == "fail long":  # an error whose words hold what it met: a record's JSON
+        raise UnicodeEncodeError("utf-8", '{"text":"' + "Здравствуйте " * 900, 9, 10, "no")
     return (os.getpid(), request * 2)
 
 
@@ -48,6 +51,18 @@ def test_a_child_answers_and_passes_errors_back(children):
     with pytest.raises(RuntimeError, match="ValueError"):
         child.call("fail")
     assert child.call(1)[1] == 2  # still serving
+
+
+def test_an_error_passed_back_is_cut(children):
+    """The error a child passes back (the daemon's log line and fault, the alert to
+    head and staff) says its first limits.MAX_FAULT_CHARS characters: its repr said
+    the whole object, 11 KB of a customer's mail in every retry's line and the alert."""
+    child = ChildProcess(_app(), "maild-test-1", _serve, [])
+    children.append(child)
+    child.start()
+    with pytest.raises(RuntimeError, match="^UnicodeEncodeError: 'utf-8' codec") as e:
+        child.call("fail long")
+    assert len(str(e.value)) <= MAX_FAULT_CHARS
 
 
 def test_a_dead_child_is_started_again_on_the_next_call(children):
