@@ -290,13 +290,14 @@ def _mailboxes(
     Parsed before decoding: an encoded word is one opaque atom, so a display name
     that decodes to "Петров, Иван" cannot split the list, and one that decodes to
     "anna@example.com" or "<anna@example.com>" cannot pose as the address.
-    Only the first `limit` entries are parsed (the rest goes to `cut` as text).
+    Only the first `limit` entries are parsed (the rest goes to `cut` as text, decoded
+    as any header is: raw 8-bit bytes, encoded words).
     """
     out: list[tuple[str, str]] = []
     for value in msg.get_all(name, []):
         head, rest = limits.first_addresses(str(value), limit - len(out))
-        if rest and cut is not None:
-            cut.append(f"{name}: {rest}")
+        if rest and cut is not None:  # (as other header text: raw 8-bit bytes decoded)
+            cut.append(f"{name}: {decode_compat32(rest[: limits.MAX_CUT_TEXT])}")
         raw = _UNFOLD_RE.sub(" ", head)
         for display, addr in _getaddresses(raw):
             addr = addr.strip()

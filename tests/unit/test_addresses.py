@@ -3,7 +3,9 @@ sender's address as the mail gives it."""
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -12,6 +14,7 @@ from hypothesis import strategies as st
 from maild.domain import addresses
 from maild.domain.addresses import address_of
 from maild.domain.message import parse
+from maild.domain.records import message_record
 
 
 @pytest.mark.parametrize(
@@ -92,3 +95,35 @@ def test_each_character_in_each_place_is_taken_as_first_written() -> None:
         for addr in (f"a{ch}b@x.ru", f"{ch}@x.ru", f'"{ch}"@x.ru', f"a@x{ch}y.ru", f"a@{ch}"):
             expected = _ADDR_SPEC_AS_FIRST_WRITTEN.fullmatch(addr) is not None
             assert (addresses._ADDR_SPEC.fullmatch(addr) is not None) == expected, addr
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["To", "Cc"]),
+    st.binary(max_size=80).filter(lambda b: b"\n" not in b and b"\r" not in b),
+)
+def test_any_bytes_past_the_recipient_limit_give_a_record_the_store_can_write(
+    header: str, tail: bytes
+) -> None:
+    """The text past limits.max_recipients is kept in the thread record: raw 8-bit
+    bytes in it («петя <petya@…>» as UTF-8) were kept as lone surrogates, which no
+    store can write, and the mail's commit failed (it stalled `maild serve`)."""
+    many = ",\r\n ".join(f"c{n}@shop.example" for n in range(101)).encode()
+    raw = (
+        b"From: ivan@shop.example\r\n" + header.encode() + b": " + many + b",\r\n " + tail
+        + b" <petya@shop.example>\r\nSubject: many\r\n\r\nhello\r\n"
+    )  # fmt: skip
+    msg = parse(raw)
+    assert msg.recipients_cut.startswith(f"{header.lower()}: c100@shop.example")
+    record = message_record(
+        msg, direction="in", kind="customer", received_at=datetime.now(UTC),
+        attachments=[], spool_key=None,
+    )  # fmt: skip
+    json.dumps(record, ensure_ascii=False).encode()  # as durable.Json writes it
+
+
+def test_a_display_name_past_the_recipient_limit_is_read_as_any_header() -> None:
+    many = ", ".join(f"c{n}@shop.example" for n in range(101))
+    raw = f"From: ivan@shop.example\r\nTo: {many}, петя <petya@shop.example>\r\n\r\nhi\r\n"
+    msg = parse(raw.encode())
+    assert msg.recipients_cut == "to: c100@shop.example, петя <petya@shop.example>"
