@@ -59,12 +59,23 @@ def fragment_of(msg: Message) -> Fragment | None:
     no id still is one: it is no whole mail either, its id then "")."""
     if msg.get_content_type() != TYPE:
         return None
-    ident = collapse_rfc2231_value(msg.get_param("id") or "").strip()[:998]
+    ident = _text(collapse_rfc2231_value(msg.get_param("id") or "").strip()[:998])
     number = _count(msg.get_param("number")) or 1
     total = _count(msg.get_param("total"))
     if total is not None and total < number:
         total = None
     return Fragment(ident, number, total)
+
+
+def _text(ident: str) -> str:
+    """An id as text the store can write and hash: raw 8-bit bytes (the surrogate
+    escapes compat32 keeps them as) as UTF-8 where they are, the rest as \\xNN; the
+    same bytes, the same text (the parts of one letter keep finding each other)."""
+    try:
+        raw = ident.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate of no byte (a decoded RFC 2231 value)
+        raw = ident.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def thread_key(sender: str, fragment: Fragment) -> str:

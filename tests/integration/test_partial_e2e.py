@@ -94,3 +94,26 @@ def test_fsck_rebuilds_the_key_that_leads_a_letters_parts(desk: Desk, sink: Sink
     desk.flush()
     assert len(sink.to(CUSTOMER)) == 1  # one confirmation
     assert desk.run("fsck").code == 0
+
+
+def test_the_parts_of_a_letter_with_an_8_bit_id_thread_and_are_stored_as_parts(desk: Desk):
+    """A part whose id is raw 8-bit bytes (`id="\\xbcx"`) went to the raw-text
+    fallback (its key could not be made): each part its own ticket, stored as raw
+    text. Now the parts are one ticket, each kept as a part."""
+    head = (
+        b"From: ivan@shop.example\r\nTo: support@example.com\r\nSubject: part\r\n"
+        b"Message-ID: <p%d@shop.example>\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: message/partial; id="\xbcx"; number=%d; total=2\r\n\r\nhello\r\n'
+    )
+    runs = [desk.run("ingest", "-", "--json", input=head % (n, n)) for n in (1, 2)]
+    assert [r.code for r in runs] == [0, 0], [r.err for r in runs]
+    assert [r.json()["outcome"] for r in runs] == ["new", "appended"]
+    assert "raw text" not in runs[0].err + runs[1].err
+    tid = runs[0].json()["tid"]
+    assert runs[1].json()["tid"] == tid
+    shown = desk.run("ticket", "show", tid, "--json").json()
+    assert [m["text"] for m in shown["messages"] if m["direction"] == "in"] == ["", ""]
+    assert shown["requester"] == "ivan@shop.example"
+    key = partial.thread_key("ivan@shop.example", partial.Fragment("\\xbcx", 1))
+    entry = desk.root / "data" / "index" / "msgid" / key_hash(key)[:2] / key_hash(key)
+    assert entry.read_text() == tid  # indexed under the key of its text

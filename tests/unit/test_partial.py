@@ -3,7 +3,11 @@ and how its parts are known (domain/partial.py)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from maild.domain import partial
 from maild.domain.forget import PLACEHOLDER
@@ -81,3 +85,22 @@ def test_fsck_knows_the_parts_key_of_a_received_part_only():
     assert held({**part, "from": PLACEHOLDER})[4] is None
     sent = {k: v for k, v in part.items() if k != "spool_key"}
     assert held(sent)[4] is None and held({**part, "fragment": None})[4] is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(min_size=1, max_size=40).filter(lambda b: not set(b) & set(b'"\\\r\n')))
+def test_an_id_of_any_bytes_is_text_the_store_can_write(ident: bytes):
+    """An id in raw 8-bit bytes (`id="\\xbcx"`) was kept as lone surrogates: its key
+    could not be made, nor its record written, and the part went to the raw-text
+    fallback. Now it is text, the same for the same bytes."""
+    head = b'From: a@b.ru\r\nContent-Type: message/partial; id="%s"; number=%s\r\n\r\nz\r\n'
+    one, two = parse(head % (ident, b"1")).fragment, parse(head % (ident, b"2")).fragment
+    assert one is not None and two is not None and one.id == two.id
+    json.dumps(partial.record_of(one), ensure_ascii=False).encode()
+    assert partial.thread_key("a@b.ru", one) == partial.thread_key("a@b.ru", two)
+
+
+def test_an_8_bit_id_is_read_as_utf_8_where_it_is_one():
+    head = 'From: a@b.ru\r\nContent-Type: message/partial; id="%s"; number=1\r\n\r\nz\r\n'
+    assert parse((head % "письмо-1").encode()).fragment.id == "письмо-1"
+    assert parse((head % "\udcbcx").encode("utf-8", "surrogateescape")).fragment.id == "\\xbcx"
