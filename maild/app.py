@@ -57,9 +57,9 @@ class App:
     attachment_policy: AttachmentPolicy = field(init=False)
     tz: ZoneInfo = field(init=False)
     # what this process logged once, not at each retry: spool key -> the broken file
-    # its mail waits for (runner), (TID, why) of tickets the jobs skip (jobkit)
+    # its mail waits for (runner), TID -> why of a ticket the jobs skip (jobkit)
     said_waiting: dict[str, str] = field(init=False, default_factory=dict)
-    said_skipped: set[tuple[str, str]] = field(init=False, default_factory=set)
+    said_skipped: dict[str, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         root = self.config.storage_path

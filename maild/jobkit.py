@@ -28,6 +28,7 @@ def contained(app: App, tid: str) -> Iterator[None]:
     the job fails, told once as such (jobs.run_all), not as each ticket's file."""
     try:
         yield
+        app.said_skipped.pop(tid, None)  # (read again: a new break is said again)
     except StoreUnavailable as e:
         if not isinstance(e, CorruptFile):
             raise
@@ -39,10 +40,10 @@ def contained(app: App, tid: str) -> Iterator[None]:
 
 
 def _skipped(app: App, tid: str, why: str) -> None:
-    """A ticket the jobs skip, logged once per reason in this process (the jobs run
-    each minute)."""
-    if (tid, why) not in app.said_skipped:
-        app.said_skipped.add((tid, why))
+    """A ticket the jobs skip, logged once per reason in this process while it stays
+    so (the jobs run each minute)."""
+    if app.said_skipped.get(tid) != why:
+        app.said_skipped[tid] = why
         log.error("[TID#%s] skipped: %s", tid, why)
 
 
