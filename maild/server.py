@@ -374,8 +374,11 @@ class Daemon:
         key = self.app.spool.add(raw)  # raises on failure: the poller keeps the message
         self.enqueue_threadsafe(key)
 
-    def _on_hup(self) -> None:  # the config checked as a restart reads it, off the loop
-        asyncio.get_running_loop().run_in_executor(None, on_reload, self.app.config.path)
+    def _on_hup(self) -> None:
+        """The config checked as a restart reads it, in a thread of its own: not the
+        loop's, nor the executor the site's requests share (a hanging resolver)."""
+        path = self.app.config.path
+        threading.Thread(target=on_reload, args=(path,), name="maild-sighup", daemon=True).start()
 
     def _start_scheduler(self) -> asyncio.Task:
         from maild.adapters.scheduler import start_scheduler  # imports all the jobs
