@@ -148,7 +148,9 @@ def compose(
     acknowledgement of the post before it, and the third in five minutes made the
     customer a robot whose mail staff no longer heard of). `support`: the address
     it goes to, support's own or a reply address of it (a ticket's post: signed for
-    its writer, which proves them as a reply to our mail does)."""
+    its writer, which proves them as a reply to our mail does). `now`: its Date, a
+    time fixed for the post (a ticket form's token's), as the nonce is: the pipeline
+    knows the same mail again by its Message-ID and Date (domain/maildigest.py)."""
     # support's own address and domain in A-labels (a desk at поддержка.рф): the
     # email package writes no 8-bit header, and mail's ids and addresses are ASCII
     domain = a_labelled_domain(support.rsplit("@", 1)[1])

@@ -101,7 +101,7 @@ class TicketForms:
             self.ratings.claim(ticket, text, address)
         try:
             raw, message_id = await self.message(
-                action, address, ticket, messages, subject, text, files, nonce
+                action, address, ticket, messages, subject, text, files, (nonce, form["form"])
             )
             stored = await site.spool(raw, message_id)
         except OSError:  # not spooled (server.unavailable_page): no rating was given,
@@ -138,15 +138,19 @@ class TicketForms:
         subject: str,
         text: str | None,
         files: list[Upload],
-        nonce: str,
+        form: tuple[str, str],
     ) -> tuple[bytes, str]:
         """The raw mail a post becomes, from `address` to support, and its Message-ID
-        (forms.compose); its nonce is of this post (forms.one_post): the same post
-        sent twice is one mail. It goes to the reply address signed for `address` on
-        the ticket, as a reply to our mail does: the link proved the address as that
-        reply address does (verify.requester_verified), so forged mail under its From
-        cannot fill its staff notices' cap (trust.notice_sender), and no notice about
-        unproven mail names it."""
+        (forms.compose); `form`: the nonce and the token of its form (checked). Its
+        nonce is of this post (forms.one_post) and its Date the form's time: the same
+        post sent twice is one mail, also when sent again before the first is stored
+        (the store lock held by a backup: the page said «появится здесь через
+        несколько секунд»), where a Date of each sending made it a different mail
+        under the same Message-ID, stored twice (maildigest). It goes to the reply
+        address signed for `address` on the ticket, as a reply to our mail does: the
+        link proved the address as that reply address does (verify.requester_verified),
+        so forged mail under its From cannot fill its staff notices' cap
+        (trust.notice_sender), and no notice about unproven mail names it."""
         app = self.site.app
         tid = ticket["tid"]
         return await self.site.composed(
@@ -156,8 +160,8 @@ class TicketForms:
             subject=subject,
             text=text or "",
             files=files,
-            nonce=one_post(nonce, action, text or "", files),
-            now=app.now(),
+            nonce=one_post(form[0], action, text or "", files),
+            now=tokens.form_time(form[1]).astimezone(app.tz),
             tid=tid,
             authserv_id=app.config.support.authserv_id,
             replying_to=last_shown(ticket, messages, address),

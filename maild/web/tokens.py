@@ -8,8 +8,8 @@
 - A confirmation token `<id>.<expiry day>.<mac>` confirms an address for a
   «Задать вопрос» submission kept under that id.
 - A form token `<unix time>.<nonce>.<mac>` is the CSRF token of every form; its
-  nonce becomes the Message-ID of what the form sends (a second submit of the
-  same form is the same message, stored once).
+  nonce becomes the Message-ID of what the form sends and its time the Date (a
+  second submit of the same form is the same message, stored once).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 
 # 128 bits of HMAC-SHA256 in lower-case base32: letters and digits only, so no mail
@@ -126,3 +126,9 @@ def check_form_token(key: bytes, token: str, scope: str, now: datetime, max_age:
         return None
     age = int(now.timestamp()) - int(stamp)
     return nonce if 0 <= age <= max_age else None
+
+
+def form_time(token: str) -> datetime:
+    """When a form token was made (its <unix time>), of a token check_form_token took:
+    the Date of what the form sends, the same each time the form is sent."""
+    return datetime.fromtimestamp(int(token.split(".", 1)[0]), UTC)
