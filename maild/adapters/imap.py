@@ -12,10 +12,11 @@ folder, so "everything still there" is exactly "everything not yet delivered".
 How a delivered message is taken out of `folder`, best first, by what the server advertises
 after login:
   MOVE      UID MOVE to processed_folder.
-  UIDPLUS   UID COPY to processed_folder, flag \\Deleted, UID EXPUNGE of just that UID.
-  neither   UID COPY to processed_folder and flag $MaildProcessed, left in `folder`; later
-            polls skip it. A plain EXPUNGE would also purge messages a human flagged
-            \\Deleted, so we never send one.
+  UIDPLUS   flag $MaildMoving, UID COPY to processed_folder, flag \\Deleted, UID EXPUNGE
+            of just that UID (a maild stopped between them: imapmove.MoveWatch.recall).
+  neither   flag $MaildMoving, UID COPY to processed_folder and flag $MaildProcessed,
+            left in `folder`; later polls skip it. A plain EXPUNGE would also purge
+            messages a human flagged \\Deleted, so we never send one.
 The message is fetched with BODY.PEEK[] and never marked \\Seen by us. One spooled that
 the server does not move (over quota, processed_folder read-only) is not fetched again
 and holds up no other: its move alone is tried again later (imapmove.MoveWatch). One
@@ -232,6 +233,7 @@ class ImapPoller:
             self._client = self._connect()
         client = self._client
         self._uidnext = self._select(client)
+        self.moving.recall(client, self._caps, self._uidvalidity)  # (after a stop)
         found, due = self.moving.order(sorted(client.search(SEARCH_CRITERIA)), self._uidvalidity)
         uids = self.fetching.order(found, self._uidvalidity)
         self.round.started(len(uids))

@@ -21,6 +21,15 @@ The steps of a move are remembered: after a COPY that worked only the flags (and
 UID EXPUNGE) are tried again, so processed_folder never gets a second copy. A
 connection that breaks during a move leaves the message remembered as spooled too:
 the next round tries its move at once, without fetching it again.
+
+That memory is the process's; the server keeps a mark too. Without MOVE a spooled
+message is flagged MOVING_KEYWORD before its COPY, so a `maild serve` stopped between
+the steps (killed, the host restarted) leaves it marked: the first round on the folder
+(a UIDVALIDITY not seen yet: `recall`) expunges a marked one flagged \\Deleted already
+(its UID only: UIDPLUS; it stayed in the folder for ever, as rounds take NOT DELETED),
+and goes on with the move of the others without fetching them again, with no second
+COPY when processed_folder has a message of its Message-ID (the copy made before the
+stop: processed_folder got it twice).
 """
 
 from __future__ import annotations
@@ -42,12 +51,14 @@ from maild.domain.logid import log_time
 log = logging.getLogger("maild.imap")
 
 PROCESSED_KEYWORD = b"$MaildProcessed"
+MOVING_KEYWORD = b"$MaildMoving"  # spooled, its move begun (a server without MOVE)
 # RFC 5530: "some of the messages no longer exist" (expunged by another session)
 GONE = "[EXPUNGEISSUED]"
 MOVE_RETRY = 300.0  # seconds between tries of a move the server refused
 # {"since", "folder", "processed_folder", "uid", "message_id", "answer", "retry",
 # "count", "pid"}: the oldest of `count` spooled messages the server would not move
 Unmoved = dict[str, object]
+UNSEEN = -1  # no round yet: recall looks at the folder whatever its UIDVALIDITY
 
 
 @dataclass
@@ -57,6 +68,7 @@ class _Stored:
     answer: str = ""  # the server's latest answer
     copied: bool = False  # its COPY to processed_folder worked: only the flags are left
     due: float = 0.0  # time.monotonic() of its next try
+    stopped: bool = False  # its move was begun by a `maild serve` that stopped (recall)
 
 
 class MoveWatch:
@@ -73,21 +85,34 @@ class MoveWatch:
         self.unmoved = unmoved
         self.retry = retry
         self.stored: dict[int, _Stored] = {}
-        self.uidvalidity: int | None = None
+        self.uidvalidity: int | None = UNSEEN  # the folder's, or None: it gave none
         self._told: Unmoved | None = None
+
+    def recall(self, client: IMAPClient, caps: frozenset[bytes], uidvalidity: int | None) -> None:
+        """At a UIDVALIDITY of the folder not seen yet (the first round, or the folder's
+        UIDs name other messages now): forget the UIDs remembered, and take up the moves
+        a stopped `maild serve` left half done (the module's doc). It may SELECT the
+        folder again."""
+        if uidvalidity == self.uidvalidity:
+            return
+        if self.stored:
+            log.info(
+                "imap: the UIDVALIDITY of %s changed: %d message(s) spooled but not "
+                "moved are not known by their UIDs any more",
+                self.cfg.folder, len(self.stored),
+            )  # fmt: skip
+            self.stored.clear()
+        self.uidvalidity = uidvalidity
+        if b"MOVE" not in caps:
+            for uid, (message_id, copied) in half_moved(client, self.cfg, caps).items():
+                self.stored[uid] = _Stored(message_id, copied=copied, stopped=True)
 
     def order(self, uids: list[int], uidvalidity: int | None) -> tuple[list[int], list[int]]:
         """(the `uids` to fetch, the spooled ones whose move is due). A remembered UID
         not among `uids` is forgotten: someone moved or deleted the message; all are
         when the folder's UIDVALIDITY changed (its UIDs name other messages now)."""
         if uidvalidity != self.uidvalidity:
-            if self.stored:
-                log.info(
-                    "imap: the UIDVALIDITY of %s changed: %d message(s) spooled but not "
-                    "moved are not known by their UIDs any more",
-                    self.cfg.folder, len(self.stored),
-                )  # fmt: skip
-                self.stored.clear()
+            self.stored.clear()
             self.uidvalidity = uidvalidity
         present = set(uids)
         for uid in [u for u in self.stored if u not in present]:
@@ -115,7 +140,7 @@ class MoveWatch:
             raise
         except IMAPClient.Error as e:  # a tagged NO or BAD: the connection is fine
             answer = _answer(e)
-            if GONE in answer.upper():
+            if isinstance(e, Vanished) or GONE in answer.upper():
                 self._gone(uid, stored, answer)
                 return True
             self.stored[uid] = stored
@@ -130,6 +155,7 @@ class MoveWatch:
                 "imap: UID %d (Message-ID %s) is moved to %s now (%s)",
                 uid, message_id, self.cfg.processed_folder,
                 f"it could not be since {log_time(stored.since)}" if stored.since
+                else "maild stopped during its move" if stored.stopped
                 else "the connection broke during its move",
             )  # fmt: skip
             self._tell()
@@ -176,6 +202,7 @@ class MoveWatch:
             client.move([uid], folder)
             return
         if not s.copied:
+            _mark(client, uid)
             client.copy([uid], folder)
             s.copied = True
         if b"UIDPLUS" in caps:
@@ -245,3 +272,64 @@ def _answer(e: BaseException) -> str:
     answer = server_text(e)
     command, said, rest = answer.partition(" failed: ")
     return rest if said and command.replace(" ", "").isalpha() else answer
+
+
+class Vanished(IMAPClient.Error):
+    """The STORE before a COPY answered the flags of no message (a message flagged so
+    already may get no answer: its flags are asked for then), and FETCH has none: the
+    UID is gone (the server told of its EXPUNGE then, so the COPY would answer OK and
+    copy nothing)."""
+
+
+def _mark(client: IMAPClient, uid: int) -> None:
+    """Flag `uid` MOVING_KEYWORD before its COPY. A server that takes no keywords of
+    ours (no \\* in PERMANENTFLAGS) refuses it: the move goes on unmarked, as before."""
+    try:
+        flagged = client.add_flags([uid], [MOVING_KEYWORD])  # (answers each one's flags)
+    except IMAPClient.AbortError:
+        raise
+    except IMAPClient.Error as e:
+        log.debug("imap: UID %d not flagged %s: %s", uid, MOVING_KEYWORD.decode(), e)
+        return
+    if uid not in flagged and uid not in client.get_flags([uid]):
+        raise Vanished("UID STORE with no message: the UID is gone")
+
+
+def half_moved(
+    client: IMAPClient, cfg: ImapConfig, caps: frozenset[bytes]
+) -> dict[int, tuple[str, bool]]:
+    """The messages of the folder a stopped `maild serve` began to move (flagged
+    MOVING_KEYWORD, not PROCESSED_KEYWORD): each UID's Message-ID and whether
+    processed_folder has a message of it (its COPY was made). Those flagged \\Deleted
+    already (copied: the flag comes after the COPY) are expunged now, their UIDs only."""
+    marked = client.search([b"KEYWORD", MOVING_KEYWORD, b"NOT", b"KEYWORD", PROCESSED_KEYWORD])
+    if not marked:
+        return {}
+    found = client.fetch(marked, [b"FLAGS", b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+    ids = {uid: _message_id(d) for uid, d in found.items()}
+    deleted = [u for u, d in found.items() if b"\\Deleted" in d.get(b"FLAGS", ())]
+    if deleted and b"UIDPLUS" in caps:
+        client.uid_expunge(deleted)
+        log.info(
+            "imap: %d message(s) moved to %s by a maild that stopped before their "
+            "UID EXPUNGE are expunged from %s now (Message-ID %s)",
+            len(deleted), cfg.processed_folder, cfg.folder, ", ".join(ids[u] for u in deleted),
+        )  # fmt: skip
+    left = {u: m for u, m in ids.items() if u not in deleted}
+    if not left:
+        return {}
+    client.select_folder(cfg.processed_folder, readonly=True)
+    try:
+        return {
+            u: (m, bool(m) and bool(client.search([b"HEADER", b"Message-ID", m])))
+            for u, m in left.items()
+        }
+    finally:
+        client.select_folder(cfg.folder)
+
+
+def _message_id(data: dict[bytes, object]) -> str:
+    """The Message-ID of a FETCH of its header field, "" when it has none."""
+    head = next((v for k, v in data.items() if k.startswith(b"BODY")), b"")
+    text = head.decode("ascii", "replace") if isinstance(head, bytes) else ""
+    return " ".join(text.partition(":")[2].split())
