@@ -10,34 +10,18 @@ with no memory of the first."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from maild.adapters.imap import PROCESSED_KEYWORD, ImapPoller
-from tests.dovecot import DovecotServer, append, messages, require_dovecot
+from tests.dovecot import append, messages
 from tests.integration.test_imap import USER, Inbox, config, make_raw
-from tests.integration.test_imap_unmoved import NEITHER, NO_MOVE
+from tests.integration.test_imap_unmoved import NEITHER, NO_MOVE, server  # noqa: F401 (fixture)
 
 
 class Killed(BaseException):
     """The process ends here (as kill -9 would): nothing of maild's catches it."""
-
-
-@pytest.fixture
-def server() -> Iterator[Callable[[str], DovecotServer]]:
-    require_dovecot()
-    made: list[DovecotServer] = []
-
-    def start(extra_conf: str) -> DovecotServer:
-        made.append(DovecotServer(extra_conf))
-        made[-1].start()
-        return made[-1]
-
-    yield start
-    for s in made:
-        s.cleanup()
 
 
 def killed_at(poller: ImapPoller, step: str, flag: bytes = b"") -> None:
@@ -80,7 +64,7 @@ def in_processed(info: dict[str, Any]) -> list[bytes]:
 @pytest.mark.parametrize(
     "step, flag", [("add_flags", b"\\Deleted"), ("uid_expunge", b"")], ids=["copied", "deleted"]
 )
-def test_a_move_a_stopped_maild_began_is_finished_once(server, caplog, step, flag):
+def test_a_move_a_stopped_maild_began_is_finished_once(server, caplog, step, flag):  # noqa: F811
     """Killed after the COPY, or after \\Deleted: the new poller does not fetch that
     message again, processed_folder has each message once, and the folder is empty."""
     caplog.set_level(logging.INFO, logger="maild.imap")
@@ -96,7 +80,7 @@ def test_a_move_a_stopped_maild_began_is_finished_once(server, caplog, step, fla
         assert "(maild stopped during its move)" in said
 
 
-def test_without_uidplus_a_copied_message_is_not_copied_again(server):
+def test_without_uidplus_a_copied_message_is_not_copied_again(server):  # noqa: F811
     """Killed after the COPY, before $MaildProcessed: flagged so now, in Processed once."""
     info = server(NEITHER).info()
     delivered = stopped_then_restarted(info, "add_flags", PROCESSED_KEYWORD)
@@ -106,7 +90,7 @@ def test_without_uidplus_a_copied_message_is_not_copied_again(server):
     assert len(left) == 3 and all(PROCESSED_KEYWORD in m["flags"] for m in left)
 
 
-def test_a_message_a_human_flagged_deleted_is_left_alone(server):
+def test_a_message_a_human_flagged_deleted_is_left_alone(server):  # noqa: F811
     """The new poller expunges only what a maild moved: a message someone flagged
     \\Deleted in the folder stays there, not taken and not expunged."""
     info = server(NO_MOVE).info()
