@@ -222,10 +222,11 @@ def _byte_classes(codec: str) -> tuple[bytes, tuple[bytes, ...]]:
 
 
 _CLASSES = {codec: _byte_classes(codec) for codec in ("cp1251", "koi8-r")}
-# Я or Ю right after a lowercase letter in windows-1251: MacCyrillic text, whose я and
-# ё are those bytes (its other lowercase letters are windows-1251's); CamelCase names
-# such as «СтройДвор» keep the shortcut
-_MAC_YA_YO = re.compile(rb"[\xe0-\xff][\xde\xdf]")
+# Я, Ю, И, Й, У or Х right after a lowercase letter in windows-1251: MacCyrillic text,
+# whose я, ё, », …, ” and ’ are those bytes (its other lowercase letters are
+# windows-1251's), the last four ending a word; CamelCase names such as «СтройДвор»
+# keep the shortcut (one it leaves out only costs the full score)
+_MAC_AFTER_LETTER = re.compile(rb"[\xe0-\xff][\xc8\xc9\xd3\xd5\xde\xdf]")
 
 
 def clearly_russian(data: bytes, codec: str) -> bool:
@@ -238,7 +239,7 @@ def clearly_russian(data: bytes, codec: str) -> bool:
     lower = classes.count(_LOWER)
     if lower < _CLEAR_LETTERS or _ODD in classes:
         return False
-    if codec == "cp1251" and (b"\xdf" in data or b"\xde" in data) and _MAC_YA_YO.search(data):
+    if codec == "cp1251" and _MAC_AFTER_LETTER.search(data):
         return False
     upper = classes.count(_UPPER)
     return (

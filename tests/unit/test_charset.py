@@ -525,6 +525,11 @@ def russian_text(draw) -> str:
     encoding="mac-cyrillic",
     label="windows-1251",
 )
+@example(  # and its » is И: "оформлениеИ"
+    text="здравствуйте здравствуйте здравствуйте работает оформление» ",
+    encoding="mac-cyrillic",
+    label="windows-1251",
+)
 def test_shortcut_decides_as_the_full_score(text: str, encoding: str, label: str) -> None:
     try:
         data = text.encode(encoding)
