@@ -239,7 +239,8 @@ def clearly_russian(data: bytes, codec: str) -> bool:
     lower = classes.count(_LOWER)
     if lower < _CLEAR_LETTERS or _ODD in classes:
         return False
-    if codec == "cp1251" and _MAC_AFTER_LETTER.search(data):
+    # (a capital right after a lowercase letter at all, first: one search in C)
+    if codec == "cp1251" and _LOWER + _UPPER in classes and _MAC_AFTER_LETTER.search(data):
         return False
     upper = classes.count(_UPPER)
     return (
