@@ -2,13 +2,14 @@
 
 A worker (and `maild ingest`) claims a message and reads it before it takes the store
 lock; a forget that held the lock meanwhile did not see the copy in its memory. So
-forget marks, under the lock, whom it erased and when (Store.mark_erased: a hash of
-the address, kept a day), and the pipeline, under the lock, looks at each message
-spooled before such a mark (its key names when: usually there is none, one set lookup):
-mail from the erased address is not stored and its spool copy goes, as forget deletes
-their mail waiting in spool/new, and nothing is sent; other mail is processed as forget
-left its spool copy (the address scrubbed: read again from disk). Mail spooled after
-the mark is a new contact, stored as any.
+forget marks, under the lock, whom it erased and when (Store.mark_erased: a hash of the
+address keyed with the store's reply secret, indexes.person_key, kept a day), and the
+pipeline, under the lock, looks at each message spooled before such a mark (its key
+names when: usually there is none, one set lookup): mail from the erased address is not
+stored and its spool copy goes, as forget deletes their mail waiting in spool/new, and
+nothing is sent; other mail is processed as forget left its spool copy (the address
+scrubbed: read again from disk). Mail spooled after the mark is a new contact, stored as
+any.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import logging
 import os
 
-from maild.adapters.store.indexes import key_hash
+from maild.adapters.store.indexes import person_key
 from maild.app import App
 from maild.domain.logid import mail_for_log
 
@@ -37,7 +38,7 @@ def as_left(app: App, key: str, raw: bytes, sender: str) -> bytes | None:
     marks = app.store.erased_since(when) if when is not None else set()
     if not marks:
         return raw
-    if key_hash(sender.strip().lower()) not in marks:
+    if person_key(app.reply_secret, sender) not in marks:
         try:
             return app.spool.read(key)  # forget scrubbed the address from it
         except FileNotFoundError:

@@ -41,7 +41,9 @@ class Erasure:
     spool_keys: list[str] = field(default_factory=list)  # spool copies to remove
     kept_keys: list[str] = field(default_factory=list)  # spool copies kept: scrub the address
     replaced: int = 0  # other places the address was replaced
-    message_ids: list[str] = field(default_factory=list)  # of the messages erased
+    message_ids: list[str] = field(default_factory=list)  # of the messages erased (as kept)
+    # Message-IDs that held the address: (the id received, the id kept instead)
+    renamed: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -183,6 +185,7 @@ def erase_person(
             **original,
             "attachments": [a.copy() for a in original.get("attachments") or []],
         }
+        _rename_id(m, mention, e)
         if theirs or m.get("from") == address:
             _erase_message(m, e)
         else:
@@ -200,8 +203,42 @@ def erase_person(
             m["asked_to_join"], n = _swap(m["asked_to_join"], address)
             e.replaced += n
         e.replaced += _scrub_lines(m, mention)
-        out.append(m)
-    return t, out, e
+        out.append(_rest(m, mention, e))  # (a letter's part record, a fold's notice id)
+    return _rest(t, mention, e), out, e
+
+
+def _rename_id(m: MessageRecord, mention: re.Pattern[str], e: Erasure) -> None:
+    """A Message-ID that holds the address (`<1700000000.ivan@shop.ru>`: many mail
+    clients make them so) is kept with the placeholder in its place, as the outbox's
+    In-Reply-To and References get it; no reply threads by it any more."""
+    old = m.get("message_id")
+    if isinstance(old, str) and mention.search(old):
+        m["message_id"] = mention.sub(PLACEHOLDER, old)
+        e.renamed.append((old, m["message_id"]))
+        e.replaced += 1
+
+
+def _rest(record: Any, mention: re.Pattern[str], e: Erasure) -> Any:
+    """The record with the address gone from any other string (_scrub_deep)."""
+    record, n = _scrub_deep(record, mention)
+    e.replaced += n
+    return record
+
+
+def _scrub_deep(value: Any, mention: re.Pattern[str]) -> tuple[Any, int]:
+    """Any other string of a record (its keys too) without the address."""
+    if isinstance(value, str):
+        return mention.subn(PLACEHOLDER, value)
+    if isinstance(value, list):
+        pairs = [_scrub_deep(v, mention) for v in value]
+        return [v for v, _ in pairs], sum(n for _, n in pairs)
+    if isinstance(value, dict):
+        out, total = {}, 0
+        for k, v in value.items():
+            (k2, n), (v2, m) = _scrub_deep(k, mention), _scrub_deep(v, mention)
+            out[k2], total = v2, total + n + m
+        return (out, total) if total else (value, 0)
+    return value, 0
 
 
 def _scrub_key(

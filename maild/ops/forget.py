@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 
 from maild.adapters.outfile import pack, read_record, relength
+from maild.adapters.store.indexes import person_key
 from maild.adapters.store.rebuild import ticket_paths
 from maild.app import App
 from maild.domain.addresses import comparable_address, parseaddr
@@ -35,10 +36,9 @@ from maild.domain.forget import (
 )
 from maild.domain.forgetnames import names_pattern
 from maild.domain.headblock import as_read
-from maild.domain.maildigest import as_sent
-from maild.domain.records import OutboxEntry
 from maild.ops import forgetjournal as journal
 from maild.ops.forgetheld import backup_copies, erase_held, erase_set_aside
+from maild.ops.forgetids import about_them, kept_ids, reindex, scrub_text
 from maild.ops.forgetjournal import merge
 from maild.ops.forgetmail import scrub_mail
 from maild.ops.forgetnamed import known_names, scrub_named
@@ -134,7 +134,7 @@ def _erase_outbox(
             except OSError:
                 continue
             meta = read_record(path.name, data.partition(b"\n")[0])
-            if meta is None or not _about_them(meta, data, address, theirs, quoted):
+            if meta is None or not about_them(meta, data, address, theirs, quoted):
                 scrubbed = _scrub_other(data, address, theirs)
                 if scrubbed != data:
                     n += 1
@@ -148,7 +148,7 @@ def _erase_outbox(
                 continue
             to = [a.lower() for a in meta["to"]]
             # the relay's answers (last_error, refused) name the address too
-            said = {k: _scrub_text(v, address) for k, v in meta.items() if isinstance(v, str)}
+            said = {k: scrub_text(v, address) for k, v in meta.items() if isinstance(v, str)}
             gone = address in to or meta["tid"] in theirs
             erased: dict[str, object] = {**said, "to": [PLACEHOLDER] if gone else meta["to"]}
             erased |= {"subject": ERASED, "erased": True}
@@ -161,27 +161,6 @@ def _erase_outbox(
                 files.put(path, pack({**meta, **erased}, b""))
     note(app, withdrawn)  # so its thread does not show it as mail that went
     return n, about
-
-
-_IN_REPLY_TO = re.compile(rb"^In-Reply-To:[ \t]*(<[^>\r\n]*>)", re.IGNORECASE | re.MULTILINE)
-
-
-def _about_them(
-    meta: OutboxEntry, data: bytes, address: str, theirs: set[str], quoted: set[tuple[str, str]]
-) -> bool:
-    """Whether an outbox file is mail about the person: to them, about a ticket they
-    opened, or the staff notice of a message of theirs in another's ticket (`quoted`:
-    TID and Message-ID as sent of their messages; the notice answers one, and quotes it)."""
-    if address in (a.lower() for a in meta["to"]) or meta.get("tid") in theirs:
-        return True
-    if meta.get("kind") != "notice" or not quoted:
-        return False
-    mail = data.partition(b"\n")[2]
-    head = mail.split(b"\r\n\r\n", 1)[0]
-    replying = _IN_REPLY_TO.search(head)
-    if replying is None:
-        return False
-    return (meta.get("tid"), replying[1].decode("ascii", "replace")) in quoted
 
 
 def _scrub_other(data: bytes, address: str, theirs: set[str]) -> bytes:
@@ -219,10 +198,6 @@ def _scrub_incoming(raw: bytes, address: str, named: re.Pattern[str] | None) -> 
 def _scrub(data: bytes, address: str) -> bytes:
     """The bytes with the address, in any case, replaced by the placeholder."""
     return re.sub(re.escape(address.encode()), PLACEHOLDER.encode(), data, flags=re.IGNORECASE)
-
-
-def _scrub_text(text: str, address: str) -> str:
-    return re.sub(re.escape(address), PLACEHOLDER, text, flags=re.IGNORECASE)
 
 
 def _spool_copies(
@@ -271,6 +246,7 @@ def _erase_ticket(app: App, tid: str, address: str, dry_run: bool, result: Forge
     result.spool_scrubbed += scrubbed
     if not dry_run:
         app.store.save(ticket, messages)
+        reindex(app, erasure.renamed)
 
 
 def _erase_mail(app: App, tid: str, ids: set[str], dry_run: bool, result: ForgetResult) -> None:
@@ -312,8 +288,9 @@ def forget(
     for tid in tids:
         with app.store.locked():
             _erase_ticket(app, tid, address, dry_run, result)
-            if not dry_run and result.tickets:  # in the same commit: for a re-run
-                journal.note(app, address, result.tickets)
+            erased = next((e for e in result.tickets if e.tid == tid), None)
+            if not dry_run and erased is not None:  # in the same commit: for a re-run
+                journal.note(app, address, erased)
     # the slow rest before the last pass: mail that comes after it is a new contact's
     swept: set[str] = set()
     result.attachment_files = _attachment_files(app, result, dry_run, swept)
@@ -324,24 +301,25 @@ def forget(
         for tid in sorted(_files_holding(app, [needle], since_ns=scan_began)[needle]):
             _erase_ticket(app, tid, address, dry_run, result)
         theirs = {e.tid for e in result.tickets if e.theirs}
-        # (TID, Message-ID as sent): a notice answers the id its mail carried, and
-        # another mail may carry the same id in another ticket (reusedid.py)
-        quoted = {
-            (e.tid, as_sent(i)) for e in result.tickets if not e.theirs for i in e.message_ids
-        }
+        quoted = kept_ids(result.tickets, address)
         result.outbox_mails, about = _erase_outbox(app, address, theirs, quoted, dry_run)
         for tid, ids in about.items():
             _erase_mail(app, tid, ids, dry_run, result)
         if not dry_run:
             app.store.forget_address(address)
-            journal.done(app, address)
+            for e in result.tickets:  # (this pass's too: the files below are theirs)
+                journal.note(app, address, e)
         result.held = erase_held(app, address, dry_run)
         result.set_aside = erase_set_aside(app, address, dry_run)
         result.waiting = _erase_waiting(app, address, dry_run, result.named)
         if not dry_run:  # mail a worker read before this: erased when stored (maild.erased)
-            app.store.mark_erased(address, lambda: int(app.now().timestamp() * 1e9))
+            clock = lambda: int(app.now().timestamp() * 1e9)  # noqa: E731
+            app.store.mark_erased(person_key(app.reply_secret, address), clock)
     result.attachment_files += _attachment_files(app, result, dry_run, swept)
     result.stages, result.backups = backup_copies(app, dry_run, on_wait)
+    if not dry_run:  # last: a run cut short before this finds the files it left
+        with app.store.locked():
+            journal.done(app, address)
     return result
 
 

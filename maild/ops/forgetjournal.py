@@ -1,21 +1,28 @@
-"""What a `maild forget` that did not finish erased (index/forgetting), for its re-run.
+"""What a `maild forget` that did not finish erased (index/forgets/), for its re-run.
 
 forget erases the tickets one locked section each, and the outbox (the mail about the
 person, told by the tickets it erased: the notices of a ticket they opened, the notice
 that quoted their message in another's) and the attachment files in its last. A run
 cut short there (killed, a full disk: exit 75) left tickets that no longer hold the
 address, so a re-run could not find them again. Each ticket's section therefore notes
-what it erased (TIDs, the Message-IDs of the messages erased, the attachments'
-sha256) under a hash of the address, in the same commit; a later forget of the address
-takes it as its own erasures, and its last section removes the note with the rest.
+what it erased (the TID, the Message-IDs of the messages erased as the ticket keeps
+them: forgetids, the attachments' sha256) in a small file of its own,
+index/forgets/<key>.<tid>, in the same commit (a section writes its ticket's note
+alone: a person of a thousand tickets costs a thousand small writes, not a thousand
+ever longer ones); <key> is a hash of the address keyed with the store's reply secret
+(indexes.person_key): the store or a backup without that key does not confirm a
+guessed address. A later forget of the address takes the notes as its own erasures,
+and removes them once it is done. An older maild kept one file, index/forgetting,
+under an unkeyed hash: it is still read, and its person's entry removed so.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 
-from maild.adapters.store.indexes import key_hash
+from maild.adapters.store.indexes import key_hash, person_key
 from maild.app import App
 from maild.domain.forget import Erasure
 
@@ -24,68 +31,97 @@ log = logging.getLogger("maild.store")
 _KEPT = ("tid", "theirs", "messages", "attachments", "replaced", "message_ids")
 
 
-def _path(app: App) -> str:
-    return journal_path(app.store.root)
-
-
 def journal_path(root: object) -> str:
+    return f"{root}/index/forgets"
+
+
+def legacy_path(root: object) -> str:
+    """An older maild's note of every person's unfinished erasure, in one file."""
     return f"{root}/index/forgetting"
 
 
 def unfinished(root: object) -> int | None:
     """How many people's erasure did not finish (`maild fsck` names it): 0 for none,
-    None when the note cannot be read as maild's."""
+    None when the notes cannot be read as maild's."""
     try:
-        with open(journal_path(root), "rb") as f:
+        names = [n for n in os.listdir(journal_path(root)) if not n.startswith(".")]
+        with open(legacy_path(root), "rb") as f:
             notes = json.loads(f.read())
-        return len(notes) if isinstance(notes, dict) else None
-    except FileNotFoundError:
-        return 0
+    except FileNotFoundError as e:  # (none left unfinished, or only notes of this maild)
+        if e.filename != legacy_path(root):
+            names = []
+        notes = {}
     except (OSError, ValueError):
         return None
+    if not isinstance(notes, dict) or any("." not in n for n in names):
+        return None
+    return len({n.split(".", 1)[0] for n in names}) + len(notes)
 
 
-def _notes(app: App) -> dict[str, list[dict[str, object]]]:
+def _unreadable(path: str) -> None:
+    log.error("%s: not maild's note of an unfinished erasure, taken as none", path)
+
+
+def _mine(app: App, address: str) -> list[str]:
+    """The paths of the notes of `address` (as the locked section leaves them)."""
+    prefix = f"{person_key(app.reply_secret, address)}."
+    found = app.store.files().listed(journal_path(app.store.root))
+    return [p for p in found if os.path.basename(p).startswith(prefix)]
+
+
+def _legacy(app: App) -> dict[str, list[dict[str, object]]]:
     try:
-        data = app.store.files().read(_path(app))
-    except FileNotFoundError:  # (no forget left unfinished: no file)
+        data = app.store.files().read(legacy_path(app.store.root))
+    except FileNotFoundError:  # (the usual case: no older maild's note)
         return {}
     try:
         notes = json.loads(data)
         return {str(h): [dict(e) for e in v] for h, v in notes.items()}
     except (ValueError, TypeError, AttributeError):
-        log.error("%s: not maild's notes of unfinished erasures, taken as none", _path(app))
+        _unreadable(legacy_path(app.store.root))
         return {}
 
 
 def earlier(app: App, address: str) -> list[Erasure]:
     """What a forget of `address` that did not finish erased."""
-    out = []
-    for e in _notes(app).get(key_hash(address), []):
+    found: list[tuple[str, object]] = []
+    for path in _mine(app, address):
         try:
-            out.append(Erasure(**{k: e[k] for k in _KEPT}))  # type: ignore[arg-type]
+            found.append((path, json.loads(app.store.files().read(path))))
+        except (OSError, ValueError):
+            _unreadable(path)
+    legacy = legacy_path(app.store.root)
+    found += [(legacy, e) for e in _legacy(app).get(key_hash(address), [])]
+    out = []
+    for path, e in found:
+        try:
+            out.append(Erasure(**{k: e[k] for k in _KEPT}))  # type: ignore[index]
         except (KeyError, TypeError):
-            log.error("%s: not maild's notes of unfinished erasures, taken as none", _path(app))
+            _unreadable(path)
     return out
 
 
-def note(app: App, address: str, erasures: list[Erasure]) -> None:
-    """Note what forget erased so far (in the locked section that erased it)."""
-    kept = [{k: getattr(e, k) for k in _KEPT} for e in erasures]
-    notes = {**_notes(app), key_hash(address): kept}
-    app.store.files().put(_path(app), json.dumps(notes, sort_keys=True).encode())
+def note(app: App, address: str, erasure: Erasure) -> None:
+    """Note what forget erased in one ticket (in the locked section that erased it)."""
+    folder = journal_path(app.store.root)
+    app.store.cache.ensure_dir(folder)
+    kept = {k: getattr(erasure, k) for k in _KEPT}
+    path = f"{folder}/{person_key(app.reply_secret, address)}.{erasure.tid}"
+    app.store.files().put(path, json.dumps(kept, sort_keys=True).encode())
 
 
 def done(app: App, address: str) -> None:
-    """The erasure of `address` finished (in forget's last section): its note goes."""
-    notes = _notes(app)
+    """The erasure of `address` finished (forget's last section): its notes go."""
+    files = app.store.files()
+    for path in _mine(app, address):
+        files.remove(path)
+    notes = _legacy(app)
     if notes.pop(key_hash(address), None) is None:
         return
-    files = app.store.files()
     if notes:
-        files.put(_path(app), json.dumps(notes, sort_keys=True).encode())
+        files.put(legacy_path(app.store.root), json.dumps(notes, sort_keys=True).encode())
     else:
-        files.remove(_path(app))
+        files.remove(legacy_path(app.store.root))
 
 
 def merge(earlier: Erasure, erasure: Erasure) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import logging
 import os
@@ -47,6 +48,14 @@ _HASH = re.compile("[0-9a-f]{40}")  # an index file's name (not a temp file's)
 def key_hash(value: str) -> str:
     """The name of a key's index file."""
     return hashlib.sha1(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def person_key(secret: bytes, address: str) -> str:
+    """What the store keeps of an address `maild forget` erased (index/erased, the note
+    of a forget cut short): a hash keyed with the store's reply secret, so that whoever
+    holds the store or a backup without its key cannot confirm a guessed address."""
+    data = address.strip().lower().encode("utf-8", "surrogatepass")
+    return hmac.new(secret, data, "sha256").hexdigest()
 
 
 def index_path(root: str, kind: str, key: str) -> str:
@@ -285,12 +294,13 @@ class Indexes:
         return True
 
     # -- addresses erased lately (maild.erased) ------------------------------------
-    def mark_erased(self, address: str, clock: Callable[[], int]) -> None:
-        """Note that `address` was erased, by its hash, and when (`clock`: now, in ns
-        since the epoch); marks older than ERASED_KEPT_NS go. The time is read again
-        once the section's commit is durable, the lock still held: a large erasure's
-        commit takes a while, and mail spooled meanwhile is mail from before it."""
-        path, now, h = f"{self.root}/index/erased", clock(), key_hash(address.strip().lower())
+    def mark_erased(self, h: str, clock: Callable[[], int]) -> None:
+        """Note that an address was erased, by its hash `h` (person_key), and when
+        (`clock`: now, in ns since the epoch); marks older than ERASED_KEPT_NS go. The
+        time is read again once the section's commit is durable, the lock still held: a
+        large erasure's commit takes a while, and mail spooled meanwhile is mail from
+        before it."""
+        path, now = f"{self.root}/index/erased", clock()
         kept = {k: t for k, t in self._erased().items() if t > now - ERASED_KEPT_NS}
         self._write(path, json.dumps({**kept, h: now}, sort_keys=True).encode())
 
@@ -303,7 +313,7 @@ class Indexes:
             files.on_commit(("erased", h), committed, lambda: None)
 
     def erased_since(self, ns: int) -> set[str]:
-        """The hashes (key_hash) of the addresses erased after `ns`: usually none."""
+        """The hashes (person_key) of the addresses erased after `ns`: usually none."""
         return {h for h, t in self._erased().items() if t > ns}
 
     def _erased(self) -> dict[str, int]:

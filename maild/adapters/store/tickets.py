@@ -303,8 +303,8 @@ class Store:
     def drop_if_idle(self, path: str, before: datetime) -> bool:
         return self.indexes.drop_if_idle(path, before)
 
-    def mark_erased(self, address: str, clock: Callable[[], int]) -> None:
-        self.indexes.mark_erased(address, clock)
+    def mark_erased(self, h: str, clock: Callable[[], int]) -> None:
+        self.indexes.mark_erased(h, clock)
 
     def erased_since(self, ns: int) -> set[str]:
         return self.indexes.erased_since(ns)

@@ -1,0 +1,74 @@
+"""`maild forget` and the Message-IDs that hold the address.
+
+Many mail clients make a Message-ID of the sender's address (`<1700000000.ivan@shop.ru>`).
+The ticket keeps such an id with the placeholder in the address's place
+(domain.forget: `<1700000000.forgotten@invalid>`), as the byte scrub leaves it in the
+outbox's In-Reply-To and References; the Message-ID index files it so (reindex), and
+the note of a forget cut short (forgetjournal) keeps it so. A reply to the old id no
+longer threads by it (the subject's TID still does).
+"""
+
+from __future__ import annotations
+
+import re
+
+from maild.adapters.store.files import CorruptFile
+from maild.app import App
+from maild.domain.forget import PLACEHOLDER, Erasure
+from maild.domain.maildigest import as_sent
+from maild.domain.records import OutboxEntry
+
+
+def scrub_text(text: str, address: str) -> str:
+    """The text with the address, in any case, replaced by the placeholder."""
+    return re.sub(re.escape(address), PLACEHOLDER, text, flags=re.IGNORECASE)
+
+
+def reindex(app: App, renamed: list[tuple[str, str]]) -> None:
+    """The Message-ID index as the ticket now names its mail (the caller holds the
+    store lock): an id that held the address is filed under the id kept instead
+    (`maild fsck` finds each received id filed), and the entry of the id received goes
+    (its name, a hash of the id, would confirm a guess)."""
+    for old, new in renamed:
+        try:
+            tid = app.store.tid_for_msgid(old)
+        except CorruptFile:  # (not a TID: nothing to carry over, it goes)
+            app.store.unindex_msgid(old)
+            continue
+        if tid is not None:
+            app.store.unindex_msgid(old)
+            app.store.index_msgid(new, tid)
+
+
+def kept_ids(tickets: list[Erasure], address: str) -> set[tuple[str, str]]:
+    """(TID, Message-ID as sent, as kept) of the person's messages erased in tickets
+    they did not open: a notice answers the id its mail carried, and another mail may
+    carry the same id in another ticket (reusedid.py). A note of an older maild's
+    forget keeps the ids as received: the same once scrubbed."""
+    return {
+        (e.tid, scrub_text(as_sent(i), address))
+        for e in tickets
+        if not e.theirs
+        for i in e.message_ids
+    }
+
+
+_IN_REPLY_TO = re.compile(rb"^In-Reply-To:[ \t]*(<[^>\r\n]*>)", re.IGNORECASE | re.MULTILINE)
+
+
+def about_them(
+    meta: OutboxEntry, data: bytes, address: str, theirs: set[str], quoted: set[tuple[str, str]]
+) -> bool:
+    """Whether an outbox file is mail about the person: to them, about a ticket they
+    opened, or the staff notice of a message of theirs in another's ticket (`quoted`:
+    kept_ids; the notice answers one, and quotes it)."""
+    if address in (a.lower() for a in meta["to"]) or meta.get("tid") in theirs:
+        return True
+    if meta.get("kind") != "notice" or not quoted:
+        return False
+    mail = data.partition(b"\n")[2]
+    head = mail.split(b"\r\n\r\n", 1)[0]
+    replying = _IN_REPLY_TO.search(head)
+    if replying is None:
+        return False
+    return (meta.get("tid"), scrub_text(replying[1].decode("ascii", "replace"), address)) in quoted
