@@ -8,8 +8,9 @@
     index/msgid/<ab>/<hash>   Message-ID -> TID of mail received, one small file each
     index/address/<ab>/<hash> per address: first ticket, recent automatic replies
     index/redact/<tid>        closed tickets waiting for credential redaction
-    index/erased              addresses `maild forget` erased lately (hashed), and when
-    index/forgetting          what a `maild forget` not finished yet erased (ops/forgetjournal)
+    index/erased              addresses `maild forget` erased lately (keyed hash), and when
+    index/forgets/<key>.<tid> what a `maild forget` not finished yet erased, by ticket
+                              (ops/forgetjournal; index/forgetting: an older maild's)
     registry.json             TinyDB of licenses and groups
     lock                      the last locked section's note (lock.LockNote); the lock
                               itself, one writer across processes, is a flock of

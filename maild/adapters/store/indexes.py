@@ -11,7 +11,8 @@ index/address/<ab>/<hash>  per address: first ticket, recent automatic replies, 
                            cap's confirmations (deskcap.py); read whole or in part
                            (addressrec.py)
 index/redact/<tid>         closed tickets waiting for credential redaction
-index/erased               the addresses `maild forget` erased lately, by hash, and when
+index/erased               the addresses `maild forget` erased lately, by a keyed hash
+                           (person_key), and when
                            (maild.erased: mail spooled before that is erased when stored)
 """
 
