@@ -320,10 +320,9 @@ def addresses(
 # (letters, digits, hyphens; "_" as some hosts are named) or an address literal. The
 # dots of a local part may stand anywhere, as in the obsolete syntax (RFC 5322 4.4)
 # some mailboxes were given in («a..b@», «taro.@»), which relays still carry.
-# Each class is written as what it leaves out, so that "any character beyond ASCII"
-# costs nothing to compile: spelled as the range \x80-\U0010ffff inside a class, the
-# pattern is slow to compile, and every maild process compiles it
-# (tests/unit/test_addresses.py holds the two spellings equal).
+# Each class is written as what it leaves out, so that "any character beyond ASCII" costs
+# nothing to compile: spelled as the range \x80-\U0010ffff inside a class, the pattern is
+# slow to compile, and every maild process does (tests/unit/test_addresses.py: equal).
 _ATEXT = r"[^\x00-\x20\x22(),.:;<>@\[\\\]\x7f]"  # atext, and any non-ASCII
 _ATEXT_OR_DOT = r"[^\x00-\x20\x22(),:;<>@\[\\\]\x7f]"
 _LABEL = r"[^\x00-\x2c./:-@\[-^`{-\x7f]+"  # letters, digits, "_", "-", any non-ASCII
@@ -335,10 +334,13 @@ _ADDR_SPEC = re.compile(
 
 
 def valid_addr_spec(addr: str) -> bool:
-    """Whether `addr` is one mailbox's address a relay takes as such (_ADDR_SPEC), with
-    no control, format or space character outside ASCII in it (a bidi override, a
-    no-break space): what may be stored as an address and mailed to."""
-    return _ADDR_SPEC.fullmatch(addr) is not None and (addr.isascii() or addr.isprintable())
+    """Whether `addr` is one mailbox's address a relay takes (_ADDR_SPEC, within RFC 5321's
+    and 1035's lengths), no U+FFFD (undecoded bytes) nor control, format or space character
+    beyond ASCII (a bidi override, a no-break space) in it: what may be stored and mailed."""
+    if len(addr) > 254 or "\ufffd" in addr or _ADDR_SPEC.fullmatch(addr) is None:
+        return False
+    long = any(len(w) > 63 and w.isascii() for w in addr.rpartition("@")[2].split("."))
+    return not long and (addr.isascii() or addr.isprintable())
 
 
 def _angled(raw: str, addr: str) -> tuple[str, str] | None:

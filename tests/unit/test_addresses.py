@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maild.domain import addresses
-from maild.domain.addresses import address_of
+from maild.domain.addresses import address_of, valid_addr_spec
 from maild.domain.message import parse
 from maild.domain.records import message_record
 
@@ -127,3 +127,14 @@ def test_a_display_name_past_the_recipient_limit_is_read_as_any_header() -> None
     raw = f"From: ivan@shop.example\r\nTo: {many}, петя <petya@shop.example>\r\n\r\nhi\r\n"
     msg = parse(raw.encode())
     assert msg.recipients_cut == "to: c100@shop.example, петя <petya@shop.example>"
+
+
+def test_an_address_past_the_lengths_relays_take_or_undecoded_is_no_address() -> None:
+    """Taken before, and mailed: a To line of 1015 octets (RFC 5322's 998), or a
+    requester «galina@produkty-optom.ex\ufffdро» whose answers could never arrive."""
+    assert valid_addr_spec("n@" + "x" * 60 + ".example")
+    assert not valid_addr_spec("n@" + "x" * 64 + ".example")  # a label over 63
+    assert valid_addr_spec("a" * 240 + "@shop.example")  # 253 characters
+    assert not valid_addr_spec("a" * 250 + "@shop.example")  # over 254
+    assert not valid_addr_spec("galina@produkty-optom.ex\ufffdро")
+    assert valid_addr_spec("galina@продукты-оптом.рф")
