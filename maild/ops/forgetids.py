@@ -43,8 +43,8 @@ def reindex(app: App, renamed: list[tuple[str, str]]) -> None:
 def kept_ids(tickets: list[Erasure], address: str) -> set[tuple[str, str]]:
     """(TID, Message-ID as sent, as kept) of the person's messages erased in tickets
     they did not open: a notice answers the id its mail carried, and another mail may
-    carry the same id in another ticket (reusedid.py). A note of an older maild's
-    forget keeps the ids as received: the same once scrubbed."""
+    carry the same id in another ticket (reusedid.py); scrubbed as about_them scrubs
+    the In-Reply-To it is compared with."""
     return {
         (e.tid, scrub_text(as_sent(i), address))
         for e in tickets

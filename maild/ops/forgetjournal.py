@@ -12,8 +12,7 @@ alone: a person of a thousand tickets costs a thousand small writes, not a thous
 ever longer ones); <key> is a hash of the address keyed with the store's reply secret
 (indexes.person_key): the store or a backup without that key does not confirm a
 guessed address. A later forget of the address takes the notes as its own erasures,
-and removes them once it is done. An older maild kept one file, index/forgetting,
-under an unkeyed hash: it is still read, and its person's entry removed so.
+and removes them once it is done.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ import json
 import logging
 import os
 
-from maild.adapters.store.indexes import key_hash, person_key
+from maild.adapters.store.indexes import person_key
 from maild.app import App
 from maild.domain.forget import Erasure
 
@@ -35,27 +34,18 @@ def journal_path(root: object) -> str:
     return f"{root}/index/forgets"
 
 
-def legacy_path(root: object) -> str:
-    """An older maild's note of every person's unfinished erasure, in one file."""
-    return f"{root}/index/forgetting"
-
-
 def unfinished(root: object) -> int | None:
     """How many people's erasure did not finish (`maild fsck` names it): 0 for none,
     None when the notes cannot be read as maild's."""
     try:
         names = [n for n in os.listdir(journal_path(root)) if not n.startswith(".")]
-        with open(legacy_path(root), "rb") as f:
-            notes = json.loads(f.read())
-    except FileNotFoundError as e:  # (none left unfinished, or only notes of this maild)
-        if e.filename != legacy_path(root):
-            names = []
-        notes = {}
-    except (OSError, ValueError):
+    except FileNotFoundError:  # (none left unfinished)
+        return 0
+    except OSError:
         return None
-    if not isinstance(notes, dict) or any("." not in n for n in names):
+    if any("." not in n for n in names):
         return None
-    return len({n.split(".", 1)[0] for n in names}) + len(notes)
+    return len({n.split(".", 1)[0] for n in names})
 
 
 def _unreadable(path: str) -> None:
@@ -69,19 +59,6 @@ def _mine(app: App, address: str) -> list[str]:
     return [p for p in found if os.path.basename(p).startswith(prefix)]
 
 
-def _legacy(app: App) -> dict[str, list[dict[str, object]]]:
-    try:
-        data = app.store.files().read(legacy_path(app.store.root))
-    except FileNotFoundError:  # (the usual case: no older maild's note)
-        return {}
-    try:
-        notes = json.loads(data)
-        return {str(h): [dict(e) for e in v] for h, v in notes.items()}
-    except (ValueError, TypeError, AttributeError):
-        _unreadable(legacy_path(app.store.root))
-        return {}
-
-
 def earlier(app: App, address: str) -> list[Erasure]:
     """What a forget of `address` that did not finish erased."""
     found: list[tuple[str, object]] = []
@@ -90,8 +67,6 @@ def earlier(app: App, address: str) -> list[Erasure]:
             found.append((path, json.loads(app.store.files().read(path))))
         except (OSError, ValueError):
             _unreadable(path)
-    legacy = legacy_path(app.store.root)
-    found += [(legacy, e) for e in _legacy(app).get(key_hash(address), [])]
     out = []
     for path, e in found:
         try:
@@ -115,13 +90,6 @@ def done(app: App, address: str) -> None:
     files = app.store.files()
     for path in _mine(app, address):
         files.remove(path)
-    notes = _legacy(app)
-    if notes.pop(key_hash(address), None) is None:
-        return
-    if notes:
-        files.put(legacy_path(app.store.root), json.dumps(notes, sort_keys=True).encode())
-    else:
-        files.remove(legacy_path(app.store.root))
 
 
 def merge(earlier: Erasure, erasure: Erasure) -> None:

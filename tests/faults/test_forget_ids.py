@@ -54,12 +54,9 @@ def _holding_address(desk: Desk) -> list[str]:
 
 
 def _notes(desk: Desk) -> list[Path]:
-    """The note of a forget cut short (index/forgets/, an older maild's
-    index/forgetting), its files."""
+    """The note of a forget cut short (index/forgets/), its files."""
     index = (desk.root / "data" / "index").rglob("*")
-    return [
-        p for p in index if p.is_file() and (p.parent.name == "forgets" or p.name == "forgetting")
-    ]
+    return [p for p in index if p.is_file() and p.parent.name == "forgets"]
 
 
 def test_forget_leaves_no_message_id_of_the_address(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@
     index/redact/<tid>        closed tickets waiting for credential redaction
     index/erased              addresses `maild forget` erased lately (keyed hash), and when
     index/forgets/<key>.<tid> what a `maild forget` not finished yet erased, by ticket
-                              (ops/forgetjournal; index/forgetting: an older maild's)
+                              (ops/forgetjournal)
     registry.json             TinyDB of licenses and groups
     lock                      the last locked section's note (lock.LockNote); the lock
                               itself, one writer across processes, is a flock of
