@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -221,12 +222,14 @@ def append(
     raw_bytes: bytes,
     folder: str = "INBOX",
     flags: tuple[bytes, ...] = (),
+    when: datetime | None = None,
 ) -> int | None:
-    """APPEND one raw message to `folder` (created if missing); returns its UID if known."""
+    """APPEND one raw message to `folder` (created if missing), with the internal date
+    `when` (else now); returns its UID if known."""
     with connect(dovecot, user) as client:
         if not client.folder_exists(folder):
             client.create_folder(folder)
-        resp = client.append(folder, raw_bytes, flags=flags)
+        resp = client.append(folder, raw_bytes, flags=flags, msg_time=when)
     # Dovecot has UIDPLUS: b"[APPENDUID <validity> <uid>] Append completed."
     parts = resp.split(b"]")[0].split() if resp.startswith(b"[APPENDUID") else []
     return int(parts[2]) if len(parts) == 3 else None

@@ -28,8 +28,11 @@ the steps (killed, the host restarted) leaves it marked: the first round on the 
 (a UIDVALIDITY not seen yet: `recall`) expunges a marked one flagged \\Deleted already
 (its UID only: UIDPLUS; it stayed in the folder for ever, as rounds take NOT DELETED),
 and goes on with the move of the others without fetching them again, with no second
-COPY when processed_folder has a message of its Message-ID (the copy made before the
-stop: processed_folder got it twice).
+COPY when processed_folder holds its copy (the copy made before the stop:
+processed_folder got it twice): a message of the same size, internal date (COPY keeps
+it) and header bytes (`_copied`). Never by its Message-ID alone: an older mail under it
+in processed_folder would have the new one expunged uncopied, and a Message-ID of
+8-bit bytes cannot be searched for as text.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ from imapclient import IMAPClient
 from maild.adapters.imapfailures import server_text, tell
 from maild.adapters.imapsession import ensure_folder
 from maild.configtypes import ImapConfig
-from maild.domain.logid import log_time
+from maild.domain.logid import log_time, message_id_for_log
 
 log = logging.getLogger("maild.imap")
 
@@ -300,13 +303,13 @@ def half_moved(
 ) -> dict[int, tuple[str, bool]]:
     """The messages of the folder a stopped `maild serve` began to move (flagged
     MOVING_KEYWORD, not PROCESSED_KEYWORD): each UID's Message-ID and whether
-    processed_folder has a message of it (its COPY was made). Those flagged \\Deleted
-    already (copied: the flag comes after the COPY) are expunged now, their UIDs only."""
+    processed_folder holds its copy (_copied). Those flagged \\Deleted already (copied:
+    the flag comes after the COPY) are expunged now, their UIDs only."""
     marked = client.search([b"KEYWORD", MOVING_KEYWORD, b"NOT", b"KEYWORD", PROCESSED_KEYWORD])
     if not marked:
         return {}
-    found = client.fetch(marked, [b"FLAGS", b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
-    ids = {uid: _message_id(d) for uid, d in found.items()}
+    found = client.fetch(marked, [b"FLAGS", *_SAME])
+    ids = {uid: message_id_for_log(_header(d)) for uid, d in found.items()}
     deleted = [u for u, d in found.items() if b"\\Deleted" in d.get(b"FLAGS", ())]
     if deleted and b"UIDPLUS" in caps:
         client.uid_expunge(deleted)
@@ -315,21 +318,43 @@ def half_moved(
             "UID EXPUNGE are expunged from %s now (Message-ID %s)",
             len(deleted), cfg.processed_folder, cfg.folder, ", ".join(ids[u] for u in deleted),
         )  # fmt: skip
-    left = {u: m for u, m in ids.items() if u not in deleted}
+    left = [u for u in found if u not in deleted]
     if not left:
         return {}
     client.select_folder(cfg.processed_folder, readonly=True)
     try:
-        return {
-            u: (m, bool(m) and bool(client.search([b"HEADER", b"Message-ID", m])))
-            for u, m in left.items()
-        }
+        return {u: (ids[u], _copied(client, cfg, u, found[u])) for u in left}
     finally:
         client.select_folder(cfg.folder)
 
 
-def _message_id(data: dict[bytes, object]) -> str:
-    """The Message-ID of a FETCH of its header field, "" when it has none."""
+# What tells a message's copy: COPY keeps the internal date (RFC 3501 6.4.7), the
+# size and the bytes of the header are the message's own.
+_SAME = [b"INTERNALDATE", b"RFC822.SIZE", b"BODY.PEEK[HEADER]"]
+
+
+def _copied(client: IMAPClient, cfg: ImapConfig, uid: int, data: dict[bytes, object]) -> bool:
+    """Whether processed_folder (selected) holds a message of the same size, internal
+    date and header, byte for byte, as `data` (the FETCH of _SAME of the half-moved
+    `uid`), not flagged \\Deleted: its COPY was made. Only then is it expunged uncopied.
+    An older mail under its Message-ID differs (another date), the header is compared
+    as the server gave it (8-bit too, no text search); when in doubt, False: it is
+    copied again (processed_folder may get it twice, nothing is lost)."""
+    size, date, head = data.get(b"RFC822.SIZE"), data.get(b"INTERNALDATE"), _header(data)
+    if not isinstance(size, int) or date is None or not head:
+        return False
+    try:
+        same = client.search([b"LARGER", size - 1, b"SMALLER", size + 1, b"NOT", b"DELETED"])
+        found = client.fetch(same, _SAME) if same else {}
+    except IMAPClient.AbortError:
+        raise
+    except IMAPClient.Error as e:  # a tagged NO or BAD: copy it again
+        log.info("imap: UID %d: no search for its copy in %s: %s", uid, cfg.processed_folder, e)
+        return False
+    return any(d.get(b"INTERNALDATE") == date and _header(d) == head for d in found.values())
+
+
+def _header(data: dict[bytes, object]) -> bytes:
+    """The header block of a FETCH of BODY.PEEK[HEADER], b"" when it has none."""
     head = next((v for k, v in data.items() if k.startswith(b"BODY")), b"")
-    text = head.decode("ascii", "replace") if isinstance(head, bytes) else ""
-    return " ".join(text.partition(":")[2].split())
+    return head if isinstance(head, bytes) else b""

@@ -10,6 +10,7 @@ with no memory of the first."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -37,11 +38,13 @@ def killed_at(poller: ImapPoller, step: str, flag: bytes = b"") -> None:
     setattr(client, step, ending)
 
 
-def stopped_then_restarted(info: dict[str, Any], step: str, flag: bytes = b"") -> list[bytes]:
-    """Three messages; the first poller killed at `step` of the first one's move; a new
-    poller's rounds: what it delivered."""
+def stopped_then_restarted(
+    info: dict[str, Any], step: str, flag: bytes = b"", first_raw: bytes = b""
+) -> list[bytes]:
+    """Three messages (the first `first_raw`, if given); the first poller killed at
+    `step` of the first one's move; a new poller's rounds: what it delivered."""
     for n in (1, 2, 3):
-        append(info, USER, make_raw(n))
+        append(info, USER, first_raw if n == 1 and first_raw else make_raw(n))
     first = ImapPoller(config(info), Inbox())
     killed_at(first, step, flag)
     with pytest.raises(Killed):
@@ -98,3 +101,43 @@ def test_a_message_a_human_flagged_deleted_is_left_alone(server):  # noqa: F811
     stopped_then_restarted(info, "uid_expunge")
     assert list(messages(info, USER, "INBOX")) == [doomed]
     assert make_raw(9) not in in_processed(info)
+
+
+def raw_8bit(n: int) -> bytes:
+    """make_raw(n) with a Message-ID of UTF-8 bytes (as some mailers send it)."""
+    return make_raw(n).replace(f"<msg{n}@".encode(), f"<м{n}@".encode())
+
+
+def raw_without_id(n: int) -> bytes:
+    return make_raw(n).replace(f"Message-ID: <msg{n}@example.org>\r\n".encode(), b"")
+
+
+@pytest.mark.parametrize("raw", [raw_8bit(1), raw_without_id(1)], ids=["8bit", "no-id"])
+@pytest.mark.parametrize("step, flag", [("copy", b""), ("add_flags", b"\\Deleted")])
+def test_a_half_moved_message_of_any_header_is_in_processed_once(server, raw, step, flag):  # noqa: F811
+    """Killed before or after the COPY of a message whose Message-ID is 8-bit bytes
+    (its search by Message-ID raised UnicodeEncodeError: the round failed, the message
+    was fetched and spooled again) or that has none (it was copied a second time): no
+    round fails, it is not fetched again, Processed has it once."""
+    info = server(NO_MOVE).info()
+    delivered = stopped_then_restarted(info, step, flag, first_raw=raw)
+    assert delivered == [make_raw(2), make_raw(3)]
+    assert in_processed(info) == sorted([raw, make_raw(2), make_raw(3)])
+    assert messages(info, USER, "INBOX") == {}
+
+
+@pytest.mark.parametrize(
+    "older, when",
+    [(make_raw(1, subject="older copy"), None), (make_raw(1), datetime(2025, 3, 1, 9, 0))],
+    ids=["other-mail", "same-bytes-earlier"],
+)
+def test_an_older_mail_of_its_message_id_in_processed_is_no_copy(server, older, when):  # noqa: F811
+    """Processed holds an older mail under the same Message-ID (another mail, or the
+    same bytes delivered earlier); a maild killed before the COPY: the message is
+    copied, not expunged uncopied (it was: any mail of its Message-ID counted)."""
+    info = server(NO_MOVE).info()
+    append(info, USER, older, folder="Processed", when=when)
+    delivered = stopped_then_restarted(info, "copy")
+    assert delivered == [make_raw(2), make_raw(3)]
+    assert in_processed(info) == sorted([older, *(make_raw(n) for n in (1, 2, 3))])
+    assert messages(info, USER, "INBOX") == {}
