@@ -65,11 +65,12 @@ def transfers_known(year: int) -> bool:
     """Whether the `holidays` release knows ``year``'s transferred days off. Russia's
     government decrees them each autumn for the next year, and nearly every year has
     some (all of 1995-2027 but 1998 and 2004): a year with none is most likely one the
-    release came out before."""
+    release came out before. The names are asked in English: ``holidays`` names them
+    in the language of the locale (zh_CN, th) otherwise."""
     from holidays.countries.russia import RU
 
-    ru = RU(years=[year])
-    substituted = any("substitut" in n.lower() or "перенес" in n.lower() for n in ru.values())
+    ru = RU(years=[year], language="en_US")
+    substituted = any("substitut" in n.lower() for n in ru.values())
     return substituted or any(d.year == year for d in ru.weekend_workdays)
 
 

@@ -413,3 +413,15 @@ def test_a_year_without_known_transfers_is_named_till_the_config_lists_it() -> N
     # in December the next year is named too, before its first day comes
     assert unknown_year(date(2099, 12, 1), [date(2099, 5, 10)]) == 2100
     assert unknown_year(date(2099, 11, 30), [date(2099, 5, 10)]) is None
+
+
+@pytest.mark.parametrize("lang", ["zh_CN.UTF-8", "th_TH.UTF-8", "en_US.UTF-8", "C"])
+def test_transfers_known_whatever_the_locale(monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
+    """``holidays`` names days in the locale's language: 2026's transfers (days off
+    only, no working Saturday) are known under a Chinese or Thai locale too."""
+    from maild.domain.calendar import transfers_known
+
+    for name in ("LANG", "LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.setenv(name, lang)
+    assert transfers_known.__wrapped__(2026) and transfers_known.__wrapped__(2027)
+    assert not transfers_known.__wrapped__(2099)
