@@ -5,23 +5,57 @@ closing), so the SLA report is unchanged. What goes: in a ticket the person
 opened, the text, subject and attachments of every message (maild's own mail
 quotes theirs, staff replies answer it); in another ticket, their own messages and
 maild's mail about them (erase_mail).
-Their address is replaced by PLACEHOLDER wherever it stands (in another's subject,
-text and requester's display name too).
+Their address is replaced by PLACEHOLDER wherever it stands alone (mention: in
+another's subject, text and requester's display name too), not inside another's
+(forgetting an@shop.ru leaves ivan@shop.ru).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from maild.domain.addresses import comparable_address
 from maild.domain.records import MessageRecord, Ticket
 
 PLACEHOLDER = "forgotten@invalid"  # RFC 2606: .invalid never resolves
 ERASED = "[удалено по запросу]"
 # ERASED where a charset cannot write it (a text part in latin-1): ASCII, which they all can
 ERASED_ASCII = "[erased on request]"
+
+
+# The address stands alone: after no character of a local part (atext, a dot), before
+# none that goes on with the domain (a letter, digit, hyphen; a dot before one).
+# Forgetting an@shop.ru leaves ivan@shop.ru, an@shop.russia.com and «an@shop.ru» is one.
+_BEFORE = r"(?<![\w.!#$%&'*+/=?^`{|}~-])"
+_AFTER = r"(?![\w-]|\.[\w-])"
+
+
+def mention(address: str, id_heads: Iterable[str] = ()) -> re.Pattern[str]:
+    """Where `address` stands in a text, any case: alone (_BEFORE, _AFTER), or as the
+    end of a Message-ID of theirs `<1700000000.ivan@shop.ru>`, after a head of one
+    (`<1700000000.`: id_head) that erase_person renamed."""
+    escaped = re.escape(address)
+    heads = "".join(f"|(?<={re.escape(h)}){escaped}(?=>)" for h in sorted(set(id_heads)))
+    return re.compile(f"{_BEFORE}{escaped}{_AFTER}{heads}", re.IGNORECASE)
+
+
+def id_head(message_id: str, address: str) -> str | None:
+    """The head of a Message-ID a client made of the (lower-case) address: `<1700000000.`
+    of `<1700000000.ivan@shop.ru>`, `<` of `<ivan@shop.ru>`; None if it is no such id."""
+    head = message_id[: len(message_id) - len(address) - 1]
+    if message_id[len(head) : -1].lower() != address or not message_id.endswith(">"):
+        return None
+    return head if head == "<" or (head.startswith("<") and head.endswith(".")) else None
+
+
+def scrub_bytes(data: bytes, pattern: re.Pattern[str]) -> bytes:
+    """`data` with each match of `pattern` (mention) the placeholder: read as UTF-8,
+    any other byte kept as it is (surrogateescape), so the rest comes back unchanged."""
+    text = data.decode("utf-8", "surrogateescape")
+    return pattern.sub(PLACEHOLDER, text).encode("utf-8", "surrogateescape")
 
 
 def shown_address(address: str) -> str:
@@ -50,13 +84,18 @@ class Erasure:
         return bool(self.messages or self.attachments or self.spool_keys or self.replaced)
 
 
-def _swap(values: Any, address: str) -> tuple[Any, int]:
+def _same(value: Any, mine: str) -> bool:
+    """Whether an address field's value is the person's (mine: comparable_address)."""
+    return isinstance(value, str) and comparable_address(value) == mine
+
+
+def _swap(values: Any, mine: str) -> tuple[Any, int]:
     if not isinstance(values, list):
         return values, 0
-    n = sum(1 for v in values if isinstance(v, str) and v.lower() == address)
+    n = sum(1 for v in values if _same(v, mine))
     if not n:
         return values, 0
-    return [PLACEHOLDER if isinstance(v, str) and v.lower() == address else v for v in values], n
+    return [PLACEHOLDER if _same(v, mine) else v for v in values], n
 
 
 def _erase_message(m: MessageRecord, e: Erasure) -> None:
@@ -105,47 +144,56 @@ def erase_mail(
 _LINES: tuple[Literal["commands", "command_errors"], ...] = ("commands", "command_errors")
 
 
-def _scrub_lines(m: MessageRecord, mention: re.Pattern[str]) -> int:
+def _scrub_lines(m: MessageRecord, pattern: re.Pattern[str]) -> int:
     n = 0
     for key in _LINES:
         if isinstance(m.get(key), list):
-            lines = [mention.subn(PLACEHOLDER, v) if isinstance(v, str) else (v, 0) for v in m[key]]
+            lines = [pattern.subn(PLACEHOLDER, v) if isinstance(v, str) else (v, 0) for v in m[key]]
             m[key] = [v for v, _ in lines]
             n += sum(k for _, k in lines)
     if isinstance(m.get("recipients_cut"), str):
-        m["recipients_cut"], k = mention.subn(PLACEHOLDER, m["recipients_cut"])
+        m["recipients_cut"], k = pattern.subn(PLACEHOLDER, m["recipients_cut"])
         n += k
     return n
 
 
-def _scrub_keyed(t: Ticket, address: str) -> int:
+def _scrub_keyed(t: Ticket, mine: str) -> int:
     """The records keyed by address: a robot seen (robots.py) stays seen under the
     placeholder; a mark of refused for good (undeliverable.py) has nothing left to hold."""
     n = 0
     robots = t.get("robots") or {}
-    if address in robots:
-        rest = {a: v for a, v in robots.items() if a != address}
-        t["robots"] = {**rest, PLACEHOLDER: robots[address]}
+    if theirs := [a for a in robots if _same(a, mine)]:
+        rest = {a: v for a, v in robots.items() if a not in theirs}
+        t["robots"] = {**rest, PLACEHOLDER: robots[theirs[0]]}
         n += 1
     marks = t.get("undeliverable") or {}
-    if address in marks:
-        t["undeliverable"] = {a: v for a, v in marks.items() if a != address}
+    if any(_same(a, mine) for a in marks):
+        t["undeliverable"] = {a: v for a, v in marks.items() if not _same(a, mine)}
         n += 1
     return n
 
 
-def _scrub_copies(m: MessageRecord, address: str) -> int:
+def _scrub_copies(m: MessageRecord, mine: str) -> int:
     """The person's copy of a mail: its id goes (nothing to thread to); that it was
     withdrawn, never sent (domain.withdrawn), stays under the placeholder."""
     n = 0
-    if address in (m.get("copies") or {}):
-        m["copies"] = {a: i for a, i in m["copies"].items() if a != address}
+    if any(_same(a, mine) for a in m.get("copies") or {}):
+        m["copies"] = {a: i for a, i in m["copies"].items() if not _same(a, mine)}
         n += 1
-    if address in (m.get("withdrawn_copies") or {}):
-        rest = {a: w for a, w in m["withdrawn_copies"].items() if a != address}
-        m["withdrawn_copies"] = {**rest, PLACEHOLDER: m["withdrawn_copies"][address]}
+    withdrawn = m.get("withdrawn_copies") or {}
+    if theirs := [a for a in withdrawn if _same(a, mine)]:
+        rest = {a: w for a, w in withdrawn.items() if a not in theirs}
+        m["withdrawn_copies"] = {**rest, PLACEHOLDER: withdrawn[theirs[0]]}
         n += 1
     return n
+
+
+def their_id_heads(messages: list[MessageRecord], address: str) -> set[str]:
+    """The heads (id_head) of the Message-IDs of the person's messages made of their
+    address (`<1700000000.ivan@shop.ru>`): those ids are theirs to rename."""
+    mine = comparable_address(address)
+    ids = (m.get("message_id") for m in messages if _same(m.get("from"), mine))
+    return {h for i in ids if isinstance(i, str) and (h := id_head(i, address)) is not None}
 
 
 def erase_person(
@@ -153,14 +201,19 @@ def erase_person(
     messages: list[MessageRecord],
     address: str,
     named: re.Pattern[str] | None = None,
+    id_heads: Collection[str] = (),
 ) -> tuple[Ticket, list[MessageRecord], Erasure]:
     """The ticket and messages without `address` (copies), and what changed; `named`
     finds their display name (domain.forgetnames.names_pattern): ERASED where it stands
-    in another's texts (a Cc, a quote's «Иван Петров <...> wrote:»)."""
+    in another's texts (a Cc, a quote's «Иван Петров <...> wrote:»). An address field
+    is theirs when it is their address (comparable_address); in a text, their address
+    stands alone (mention), or ends an id of theirs (`id_heads` of other tickets', and
+    this one's: their_id_heads)."""
     address = address.strip().lower()
-    mention = re.compile(re.escape(address), re.IGNORECASE)
+    mine = comparable_address(address)
+    pattern = mention(address, {*id_heads, *their_id_heads(messages, address)})
     t: Ticket = {**ticket}
-    theirs = t.get("requester") == address
+    theirs = _same(t.get("requester"), mine)
     e = Erasure(t["tid"], theirs)
     if theirs:
         t["requester"] = PLACEHOLDER
@@ -171,85 +224,82 @@ def erase_person(
     else:
         # another's subject that names them: every mail about the ticket repeats it;
         # the requester's display name («Коллега ivan@...»): saved answers greet by it
-        e.replaced += _scrub_key(t, "subject", mention, named)  # (not the requester's own
-        e.replaced += _scrub_key(t, "requester_name", mention, None)  # name: a namesake's)
+        e.replaced += _scrub_key(t, "subject", pattern, named)  # (not the requester's own
+        e.replaced += _scrub_key(t, "requester_name", pattern, None)  # name: a namesake's)
     # removed: #uncc; humans: #human (humans.py); robots_unproven: trust.note_robot
     for key in ("participants", "removed", "humans", "robots_unproven"):
         if key in t:
-            t[key], n = _swap(t[key], address)
+            t[key], n = _swap(t[key], mine)
             e.replaced += n
-    e.replaced += _scrub_keyed(t, address)
+    e.replaced += _scrub_keyed(t, mine)
     out = []
     for original in messages:
         m: MessageRecord = {
             **original,
             "attachments": [a.copy() for a in original.get("attachments") or []],
         }
-        _rename_id(m, mention, e)
-        if theirs or m.get("from") == address:
+        _rename_id(m, pattern, e)
+        if theirs or _same(m.get("from"), mine):
             _erase_message(m, e)
         else:
             for key in ("subject", "text", "folded_text", "recipients_cut"):
-                e.replaced += _scrub_key(m, key, mention, named)
+                e.replaced += _scrub_key(m, key, pattern, named)
             if spool_key := m.get("spool_key"):
                 e.kept_keys.append(spool_key)
-        if m.get("from") == address:
+        if _same(m.get("from"), mine):
             m["from"] = PLACEHOLDER
-        for key in [k for k in ("to", "cc") if k in m]:  # (a note has neither: no None)
-            m[key], n = _swap(m[key], address)
+        # to, cc (a note has neither: no None); asked_to_join: people a Cc asked to add
+        for key in [k for k in ("to", "cc", "asked_to_join") if k in m]:
+            m[key], n = _swap(m[key], mine)
             e.replaced += n
-        e.replaced += _scrub_copies(m, address)
-        if "asked_to_join" in m:  # people the customer's Cc asked to add
-            m["asked_to_join"], n = _swap(m["asked_to_join"], address)
-            e.replaced += n
-        e.replaced += _scrub_lines(m, mention)
-        out.append(_rest(m, mention, e))  # (a letter's part record, a fold's notice id)
-    return _rest(t, mention, e), out, e
+        e.replaced += _scrub_copies(m, mine) + _scrub_lines(m, pattern)
+        out.append(_rest(m, pattern, e))  # (a letter's part record, a fold's notice id)
+    return _rest(t, pattern, e), out, e
 
 
-def _rename_id(m: MessageRecord, mention: re.Pattern[str], e: Erasure) -> None:
+def _rename_id(m: MessageRecord, pattern: re.Pattern[str], e: Erasure) -> None:
     """A Message-ID that holds the address (`<1700000000.ivan@shop.ru>`: many mail
     clients make them so) is kept with the placeholder in its place, as the outbox's
     In-Reply-To and References get it; no reply threads by it any more."""
     old = m.get("message_id")
-    if isinstance(old, str) and mention.search(old):
-        m["message_id"] = mention.sub(PLACEHOLDER, old)
+    if isinstance(old, str) and pattern.search(old):
+        m["message_id"] = pattern.sub(PLACEHOLDER, old)
         e.renamed.append((old, m["message_id"]))
         e.replaced += 1
 
 
-def _rest(record: Any, mention: re.Pattern[str], e: Erasure) -> Any:
+def _rest(record: Any, pattern: re.Pattern[str], e: Erasure) -> Any:
     """The record with the address gone from any other string (_scrub_deep)."""
-    record, n = _scrub_deep(record, mention)
+    record, n = _scrub_deep(record, pattern)
     e.replaced += n
     return record
 
 
-def _scrub_deep(value: Any, mention: re.Pattern[str]) -> tuple[Any, int]:
+def _scrub_deep(value: Any, pattern: re.Pattern[str]) -> tuple[Any, int]:
     """Any other string of a record (its keys too) without the address."""
     if isinstance(value, str):
-        return mention.subn(PLACEHOLDER, value)
+        return pattern.subn(PLACEHOLDER, value)
     if isinstance(value, list):
-        pairs = [_scrub_deep(v, mention) for v in value]
+        pairs = [_scrub_deep(v, pattern) for v in value]
         return [v for v, _ in pairs], sum(n for _, n in pairs)
     if isinstance(value, dict):
         out, total = {}, 0
         for k, v in value.items():
-            (k2, n), (v2, m) = _scrub_deep(k, mention), _scrub_deep(v, mention)
+            (k2, n), (v2, m) = _scrub_deep(k, pattern), _scrub_deep(v, pattern)
             out[k2], total = v2, total + n + m
         return (out, total) if total else (value, 0)
     return value, 0
 
 
 def _scrub_key(
-    record: Any, key: str, mention: re.Pattern[str], named: re.Pattern[str] | None
+    record: Any, key: str, pattern: re.Pattern[str], named: re.Pattern[str] | None
 ) -> int:
     """One text of another's record without the address (PLACEHOLDER) and then the
     name beside it or of several words (ERASED): how many were replaced."""
     value = record.get(key)
     if not isinstance(value, str):
         return 0
-    value, n = mention.subn(PLACEHOLDER, value)
+    value, n = pattern.subn(PLACEHOLDER, value)
     if named is not None:
         value, k = named.subn(ERASED, value)
         n += k

@@ -31,14 +31,18 @@ from maild.domain.forget import (
     Erasure,
     erase_mail,
     erase_person,
+    id_head,
+    mention,
+    scrub_bytes,
     scrub_list_text,
     scrub_listed,
+    their_id_heads,
 )
 from maild.domain.forgetnames import names_pattern
 from maild.domain.headblock import as_read
 from maild.ops import forgetjournal as journal
 from maild.ops.forgetheld import backup_copies, erase_held, erase_set_aside
-from maild.ops.forgetids import about_them, kept_ids, reindex, scrub_text
+from maild.ops.forgetids import about_them, kept_ids, reindex
 from maild.ops.forgetjournal import merge
 from maild.ops.forgetmail import scrub_mail
 from maild.ops.forgetnamed import known_names, scrub_named
@@ -61,6 +65,13 @@ class ForgetResult:
     stages: int = 0  # staging folders of backups that did not finish (store copies)
     backups: list[str] = field(default_factory=list)  # pids of backups waited for
     named: re.Pattern[str] | None = None  # their display names (forgetnamed.known_names)
+    id_heads: set[str] = field(default_factory=set)  # of their ids renamed (domain id_head)
+
+    @property
+    def mention(self) -> re.Pattern[str]:
+        """Where the address stands in a text (domain.forget.mention): alone, or ending
+        an id of theirs renamed so far."""
+        return mention(self.address, self.id_heads)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -112,7 +123,7 @@ def _files_holding(app: App, needles: list[bytes], since_ns: int = 0) -> dict[by
 
 
 def _erase_outbox(
-    app: App, address: str, theirs: set[str], quoted: set[tuple[str, str]], dry_run: bool
+    app: App, result: ForgetResult, theirs: set[str], quoted: set[tuple[str, str]], dry_run: bool
 ) -> tuple[int, dict[str, set[str]]]:
     """Outgoing mail (queued or sent) about the person (_about_them): the record keeps
     its id and times (so it is never queued again), recipients (but the staff of a
@@ -125,6 +136,7 @@ def _erase_outbox(
     base64 as well. Returns the count, and the Message-IDs of the mail so erased in
     tickets the person did not open, by TID (their records go too: erase_mail)."""
     n, about = 0, dict[str, set[str]]()
+    address, pattern = result.address, result.mention
     files = app.store.files()  # the locked section's transaction
     withdrawn = []
     for folder in (app.outbox.queue, app.outbox.sent, app.outbox.refused):
@@ -134,8 +146,8 @@ def _erase_outbox(
             except OSError:
                 continue
             meta = read_record(path.name, data.partition(b"\n")[0])
-            if meta is None or not about_them(meta, data, address, theirs, quoted):
-                scrubbed = _scrub_other(data, address, theirs)
+            if meta is None or not about_them(meta, data, pattern, theirs, quoted):
+                scrubbed = _scrub_other(data, address, pattern, theirs)
                 if scrubbed != data:
                     n += 1
                     if not dry_run:
@@ -148,7 +160,7 @@ def _erase_outbox(
                 continue
             to = [a.lower() for a in meta["to"]]
             # the relay's answers (last_error, refused) name the address too
-            said = {k: scrub_text(v, address) for k, v in meta.items() if isinstance(v, str)}
+            said = {k: pattern.sub(PLACEHOLDER, v) for k, v in meta.items() if isinstance(v, str)}
             gone = address in to or meta["tid"] in theirs
             erased: dict[str, object] = {**said, "to": [PLACEHOLDER] if gone else meta["to"]}
             erased |= {"subject": ERASED, "erased": True}
@@ -163,46 +175,40 @@ def _erase_outbox(
     return n, about
 
 
-def _scrub_other(data: bytes, address: str, theirs: set[str]) -> bytes:
+def _scrub_other(data: bytes, address: str, pattern: re.Pattern[str], theirs: set[str]) -> bytes:
     """An outbox file of other mail, the person scrubbed from its record, headers and
     text: a list of several tickets names theirs too (its line loses the subject),
     and the address gives way to the placeholder; so too in a text sent as base64
     and in headers in encoded words (forgetmail)."""
 
     def named(text: bytes) -> bytes:
-        return _scrub(text, address) if address.encode() in text.lower() else text
+        return scrub_bytes(text, pattern) if address.encode() in text.lower() else text
 
     def text(part: bytes) -> bytes:  # a text part's content, decoded
         return named(scrub_list_text(part, theirs))
 
     record, nl, mail = named(scrub_listed(data, theirs)).partition(b"\n")
-    mention = re.compile(re.escape(address), re.IGNORECASE)
-    scrubbed = scrub_mail(mail, text, mention, PLACEHOLDER)
+    scrubbed = scrub_mail(mail, text, pattern, PLACEHOLDER)
     return relength(record, data.partition(b"\n")[2], scrubbed) + nl + scrubbed  # (length)
 
 
-def _scrub_incoming(raw: bytes, address: str, named: re.Pattern[str] | None) -> bytes:
+def _scrub_incoming(raw: bytes, result: ForgetResult) -> bytes:
     """A raw copy of another's incoming mail (spool/cur, new, bad) without the address:
     as bytes, and where a byte search does not see it, in a base64 or quoted-printable
     text part in the charset it declares and in a header in encoded words
     (forgetmail); then their display name (forgetnamed.scrub_named); the files stay as
     they are."""
 
+    needle, pattern = result.address.encode(), result.mention
+
     def text(part: bytes) -> bytes:  # a text part's content, decoded, as UTF-8
-        return _scrub(part, address) if address.encode() in part.lower() else part
+        return scrub_bytes(part, pattern) if needle in part.lower() else part
 
-    mention = re.compile(re.escape(address), re.IGNORECASE)
-    return scrub_named(scrub_mail(_scrub(raw, address), text, mention, PLACEHOLDER), named)
-
-
-def _scrub(data: bytes, address: str) -> bytes:
-    """The bytes with the address, in any case, replaced by the placeholder."""
-    return re.sub(re.escape(address.encode()), PLACEHOLDER.encode(), data, flags=re.IGNORECASE)
+    scrubbed = scrub_mail(scrub_bytes(raw, pattern), text, pattern, PLACEHOLDER)
+    return scrub_named(scrubbed, result.named)
 
 
-def _spool_copies(
-    app: App, e: Erasure, address: str, dry_run: bool, named: re.Pattern[str] | None
-) -> tuple[int, int]:
+def _spool_copies(app: App, e: Erasure, dry_run: bool, result: ForgetResult) -> tuple[int, int]:
     """Remove the spool copies of erased messages, scrub the address from the kept
     (in their encoded text and headers too: _scrub_incoming): how many were
     removed, and how many kept ones changed (another's mail stays another's)."""
@@ -217,7 +223,7 @@ def _spool_copies(
             raw = app.spool.read(key)
         except FileNotFoundError:
             continue
-        clean = _scrub_incoming(raw, address, named)
+        clean = _scrub_incoming(raw, result)
         if clean != raw:
             scrubbed += 1
             if not dry_run:
@@ -231,7 +237,8 @@ def _erase_ticket(app: App, tid: str, address: str, dry_run: bool, result: Forge
     loaded = app.store.load(tid)
     if loaded is None:
         return
-    ticket, messages, erasure = erase_person(*loaded, address, result.named)
+    ticket, messages, erasure = erase_person(*loaded, address, result.named, result.id_heads)
+    result.id_heads |= {h for old, _ in erasure.renamed if (h := id_head(old, address))}
     if not erasure.changed:
         return
     earlier = next((e for e in result.tickets if e.tid == tid), None)
@@ -241,7 +248,7 @@ def _erase_ticket(app: App, tid: str, address: str, dry_run: bool, result: Forge
         return  # the same files, looked at again: nothing new
     else:
         merge(earlier, erasure)
-    removed, scrubbed = _spool_copies(app, erasure, address, dry_run, result.named)
+    removed, scrubbed = _spool_copies(app, erasure, dry_run, result)
     result.spool_copies += removed
     result.spool_scrubbed += scrubbed
     if not dry_run:
@@ -284,6 +291,7 @@ def forget(
     needle = address.encode()
     scan_began = time.time_ns() - CLOCK_MARGIN_NS
     tids = sorted(_files_holding(app, [needle])[needle])
+    _id_heads(app, tids, result)
     result.named = names_pattern(known_names(app, address, tids))
     for tid in tids:
         with app.store.locked():
@@ -301,8 +309,8 @@ def forget(
         for tid in sorted(_files_holding(app, [needle], since_ns=scan_began)[needle]):
             _erase_ticket(app, tid, address, dry_run, result)
         theirs = {e.tid for e in result.tickets if e.theirs}
-        quoted = kept_ids(result.tickets, address)
-        result.outbox_mails, about = _erase_outbox(app, address, theirs, quoted, dry_run)
+        quoted = kept_ids(result.tickets, result.mention)
+        result.outbox_mails, about = _erase_outbox(app, result, theirs, quoted, dry_run)
         for tid, ids in about.items():
             _erase_mail(app, tid, ids, dry_run, result)
         if not dry_run:
@@ -311,7 +319,7 @@ def forget(
                 journal.note(app, address, e)
         result.held = erase_held(app, address, dry_run)
         result.set_aside = erase_set_aside(app, address, dry_run)
-        result.waiting = _erase_waiting(app, address, dry_run, result.named)
+        result.waiting = _erase_waiting(app, result, dry_run)
         if not dry_run:  # mail a worker read before this: erased when stored (maild.erased)
             clock = lambda: int(app.now().timestamp() * 1e9)  # noqa: E731
             app.store.mark_erased(person_key(app.reply_secret, address), clock)
@@ -321,6 +329,19 @@ def forget(
         with app.store.locked():
             journal.done(app, address)
     return result
+
+
+def _id_heads(app: App, tids: list[str], result: ForgetResult) -> None:
+    """The heads of the person's Message-IDs made of their address (domain.forget
+    id_head), before any ticket is changed: another ticket's mail answers them (its
+    In-Reply-To, its spool copy's References); a run cut short renamed some already."""
+    kept = (i for e in result.tickets for i in e.message_ids)
+    result.id_heads |= {h for i in kept if (h := id_head(i, PLACEHOLDER))}
+    for tid in tids:
+        with app.store.locked():
+            loaded = app.store.load(tid)
+        if loaded is not None:
+            result.id_heads |= their_id_heads(loaded[1], result.address)
 
 
 def _attachment_files(app: App, result: ForgetResult, dry_run: bool, swept: set[str]) -> int:
@@ -333,7 +354,7 @@ def _attachment_files(app: App, result: ForgetResult, dry_run: bool, swept: set[
     return remove_unreferenced(app, shas, erased, dry_run)
 
 
-def _erase_waiting(app: App, address: str, dry_run: bool, named: re.Pattern[str] | None) -> int:
+def _erase_waiting(app: App, result: ForgetResult, dry_run: bool) -> int:
     """Mail that holds the address and waits in the spool: in spool/new (not processed
     yet: `maild serve` stopped, or paused on a fault, or `fsck --repair` re-queued it),
     spool/claimed/<pid> (a worker read it and waits for the lock) and spool/bad
@@ -341,6 +362,7 @@ def _erase_waiting(app: App, address: str, dry_run: bool, named: re.Pattern[str]
     address, after the erasure. Theirs is deleted, as it would be erased once stored;
     others' mail loses the address, as the kept spool copies do (also where only its
     decoded text or header shows it)."""
+    address = result.address
     needle = address.encode()
     n = 0
     claimed = sorted((app.spool.root / "claimed").glob("[0-9]*"))
@@ -355,7 +377,7 @@ def _erase_waiting(app: App, address: str, dry_run: bool, named: re.Pattern[str]
             except FileNotFoundError:  # taken by a worker meanwhile
                 continue
             theirs = needle in raw.lower() and _sender(raw) == address
-            scrubbed = raw if theirs else _scrub_incoming(raw, address, named)
+            scrubbed = raw if theirs else _scrub_incoming(raw, result)
             if not theirs and scrubbed == raw:
                 continue
             n += 1

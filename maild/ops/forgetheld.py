@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from maild.adapters.backupleft import stages as backup_stages
 from maild.adapters.sitepending import pending_root
 from maild.adapters.store.rebuild import LOST_FOUND
 from maild.app import App
+from maild.domain.forget import mention
 
 
 def erase_held(app: App, address: str, dry_run: bool) -> int:
@@ -69,8 +69,7 @@ def _holds(data: bytes, address: str) -> bool:
     inside another address (forgetting an@x.ru, ivan@x.ru is no match, nor is
     an@x.ru.com), whatever stands around it (<an@x.ru>, "an@x.ru", the end of a
     sentence)."""
-    whole = rb"(?<![\w.!#$%&'*+/=?^`{|}~-])" + re.escape(address.encode()) + rb"(?![\w-]|\.\w)"
-    return re.search(whole, data.lower()) is not None
+    return mention(address).search(data.decode("utf-8", "surrogateescape")) is not None
 
 
 def erase_set_aside(app: App, address: str, dry_run: bool) -> int:

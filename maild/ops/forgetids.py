@@ -19,11 +19,6 @@ from maild.domain.maildigest import as_sent
 from maild.domain.records import OutboxEntry
 
 
-def scrub_text(text: str, address: str) -> str:
-    """The text with the address, in any case, replaced by the placeholder."""
-    return re.sub(re.escape(address), PLACEHOLDER, text, flags=re.IGNORECASE)
-
-
 def reindex(app: App, renamed: list[tuple[str, str]]) -> None:
     """The Message-ID index as the ticket now names its mail (the caller holds the
     store lock): an id that held the address is filed under the id kept instead
@@ -40,13 +35,13 @@ def reindex(app: App, renamed: list[tuple[str, str]]) -> None:
             app.store.index_msgid(new, tid)
 
 
-def kept_ids(tickets: list[Erasure], address: str) -> set[tuple[str, str]]:
+def kept_ids(tickets: list[Erasure], mention: re.Pattern[str]) -> set[tuple[str, str]]:
     """(TID, Message-ID as sent, as kept) of the person's messages erased in tickets
     they did not open: a notice answers the id its mail carried, and another mail may
     carry the same id in another ticket (reusedid.py); scrubbed as about_them scrubs
     the In-Reply-To it is compared with."""
     return {
-        (e.tid, scrub_text(as_sent(i), address))
+        (e.tid, mention.sub(PLACEHOLDER, as_sent(i)))
         for e in tickets
         if not e.theirs
         for i in e.message_ids
@@ -57,12 +52,16 @@ _IN_REPLY_TO = re.compile(rb"^In-Reply-To:[ \t]*(<[^>\r\n]*>)", re.IGNORECASE | 
 
 
 def about_them(
-    meta: OutboxEntry, data: bytes, address: str, theirs: set[str], quoted: set[tuple[str, str]]
+    meta: OutboxEntry,
+    data: bytes,
+    mention: re.Pattern[str],
+    theirs: set[str],
+    quoted: set[tuple[str, str]],
 ) -> bool:
     """Whether an outbox file is mail about the person: to them, about a ticket they
     opened, or the staff notice of a message of theirs in another's ticket (`quoted`:
     kept_ids; the notice answers one, and quotes it)."""
-    if address in (a.lower() for a in meta["to"]) or meta.get("tid") in theirs:
+    if any(mention.fullmatch(a) for a in meta["to"]) or meta.get("tid") in theirs:
         return True
     if meta.get("kind") != "notice" or not quoted:
         return False
@@ -71,4 +70,5 @@ def about_them(
     replying = _IN_REPLY_TO.search(head)
     if replying is None:
         return False
-    return (meta.get("tid"), scrub_text(replying[1].decode("ascii", "replace"), address)) in quoted
+    said = replying[1].decode("ascii", "replace")
+    return (meta.get("tid"), mention.sub(PLACEHOLDER, said)) in quoted
