@@ -37,13 +37,11 @@ __all__ = [
     "valid_addr_spec",
 ]
 
-# CVE-2023-27043's fix (Python 3.11.10+, 3.12.6+, and Debian 12's 3.11.2) made the
-# stdlib's getaddresses and parseaddr strict by default: a value whose commas outnumber
-# the addresses found gives no address at all. A customer's `From: ivan@x.ru (Иванов,
-# Иван)` had no sender there (no ticket owner, no confirmation), and a To list with one
-# such comment lost every participant. maild reads addresses with the parser as it was
-# before the fix (strict=False where the parameter exists) on every release alike: its
-# own rules keep a display name from posing as the sender (tests/unit/test_message.py).
+# CVE-2023-27043's fix (Python 3.11.10+, 3.12.6+, Debian 12's 3.11.2) made getaddresses
+# and parseaddr strict: a value whose commas outnumber the addresses found gives none.
+# `From: ivan@x.ru (Иванов, Иван)` had no sender (no owner, no confirmation), a To list
+# with one such comment no participant. maild parses as before the fix (strict=False where
+# it exists) on every release: its rules keep a name from posing as the sender (test_message).
 _LENIENT = (
     {"strict": False} if "strict" in inspect.signature(email.utils.getaddresses).parameters else {}
 )
@@ -339,8 +337,10 @@ def valid_addr_spec(addr: str) -> bool:
     beyond ASCII (a bidi override, a no-break space) in it: what may be stored and mailed."""
     if len(addr) > 254 or "\ufffd" in addr or _ADDR_SPEC.fullmatch(addr) is None:
         return False
-    long = any(len(w) > 63 and w.isascii() for w in addr.rpartition("@")[2].split("."))
-    return not long and (addr.isascii() or addr.isprintable())
+    # a label's 63 octets (RFC 1035): a non-ASCII one's as its IDNA A-label (xn--, punycode)
+    labels = addr.rpartition("@")[2].split(".")
+    octets = [len(w) if w.isascii() else 4 + len(w.lower().encode("punycode")) for w in labels]
+    return max(octets) <= 63 and (addr.isascii() or addr.isprintable())
 
 
 def _angled(raw: str, addr: str) -> tuple[str, str] | None:

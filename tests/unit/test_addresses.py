@@ -138,3 +138,14 @@ def test_an_address_past_the_lengths_relays_take_or_undecoded_is_no_address() ->
     assert not valid_addr_spec("a" * 250 + "@shop.example")  # over 254
     assert not valid_addr_spec("galina@produkty-optom.ex\ufffdро")
     assert valid_addr_spec("galina@продукты-оптом.рф")
+
+
+def test_a_non_ascii_label_is_measured_as_its_idna_a_label() -> None:
+    """RFC 1035's 63 octets count the label as DNS has it, «xn--» and punycode: 70 «я»
+    (76 octets so) have no IDNA spelling; 57 (63) do, 58 (64) do not."""
+    assert not valid_addr_spec("ivan@" + "я" * 70 + ".рф")
+    assert valid_addr_spec("ivan@" + "я" * 57 + ".рф")
+    assert not valid_addr_spec("ivan@" + "Я" * 58 + ".рф")
+    assert len(("я" * 57).encode("idna")) == 63  # the stdlib's own A-label
+    with pytest.raises(UnicodeError):  # «label empty or too long»
+        ("я" * 58).encode("idna")
