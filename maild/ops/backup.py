@@ -370,5 +370,11 @@ def backup(
     remove_dead_partials(dest.parent, dest.name)
     with staging_folder(root) as stage:
         snap = take_snapshot(root, locked, stage)
-        write_archive(stage, dest, snap, datetime.now(UTC))
+        try:
+            write_archive(stage, dest, snap, datetime.now(UTC))
+        except OSError as e:  # a staged file is named as the storage's own (its mode)
+            staged = os.fspath(e.filename or "")
+            if staged.startswith(f"{stage}{os.sep}"):
+                e.filename = os.path.join(root, os.path.relpath(staged, stage))
+            raise
     return snap, dest

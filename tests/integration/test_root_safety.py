@@ -442,6 +442,25 @@ def test_backup_into_a_folder_the_owner_may_not_write_names_it(owned, seeds):
     assert r.code == 0 and len(list(backups.glob("maild-*.tar.gz"))) == 1, r
 
 
+def test_backup_of_a_file_its_mode_bars_names_the_storage_s_file_and_the_chmod(owned, seeds):
+    """A ticket file of nobody's own, mode 000: backup named its hard link in the
+    staging folder (removed by then) and blamed the storage folder's owner."""
+    desk, python = owned
+    _seeded(desk, seeds(()))
+    data = Path(desk.sections["storage"]["path"])
+    ticket = next((data / "tickets").rglob("*.json"))
+    ticket.chmod(0)
+    backups = data.parent / "backups"
+    backups.mkdir(mode=0o755)
+    os.chown(backups, OWNER.pw_uid, OWNER.pw_gid)
+    r = run(desk, python, "backup", str(backups))
+    assert r.code == 78 and r.err.strip().splitlines() == [
+        f"maild: permanent error: Permission denied: {ticket} (it belongs to nobody, mode "
+        f"0000); maild runs as nobody: fix the mode: chmod u+rw {ticket}"
+    ], r
+    assert list(backups.iterdir()) == []
+
+
 def test_backup_into_a_drop_folder_it_may_write_but_not_list(owned, seeds):
     """A drop folder (mode 0333: everyone may put files in, nobody but root list it):
     the cleaning of killed backups' partial archives there raised EACCES on listing
