@@ -68,6 +68,7 @@ SCREEN_HEADERS = (
     "return-path",
     "authentication-results",
     "x-maild-loop",
+    "x-maild-tid",  # another maild desk's mail (screen.vendor_sign)
     "x-failed-recipients",
     "x-spam-flag",  # the MTA's spam verdicts (domain.spam)
     "x-spam-status",

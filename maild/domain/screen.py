@@ -187,9 +187,16 @@ def vendor_sign(msg: ParsedMessage) -> str | None:
         return f"X-OTRS-Loop: {otrs} (автоответ другой системы заявок)"
     for value in msg.headers.get("x-loop", ()):
         word = value.strip().lower()
-        if word in ("yes", "true", "1") or _names(value, msg.from_addr):
+        if word in ("yes", "true", "1") or (_names(value, msg.from_addr) and not _desk_answer(msg)):
             return f"X-Loop: {value.strip()} (автоответ)"
     return None
+
+
+def _desk_answer(msg: ParsedMessage) -> bool:
+    """A staff member's answer relayed by another maild desk: its X-Loop names its
+    From, the desk's support address, as procmail's vacation recipe does, but it
+    carries X-Maild-TID and no Auto-Submitted (render.Renderer.message): a person's."""
+    return bool(msg.header("x-maild-tid")) and msg.header("auto-submitted") is None
 
 
 def _names(value: str, address: str) -> bool:

@@ -419,6 +419,20 @@ def test_other_loop_headers_ask_for_no_answer_but_are_a_persons_mail(header: str
     assert not result.automated and result.quiet and not result.may_answer, header
 
 
+def test_another_maild_desks_relayed_staff_answer_is_a_persons_mail() -> None:
+    """maild stamps every mail X-Loop with its support address, its From: another
+    maild desk took a relayed staff answer for procmail's vacation reply (no deadline,
+    a closed ticket not reopened). With X-Maild-TID and no Auto-Submitted it is a
+    person's, asking for no automatic answer; its automatic mail stays automatic."""
+    desk = "Поддержка <support@vendor.example>"
+    loop = ("X-Loop: support@vendor.example", "X-Maild-TID: 1234-5678")
+    result = screened(*loop, sender=desk)
+    assert not result.automated and result.quiet and not result.may_answer, result
+    result = screened(*loop, "Auto-Submitted: auto-replied", sender=desk)
+    assert result.automated, result
+    assert screened("X-Loop: support@vendor.example", sender=desk).automated  # procmail
+
+
 @pytest.mark.parametrize(
     "header",
     [
