@@ -297,13 +297,20 @@ def _unproven(msg: Message, text: str, read: dict[str, str]) -> ndr.Unproven | N
 def proven_report(msg: ParsedMessage, ours: Callable[[str], object]) -> ParsedMessage:
     """The message read as the report it may be (ParsedMessage.unproven) when a mail it
     names is ``ours`` (app.tid_we_sent: signed by maild): a bounce as an RFC 3464
-    report of that mail, a template receipt as an MDN; else the message as it is."""
+    report of that mail, a template receipt as an MDN; a bounce from a mail server
+    about no mail of ours as a report of that other mail (backscatter: quarantined,
+    gate.quarantine_reason); else the message as it is (a person who forwards a bounce
+    asks for help)."""
     unproven = msg.unproven
     if unproven is None or msg.delivery_status is not None:
         return msg
     mine = next((i for i in unproven.ids if ours(i)), None)
     if mine is None:
-        return msg
+        if unproven.receipt or not ndr.from_mail_server(msg.from_addr, msg.header("return-path")):
+            return msg
+        return dataclasses.replace(
+            msg, delivery_status=unproven.status, reported_message_id=unproven.ids[0]
+        )
     status = unproven.status or f"Original-Message-ID: {mine}\nDisposition: displayed"
     return dataclasses.replace(
         msg, delivery_status=status, reported_message_id=mine, receipt=unproven.receipt

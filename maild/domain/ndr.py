@@ -25,9 +25,12 @@ from maild.domain.reports import REPORT_ORIGINALS, original_of
 from maild.domain.textbounce import status_of
 from maild.domain.tid import message_ids, normalize_msgid
 
-__all__ = ["Unproven", "bounce", "receipt"]
+__all__ = ["Unproven", "bounce", "from_mail_server", "receipt"]
 
-_MAILER = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|mailerdaemon)@", re.I)
+# A mail server's own sender (Exchange's reports come from MicrosoftExchange<32 hex>@)
+_MAILER = re.compile(
+    r"^(?:mailer-daemon|postmaster|mail-daemon|mailerdaemon|microsoftexchange[0-9a-f]{32})@", re.I
+)
 BOUNCE_SUBJECT = re.compile(
     r"^\s*(?:undeliverable|undelivered|delivery failure|delivery status notification"
     r"|mail delivery failed|mail delivery failure|failure notice|returned mail"
@@ -102,6 +105,12 @@ class Unproven:
     ids: tuple[str, ...]
     status: str
     receipt: bool = False
+
+
+def from_mail_server(from_addr: str, return_path: str | None) -> bool:
+    """Whether a mail comes from a mail server, not a person: its sender's address
+    (MAILER-DAEMON, postmaster, Exchange's) or its empty Return-Path."""
+    return bool(_MAILER.match(from_addr)) or (return_path or "").strip() == "<>"
 
 
 def bounce(tree: Message, text: str, headers: dict[str, str]) -> Unproven | None:

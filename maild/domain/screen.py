@@ -13,7 +13,8 @@ from maild.domain.message import ParsedMessage
 from maild.domain.replyaddr import is_support_address
 
 ROBOT_LOCALPARTS = re.compile(
-    r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?|auto-?reply|daemon|listserv|majordomo)([+\-.].*)?$",
+    r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?|auto-?reply|daemon|listserv|majordomo"
+    r"|microsoftexchange[0-9a-f]{32})([+\-.].*)?$",
     re.IGNORECASE,
 )
 

@@ -129,3 +129,28 @@ def test_read_but_no_help_is_a_followup(desk, sink):
     assert desk.ingest(reply).out == f"appended [TID#{tid}]\n"
     desk.flush()
     assert desk.ticket(tid)["status"] != "closed"
+
+
+def test_a_mail_servers_plain_ndr_of_mail_we_never_sent_is_quarantined(desk, sink):
+    """Backscatter in Exchange's plain form (no delivery-status part) of spam sent in
+    our name: it opened a ticket, from Exchange's own sender with a deadline and a
+    confirmation mailed back to it. From a mail server it is quarantined as the RFC
+    3464 form is; a person forwarding it asks for help and opens a ticket."""
+    spam = make_mail(
+        sender="support@example.com", to="victim@far.example", msgid="<s1@spam.example>"
+    )
+    servers = (
+        "Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@far.example>",
+        "postmaster@far.example",
+    )
+    for n, sender in enumerate(servers):
+        ndr = _exchange(spam, "Undeliverable: Купите", sender=sender)
+        out = desk.ingest(ndr.replace(b"<ndr1@", f"<ndr1{n}@".encode())).out
+        assert out.startswith("quarantined"), (sender, out)
+    assert {e["reason"] for e in desk.run("spam", "list", "--json").json()} == {
+        "bounce: not about our mail"
+    }
+    desk.flush()
+    assert desk.tickets() == [] and sink.received == []
+    out = desk.ingest(_exchange(spam, "Fwd: Undeliverable: Купите", sender=CUSTOMER)).out
+    assert out.startswith("new [TID#"), out

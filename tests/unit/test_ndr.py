@@ -59,8 +59,15 @@ def test_no_bounce_sign_no_report():
     assert proven_report(msg, _ours).delivery_status is None
 
 
-def test_a_bounce_of_mail_not_ours_stays_a_mail():
+def test_a_bounce_of_mail_not_ours_is_backscatter_from_a_server_a_mail_from_a_person():
+    """A mail server's report of mail maild never sent is a report of that mail (the
+    gate quarantines it); a person forwarding one asks for help: it stays a mail."""
     msg = parse(_mixed("postmaster@shop.ru", "Undeliverable: Re: Q", EXCHANGE_SAID))
+    assert msg.unproven is not None
+    read = proven_report(msg, lambda _id: None)
+    assert read.delivery_status == msg.unproven.status
+    assert read.reported_message_id == msg.unproven.ids[0]
+    msg = parse(_mixed(CUSTOMER, "Undeliverable: Re: Q", EXCHANGE_SAID))
     assert msg.unproven is not None
     assert proven_report(msg, lambda _id: None) is msg
 
