@@ -18,6 +18,7 @@ from maild.adapters.store.rebuild import keep_copy
 from maild.domain.logid import SYNTHETIC_DOMAIN
 from maild.domain.maildigest import content_digest, former_digest, reused_id
 from maild.domain.message import legacy_synthetic_msgid, message_id_of, synthetic_msgid
+from maild.domain.wholemail import cut_short
 from maild.unreadables import unreadable_mail
 
 if TYPE_CHECKING:  # fsck calls these with itself
@@ -42,9 +43,10 @@ def check_spool(check: Fsck) -> None:
             check.problem(path, f"unreadable: {e.strerror}")
             continue
         ids = unkept_ids(check, raw)
-        if ids is None:
-            continue  # in a ticket, or kept in the quarantine (never a ticket)
-        if damaged_copy(check, path, raw):
+        if ids is None:  # in a ticket, or kept in the quarantine (never a ticket)
+            cut_copy(check, path, raw, kept=True)
+            continue
+        if damaged_copy(check, path, raw) or cut_copy(check, path, raw, kept=False):
             continue  # (never re-queued: serve would open a ticket of its garbage)
         tids = {t for i in ids if (t := _indexed(check, i)) is not None}
         # mail of a ticket staff marked #spam (it may be back since: `spam release` of
@@ -69,17 +71,40 @@ def damaged_copy(check: Fsck, path: Path, raw: bytes) -> bool:
     name a ticket's message keeps its raw copy by: that copy is damaged (overwritten,
     garbage), named with the message that lost it; not repairable."""
     key = path.name.split(":", 1)[0]
-    if check.keyed is None:  # (built once, when the first such file is met)
-        check.keyed = {k: (tid, mid) for tid, mid, k in reversed(check.copies)}
-    if key not in check.keyed:
+    if key not in keyed(check):
         return False
-    tid, mid = check.keyed[key]
+    tid, mid = keyed(check)[key]
     check.problem(
         path,
         f"the spool copy of {mid} in {tid} is damaged ({message_id_of(raw)} in its place; "
         "not repairable: restore it from a backup)",
     )
     return True
+
+
+def cut_copy(check: Fsck, path: Path, raw: bytes, *, kept: bool) -> bool:
+    """Whether ``raw`` (the file at ``path`` in spool/cur) is cut short
+    (wholemail.cut_short): named, with the ticket that keeps it as its message's copy
+    (``kept``: only then is it looked at); not repairable. Serve would store a ticket
+    of what is left of it: the text a MIME fragment, the attachments gone."""
+    key = path.name.split(":", 1)[0]
+    if kept and key not in keyed(check):
+        return False  # (kept in the quarantine, or in a ticket by another copy)
+    why = cut_short(raw)
+    if why is None:
+        return False
+    tid, mid = keyed(check).get(key) or ("", message_id_of(raw))
+    whose = f"the spool copy of {mid} in {tid}" if kept else f"{mid}, in no ticket,"
+    check.problem(path, f"{whose} is cut short ({why}; not repairable: restore it from a backup)")
+    return True
+
+
+def keyed(check: Fsck) -> dict[str, tuple[str, str]]:
+    """Spool key -> the ticket and Message-ID of the message that keeps its copy by it
+    (built once, when first asked)."""
+    if check.keyed is None:
+        check.keyed = {k: (tid, mid) for tid, mid, k in reversed(check.copies)}
+    return check.keyed
 
 
 def count_waiting(check: Fsck) -> None:

@@ -1,0 +1,51 @@
+"""`maild fsck` names a ticket message's spool copy cut short (a file truncated on
+disk), and `--repair` never rebuilds a ticket from it: serve would store the customer's
+text as a MIME fragment and drop the attachments. Through the real CLI, on real files."""
+
+from __future__ import annotations
+
+from tests.helpers import make_mail
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+
+
+def _desk_with_cut_copy(desk) -> tuple[str, object]:
+    mail = make_mail(msgid="<q1@client>", attachments=[("s.png", "image/png", PNG)])
+    tid = desk.ingest_tid(mail)
+    cur = desk.root / "data" / "spool" / "cur"
+    (copy,) = [p for p in cur.iterdir() if b"<q1@client>" in p.read_bytes()]
+    raw = copy.read_bytes()
+    cut = raw.index(b"Content-Type", raw.index(b"\n\n" if b"\n\n" in raw else b"\r\n\r\n"))
+    with open(copy, "r+b") as f:  # cut in its first part's header block
+        f.truncate(cut + 10)
+    return tid, copy
+
+
+def test_a_cut_copy_is_named_and_left(desk):
+    tid, copy = _desk_with_cut_copy(desk)
+    line = (
+        f"spool/cur/{copy.name}: the spool copy of <q1@client> in {tid} is cut short (its "
+        "multipart's close delimiter is missing; not repairable: restore it from a backup)"
+    )
+    for args in (("fsck",), ("fsck", "--repair")):
+        r = desk.run(*args)
+        assert r.code == 1 and line in r.out.splitlines(), r.out
+        assert "fixed:" not in r.out
+
+
+def test_a_broken_ticket_is_not_rebuilt_from_a_cut_copy(desk):
+    tid, copy = _desk_with_cut_copy(desk)
+    (ticket,) = (desk.root / "data" / "tickets").rglob(f"{tid}.json")
+    with open(ticket, "r+b") as f:
+        f.truncate(100)
+    r = desk.run("fsck", "--repair")
+    assert r.code == 1, r.out
+    line = (
+        f"spool/cur/{copy.name}: <q1@client>, in no ticket, is cut short (its multipart's "
+        "close delimiter is missing; not repairable: restore it from a backup)"
+    )
+    assert line in r.out.splitlines(), r.out
+    assert not any(x.startswith(f"fixed: spool/cur/{copy.name}") for x in r.out.splitlines())
+    assert copy.exists() and not list((desk.root / "data" / "spool" / "new").iterdir())
+    r = desk.run("fsck")  # named again until it is restored: never taken for clean
+    assert r.code == 1 and line in r.out.splitlines(), r.out
