@@ -44,15 +44,20 @@ def check_spool(check: Fsck) -> None:
             continue
         ids = unkept_ids(check, raw)
         if ids is None:  # in a ticket, or kept in the quarantine (never a ticket)
-            cut_copy(check, path, raw, kept=True)
+            if (whose := keyed(check).get(name.split(":", 1)[0])) is not None:
+                tid, mid = whose  # (a copy the quarantine keeps is no ticket's)
+                cut_copy(check, path, raw, f"the spool copy of {mid} in {tid}")
             continue
-        if damaged_copy(check, path, raw) or cut_copy(check, path, raw, kept=False):
+        if damaged_copy(check, path, raw):
             continue  # (never re-queued: serve would open a ticket of its garbage)
         tids = {t for i in ids if (t := _indexed(check, i)) is not None}
         # mail of a ticket staff marked #spam (it may be back since: `spam release` of
         # its message brings it back with that message only): staff's replies stay out
         if any(app.quarantine.spammed(t) for t in tids):
             continue
+        named = f" (the Message-ID index names {min(tids)})" if tids else ""
+        if cut_copy(check, path, raw, f"{message_id_of(raw)}, in no ticket{named},"):
+            continue  # (never re-queued: serve would store a ticket of what is left)
         corrupt = [check.corrupt[t] for t in tids if t in check.corrupt]
         if not corrupt:
             what, fix = f"{message_id_of(raw)} is in no ticket", "re-queued to spool/new"
@@ -82,21 +87,15 @@ def damaged_copy(check: Fsck, path: Path, raw: bytes) -> bool:
     return True
 
 
-def cut_copy(check: Fsck, path: Path, raw: bytes, *, kept: bool) -> bool:
-    """Whether ``raw`` (the file at ``path`` in spool/cur) is cut short
-    (wholemail.cut_short): named, with the ticket that keeps it as its message's copy
-    (``kept``: only then is it looked at); not repairable. Serve would store a ticket
-    of what is left of it: the text a MIME fragment, the attachments gone."""
-    key = path.name.split(":", 1)[0]
-    if kept and key not in keyed(check):
-        return False  # (kept in the quarantine, or in a ticket by another copy)
+def cut_copy(check: Fsck, path: Path, raw: bytes, whose: str) -> bool:
+    """Whether ``raw`` (the file at ``path`` in spool/cur, ``whose`` copy) is cut short
+    (wholemail.cut_short): named; not repairable. Serve would store a ticket of what
+    is left of it: the customer's text a MIME fragment, the attachments gone."""
     why = cut_short(raw)
-    if why is None:
-        return False
-    tid, mid = keyed(check).get(key) or ("", message_id_of(raw))
-    whose = f"the spool copy of {mid} in {tid}" if kept else f"{mid}, in no ticket,"
-    check.problem(path, f"{whose} is cut short ({why}; not repairable: restore it from a backup)")
-    return True
+    if why is not None:
+        what = f"{whose} is cut short ({why}; not repairable: restore it from a backup)"
+        check.problem(path, what)
+    return why is not None
 
 
 def keyed(check: Fsck) -> dict[str, tuple[str, str]]:

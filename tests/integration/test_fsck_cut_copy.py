@@ -41,8 +41,9 @@ def test_a_broken_ticket_is_not_rebuilt_from_a_cut_copy(desk):
     r = desk.run("fsck", "--repair")
     assert r.code == 1, r.out
     line = (
-        f"spool/cur/{copy.name}: <q1@client>, in no ticket, is cut short (its multipart's "
-        "close delimiter is missing; not repairable: restore it from a backup)"
+        f"spool/cur/{copy.name}: <q1@client>, in no ticket (the Message-ID index names "
+        f"{tid}), is cut short (its multipart's close delimiter is missing; not "
+        "repairable: restore it from a backup)"
     )
     assert line in r.out.splitlines(), r.out
     assert not any(x.startswith(f"fixed: spool/cur/{copy.name}") for x in r.out.splitlines())
