@@ -11,6 +11,7 @@ import errno
 import os
 import sys
 
+from maild import ingestnote
 from maild.app import App
 from maild.domain.decision import Decision
 from maild.domain.logid import message_id_for_log
@@ -47,7 +48,9 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
     except OSError as e:  # permanent or not, 75: the MTA keeps the mail
         why = describe(e, app.config.storage_path)  # a folder of it left root's: the chown
         print(f"maild: {message_id_for_log(raw)} cannot spool the message: {why}", file=sys.stderr)
+        ingestnote.cannot_spool(app.config.storage_path, why)  # for `maild status`
         return EX_TEMPFAIL
+    ingestnote.spooled(app.config.storage_path)
     try:
         _say_ingested(args, key, decision)
         sys.stdout.flush()

@@ -80,6 +80,9 @@ def _gauges(figures: dict[str, Any]) -> list[tuple[str, str, float | None]]:
         stalled = int(bool(figures["listener"].get("spool_failing")))
         text = "1 while the SMTP/LMTP listener answers 451: mail cannot be spooled."
         out.append(("maild_listener_spool_failing", text, stalled))
+    stalled = int(bool((figures.get("ingest") or {}).get("spool_failing")))
+    text = "1 while mail piped to maild ingest is deferred: it cannot be spooled."
+    out.append(("maild_ingest_spool_failing", text, stalled))
     if figures["imap"] is not None:
         age = figures["imap"]["age"]
         out.append(("maild_imap_last_contact_age_seconds", "Since the last IMAP round.", age))

@@ -239,6 +239,7 @@ def describe(e: OSError, storage: Path | None = None) -> str:
     path = e.filename or "?"
     what = e.strerror or type(e).__name__
     if e.errno in (errno.EACCES, errno.EPERM):
+        path = _barred(e)
         refused = _refused(path)
         foreign = _foreign_at(refused, storage) or _foreign(e.filename2, storage)  # a rename's
         if foreign:
@@ -249,6 +250,16 @@ def describe(e: OSError, storage: Path | None = None) -> str:
     if is_permanent(e):
         return f"permanent error: {what}: {path}"
     return f"storage unavailable, try again later: {what}: {path}"
+
+
+def _barred(e: OSError) -> str:
+    """The path a permission error is about: a rename's error names its source, but
+    when the folder it would go to bars this user (spool/tmp/KEY to spool/new), the
+    destination is what to name."""
+    target = e.filename2
+    if target and not os.access(os.path.dirname(os.fsdecode(target)), os.W_OK | os.X_OK):
+        return os.fsdecode(target)
+    return e.filename or "?"
 
 
 def said(e: BaseException, storage: Path | None = None) -> str:

@@ -8,7 +8,8 @@ while mail waits on it because it cannot be spooled, while an IMAP round takes o
 minute (what it still has to take), while a message the server fails to give keeps
 failing (the oldest of `count`), while a message spooled is not moved to the processed
 folder (likewise); while the listener answers 451 because the spool
-fails; while the sender sends nothing because it cannot record what it sends. Each
+fails (and while `maild ingest`, an MTA's pipe, cannot spool: ingestnote.py); while
+the sender sends nothing because it cannot record what it sends. Each
 note with a "pid" counts while that process runs. `fault.json` ({"since", "error",
 "path"}) is there while processing is paused on a fault of the environment; notes of
 template overrides that fail: maild/overrides.py. Exit: 0 healthy, 1 degraded, 2
@@ -25,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from maild import imapnotes, servecheck, storagehealth
+from maild import imapnotes, ingestnote, servecheck, storagehealth
 from maild.adapters import daymark
 from maild.adapters.layout import KEY_READABLE, readable_keys
 from maild.adapters.spool import pid_alive
@@ -35,6 +36,7 @@ from maild.domain.records import aware_time
 from maild.domain.sla import passed
 from maild.output import print_json
 from maild.overrides import failing, reasons
+from maild.runnotes import put, read_note
 from maild.statustext import format_text, in_zone
 from maild.unreadables import (
     unreadable_files,
@@ -79,7 +81,7 @@ OUTBOX_STUCK = 3600
 def mark(root: Path, name: str, when: datetime | None = None) -> None:
     """Note that `name` happened now (or `when`). Best effort: a note that could
     not be written must not stop the work it is about."""
-    _put(root / "run", name, (when or datetime.now(UTC)).isoformat())
+    put(root / "run", name, (when or datetime.now(UTC)).isoformat())
 
 
 def note(root: Path, name: str, record: dict[str, Any] | None) -> None:
@@ -88,28 +90,7 @@ def note(root: Path, name: str, record: dict[str, Any] | None) -> None:
         with contextlib.suppress(OSError):
             (root / "run" / name).unlink(missing_ok=True)
         return
-    _put(root / "run", name, json.dumps(record, ensure_ascii=False))
-
-
-def _put(run: Path, name: str, text: str) -> None:
-    """run/`name` holding `text`, or as it was: on a full disk the temp file is made
-    (it needs no data block) and its write fails, and it is not left behind."""
-    tmp = run / f".{name}.{os.getpid()}"
-    try:
-        run.mkdir(exist_ok=True)
-        tmp.write_text(text)
-        os.replace(tmp, run / name)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-
-
-def read_note(root: Path, name: str) -> dict[str, Any] | None:
-    try:
-        record = json.loads((root / "run" / name).read_text())
-    except (OSError, ValueError):
-        return None
-    return record if isinstance(record, dict) else None
+    put(root / "run", name, json.dumps(record, ensure_ascii=False))
 
 
 def read_mark(root: Path, name: str) -> datetime | None:
@@ -238,6 +219,7 @@ def collect(app: App, now: datetime | None = None, serving: bool = False) -> dic
         "listener": None
         if app.config.smtp is None
         else {"spool_failing": current_note(root, LISTENER_STALLED)},
+        "ingest": ingestnote.figures(root),  # (the pipe is no setting: always there)
         "metrics": app.config.metrics.listen
         and {"listen_failed": current_note(root, METRICS_FAILED)},
         "scheduler": {"last_run": sched and sched.isoformat(), "age": _age(now, sched)},
@@ -340,6 +322,7 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
             f"listener: mail is answered 451 (the MTA keeps it and retries): it cannot be "
             f"spooled (since {listener.get('since')}): {listener.get('error')}"
         )
+    failing += ingestnote.reasons(f)
     if bad := f.get("metrics") and f["metrics"]["listen_failed"]:  # mail goes on
         degraded.append(f"metrics: {bad.get('error')} (since {bad.get('since')}): nothing "
                         "answers Prometheus; free the port or change metrics.listen")  # fmt: skip
