@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import NoReturn
 
 from maild import config as config_mod
-from maild import logsetup, privileges
+from maild import logsetup, pipeusage, privileges
 from maild.adapters.layout import StoreRefused
 from maild.adapters.store import CorruptFile, StoreUnavailable, lock
 from maild.app import App
@@ -272,7 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:
         # a typo in an MTA's pipe command (postfix's master.cf): 64 bounces every
         # customer's mail, 75 keeps it queued until the command line is fixed
-        if e.code == EX_USAGE and "ingest" in (sys.argv[1:] if argv is None else argv):
+        given = sys.argv[1:] if argv is None else argv
+        known = next(a for a in build_parser()._actions if a.dest == "command").choices
+        if e.code == EX_USAGE and pipeusage.piped(given, known or {}):
             print("maild: ingest exits 75: the MTA keeps the mail", file=sys.stderr)
             return EX_TEMPFAIL
         raise
