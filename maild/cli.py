@@ -38,6 +38,8 @@ class UsageError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
+    commands: frozenset[str] = frozenset()  # the top parser's commands (build_parser)
+
     def error(self, message: str) -> NoReturn:  # argparse would exit 2
         self.print_usage(sys.stderr)
         print(f"maild: {message}", file=sys.stderr)
@@ -117,6 +119,7 @@ def build_parser() -> Parser:
     from maild.spamcli import parser_lines
 
     parser_lines(cmds.group, cmds.action)  # spam, block
+    p.commands = frozenset(cmds.sub.choices)
     return p
 
 
@@ -273,8 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         # a typo in an MTA's pipe command (postfix's master.cf): 64 bounces every
         # customer's mail, 75 keeps it queued until the command line is fixed
         given = sys.argv[1:] if argv is None else argv
-        known = next(a for a in build_parser()._actions if a.dest == "command").choices
-        if e.code == EX_USAGE and pipeusage.piped(given, known or {}):
+        if e.code == EX_USAGE and pipeusage.piped(given, build_parser().commands):
             print("maild: ingest exits 75: the MTA keeps the mail", file=sys.stderr)
             return EX_TEMPFAIL
         raise
