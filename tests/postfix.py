@@ -92,7 +92,9 @@ def require_postfix() -> None:
 
 
 class Postfix:
-    def __init__(self, port: int, lmtp: str, mailboxes: list[str]) -> None:
+    def __init__(self, port: int, lmtp: str, mailboxes: list[str], header_checks: str = "") -> None:
+        """`header_checks`: the regexp table's lines (README's, with authserv_id),
+        main.cf's header_checks then naming it."""
         self.port = port
         self.dir = Path(tempfile.mkdtemp(prefix="maild-postfix-"))
         self.dir.chmod(0o755)  # postfix's services and virtual(8)'s user look inside
@@ -103,7 +105,11 @@ class Postfix:
         shutil.chown(self.dir / "data", "postfix")
         os.chown(self.dir / "mail", owner.pw_uid, owner.pw_gid)
         values = dict(DIR=self.dir, DOMAIN=MAILBOX_DOMAIN, UID=owner.pw_uid, GID=owner.pw_gid)
-        (self.etc / "main.cf").write_text(MAIN_CF.substitute(values))
+        main = MAIN_CF.substitute(values)
+        if header_checks:
+            (self.etc / "header_checks").write_text(header_checks)
+            main += f"header_checks = regexp:{self.etc}/header_checks\n"
+        (self.etc / "main.cf").write_text(main)
         (self.etc / "master.cf").write_text(MASTER_CF.replace("${PORT}", str(port)))
         (self.etc / "transport").write_text(f"support@example.com lmtp:inet:{lmtp}\n")
         (self.etc / "vmailbox").write_text(

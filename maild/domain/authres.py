@@ -1,13 +1,18 @@
 """Read Authentication-Results (RFC 8601) to decide whether a From address is genuine.
 
-Only headers stamped by our own MTA (its authserv-id) count: anyone can add others.
-And only the first of those, the one our MTA put on top (RFC 8601 §5): a lower one
-with our authserv-id came with the message, forged, if the MTA did not remove it.
+Only headers stamped by our own MTA (its authserv-id) count: anyone can add others,
+and the MTA must remove those of our id that come with the message (README, Trust:
+postfix's header_checks line, which strips what `is_ours` takes for ours: the id
+first in the value, bare). Several milters of the MTA (OpenDKIM, OpenDMARC) each add
+their own header on top (RFC 8601 §5): each method (dkim, spf, dmarc, ...) is read
+from the topmost header of ours that states it, so a lower header never overrides
+what one above it says of the same method.
 """
 
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,6 +25,8 @@ __all__ = [
     "Verdict",
     "domain_of_value",
     "first_of_ours",
+    "is_ours",
+    "ours_top_down",
     "results",
     "sender_verified",
     "our_verdict",
@@ -30,25 +37,49 @@ __all__ = [
 _QUOTED = r'"(?:[^"\\]|\\.)*"'
 _QUOTED_RE = re.compile(_QUOTED)
 _DOMAIN_RE = re.compile(r"(?:[\w-]+\.)*[\w-]+")
+# What postfix's regexp tables (POSIX, C locale) take for a space and fold in case.
+_POSIX_SPACE = " \t\n\v\f\r"
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def is_ours(value: str, authserv_id: str) -> bool:
+    """Whether one Authentication-Results value is stamped with ``authserv_id``: the id
+    first in it, bare (no quotes, encoded word or comment before it), then a space,
+    ";", "(" or its end; exactly what README's header_checks line strips from incoming
+    mail (`/^Authentication-Results[[:space:]]*:[[:space:]]*mx\\.example\\.com
+    ([[:space:];(]|$)/ IGNORE`), so that none a sender wrote is ours. As postfix reads
+    it: ASCII letters in any case (no other letter folds into one: the Kelvin sign is
+    no k) and POSIX spaces only (no-break space is none). Real MTAs write the id so
+    (OpenDKIM, OpenDMARC, rspamd)."""
+    wanted = authserv_id.strip().translate(_ASCII_LOWER)
+    text = (value or "").lstrip(_POSIX_SPACE)
+    n = len(wanted)
+    if not wanted or text[:n].translate(_ASCII_LOWER) != wanted:
+        return False
+    return len(text) == n or text[n] in _POSIX_SPACE + ";("
+
+
+def ours_top_down(header_values: Iterable[str], authserv_id: str) -> list[str]:
+    """The Authentication-Results stamped with ``authserv_id`` (`is_ours`), topmost
+    first, their comments removed."""
+    return [_uncomment(v) for v in header_values if is_ours(v or "", authserv_id)]
 
 
 def first_of_ours(header_values: Iterable[str], authserv_id: str) -> str | None:
     """The first (topmost) Authentication-Results stamped with ``authserv_id``, its
     comments removed; None if there is none."""
-    wanted = authserv_id.strip().lower()
-    for value in header_values:
-        text = _uncomment(value or "")
-        parts = _split(text, ";")
-        head = parts[0].split() if parts else []
-        if head and _unquote(head[0]).lower() == wanted:
-            return text
-    return None
+    ours = ours_top_down(header_values, authserv_id)
+    return ours[0] if ours else None
 
 
 def results(header: str) -> set[tuple[str, str]]:
     """(method, result) pairs of one uncommented header, lower-cased: ("dmarc", "fail")."""
+    return _results(_split(header, ";")[1:])
+
+
+def _results(resinfos: Iterable[str]) -> set[tuple[str, str]]:
     out = set()
-    for resinfo in _split(header, ";")[1:]:
+    for resinfo in resinfos:
         if pairs := _pairs(resinfo):
             out.add((pairs[0][0].split("/", 1)[0].lower(), _unquote(pairs[0][1]).lower()))
     return out
@@ -56,8 +87,9 @@ def results(header: str) -> set[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class Verdict:
-    """What our MTA's first Authentication-Results says: its (method, result) pairs
-    (results) and the domains that passed DKIM or SPF (verified_domains)."""
+    """What our MTA's Authentication-Results say: the (method, result) pairs (results)
+    and the domains that passed DKIM or SPF (verified_domains), each method as the
+    topmost header of ours that states it says (`_by_method`)."""
 
     results: frozenset[tuple[str, str]]
     domains: frozenset[str]
@@ -66,24 +98,42 @@ class Verdict:
 def our_verdict(header_values: Iterable[str], authserv_id: str) -> Verdict:
     """Our MTA's verdict on one mail, read once: each rule that asks of the same mail
     (verify.sender_verified, spam.verdict) gets it again (`_verdict`)."""
-    return _verdict(tuple(header_values), authserv_id.strip().lower())
+    return _verdict(tuple(header_values), authserv_id.strip())
 
 
 @lru_cache(maxsize=64)
 def _verdict(header_values: tuple[str, ...], authserv_id: str) -> Verdict:
-    ours = first_of_ours(header_values, authserv_id)
-    if ours is None:
-        return Verdict(frozenset(), frozenset())
+    entries = _by_method(ours_top_down(header_values, authserv_id))
     domains: set[str] = set()
-    for resinfo in _split(ours, ";")[1:]:
+    for resinfo in entries:
         domains |= _passing(resinfo)
     domains.discard("")
-    return Verdict(frozenset(results(ours)), frozenset(domains))
+    return Verdict(frozenset(_results(entries)), frozenset(domains))
+
+
+def _by_method(headers: list[str]) -> list[str]:
+    """The resinfos that count, of uncommented headers topmost first: for each method,
+    every entry of it in the first header that states the method at all (a header
+    may state dkim twice, one per signature); the same method in a lower header is
+    not read. OpenDMARC's header on top (dmarc=) and OpenDKIM's below it (dkim=) are
+    both read; a lower dkim=pass never overrides the dkim=fail of one above it."""
+    taken: list[str] = []
+    done: set[str] = set()
+    for header in headers:
+        here: dict[str, list[str]] = {}
+        for resinfo in _split(header, ";")[1:]:
+            if pairs := _pairs(resinfo):
+                here.setdefault(pairs[0][0].split("/", 1)[0].lower(), []).append(resinfo)
+        for method, entries in here.items():
+            if method not in done:
+                taken += entries
+        done |= here.keys()
+    return taken
 
 
 def verified_domains(header_values: Iterable[str], authserv_id: str) -> set[str]:
     """Domains that passed DKIM (header.d / header.i) or SPF (smtp.mailfrom) per our MTA,
-    read from its first header only."""
+    each method read from the topmost header of ours that states it."""
     return set(our_verdict(header_values, authserv_id).domains)
 
 

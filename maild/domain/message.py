@@ -211,10 +211,27 @@ def _screen_headers(msg: Message) -> dict[str, tuple[str, ...]]:
         if key in _SCREEN:
             found.setdefault(key, []).append(value)
     return {
-        h: tuple(decode_compat32(limits.head_of(str(v))) for v in found[h])
+        h: tuple(
+            (_as_sent if h == _AUTHRES else decode_compat32)(limits.head_of(str(v)))
+            for v in found[h]
+        )
         for h in SCREEN_HEADERS
         if h in found
     }
+
+
+_AUTHRES = "authentication-results"
+
+
+def _as_sent(value: str) -> str:
+    """An Authentication-Results value as the MTA read it: no RFC 2047 word decoded
+    (RFC 8601 has none; `=?utf-8?q?mx.example.com?=` is no authserv-id, and the MTA's
+    header_checks never strip it as one: authres.is_ours), 8-bit bytes not UTF-8
+    replaced."""
+    try:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a lone surrogate no byte stands for
+        return value.encode("utf-8", "replace").decode("utf-8")
 
 
 def _references(msg: Message) -> tuple[str, ...]:

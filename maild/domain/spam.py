@@ -119,8 +119,9 @@ def verdict(
     "yes". `trusted` (config `[spam] headers`) says only which headers count: one the
     MTA never writes is no verdict, whatever it says.
 
-    "dmarc" counts only with `authserv_id`, and only in the first Authentication-Results
-    of that server (the one our MTA put on top; lower ones came with the message)."""
+    "dmarc" counts only with `authserv_id`, as the topmost Authentication-Results of
+    that server that states dmarc says it (authres.our_verdict: OpenDKIM's dkim= may
+    stand above OpenDMARC's)."""
     trusted = set(trusted)
     for name, reason, spam in _SAYS_SPAM:
         if name in trusted:

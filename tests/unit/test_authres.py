@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from maild.domain.authres import (
     domain_of_value,
     first_of_ours,
+    our_verdict,
     results,
     sender_verified,
     verified_domains,
@@ -64,13 +65,47 @@ def test_version_after_authserv_id() -> None:
     assert verified_domains([f"{US} 1; dkim=pass header.d=a.ru"], US) == {"a.ru"}
 
 
-def test_only_the_first_header_of_ours_counts() -> None:
-    """Our MTA adds its header on top; a lower one with our id came with the mail."""
-    headers = [f"{US}; dkim=fail header.d=a.ru", f"{US}; spf=pass smtp.mailfrom=a.ru"]
+def test_each_method_is_read_from_the_topmost_header_of_ours_that_states_it() -> None:
+    """Our MTA's milters each add a header on top (OpenDMARC's above OpenDKIM's): both
+    are read, but a lower header never overrides a method one above it states."""
+    headers = [f"{US}; dkim=fail header.d=a.ru", f"{US}; dkim=pass header.d=a.ru"]
     assert verified_domains(headers, US) == set()
     assert not sender_verified(headers, US, "anna@a.ru")
+    two = [f"{US}; dmarc=pass header.from=a.ru", f"{US}; dkim=pass header.d=a.ru"]
+    assert sender_verified(two, US, "anna@a.ru")
+    assert our_verdict(two, US).results == {("dmarc", "pass"), ("dkim", "pass")}
+    below = [f"{US}; dkim=pass header.d=a.ru", f"{US}; dmarc=fail header.from=a.ru"]
+    assert ("dmarc", "fail") in our_verdict(below, US).results
+    # two signatures in one header: both entries of that header count
+    sigs = [f"{US}; dkim=pass header.d=a.ru; dkim=pass header.d=b.ru", f"{US}; dkim=fail"]
+    assert verified_domains(sigs, US) == {"a.ru", "b.ru"}
     other = ["other.example; dkim=pass header.d=b.ru", f"{US}; dkim=pass header.d=a.ru"]
     assert verified_domains(other, US) == {"a.ru"}
+
+
+_METHODS = st.sampled_from(["dkim", "spf", "dmarc", "arc"])
+_RESULTS = st.sampled_from(["pass", "fail", "none", "softfail"])
+_HEADER = st.lists(st.tuples(_METHODS, _RESULTS), max_size=4)
+
+
+@given(st.lists(_HEADER, min_size=1, max_size=4), _HEADER)
+def test_a_lower_header_never_overrides_a_method_stated_above(upper: list, lower: list) -> None:
+    """Whatever a header below states (the sender's, if the MTA let it through), the
+    results of each method the headers above state stay theirs; it adds only methods
+    none above states."""
+
+    def header(entries: list) -> str:
+        return "; ".join([US, *(f"{m}={r} header.d=a.ru smtp.mailfrom=a.ru" for m, r in entries)])
+
+    got = our_verdict([*map(header, upper), header(lower)], US).results
+    expected: dict[str, set] = {}
+    for entries in [*upper, lower]:
+        here: dict[str, set] = {}
+        for m, r in entries:
+            here.setdefault(m, set()).add((m, r))
+        for m, pairs in here.items():
+            expected.setdefault(m, pairs)
+    assert got == set().union(*expected.values())
 
 
 def test_header_i_gives_the_domain_of_the_identity() -> None:
