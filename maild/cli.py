@@ -137,6 +137,10 @@ def _outbox_commands(cmds: _Commands) -> None:
     c = cmds.action(ob, "list", "queued messages", reads=True)
     c.add_argument("--sent", action="store_true", help="list sent mail instead")
     cmds.action(ob, "show", "print one queued or sent message", reads=True).add_argument("id")
+    c = cmds.action(ob, "release", "send queued mail held since a restore")
+    one = c.add_mutually_exclusive_group(required=True)
+    one.add_argument("id", nargs="?", help="one held message")
+    one.add_argument("--all", action="store_true", help="every held message")
 
 
 def _ticket_commands(cmds: _Commands) -> None:
@@ -189,6 +193,8 @@ def _storage_commands(cmds: _Commands) -> None:
         help="as root: give the files to this user (default: the owner of --storage, or of"
         " its nearest existing parent while it is missing)",
     )
+    sends = "send its queued mail on start (default: held until maild outbox release)"
+    c.add_argument("--send-queued", action="store_true", help=sends)
     c = cmds.cmd("forget", "erase a person's messages, attachments and spool copies")
     c.add_argument("address")
     c.add_argument("--dry-run", action="store_true", help="only say what would change")

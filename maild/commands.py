@@ -56,6 +56,8 @@ def _print_errors(left: list[OutboxEntry]) -> None:
 
 
 def cmd_outbox(app: App, args: argparse.Namespace) -> int:
+    if args.action == "release":
+        return _release(app, args.id)
     if args.action == "flush":
         from maild.refusals import tell_refused
 
@@ -81,7 +83,8 @@ def cmd_outbox(app: App, args: argparse.Namespace) -> int:
             print(f"sent {sent}, failed {failed}, still queued {len(left) + len(broken)}")
             for m in refused:
                 print(f"  {m['id']}: refused for good, not tried again: {m['refused']}")
-            _print_errors(left)
+            _print_errors([m for m in left if not m.get("held")])
+            _say_held(left)
         return EX_FAIL if broken else EX_OK if not left else EX_TEMPFAIL
     if args.action == "list":
         rows = app.outbox.sent_entries() if args.sent else app.outbox.entries()
@@ -94,6 +97,7 @@ def cmd_outbox(app: App, args: argparse.Namespace) -> int:
                 print(f"{m['id']}  {', '.join(m['to'])}  {m['subject']}{_outcome(m, args.sent)}")
             if not rows:
                 print("outbox is empty" if not args.sent else "nothing sent yet")
+            _say_held([] if args.sent else rows)
         return EX_OK
     # show
     try:
@@ -103,6 +107,30 @@ def cmd_outbox(app: App, args: argparse.Namespace) -> int:
         return EX_FAIL
     print(format_mail(raw))
     return EX_OK
+
+
+def _release(app: App, mail_id: str | None) -> int:
+    """`maild outbox release ID|--all`: held mail (adapters/outhold.py) goes."""
+    from maild.adapters.outhold import release
+
+    released, found = release(app.outbox, mail_id)
+    if not found:
+        print(f"maild: no queued outgoing message {mail_id}", file=sys.stderr)
+        return EX_FAIL
+    if mail_id is not None and not released:
+        print(f"{mail_id} is not held: it goes with the next pass")
+        return EX_OK
+    print(f"released {len(released)}: sent by maild serve's next pass (or maild outbox flush)")
+    return EX_OK
+
+
+def _say_held(rows: list[OutboxEntry]) -> None:
+    """The line that names the mail held since a restore, and what sends it."""
+    from maild.adapters.outhold import RELEASE, held
+
+    if kept := held(rows):
+        print(f"{len(kept)} held since the restore of the backup of {kept[0]['held']}, not"
+              f" sent (the old desk may have sent them): {RELEASE} sends them")  # fmt: skip
 
 
 def _say_broken(app: App) -> list[str]:
@@ -117,6 +145,8 @@ def _say_broken(app: App) -> list[str]:
 def _outcome(m: OutboxEntry, sent: bool) -> str:
     """A queued mail's last error; for a sent one only how many tries it took (its
     last error is of a try before the one that worked)."""
+    if not sent and m.get("held"):
+        return "  (held since a restore: maild outbox release)"
     if not sent:
         return f"  ({m['last_error']})" if m.get("last_error") else ""
     if m.get("withdrawn"):  # sent/ keeps it, but it never went

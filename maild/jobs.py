@@ -115,7 +115,10 @@ def outbox_alerts(app: App, now: datetime) -> int:
     due = [
         m
         for m in app.outbox.entries()
-        if m["attempts"] >= limit and not m.get("alerted") and m.get("kind") != "alert"
+        if m["attempts"] >= limit
+        and not m.get("alerted")
+        and m.get("kind") != "alert"
+        and not m.get("held")  # not tried: held since a restore (adapters/outhold.py)
     ]
     head = app.config.support.head
     if due and head:

@@ -29,6 +29,7 @@ from typing import Any
 from maild import imapnotes, ingestnote, servecheck, storagehealth
 from maild.adapters import daymark
 from maild.adapters.layout import KEY_READABLE, readable_keys
+from maild.adapters.outhold import RELEASE
 from maild.adapters.spool import pid_alive
 from maild.app import App
 from maild.domain.pending import next_due
@@ -136,7 +137,8 @@ def _spool(app: App, now: datetime) -> dict[str, Any]:
 
 def _outbox(app: App, now: datetime) -> dict[str, Any]:
     queued = app.outbox.entries()
-    failing = [m for m in queued if m.get("last_error")]
+    held = [m for m in queued if m.get("held")]  # since a restore: not tried (outhold.py)
+    failing = [m for m in queued if m.get("last_error") and not m.get("held")]
     oldest = failing[0] if failing else None  # entries() are oldest first
     refused = app.outbox.refused_log()  # set aside, never sent (README, outbox)
     return {
@@ -144,6 +146,8 @@ def _outbox(app: App, now: datetime) -> dict[str, Any]:
         "broken": len(app.outbox.broken),  # (entries() found them)
         "stopped": current_note(app.config.storage_path, OUTBOX_STOPPED),
         "failing": len(failing),
+        "held": len(held),
+        "held_since": held[0]["held"] if held else None,
         "refused": len(refused),
         "last_refused": max(refused.values(), default=None, key=datetime.fromisoformat),
         "oldest_error": oldest
@@ -269,6 +273,10 @@ def _not_sent(o: dict[str, Any]) -> tuple[list[str], list[str]]:
     if stopped:
         failing.append(f"outbox: sending stopped (since {stopped.get('since')}): "
                        f"{stopped.get('why')}; no mail goes until that is fixed")  # fmt: skip
+    if o.get("held"):
+        degraded.append(f"outbox: {o['held']} mail(s) held since the restore of the backup of "
+                        f"{o['held_since']}, not sent (the old desk may have sent them): "
+                        f"{RELEASE} sends them")  # fmt: skip
     if o.get("broken"):
         degraded.append(f"outbox: {o['broken']} queue file(s) without their record or whole "
                         "mail cannot be sent: maild fsck names them")  # fmt: skip

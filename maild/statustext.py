@@ -41,6 +41,7 @@ def format_text(f: dict[str, Any]) -> str:
         f"maild: {f['state']}",
         f"spool: {s['pending']} pending{oldest}, {s['shunted']} shunted",
         f"outbox: {o['queued']} queued, {o['failing']} failing, {o['refused']} refused"
+        + (f", {o['held']} held" if o.get("held") else "")
         + (f" (last {o['last_refused']})" if o.get("last_refused") else ""),
     ]
     if o["oldest_error"]:

@@ -178,7 +178,7 @@ class Outbox(Retries):
         ]
         for meta in [m for m in due if m.get("refused")]:  # a crash before it moved
             self._put_aside(meta)
-        due = [m for m in due if not m.get("refused")]
+        due = [m for m in due if not m.get("refused") and not m.get("held")]  # (outhold.py)
         if due and self.screen is not None:  # nor automatic mail to the blocked, nor stale
             due = self.screen.sendable(self, due, self.own)
         if not due:

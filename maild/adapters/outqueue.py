@@ -132,6 +132,16 @@ class OutQueue:
             return
         self._put_queued(mail_id, pack({**meta, **fields}, raw))
 
+    def release(self, mail_id: str) -> None:
+        """Take a queued mail's hold off (adapters/outhold.py): it is due now."""
+        path = self._file(self.queue, mail_id)
+        try:
+            meta, raw = unpack(path, self.files().read(path))
+        except (OSError, ValueError):
+            return
+        meta.pop("held", None)
+        self._put_queued(mail_id, pack({**meta, "next_try": None}, raw))
+
     def _put_queued(self, mail_id: str, data: bytes) -> None:
         """Write a queued mail's file again unless `withdraw` (under the store lock, not
         the sender's) took it meanwhile: it writes sent/ before removing the file."""

@@ -234,11 +234,11 @@ OutboxEntry = TypedDict(
         # refused for good by the relay (its answer, retry.permanent_for_recipient):
         # never sent again; "told" when its ticket got the note and staff the notice
         "refused": NotRequired[str],
-        # refused for its size (retry.too_big), not for its address: nothing is marked
-        "too_big": NotRequired[bool],
+        "too_big": NotRequired[bool],  # refused for its size (retry.too_big): nothing marked
         # too big for staff or the head: queued again without its files, once (slimmail.py)
         "files_left_out": NotRequired[bool],
         "told": NotRequired[str],
+        "held": NotRequired[str],  # restored: the backup's time; unsent till outbox release
         "length": NotRequired[int],  # the mail's bytes (outfile.py; not on older files)
     },
 )

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from maild.adapters.outhold import RELEASE
 from maild.adapters.store import StoreUnavailable
 from maild.app import App
 from maild.ops import listing
@@ -68,7 +69,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     # as storage.path must name it: absolute (the config refuses a relative one)
     target = Path(args.storage).expanduser().absolute()
     try:
-        manifest = restore(Path(args.archive), target, args.owner)
+        manifest = restore(Path(args.archive), target, args.owner, not args.send_queued)
     except OwnerError as e:
         print(f"maild: restore: {e}", file=sys.stderr)
         return EX_CONFIG
@@ -84,15 +85,25 @@ def cmd_restore(args: argparse.Namespace) -> int:
     warning = root_owned(target, args.owner)
     if warning:
         print(f"maild: restore: {warning}", file=sys.stderr)
+    held = manifest["held"]
     if args.json:
-        print_json(manifest)
-    else:
+        print_json(manifest | {"release": RELEASE if held else None})
+        return EX_OK
+    print(
+        f"restored {manifest.get('tickets')} tickets, {manifest.get('queued')} queued mail "
+        f"from {manifest.get('created_at')} into {target}; with maild serve stopped,"
+        " move it to where storage.path points (the shipped unit writes only there:"
+        " README, Backup) or set storage.path to it, then start maild serve"
+    )
+    if held:
         print(
-            f"restored {manifest.get('tickets')} tickets, {manifest.get('queued')} queued mail "
-            f"from {manifest.get('created_at')} into {target}; with maild serve stopped,"
-            " move it to where storage.path points (the shipped unit writes only there:"
-            " README, Backup) or set storage.path to it, then start maild serve (spooled"
-            " mail is processed on start)"
+            f"{held} queued mail held, not sent: the old desk may have sent it after the"
+            f" backup; once you know it did not (its relay was down), send it: {RELEASE}"
+        )
+    if manifest.get("pending"):
+        print(
+            f"{manifest['pending']} mails waiting in the spool are processed on start; those"
+            " the old desk processed after the backup get a second ticket (staff can #merge)"
         )
     return EX_OK
 

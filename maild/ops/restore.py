@@ -16,6 +16,7 @@ import zlib
 from pathlib import Path
 
 from maild.adapters.layout import STORE_NAMES
+from maild.adapters.outhold import hold_all
 from maild.ops.backup import FORMAT, MANIFEST, BackupError
 from maild.privileges import existing_ancestor
 
@@ -27,11 +28,15 @@ class OwnerError(BackupError):
     """Whom the restored files would belong to is wrong: the admin has to act (78)."""
 
 
-def restore(archive: Path, target: Path, owner: str | None = None) -> dict[str, object]:
+def restore(
+    archive: Path, target: Path, owner: str | None = None, hold: bool = True
+) -> dict[str, object]:
     """Rebuild a storage at `target` (missing or empty) from an archive of `backup`.
     As root, every file and folder made is given to `owner` (a user name), by default
     to the owner of `target` or of its nearest existing parent (see `_new_owner`).
-    A truncated or damaged archive restores nothing: what was extracted is removed."""
+    A truncated or damaged archive restores nothing: what was extracted is removed.
+    `hold`: its queued mail is held (adapters/outhold.py), its count the manifest's
+    "held": the old desk may have sent it after the backup."""
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise BackupError(f"{target}: not an empty directory; restore only into a new one")
     try:
@@ -53,7 +58,8 @@ def restore(archive: Path, target: Path, owner: str | None = None) -> dict[str, 
                 f"{archive}: not a maild backup (no {MANIFEST}){_plain(tar, archive, target)}"
             )
         ids, top = _new_owner(target, owner), _top_made(target)
-        _extract(tar, archive, target, top, ids)
+        since = str(manifest.get("created_at")) if hold else None
+        manifest["held"] = _extract(tar, archive, target, top, (ids, since))
     return manifest
 
 
@@ -170,11 +176,16 @@ def _damaged(archive: Path, e: BaseException) -> BackupError:
 
 
 def _extract(
-    tar: tarfile.TarFile, archive: Path, target: Path, top: Path, ids: tuple[int, int] | None
-) -> None:
+    tar: tarfile.TarFile,
+    archive: Path,
+    target: Path,
+    top: Path,
+    how: tuple[tuple[int, int] | None, str | None],
+) -> int:
     """Every member but the manifest into `target`, then the rest of the gzip stream
-    read to its end, so that its checksum is verified; then all made, from `top`,
-    given to `ids` (uid, gid; None: kept). On any failure (a damaged archive, a full
+    read to its end, so that its checksum is verified; then its queued mail held since
+    `how`[1] (None: not held), and all made, from `top`, given to `how`[0] (uid, gid;
+    None: kept); how many mails are held. On any failure (a damaged archive, a full
     disk, an owner the file system refuses) `target` is left as it was found, missing
     or empty (and the folders made on the way removed): a half-restored storage would
     start as if it were whole, and a part-owned one fail on the first mail."""
@@ -187,6 +198,8 @@ def _extract(
         _extract_data(tar, members, target)
         while tar.fileobj.read(1 << 20):
             pass
+        ids, since = how
+        n = 0 if since is None else hold_all(target / "outbox" / "queue", since)
         if ids is not None:
             _give(top, *ids)
     except BaseException as e:
@@ -196,6 +209,7 @@ def _extract(
         if isinstance(e, DAMAGED):
             raise _damaged(archive, e) from None
         raise
+    return n
 
 
 def _extract_data(tar: tarfile.TarFile, members: list[tarfile.TarInfo], target: Path) -> None:

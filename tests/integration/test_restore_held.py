@@ -1,0 +1,112 @@
+"""A backup holds the outbox queue of its moment; the old desk sends that mail after
+the backup, which the archive cannot know. A restored desk sent all of it a second
+time (the audit: 75 duplicates at the relay). Now `maild restore` holds it: `maild
+serve` on the restored storage sends none of it until `maild outbox release`; then
+each goes once. `--send-queued` restores it unheld (the old desk's relay was down)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import AS_ME, Daemon, Desk, Sink, dead_port, make_mail, wait_until
+
+
+def _old_desk_backup(tmp_path: Path, sink: Sink) -> tuple[Path, set[str]]:
+    """Mail queued while the relay is down, a backup, then the old desk sends it all
+    (to `sink`): the archive and the Message-IDs the old desk sent."""
+    (tmp_path / "old").mkdir()
+    old = Desk(tmp_path / "old", dead_port())
+    for i in range(3):
+        old.ingest(make_mail(sender=f"c{i}@shop.example", msgid=f"<q{i}@client>"))
+    assert old.flush().code == 75  # the relay is down: all of it stays queued
+    archive = tmp_path / "snap.tar.gz"
+    r = old.run("backup", str(archive), "--json")
+    assert r.code == 0, r.err
+    assert r.json()["queued"] > 0
+    old.sections["outbound"]["port"] = sink.port  # the relay is back: the old desk sends
+    old.write_config()
+    assert old.flush().code == 0
+    sent = {m.msg["Message-ID"] for m in sink.received}
+    assert len(sent) == r.json()["queued"]
+    return archive, sent
+
+
+def _restored(tmp_path: Path, archive: Path, sink: Sink, *flags: str) -> tuple[Desk, dict]:
+    target = tmp_path / "restored"
+    r = Desk(tmp_path / "old", sink.port).run(
+        "restore", str(archive), "--storage", str(target), *AS_ME, *flags, "--json"
+    )
+    assert r.code == 0, r.err
+    (tmp_path / "new").mkdir()
+    return Desk(tmp_path / "new", sink.port, storage={"path": str(target)}), r.json()
+
+
+def _count(sink: Sink) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for m in sink.received:
+        out[m.msg["Message-ID"]] = out.get(m.msg["Message-ID"], 0) + 1
+    return out
+
+
+def test_restored_desk_sends_no_queued_mail_again_until_released(tmp_path, sink):
+    archive, sent = _old_desk_backup(tmp_path, sink)
+    new, figures = _restored(tmp_path, archive, sink)
+    assert figures["held"] == len(sent) and figures["release"] == "maild outbox release --all"
+    text = new.run("outbox", "list")
+    assert text.code == 0 and f"{len(sent)} held since the restore" in text.out
+    assert "maild outbox release --all sends them" in text.out
+    status = new.run("status", "--json").json()
+    assert status["outbox"]["held"] == len(sent) and status["outbox"]["failing"] == 0
+    assert any("held since the restore" in r for r in status["reasons"])
+
+    daemon = Daemon(new).start()
+    try:
+        # a new mail's confirmation goes: the sender has made its passes meanwhile
+        new.ingest(make_mail(sender="late@shop.example", msgid="<late@client>"))
+        assert wait_until(lambda: len(sink.received) > len(sent), 30)
+        assert wait_until(lambda: new.run("outbox", "list", "--json").json() != [], 1)
+        counts = _count(sink)
+        assert [i for i in sent if counts[i] > 1] == []  # none of the old desk's again
+        assert len(new.run("outbox", "list", "--json").json()) == len(sent)
+        flush = new.flush()  # a manual flush sends no held mail either
+        assert "held since the restore" in flush.out
+        assert [i for i in sent if _count(sink)[i] > 1] == []
+
+        r = new.run("outbox", "release", "--all")
+        assert r.code == 0 and r.out.startswith(f"released {len(sent)}"), r
+        assert wait_until(lambda: new.run("outbox", "list", "--json").json() == [], 30)
+    finally:
+        assert daemon.stop() == 0
+    counts = _count(sink)
+    assert all(counts[i] == 2 for i in sent)  # once by the old desk, once after release
+    assert new.run("status", "--json").json()["outbox"]["held"] == 0
+
+
+def test_restore_with_send_queued_sends_the_queue_on_start(tmp_path, sink):
+    archive, sent = _old_desk_backup(tmp_path, sink)
+    sink.handler.received.clear()  # as if the old desk's relay never took them
+    new, figures = _restored(tmp_path, archive, sink, "--send-queued")
+    assert figures["held"] == 0 and figures["release"] is None
+    daemon = Daemon(new).start()
+    try:  # (due after the back-off of the old desk's tries: flushed now)
+        assert wait_until(lambda: new.flush().code == 0, 30)
+    finally:
+        assert daemon.stop() == 0
+    assert _count(sink) == dict.fromkeys(sent, 1)
+
+
+def test_outbox_release_of_one_mail(tmp_path, sink):
+    archive, sent = _old_desk_backup(tmp_path, sink)
+    new, _ = _restored(tmp_path, archive, sink)
+    one = new.run("outbox", "list", "--json").json()[0]
+    assert one["held"]
+    r = new.run("outbox", "release", one["id"])
+    assert r.code == 0 and r.out.startswith("released 1"), r
+    assert new.run("outbox", "release", "nope").code == 1
+    before = len(sink.received)
+    assert new.flush().code == 75  # sent; the rest stay held
+    assert [m.msg["Message-ID"] for m in sink.received[before:]] == [one["message_id"]]
+    assert len(new.run("outbox", "list", "--json").json()) == len(sent) - 1
+    r = new.run("restore", str(archive), "--storage", str(tmp_path / "again"), *AS_ME)
+    assert r.code == 0 and f"\n{len(sent)} queued mail held, not sent: " in r.out, r
+    assert r.out.rstrip().endswith("send it: maild outbox release --all")
