@@ -193,8 +193,7 @@ def _storage_commands(cmds: _Commands) -> None:
         help="as root: give the files to this user (default: the owner of --storage, or of"
         " its nearest existing parent while it is missing)",
     )
-    sends = "send its queued mail on start (default: held until maild outbox release)"
-    c.add_argument("--send-queued", action="store_true", help=sends)
+    c.add_argument("--send-queued", action="store_true", help="send its queued mail on start")
     c = cmds.cmd("forget", "erase a person's messages, attachments and spool copies")
     c.add_argument("address")
     c.add_argument("--dry-run", action="store_true", help="only say what would change")
