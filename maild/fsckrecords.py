@@ -43,6 +43,9 @@ def check_outbox(check: Fsck) -> None:
                 with open(folder / name, "rb") as f:
                     meta = read_record(name, f.readline())  # as the sender reads
                     size = os.fstat(f.fileno()).st_size - f.tell()
+            except (PermissionError, IsADirectoryError) as e:  # the sender passes it by
+                check.unreadable(CorruptFile(folder / name, f"unreadable: {e.strerror}", True))
+                continue  # (named with the chown or chmod that mends it, not repaired)
             except OSError as e:
                 check.problem(folder / name, f"unreadable: {e.strerror}")
                 continue

@@ -42,6 +42,7 @@ from maild.statustext import format_text, in_zone
 from maild.unreadables import (
     unreadable_files,
     unreadable_mail_reasons,
+    unreadable_outbox,
     unreadable_reasons,
     unreadable_spool,
 )
@@ -138,12 +139,14 @@ def _spool(app: App, now: datetime) -> dict[str, Any]:
 def _outbox(app: App, now: datetime) -> dict[str, Any]:
     queued = app.outbox.entries()
     held = [m for m in queued if m.get("held")]  # since a restore: not tried (outhold.py)
+    unreadable = unreadable_outbox(app.config.storage_path, app.outbox.broken)
     failing = [m for m in queued if m.get("last_error") and not m.get("held")]
     oldest = failing[0] if failing else None  # entries() are oldest first
     refused = app.outbox.refused_log()  # set aside, never sent (README, outbox)
     return {
         "queued": len(queued),
-        "broken": len(app.outbox.broken),  # (entries() found them)
+        "broken": len(app.outbox.broken) - len(unreadable),  # (entries() found them)
+        **({"unreadable": unreadable} if unreadable else {}),
         "stopped": current_note(app.config.storage_path, OUTBOX_STOPPED),
         "failing": len(failing),
         "held": len(held),
@@ -263,7 +266,8 @@ def _not_running(f: dict[str, Any]) -> list[str]:
 
 def _not_sent(o: dict[str, Any]) -> tuple[list[str], list[str]]:
     """(failing, degraded) of mail that does not go: failing for an hour or less, the
-    sender stopped (it cannot record what it sends), queue files without a record."""
+    sender stopped (it cannot record what it sends), queue files without a record or
+    that maild may not read."""
     failing, degraded = [], []
     err, stopped = o["oldest_error"], o.get("stopped")
     if err and (err["queued_age"] or 0) > OUTBOX_STUCK:
@@ -277,6 +281,7 @@ def _not_sent(o: dict[str, Any]) -> tuple[list[str], list[str]]:
         degraded.append(f"outbox: {o['held']} mail(s) held since the restore of the backup of "
                         f"{o['held_since']}, not sent (the old desk may have sent them): "
                         f"{RELEASE} sends them")  # fmt: skip
+    degraded += unreadable_mail_reasons(o)  # the rest goes
     if o.get("broken"):
         degraded.append(f"outbox: {o['broken']} queue file(s) without their record or whole "
                         "mail cannot be sent: maild fsck names them")  # fmt: skip

@@ -14,6 +14,8 @@ from typing import Any
 from maild.adapters.store.summaries import open_files
 from maild.privileges import user_name
 
+UNREADABLE = "cannot read it"  # how a why of OutQueue.broken starts for such a file
+
 
 def chown_fix(root: Path, path: str | Path) -> str:
     """What lets maild read `path` again: the chown to the storage's owner when the
@@ -27,6 +29,8 @@ def chown_fix(root: Path, path: str | Path) -> str:
         return f"a directory is in its place: move it out of {os.path.dirname(path)}"
     if st.st_uid != owner:
         return f"chown {user_name(owner)}: {path}"
+    if st.st_mode & 0o600 != 0o600:  # its owner's own bits bar it (mode 000)
+        return f"chmod u+rw {path}"
     return "fix its mode, or the disk"
 
 
@@ -62,6 +66,14 @@ def unreadable_mail_reasons(spool: dict[str, Any]) -> list[str]:
         f"cannot read {u['path']} (maild runs as {me}): that mail waits until it can: {u['fix']}"
         for u in spool.get("unreadable") or []
     ]
+
+
+def unreadable_outbox(root: Path, broken: dict[str, str]) -> list[dict[str, str]]:
+    """The queue files of the outbox's last listing (OutQueue.broken) that maild may
+    not read (outfile.unreadable): the rest of the queue goes, their mail waits until
+    it can ({"path", "fix"} each, as unreadable_spool's)."""
+    found = [path for path, why in broken.items() if why.startswith(UNREADABLE)]
+    return [{"path": path, "fix": chown_fix(root, path)} for path in sorted(found)]
 
 
 def unreadable_files(root: Path) -> list[dict[str, str]]:

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from maild.domain.records import OutboxEntry, outbox_record
+from maild.privileges import user_name
+from maild.unreadables import UNREADABLE, chown_fix
 
 KEEP_MAILS = 1024  # mails a pass reads with their records (the rest when sent)
 EXT = ".mail"
@@ -83,6 +85,13 @@ def read_record(name: str, line: bytes) -> OutboxEntry | None:
     return meta if meta is not None and name == meta["id"] + EXT else None
 
 
+def unreadable(folder: Path, name: str) -> str:
+    """Why the file `name` in the outbox's `folder` cannot be read, with the fix
+    (unreadables.chown_fix: the storage is the folder above outbox/)."""
+    me, path = user_name(os.geteuid()), folder / name
+    return f"{UNREADABLE} (maild runs as {me}): {chown_fix(folder.parent.parent, path)}"
+
+
 def mail_of(data: bytes) -> bytes:
     """The mail of a queue file, without reading its record."""
     return data.partition(b"\n")[2]
@@ -94,8 +103,9 @@ def folder_records(
     """The records of the mail files in `folder` (their first lines), and into
     `mails` the mails of those not tried yet (see OutQueue.entries). `broken`, of the
     queue's listing: the files whose mail cannot go, by path: what is wrong (left out;
-    fsck names them too): no record, or a mail not of its length (mail_wrong; the
-    mail sent, or refused, is listed whatever it holds)."""
+    fsck names them too): no record, a mail not of its length (mail_wrong; the
+    mail sent, or refused, is listed whatever it holds), or a file maild may not read
+    (root's `cp` of it: 0600, root's; mode 000): the rest of the queue goes."""
     out = []
     root = os.fspath(folder)
     for name in os.listdir(root):
@@ -109,8 +119,10 @@ def folder_records(
                     untried = meta is not None and not wrong and not meta["attempts"]
                     if meta and untried and mails is not None and len(mails) < KEEP_MAILS:
                         mails[meta["id"]] = f.read()  # (the others are read when sent)
-            except FileNotFoundError:  # sent or moved meanwhile (not PermissionError: a
-                continue  # queue the user cannot read is not "empty")
+            except FileNotFoundError:  # sent or moved meanwhile
+                continue
+            except (PermissionError, IsADirectoryError):  # (a folder maild may not list
+                meta, wrong = None, unreadable(folder, name)  # raised above: not "empty")
             if meta is None or wrong:  # its mail cannot go (into `broken`)
                 if broken is not None:
                     broken[f"{root}/{name}"] = wrong or ""
