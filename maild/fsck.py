@@ -46,7 +46,7 @@ from maild.domain.forget import PLACEHOLDER
 from maild.domain.records import MessageRecord, Summary, Ticket
 from maild.domain.tid import TID_RE
 from maild.fsckattach import Named, check_attachments, kept_files
-from maild.fsckfiles import check_files, lock_broken
+from maild.fsckfiles import check_access, check_files, lock_broken
 from maild.fsckrecords import check_address_records, check_blocklist, check_outbox, read_index
 from maild.fsckspool import (
     Waiting,
@@ -396,3 +396,4 @@ class Fsck:
         check_blocklist(self)
         check_files(self)
         check_attachments(self)
+        check_access(self)  # (last: what the others named is not named again)

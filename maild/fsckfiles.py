@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from maild.adapters import redo
-from maild.adapters.backupleft import is_running, remove_if_dead, stages
+from maild.adapters.backupleft import STAGING_PREFIX, is_running, remove_if_dead, stages
 from maild.adapters.leftovers import is_temp, leftovers
 from maild.adapters.store.rebuild import LOST_FOUND
 from maild.adapters.store.ticketfiles import TICKETS, ticket_file_tid
@@ -129,3 +130,57 @@ def move_aside(root: Path, path: Path) -> Path:
         dest, n = base.with_name(f"{base.name}.{n}"), n + 1
     os.rename(path, dest)
     return dest
+
+
+def check_access(check: Fsck) -> None:
+    """Every folder of the store maild's user may list, enter and write in (a write
+    makes its temp file there), every file it may read and write: one left root's
+    deep in it (a root's `cp -a` or `tar`: index/msgid/ab, tickets/03, attachments/b7)
+    paused processing the first time it was written, and only `maild status` said so.
+    Named once (not those the checks before named), with the chown or chmod that mends
+    it; not repaired. One walk of the store (a re-check looks only at what it found)."""
+    root = os.fspath(check.root)
+    write = 0 if os.statvfs(root).f_flag & os.ST_RDONLY else os.W_OK  # (read-only: reads)
+    named = {os.path.join(root, rel) for rel in check.found}  # (by the checks before)
+    for path, is_dir in _entries(root, check.only):
+        need = os.R_OK | write | (os.X_OK if is_dir else 0)
+        if not os.access(path, need) and path not in named and os.path.lexists(path):
+            check.problem(path, f"{_barred(path, need, is_dir)} (not repaired: "
+                          f"{_access_fix(check.root, path, is_dir)})")  # fmt: skip
+
+
+def _entries(root: str, only: set[str] | None) -> Iterator[tuple[str, bool]]:
+    """(path, whether a folder) of every file and folder under `root` (a backup's
+    staging folder passed: its files are links to the store's), or of `only`'s."""
+    if only is not None:
+        yield from ((p, os.path.isdir(p)) for p in (os.path.join(root, r) for r in only))
+        return
+    folders = [root]
+    while folders:
+        try:
+            with os.scandir(folders.pop()) as it:
+                found = list(it)
+        except OSError:  # one it may not list or enter: named as its parent's entry
+            continue
+        for e in found:
+            is_dir = e.is_dir(follow_symlinks=False)
+            if is_dir and not e.name.startswith(STAGING_PREFIX):
+                folders.append(e.path)
+            yield e.path, is_dir
+
+
+def _barred(path: str, need: int, is_dir: bool) -> str:
+    """What maild's user may not do with `path` (check_access)."""
+    ways = [(os.R_OK, "list" if is_dir else "read"), (os.X_OK, "enter"), (os.W_OK, "write")]
+    barred = [way for bit, way in ways if need & bit and not os.access(path, bit)]
+    return f"{user_name(os.geteuid())} may not {' or '.join(barred)} {'in ' * is_dir}it"
+
+
+def _access_fix(root: Path, path: str, is_dir: bool) -> str:
+    """The chown (another's: to the storage's owner) or chmod that lets maild use it."""
+    if not is_dir:
+        return chown_fix(root, path)
+    owner = root.stat().st_uid
+    if os.stat(path).st_uid != owner:
+        return f"chown -R {user_name(owner)}: {path}"
+    return f"chmod u+rwx {path}"

@@ -78,3 +78,37 @@ def test_an_outbox_file_maild_may_not_read_holds_back_only_its_own_mail(owned, s
             serve_until(desk, python, data / "outbox" / "sent" / path.name)
     assert not list(queue.iterdir())
     assert len(sink.received) == len(files)
+
+
+def test_fsck_names_every_folder_and_file_of_the_store_maild_may_not_write(owned, seeds):
+    """A folder deep in the store left root's, readable (a root's `cp -a` or `tar`:
+    index/msgid/ab, tickets/03) paused processing when it was written, and `maild fsck`
+    said "0 problem(s)" (check-config looks two levels deep). Now fsck names each folder
+    and file maild's user may not read or write, with the fix, not repaired."""
+    desk, python = owned
+    _seeded(desk, seeds(()))
+    data = Path(desk.sections["storage"]["path"])
+    index = next(p for p in (data / "index" / "msgid").iterdir() if p.is_dir())
+    ticket = next((data / "tickets").glob("*/*.json"))
+    folder = ticket.parent
+    entry = next(p for p in index.iterdir() if p.is_file())
+    os.chown(index, 0, 0)  # root's, 0755: readable, not writable
+    os.chown(entry, 0, 0)  # root's, readable (0644 or 0640 of nobody's group)
+    entry.chmod(0o644)
+    folder.chmod(0o500)  # nobody's own, its mode bars writing
+    r = run(desk, python, "fsck")
+    assert r.code == 1 and "Traceback" not in r.err, r
+    expected = [
+        f"{index.relative_to(data)}: nobody may not write in it "
+        f"(not repaired: chown -R nobody: {index})",
+        f"{entry.relative_to(data)}: nobody may not write it (not repaired: chown nobody: {entry})",
+        f"{folder.relative_to(data)}: nobody may not write in it "
+        f"(not repaired: chmod u+rwx {folder})",
+    ]
+    for line in expected:
+        assert line in r.out.splitlines(), r.out
+    assert f"{len(expected)} problem(s)" in r.out, r.out
+    for path in (index, entry):
+        os.chown(path, OWNER.pw_uid, OWNER.pw_gid)
+    folder.chmod(0o700)
+    assert "0 problem(s)" in run(desk, python, "fsck").out
