@@ -338,7 +338,7 @@ def storage_problems(cfg: Config) -> list[str]:
         out.append(
             f"{len(strangers)} file(s) in the top two levels of {storage} do not belong to "
             f"its owner {owner}, e.g. {strangers[0]}: chown -R {owner}: {storage} "
-            "(deeper, maild fsck names those they cannot read)"
+            "(deeper, maild fsck names those they cannot read or write)"
         )
     try:  # what every other command refuses, by the same checks
         out += refusals(storage, secret_configured=bool(cfg.support.reply_secret))
