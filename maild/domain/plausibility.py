@@ -196,7 +196,7 @@ def plausibility(text: str) -> float:
 # only (СРОЧНО!) read in the wrong table look lowercase: at least one capital is
 # required, and the letter frequencies tell the rest.
 _PUNCTUATION = "ЁёЎў№«»–—…‘’“”„•°©®™§±·\xa0"
-_LOWER, _UPPER, _ODD = b"l", b"u", b"x"
+_LOWER, _UPPER, _ODD, _LATIN = b"l", b"u", b"x", b"a"
 _CLEAR_LETTERS = 50  # at least this many lowercase letters,
 _CLEAR_CAPITALS = 0.3  # at least one capital and at most this many per lowercase letter,
 _CLEAR_FREQUENT = 0.27  # and this share of о, е, а, и among the lowercase (Russian: 0.35)
@@ -205,16 +205,19 @@ _CLEAR_FREQUENT = 0.27  # and this share of о, е, а, и among the lowercase (
 def _byte_classes(codec: str) -> tuple[bytes, tuple[bytes, ...]]:
     """A bytes.translate table for `codec`: its lowercase and capital Russian letters,
     bytes that never appear in such text (controls, pseudographics, letters of other
-    alphabets), the rest (ASCII, common punctuation) as spaces; and its о, е, а, и."""
+    alphabets), Latin letters, the rest (digits, common punctuation) as spaces; and its
+    о, е, а, и."""
     table = bytearray(b" " * 256)
     for b in range(256):
         if b < 0x20 and b not in (0x09, 0x0A, 0x0D) or b == 0x7F:
             table[b] = _ODD[0]
+        elif b < 0x80 and chr(b).isalpha():
+            table[b] = _LATIN[0]
         elif b >= 0x80:
             ch = bytes([b]).decode(codec, errors="replace")
             if "а" <= ch <= "я":
                 table[b] = _LOWER[0]
-            elif "А" <= ch <= "Я":
+            elif "А" <= ch <= "Я" or ch in "ЁЎ":
                 table[b] = _UPPER[0]
             elif ch not in _PUNCTUATION:
                 table[b] = _ODD[0]
@@ -222,11 +225,21 @@ def _byte_classes(codec: str) -> tuple[bytes, tuple[bytes, ...]]:
 
 
 _CLASSES = {codec: _byte_classes(codec) for codec in ("cp1251", "koi8-r")}
-# Я, Ю, И, Й, У or Х right after a lowercase letter in windows-1251: MacCyrillic text,
-# whose я, ё, », …, ” and ’ are those bytes (its other lowercase letters are
-# windows-1251's), the last four ending a word; CamelCase names such as «СтройДвор»
-# keep the shortcut (one it leaves out only costs the full score)
-_MAC_AFTER_LETTER = re.compile(rb"[\xe0-\xff][\xc8\xc9\xd3\xd5\xde\xdf]")
+# Where windows-1251 shows a capital inside a word, MacCyrillic text may hold a sign,
+# я or ё (its other lowercase letters are windows-1251's): its °, ®, «, », …, –, —, “,
+# ”, ‘, ’, „, №, ё, я ... are Ў, Ё, З, И, Й, Р, С, Т, У, Ф, Х, Ч, Ь, Ю, Я there. One
+# right after a lowercase letter («оформлениеТ»), or two before one («ЗЮлка»: «ёлка» in
+# quotes), leave the text to the full score; CamelCase names with А, Б, Д, Л, М, Н, О,
+# П, Ш, Щ, Ъ, Ы or Э (СтройДвор) keep the shortcut; one it leaves out only costs the
+# full score.
+_MAC_CAPITALS = bytes(
+    b
+    for b in range(0x80, 0x100)
+    if _CLASSES["cp1251"][0][b] == _UPPER[0]
+    and (not (mac := bytes([b]).decode("mac-cyrillic")).isalpha() or mac in "яё")
+)
+_MAC = b"[" + re.escape(_MAC_CAPITALS) + b"]"
+_MAC_IN_WORD = re.compile(rb"[\xe0-\xff]" + _MAC + b"|" + _MAC + _MAC + rb"[\xe0-\xff]")
 
 
 def clearly_russian(data: bytes, codec: str) -> bool:
@@ -239,8 +252,15 @@ def clearly_russian(data: bytes, codec: str) -> bool:
     lower = classes.count(_LOWER)
     if lower < _CLEAR_LETTERS or _ODD in classes:
         return False
-    # (a capital right after a lowercase letter at all, first: one search in C)
-    if codec == "cp1251" and _LOWER + _UPPER in classes and _MAC_AFTER_LETTER.search(data):
+    if codec == "cp1251" and (
+        # a Cyrillic capital glued to a Latin letter («Bitrix» in MacCyrillic: ЗBitrixИ)
+        _LATIN + _UPPER in classes
+        or _UPPER + _LATIN in classes
+        # (a capital right after a lowercase letter, or two before one, at all, first:
+        # searches in C)
+        or (_LOWER + _UPPER in classes or _UPPER + _UPPER + _LOWER in classes)
+        and _MAC_IN_WORD.search(data)
+    ):
         return False
     upper = classes.count(_UPPER)
     return (

@@ -496,17 +496,50 @@ WORDS = [
     "https://shop.example.ru/cart",
 ]
 PUNCT = [" ", " ", " ", ", ", ". ", "! ", "? ", "\n", "\r\n", " — ", " «", "» ", " №", ": "]
+# Every MacCyrillic sign whose byte is a Cyrillic capital in windows-1251 ("“" is Т,
+# "—" С, "»" И, "°" Ў, "®" Ё): glued to the word before, the word after, or both.
+MAC_MARKS = [
+    c for b in range(0x80, 0x100)
+    if not (c := bytes([b]).decode("mac-cyrillic")).isalpha()
+    and bytes([b]).decode("cp1251").isupper()
+]  # fmt: skip
+GLUED = ["{} ", " {}", "{}"]
 
 
 @st.composite
 def russian_text(draw) -> str:
     out = []
+    # Half the texts all lowercase: MacCyrillic's capitals are no letters in
+    # windows-1251, such text reaches the shortcut only without them.
+    cases = draw(st.sampled_from([["lower"], ["same", "same", "same", "title", "upper"]]))
     for _ in range(draw(st.integers(1, 60))):
         word = draw(st.sampled_from(WORDS))
-        case = draw(st.sampled_from(["same", "same", "same", "title", "upper"]))
-        out.append({"same": word, "title": word.title(), "upper": word.upper()}[case])
-        out.append(draw(st.sampled_from(PUNCT)))
+        case = draw(st.sampled_from(cases))
+        out.append(
+            {"lower": word.lower(), "same": word, "title": word.title(), "upper": word.upper()}[
+                case
+            ]
+        )
+        if draw(st.integers(0, 7)):
+            out.append(draw(st.sampled_from(PUNCT)))
+        else:
+            out.append(draw(st.sampled_from(GLUED)).format(draw(st.sampled_from(MAC_MARKS))))
     return "".join(out)
+
+
+def _encode(text: str, encoding: str) -> bytes:
+    """`text` in `encoding`, its signs that table lacks («, —, №, ≈ ...) as "'"."""
+    return "".join(c if c.isascii() or _encodable(c, encoding) else "'" for c in text).encode(
+        encoding
+    )
+
+
+def _encodable(c: str, encoding: str) -> bool:
+    try:
+        c.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @settings(max_examples=examples(150), deadline=None)
@@ -530,11 +563,28 @@ def russian_text(draw) -> str:
     encoding="mac-cyrillic",
     label="windows-1251",
 )
+@example(  # and its closing “ is Т: "ЧоформлениеТ"
+    text="здравствуйте здравствуйте здравствуйте работает оформление „оформление“ ",
+    encoding="mac-cyrillic",
+    label="windows-1251",
+)
+@example(  # and its — is С: "работаСоформление"
+    text="здравствуйте здравствуйте здравствуйте работает оформление работа—оформление ",
+    encoding="mac-cyrillic",
+    label="windows-1251",
+)
+@example(  # « and » glued to a Latin word: "ЗBitrixИ"
+    text="здравствуйте здравствуйте здравствуйте работает оформление «Bitrix» ",
+    encoding="mac-cyrillic",
+    label="windows-1251",
+)
+@example(  # two capitals before a lowercase letter: "ТЮлка"
+    text="здравствуйте здравствуйте здравствуйте работает оформление “ёлка ",
+    encoding="mac-cyrillic",
+    label="windows-1251",
+)
 def test_shortcut_decides_as_the_full_score(text: str, encoding: str, label: str) -> None:
-    try:
-        data = text.encode(encoding)
-    except UnicodeEncodeError:  # «» and — are not in every table
-        data = text.translate({ord(c): "'" for c in "«»—№"}).encode(encoding)
+    data = _encode(text, encoding)
     fast = _decode_with_codec(data, label)
     assert fast == _decode_with_codec(data, label, fast=False)
 
