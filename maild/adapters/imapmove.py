@@ -194,7 +194,7 @@ class MoveWatch:
                 "answers %s; creating it again and moving the message now",
                 folder, uid, answer.partition(" failed: ")[2] or answer,
             )  # fmt: skip
-            ensure_folder(client, folder)
+            ensure_folder(client, folder, listed=False)
             self._steps(client, caps, uid, s)
 
     def _steps(self, client: IMAPClient, caps: frozenset[bytes], uid: int, s: _Stored) -> None:

@@ -51,9 +51,13 @@ def log_in(client: IMAPClient, cfg: ImapConfig) -> None:
         raise LoginRefused(cfg.host, cfg.port, cfg.username, server_text(e)) from e
 
 
-def ensure_folder(client: IMAPClient, folder: str) -> None:
-    """`folder` exists on the server (created, and subscribed, if it did not)."""
-    if client.folder_exists(folder):
+def ensure_folder(client: IMAPClient, folder: str, *, listed: bool = True) -> None:
+    """`folder` exists on the server (created, and subscribed, if it did not). With
+    `listed` False the server said it does not ([TRYCREATE]): it is created whatever
+    LIST says (Dovecot still lists a deleted folder that has subfolders, \\HasChildren);
+    a CREATE refused ([ALREADYEXISTS]: made by another client meanwhile) is fine while
+    LIST names the folder."""
+    if listed and client.folder_exists(folder):
         return
     try:
         client.create_folder(folder)

@@ -76,6 +76,38 @@ def test_a_processed_folder_deleted_while_connected_is_made_again_and_the_mail_m
     assert wait_for(lambda: len(messages(info, USER, "Processed")) == 2, timeout=5)
 
 
+@pytest.mark.parametrize("conf", ["", NO_MOVE, NEITHER], ids=["move", "uidplus", "keyword"])
+def test_a_deleted_processed_that_has_a_subfolder_is_made_again(conf, server, caplog):
+    """Staff file old mail into Processed/2026, then delete Processed: Dovecot still
+    LISTs it (\\HasChildren) though it does not exist, and each move answers
+    [TRYCREATE]. The folder was not made again (LIST said it was there): no mail left
+    INBOX again. Now the CREATE is sent whatever LIST says."""
+    caplog.set_level(logging.INFO, logger="maild.imap")
+    info = server(conf).info()
+    append(info, USER, make_raw(1))
+    poller = ImapPoller(config(info), Inbox())
+    try:
+        assert poller.poll_once() == 1
+        with connect(info, USER) as client:
+            delim = client.list_folders()[0][1].decode()
+            client.create_folder(f"Processed{delim}2026")
+            client.delete_folder("Processed")
+            assert client.folder_exists("Processed")  # listed, though gone
+        append(info, USER, make_raw(2))
+        assert poller.poll_once() == 1
+        assert poller.moving.stored == {}  # moved, nothing left to try again
+    finally:
+        poller.close()
+    [moved] = messages(info, USER, "Processed").values()
+    assert moved["raw"] == make_raw(2)
+    left = messages(info, USER)
+    if conf == NEITHER:  # flagged, left in INBOX
+        assert all(PROCESSED_KEYWORD in m["flags"] for m in left.values())
+    else:
+        assert left == {}
+    assert "imap: created folder Processed" in caplog.messages
+
+
 def test_serve_with_processed_deleted_makes_tickets_and_stays_healthy(tmp_path, sink, server):
     """`maild serve`: the admin deletes Processed; the mail that comes next becomes
     tickets and goes to Processed, made again, and `maild status` says nothing of mail
