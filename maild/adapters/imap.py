@@ -47,7 +47,7 @@ from maild.adapters.imapfailures import (
     log_connection_failure,
     server_bye,
 )
-from maild.adapters.imapfetch import FETCH_RETRY, FetchWatch, Unfetchable, Unfetched
+from maild.adapters.imapfetch import FETCH_RETRY, FetchBye, FetchWatch, Unfetchable, Unfetched
 from maild.adapters.imapmove import MOVE_RETRY, PROCESSED_KEYWORD, MoveWatch, Unmoved
 from maild.adapters.imapround import CONTACT_EVERY, Backlog, Failure, RoundWatch
 from maild.adapters.imapsession import ensure_folder, is_new_mail, log_in, shutdown, tls_context
@@ -221,10 +221,10 @@ class ImapPoller:
         Connects if needed. A message the server refuses to give stays on the server and
         is passed by (self.fetching). Raises DeliveryError when deliver() raised (that
         message and the rest of the round stay on the server, untouched), Unfetchable
-        when the server closed the connection over a message again (ServerBye the
-        first time: maybe it restarted), and imapclient/socket/ssl
-        errors when the server or network fails; the connection is kept either way, so
-        callers that see a network error should close() before trying again.
+        when the server closed the connection over a message again (FetchBye the
+        first time: maybe it restarted), and imapclient/socket/ssl errors when the
+        server or network fails; the connection is kept either way, so callers that
+        see a network error should close() before trying again.
         """
         return self._poll(None)
 
@@ -295,9 +295,9 @@ class ImapPoller:
         On a network or IMAP error: one log line, close, reconnect after 1, 2, 4 ... s
         (capped at backoff_max, reset after a successful poll and once a message was
         delivered: a backlog taken over a connection that keeps ending never waits
-        long between its pieces); after 1 s when the server
-        closed the connection over a message it cannot give. When deliver() fails the
-        connection is kept and the same backoff applies before the message is retried.
+        long between its pieces); after 1 s, always, when the server closed the
+        connection over the FETCH of a message. When deliver() fails the connection
+        is kept and the same backoff applies before the message is retried.
         A login the server refuses is tried again every login_retry seconds.
         """
         delay = BACKOFF_START
@@ -317,11 +317,10 @@ class ImapPoller:
                         pause = self._pause(self.cfg.poll_interval)
                         stop.wait(max(pause, MIN_POLL_INTERVAL))
                     continue
-                except Unfetchable:
-                    # Logged; no fault of the network, and the next round passes the
-                    # message by: reconnect without the back-off growing.
-                    self._drop()
-                    wait = BACKOFF_START
+                except (Unfetchable, FetchBye) as e:
+                    # No fault of the network; the next round takes the message after
+                    # the others, or passes it by: reconnect, the back-off not grown.
+                    wait = self._passed_by(e)
                 except Exception as e:
                     if self._progressed:  # mail flowed on that connection: a new outage
                         delay = BACKOFF_START
@@ -331,6 +330,15 @@ class ImapPoller:
                 stop.wait(wait)
         finally:
             self.close()
+
+    def _passed_by(self, e: Unfetchable | FetchBye) -> float:
+        """The server's BYE to the FETCH of a message ended a round; the wait."""
+        self._drop()
+        if isinstance(e, FetchBye):  # (Unfetchable is logged by self.fetching)
+            self.round.failed(log_connection_failure(e, self.cfg, BACKOFF_START))
+        if self._progressed:  # it gave mail since the last failure: it answers
+            self.round.contacted()
+        return BACKOFF_START
 
     def _failed(self, e: Exception, delay: float) -> float:
         """Log a failed round once; the seconds to wait before the next."""

@@ -15,8 +15,10 @@ A BYE alone does not say whose fault it is: a server that restarts, an admin's
 `doveadm kick` or the server's idle timeout also end the connection with BYE, and it
 is the next command, often a FETCH, that reads it. So a message is blamed for a BYE
 only when the FETCH of it is answered with BYE again on the next connection (or when
-it already failed); the first time the connection just ended (ServerBye), and the next
-round fetches the message as ever.
+it already failed); the first time the connection just ended (FetchBye), and the next
+round fetches the message as ever, after the others: the poller reconnects at once,
+with no back-off, so a few broken messages cost a reconnect each (about 1 s), and the
+new mail after them is taken first.
 """
 
 from __future__ import annotations
@@ -62,6 +64,12 @@ def fetch_message(client: IMAPClient, uid: int, cfg: ImapConfig) -> bytes | None
     return None if data is None or b"BODY[]" not in data else data[b"BODY[]"]
 
 
+class FetchBye(ServerBye):
+    """The server ended the connection (BYE) in answer to the FETCH of message `uid`,
+    the first time: maybe a restart; the message is a suspect, fetched after the others
+    in the next round."""
+
+
 class Unfetchable(Exception):
     """The server ended the connection (BYE) in answer to the FETCH of message `uid`,
     and did so before: the poller reconnects, and the next round passes the message by."""
@@ -93,30 +101,29 @@ class FetchWatch:
         self.unfetched = unfetched
         self.retry = retry
         self.failing: dict[int, _Failing] = {}
-        # the UID whose FETCH the server answered with BYE once, on the last connection
-        self.suspect: int | None = None
+        # the UIDs whose FETCH the server answered with BYE once, not fetched since
+        self.suspects: set[int] = set()
         self.uidvalidity: int | None = None  # the folder's, that these UIDs are of
         self._told: Unfetched | None = None
 
     def order(self, uids: list[int], uidvalidity: int | None) -> list[int]:
         """What a round takes of `uids` (sorted): the messages not failing, in UID order,
-        then the failing ones whose try is due; so a server that closes the connection
-        over one has given the others first. A failing UID not among `uids` is
+        then the suspects, then the failing ones whose try is due; so a server that
+        closes the connection over one has given the others first. A failing UID not among `uids` is
         forgotten: someone moved or deleted the message; all are when the folder's
         UIDVALIDITY changed (its UIDs name other messages now)."""
         if uidvalidity != self.uidvalidity:
-            if self.uidvalidity is not None and (self.failing or self.suspect is not None):
+            if self.uidvalidity is not None and (self.failing or self.suspects):
                 log.info(
                     "imap: the UIDVALIDITY of %s changed: %d message(s) the server could "
                     "not give are not known by their UIDs any more",
                     self.cfg.folder, len(self.failing),
                 )  # fmt: skip
                 self.failing.clear()
-                self.suspect = None
+                self.suspects.clear()
             self.uidvalidity = uidvalidity
         present = set(uids)
-        if self.suspect not in present:
-            self.suspect = None
+        self.suspects &= present
         for uid in [u for u in self.failing if u not in present]:
             since = self.failing.pop(uid).since
             log.info(
@@ -126,12 +133,13 @@ class FetchWatch:
         now = time.monotonic()
         due = [u for u in uids if u in self.failing and self.failing[u].due <= now]
         self._tell()
-        return [u for u in uids if u not in self.failing] + due
+        later = self.suspects.union(self.failing)
+        return [u for u in uids if u not in later] + sorted(self.suspects) + due
 
     def fetch(self, client: IMAPClient, uid: int) -> bytes | None:
         """fetch_message(); None also when the server refused it (logged, tried again
         in `retry` s). Raises Unfetchable when the server closed the connection over it
-        again, ServerBye the first time; a broken connection, or a server down for all
+        again, FetchBye the first time; a broken connection, or a server down for all
         its mail, raises as it is."""
         try:
             raw = fetch_message(client, uid, self.cfg)
@@ -140,14 +148,14 @@ class FetchWatch:
             answer = server_text(e).split(" => ", 1)[-1]
             if answer.startswith("socket error"):
                 raise  # the connection failed, not this message
-            if uid != self.suspect and uid not in self.failing:
+            if uid not in self.suspects and uid not in self.failing:
                 # maybe a restart, a kick or an idle timeout that this FETCH only read:
                 # the next connection tells (a failing message has shown it is its own)
-                self.suspect = uid
-                raise ServerBye(
+                self.suspects.add(uid)
+                raise FetchBye(
                     f"the server said BYE in answer to the FETCH of UID {uid}: {answer}"
                 ) from e
-            self.suspect = None
+            self.suspects.discard(uid)
             self._failed(uid, f"BYE {answer} (the server closed the connection)")
             raise Unfetchable(uid, answer) from e
         except IMAPClient.Error as e:  # a tagged NO or BAD: the connection is fine
@@ -156,8 +164,7 @@ class FetchWatch:
                 raise  # (RFC 5530) the server is busy or down for a while, for every message
             self._failed(uid, answer)
             return None
-        if uid == self.suspect:
-            self.suspect = None  # given now: that BYE was the connection's end, no more
+        self.suspects.discard(uid)  # given now: that BYE was the connection's end, no more
         if raw is not None and uid in self.failing:
             since = self.failing.pop(uid).since
             log.info(

@@ -11,6 +11,7 @@ import glob
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -135,6 +136,41 @@ def test_the_mail_after_a_message_the_server_cannot_give_is_taken(
     r.stop()
     assert len(flags(info, "Processed")) == 4
     assert any(f"UID {bad} in INBOX could be fetched now" in m for m in caplog.messages)
+
+
+def test_several_messages_the_server_cannot_give_cost_a_reconnect_each(
+    server, polling, caplog, monkeypatch
+):
+    """Six unreadable files (a botched restore), then a customer's mail: Dovecot's BYE
+    to the first FETCH of each grew the back-off, 1, 2, 4 ... 32 s (68 s before the new
+    mail was taken; 10 of them 13.5 min), and the suspect was fetched again before the
+    newer mail. Now each BYE costs one reconnect after BACKOFF_START (1 s in the
+    daemon, 0.1 s here), and a suspect is fetched after the newer mail."""
+    caplog.set_level(logging.INFO, logger="maild.imap")
+    monkeypatch.setattr(imap, "BACKOFF_START", 0.1)
+    info = server()
+    bad = [append_unreadable(info, make_raw(n))[0] for n in range(1, 7)]
+    append(info, USER, make_raw(99))  # a customer writes
+    inbox = Inbox()
+    # how many were blamed when contact was told: the round that took the new mail
+    # ended with the next BYE, and it is contact (status must not turn failing)
+    contacts: list[int] = []
+    poller = ImapPoller(
+        config(info),
+        inbox,
+        backoff_max=60,
+        contact=lambda: contacts.append(len(poller.fetching.failing)),
+    )
+    started = time.monotonic()
+    polling(poller)
+    assert inbox.wait_for(1, timeout=30)
+    took = time.monotonic() - started
+    assert inbox.raws == [make_raw(99)]
+    assert wait_for(lambda: sorted(poller.fetching.failing) == bad, timeout=10)
+    waits = [m.rsplit("reconnecting in ", 1)[1] for m in caplog.messages if "reconnecting in" in m]
+    assert waits == ["0.1 s"] * 6, waits  # one per message's first BYE, none grown
+    assert took < 4, took  # 6 reconnects (was 6.3 s of back-off alone here)
+    assert [n for n in contacts if 0 < n < 6], contacts
 
 
 def test_serve_makes_tickets_of_the_mail_after_one_the_server_cannot_give(tmp_path, sink, server):

@@ -73,8 +73,25 @@ def test_a_bye_is_blamed_on_the_message_only_when_the_next_connection_ends_the_s
     bye = IMAPClient.AbortError("command: FETCH => Server shutting down.")
     with pytest.raises(ServerBye, match="FETCH of UID 5: Server shutting down."):
         watch.fetch(Failing(bye), 5)  # type: ignore[arg-type]  # a restart, a kick?
-    assert watch.failing == {} and watch.order([5, 6], 1) == [5, 6]
+    assert watch.failing == {} and watch.order([5, 6], 1) == [6, 5]  # the others first
     with pytest.raises(Unfetchable):  # again on the new connection: the message's
         watch.fetch(Failing(bye), 5)  # type: ignore[arg-type]
     assert list(watch.failing) == [5] and watch.failing[5].tries == 1
     assert watch.order([5, 6], 1) == [6] and told == []
+
+
+def test_several_suspects_are_each_fetched_again_after_the_newer_mail():
+    """Several messages ended a connection with BYE in turn: each is fetched again
+    after the newer mail, and blamed when it ends the next one too (one suspect
+    at a time, the newer mail held behind each: a doubling back-off per message)."""
+    watch = FetchWatch(CFG, None, retry=300)
+    bye = IMAPClient.AbortError("command: FETCH => FETCH failed: Internal error occurred.")
+    for uid in (1, 2, 3):
+        assert watch.order([1, 2, 3, 9], 1)[0] == uid
+        with pytest.raises(ServerBye):
+            watch.fetch(Failing(bye), uid)  # type: ignore[arg-type]
+    assert watch.order([1, 2, 3, 9], 1) == [9, 1, 2, 3]
+    for uid in (1, 2, 3):
+        with pytest.raises(Unfetchable):
+            watch.fetch(Failing(bye), uid)  # type: ignore[arg-type]
+    assert watch.suspects == set() and watch.order([1, 2, 3, 9, 10], 1) == [9, 10]
