@@ -113,7 +113,8 @@ def _release(app: App, mail_id: str | None) -> int:
     """`maild outbox release ID|--all`: held mail (adapters/outhold.py) goes."""
     from maild.adapters.outhold import release
 
-    released, found = release(app.outbox, mail_id)
+    with app.store.locked():  # two at once: each mail released by one of them
+        released, found = release(app.outbox, mail_id)
     if not found:
         print(f"maild: no queued outgoing message {mail_id}", file=sys.stderr)
         return EX_FAIL

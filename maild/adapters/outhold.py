@@ -53,7 +53,6 @@ def release(queue: OutQueue, mail_id: str | None) -> tuple[list[str], bool]:
     found = mail_id is None or any(m["id"] == mail_id for m in entries)
     out = []
     for meta in held(entries):
-        if mail_id is None or meta["id"] == mail_id:
-            queue.release(meta["id"])
+        if (mail_id is None or meta["id"] == mail_id) and queue.release(meta["id"]):
             out.append(meta["id"])
     return out, found

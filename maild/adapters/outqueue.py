@@ -132,15 +132,18 @@ class OutQueue:
             return
         self._put_queued(mail_id, pack({**meta, **fields}, raw))
 
-    def release(self, mail_id: str) -> None:
-        """Take a queued mail's hold off (adapters/outhold.py): it is due now."""
+    def release(self, mail_id: str) -> bool:
+        """Take a queued mail's hold off (adapters/outhold.py): it is due now. False
+        when it is not held (any more: another release took it off)."""
         path = self._file(self.queue, mail_id)
         try:
             meta, raw = unpack(path, self.files().read(path))
         except (OSError, ValueError):
-            return
-        meta.pop("held", None)
+            return False
+        if meta.pop("held", None) is None:
+            return False
         self._put_queued(mail_id, pack({**meta, "next_try": None}, raw))
+        return True
 
     def _put_queued(self, mail_id: str, data: bytes) -> None:
         """Write a queued mail's file again unless `withdraw` (under the store lock, not

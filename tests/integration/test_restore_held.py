@@ -6,6 +6,7 @@ each goes once. `--send-queued` restores it unheld (the old desk's relay was dow
 
 from __future__ import annotations
 
+import concurrent.futures
 from pathlib import Path
 
 from tests.helpers import AS_ME, Daemon, Desk, Sink, dead_port, make_mail, wait_until
@@ -112,3 +113,17 @@ def test_outbox_release_of_one_mail(tmp_path, sink):
     r = new.run("restore", str(archive), "--storage", str(tmp_path / "again"), *AS_ME)
     assert r.code == 0 and f"\n{len(sent)} queued mail held, not sent: " in r.out, r
     assert r.out.rstrip().endswith("send it: maild outbox release --all")
+
+
+def test_two_releases_at_once_release_each_mail_once(tmp_path, sink):
+    """Two `maild outbox release --all` at once: each listed the held mail, then took
+    the hold off each without looking again, and both said they released it."""
+    archive, sent = _old_desk_backup(tmp_path, sink)
+    new, _figures = _restored(tmp_path, archive, sink)
+    new.in_process = False  # two processes, as two admins' shells
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda _: new.run("outbox", "release", "--all"), range(2)))
+    assert all(r.code == 0 for r in runs), runs
+    counts = [int(r.out.split()[1].rstrip(":")) for r in runs]
+    assert sum(counts) == len(sent), [r.out for r in runs]
+    assert not [m for m in new.run("outbox", "list", "--json").json() if m.get("held")]
