@@ -142,16 +142,20 @@ def check_access(check: Fsck) -> None:
     root = os.fspath(check.root)
     write = 0 if os.statvfs(root).f_flag & os.ST_RDONLY else os.W_OK  # (read-only: reads)
     named = {os.path.join(root, rel) for rel in check.found}  # (by the checks before)
-    for path, is_dir in _entries(root, check.only):
+    covered: set[str] = set()  # folders named with a `chown -R`: not descended into
+    for path, is_dir in _entries(root, check.only, covered):
         need = os.R_OK | write | (os.X_OK if is_dir else 0)
         if not os.access(path, need) and path not in named and os.path.lexists(path):
-            check.problem(path, f"{_barred(path, need, is_dir)} (not repaired: "
-                          f"{_access_fix(check.root, path, is_dir)})")  # fmt: skip
+            fix = _access_fix(check.root, path, is_dir)
+            check.problem(path, f"{_barred(path, need, is_dir)} (not repaired: {fix})")
+            if fix.startswith("chown -R "):
+                covered.add(path)
 
 
-def _entries(root: str, only: set[str] | None) -> Iterator[tuple[str, bool]]:
+def _entries(root: str, only: set[str] | None, covered: set[str]) -> Iterator[tuple[str, bool]]:
     """(path, whether a folder) of every file and folder under `root` (a backup's
-    staging folder passed: its files are links to the store's), or of `only`'s."""
+    staging folder passed: its files are links to the store's), or of `only`'s; a folder
+    the caller put in `covered` while it had it is not descended into."""
     if only is not None:
         yield from ((p, os.path.isdir(p)) for p in (os.path.join(root, r) for r in only))
         return
@@ -164,9 +168,9 @@ def _entries(root: str, only: set[str] | None) -> Iterator[tuple[str, bool]]:
             continue
         for e in found:
             is_dir = e.is_dir(follow_symlinks=False)
-            if is_dir and not e.name.startswith(STAGING_PREFIX):
-                folders.append(e.path)
             yield e.path, is_dir
+            if is_dir and not e.name.startswith(STAGING_PREFIX) and e.path not in covered:
+                folders.append(e.path)
 
 
 def _barred(path: str, need: int, is_dir: bool) -> str:

@@ -84,31 +84,38 @@ def test_fsck_names_every_folder_and_file_of_the_store_maild_may_not_write(owned
     """A folder deep in the store left root's, readable (a root's `cp -a` or `tar`:
     index/msgid/ab, tickets/03) paused processing when it was written, and `maild fsck`
     said "0 problem(s)" (check-config looks two levels deep). Now fsck names each folder
-    and file maild's user may not read or write, with the fix, not repaired."""
+    and file maild's user may not read or write, with the fix, not repaired; a folder
+    whose fix is a `chown -R` once, not each file under it too (2000 files under it
+    were 2008 lines)."""
     desk, python = owned
     _seeded(desk, seeds(()))
     data = Path(desk.sections["storage"]["path"])
-    index = next(p for p in (data / "index" / "msgid").iterdir() if p.is_dir())
+    index = data / "index"  # a root's `cp -a` of the whole tree, files readable
+    (index / "copied").mkdir()
+    for n in range(300):
+        (index / "copied" / f"f{n}").write_text("x")
+    for path in [index, *index.rglob("*")]:
+        os.chown(path, 0, 0)  # root's, readable, not writable
+        path.chmod(0o755 if path.is_dir() else 0o644)
     ticket = next((data / "tickets").glob("*/*.json"))
     folder = ticket.parent
-    entry = next(p for p in index.iterdir() if p.is_file())
-    os.chown(index, 0, 0)  # root's, 0755: readable, not writable
-    os.chown(entry, 0, 0)  # root's, readable (0644 or 0640 of nobody's group)
-    entry.chmod(0o644)
+    os.chown(ticket, 0, 0)  # root's file in a folder of nobody's
+    ticket.chmod(0o644)
     folder.chmod(0o500)  # nobody's own, its mode bars writing
     r = run(desk, python, "fsck")
     assert r.code == 1 and "Traceback" not in r.err, r
     expected = [
         f"{index.relative_to(data)}: nobody may not write in it "
         f"(not repaired: chown -R nobody: {index})",
-        f"{entry.relative_to(data)}: nobody may not write it (not repaired: chown nobody: {entry})",
+        f"{ticket.relative_to(data)}: nobody may not write it "
+        f"(not repaired: chown nobody: {ticket})",
         f"{folder.relative_to(data)}: nobody may not write in it "
         f"(not repaired: chmod u+rwx {folder})",
     ]
     for line in expected:
         assert line in r.out.splitlines(), r.out
     assert f"{len(expected)} problem(s)" in r.out, r.out
-    for path in (index, entry):
+    for path in [ticket, *index.rglob("*"), index]:
         os.chown(path, OWNER.pw_uid, OWNER.pw_gid)
     folder.chmod(0o700)
     assert "0 problem(s)" in run(desk, python, "fsck").out
