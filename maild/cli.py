@@ -281,8 +281,9 @@ def main(argv: list[str] | None = None) -> int:
         # a typo in an MTA's pipe command (postfix's master.cf): 64 bounces every
         # customer's mail, 75 keeps it queued until the command line is fixed
         given = sys.argv[1:] if argv is None else argv
-        if e.code == EX_USAGE and pipeusage.piped(given, build_parser().commands):
-            print("maild: ingest exits 75: the MTA keeps the mail", file=sys.stderr)
+        said = pipeusage.piped(given, build_parser().commands) if e.code == EX_USAGE else None
+        if said is not None:
+            print(said, file=sys.stderr)
             return EX_TEMPFAIL
         raise
     if getattr(args, "config", None) == "":  # not the default: a variable left empty
