@@ -226,7 +226,7 @@ def collect(app: App, now: datetime | None = None, serving: bool = False) -> dic
         "listener": None
         if app.config.smtp is None
         else {"spool_failing": current_note(root, LISTENER_STALLED)},
-        "ingest": ingestnote.figures(root),  # (the pipe is no setting: always there)
+        "ingest": ingestnote.figures(root, now),  # (the pipe is no setting: always there)
         "metrics": app.config.metrics.listen
         and {"listen_failed": current_note(root, METRICS_FAILED)},
         "scheduler": {"last_run": sched and sched.isoformat(), "age": _age(now, sched)},

@@ -6,6 +6,7 @@ mail is spooled again. Run as the storage's owner (nobody): root may write anywh
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.faults.fs import read_only
@@ -67,3 +68,36 @@ def test_on_a_read_only_storage_status_says_so_without_the_note(owned):
         f = _status(desk, python)
     assert f["ingest"] == {"spool_failing": None} and f["state"] == "failing", f
     assert any("read-only file system" in r for r in f["reasons"]), f["reasons"]
+
+
+def test_a_note_no_ingest_refreshed_for_longer_than_the_mta_keeps_mail_holds_no_more(owned):
+    """A pipe given up for LMTP or IMAP after it failed spools nothing again: its note
+    kept `maild status` failing for good. It holds while its last failure is within
+    postfix's maximal_queue_lifetime (5 days: then the deferred mail is bounced), and
+    a failure after it starts a new one."""
+    desk, python = owned
+    assert _ingest(desk, python, "<ok1@shop.ru>").code == 0  # (makes the store)
+    data = Path(desk.sections["storage"]["path"])
+    new, note = data / "spool" / "new", data / "run" / "ingest_stalled.json"
+    new.chmod(0o555)
+    try:
+        for n in range(2):
+            assert _ingest(desk, python, f"<gone{n}@shop.ru>").code == 75
+    finally:
+        new.chmod(0o755)
+    kept = json.loads(note.read_text())
+    assert kept["since"] <= kept["last"], kept  # the first failure, and the last one
+    now = datetime.now(UTC)
+    for days, holds in ((4.9, True), (5.1, False)):
+        last = (now - timedelta(days=days)).isoformat()
+        note.write_text(json.dumps(kept | {"since": last, "last": last}))
+        f = _status(desk, python)
+        assert (f["ingest"]["spool_failing"] is not None) == holds, (days, f["ingest"])
+        assert any(r.startswith("ingest: piped") for r in f["reasons"]) == holds, f["reasons"]
+    new.chmod(0o555)
+    try:
+        assert _ingest(desk, python, "<again@shop.ru>").code == 75
+    finally:
+        new.chmod(0o755)
+    stalled = _status(desk, python)["ingest"]["spool_failing"]
+    assert stalled["since"] == stalled["last"] > last, stalled  # a new failure's, not the old
