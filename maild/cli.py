@@ -281,8 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         # a typo in an MTA's pipe command (postfix's master.cf): 64 bounces every
         # customer's mail, 75 keeps it queued until the command line is fixed
         given = sys.argv[1:] if argv is None else argv
-        said = pipeusage.piped(given, build_parser().commands) if e.code == EX_USAGE else None
-        if said is not None:
+        if e.code == EX_USAGE and (said := pipeusage.piped(given, build_parser().commands)):
             print(said, file=sys.stderr)
             return EX_TEMPFAIL
         raise
