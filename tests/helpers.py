@@ -15,10 +15,12 @@ import subprocess
 import sys
 import threading
 import time
+import tracemalloc
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from aiosmtpd.controller import Controller
 
@@ -547,3 +549,16 @@ def stored_text(root: Path) -> str:
                 if part.get_content_maintype() == "text":
                     out.append(part.get_content())
     return "\n".join(out)
+
+
+T = TypeVar("T")
+
+
+def peak_memory(call: Callable[[], T]) -> tuple[T, int]:
+    """What `call()` returns, and the most memory it held at once (tracemalloc)."""
+    tracemalloc.start()
+    try:
+        result = call()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()

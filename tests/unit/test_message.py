@@ -13,7 +13,6 @@ import json
 import random
 import re
 import sys
-import tracemalloc
 from email import encoders
 from email.generator import BytesGenerator
 from email.header import Header
@@ -39,7 +38,7 @@ from maild.domain.message import (
     synthetic_msgid,
 )
 from tests.examples import examples
-from tests.helpers import PNG
+from tests.helpers import PNG, peak_memory
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
@@ -467,12 +466,7 @@ def test_a_header_block_of_many_stray_breaks_is_mended_in_bounded_memory() -> No
     """An 8 MB mail of CR-only lines ending in one CRLF is all header block for the
     mending (no blank CRLF line): 4 million strays held 725 MB in maild ingest."""
     raw = b"Subject: x\r\n" + b"x\r" * 300_000 + b"\r\n"
-    tracemalloc.start()
-    try:
-        mended = mend_line_breaks(raw)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    mended, peak = peak_memory(lambda: mend_line_breaks(raw))
     assert mended == b"Subject: x\r\n" + b"x " * 300_000 + b"\r\n"
     assert peak < 16 << 20, peak  # (6 MB: the result and one piece's matches; 54 MB whole)
 

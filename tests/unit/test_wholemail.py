@@ -4,7 +4,6 @@ apart from mail that ended there); whole mail is never named."""
 
 from __future__ import annotations
 
-import tracemalloc
 from email.parser import BytesHeaderParser
 
 from hypothesis import given
@@ -14,7 +13,7 @@ from maild.domain.limits import MAX_HEADER_CHARS
 from maild.domain.mimetree import header_block_end
 from maild.domain.partread import RAW_POLICY
 from maild.domain.wholemail import cut_short
-from tests.helpers import make_mail
+from tests.helpers import make_mail, peak_memory
 
 MAIL = make_mail(
     msgid="<w1@c.example>", body="Здравствуйте!\n" * 20, attachments=[("a.bin", "x/y", b"1" * 900)]
@@ -83,11 +82,6 @@ def test_a_huge_header_block_costs_no_copy_of_it():
     raw = (
         big * (8 << 20 >> 7) + b"Content-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\n\r\nx\r\n"
     )
-    tracemalloc.start()
-    try:
-        said = cut_short(raw)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    said, peak = peak_memory(lambda: cut_short(raw))
     assert said == "its multipart's close delimiter is missing"
     assert peak < 1 << 20, peak  # (parsed whole: over 100 MB)
