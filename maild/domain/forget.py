@@ -13,11 +13,12 @@ another's subject, text and requester's display name too), not inside another's
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from maild.domain.addresses import comparable_address
+from maild.domain.forgetmention import Mention, id_head, mention
 from maild.domain.records import MessageRecord, Ticket
 
 PLACEHOLDER = "forgotten@invalid"  # RFC 2606: .invalid never resolves
@@ -26,32 +27,7 @@ ERASED = "[удалено по запросу]"
 ERASED_ASCII = "[erased on request]"
 
 
-# The address stands alone: after no character of a local part (atext, a dot), before
-# none that goes on with the domain (a letter, digit, hyphen; a dot before one).
-# Forgetting an@shop.ru leaves ivan@shop.ru, an@shop.russia.com and «an@shop.ru» is one.
-_BEFORE = r"(?<![\w.!#$%&'*+/=?^`{|}~-])"
-_AFTER = r"(?![\w-]|\.[\w-])"
-
-
-def mention(address: str, id_heads: Iterable[str] = ()) -> re.Pattern[str]:
-    """Where `address` stands in a text, any case: alone (_BEFORE, _AFTER), or as the
-    end of a Message-ID of theirs `<1700000000.ivan@shop.ru>`, after a head of one
-    (`<1700000000.`: id_head) that erase_person renamed."""
-    escaped = re.escape(address)
-    heads = "".join(f"|(?<={re.escape(h)}){escaped}(?=>)" for h in sorted(set(id_heads)))
-    return re.compile(f"{_BEFORE}{escaped}{_AFTER}{heads}", re.IGNORECASE)
-
-
-def id_head(message_id: str, address: str) -> str | None:
-    """The head of a Message-ID a client made of the (lower-case) address: `<1700000000.`
-    of `<1700000000.ivan@shop.ru>`, `<` of `<ivan@shop.ru>`; None if it is no such id."""
-    head = message_id[: len(message_id) - len(address) - 1]
-    if message_id[len(head) : -1].lower() != address or not message_id.endswith(">"):
-        return None
-    return head if head == "<" or (head.startswith("<") and head.endswith(".")) else None
-
-
-def scrub_bytes(data: bytes, pattern: re.Pattern[str]) -> bytes:
+def scrub_bytes(data: bytes, pattern: Mention) -> bytes:
     """`data` with each match of `pattern` (mention) the placeholder: read as UTF-8,
     any other byte kept as it is (surrogateescape), so the rest comes back unchanged."""
     text = data.decode("utf-8", "surrogateescape")
@@ -144,7 +120,7 @@ def erase_mail(
 _LINES: tuple[Literal["commands", "command_errors"], ...] = ("commands", "command_errors")
 
 
-def _scrub_lines(m: MessageRecord, pattern: re.Pattern[str]) -> int:
+def _scrub_lines(m: MessageRecord, pattern: Mention) -> int:
     n = 0
     for key in _LINES:
         if isinstance(m.get(key), list):
@@ -257,7 +233,7 @@ def erase_person(
     return _rest(t, pattern, e), out, e
 
 
-def _rename_id(m: MessageRecord, pattern: re.Pattern[str], e: Erasure) -> None:
+def _rename_id(m: MessageRecord, pattern: Mention, e: Erasure) -> None:
     """A Message-ID that holds the address (`<1700000000.ivan@shop.ru>`: many mail
     clients make them so) is kept with the placeholder in its place, as the outbox's
     In-Reply-To and References get it; no reply threads by it any more."""
@@ -268,14 +244,14 @@ def _rename_id(m: MessageRecord, pattern: re.Pattern[str], e: Erasure) -> None:
         e.replaced += 1
 
 
-def _rest(record: Any, pattern: re.Pattern[str], e: Erasure) -> Any:
+def _rest(record: Any, pattern: Mention, e: Erasure) -> Any:
     """The record with the address gone from any other string (_scrub_deep)."""
     record, n = _scrub_deep(record, pattern)
     e.replaced += n
     return record
 
 
-def _scrub_deep(value: Any, pattern: re.Pattern[str]) -> tuple[Any, int]:
+def _scrub_deep(value: Any, pattern: Mention) -> tuple[Any, int]:
     """Any other string of a record (its keys too) without the address."""
     if isinstance(value, str):
         return pattern.subn(PLACEHOLDER, value)
@@ -291,9 +267,7 @@ def _scrub_deep(value: Any, pattern: re.Pattern[str]) -> tuple[Any, int]:
     return value, 0
 
 
-def _scrub_key(
-    record: Any, key: str, pattern: re.Pattern[str], named: re.Pattern[str] | None
-) -> int:
+def _scrub_key(record: Any, key: str, pattern: Mention, named: re.Pattern[str] | None) -> int:
     """One text of another's record without the address (PLACEHOLDER) and then the
     name beside it or of several words (ERASED): how many were replaced."""
     value = record.get(key)

@@ -38,6 +38,7 @@ from maild.domain.forget import (
     scrub_listed,
     their_id_heads,
 )
+from maild.domain.forgetmention import Mention
 from maild.domain.forgetnames import names_pattern
 from maild.domain.headblock import as_read
 from maild.ops import forgetjournal as journal
@@ -68,7 +69,7 @@ class ForgetResult:
     id_heads: set[str] = field(default_factory=set)  # of their ids renamed (domain id_head)
 
     @property
-    def mention(self) -> re.Pattern[str]:
+    def mention(self) -> Mention:
         """Where the address stands in a text (domain.forget.mention): alone, or ending
         an id of theirs renamed so far."""
         return mention(self.address, self.id_heads)
@@ -175,7 +176,7 @@ def _erase_outbox(
     return n, about
 
 
-def _scrub_other(data: bytes, address: str, pattern: re.Pattern[str], theirs: set[str]) -> bytes:
+def _scrub_other(data: bytes, address: str, pattern: Mention, theirs: set[str]) -> bytes:
     """An outbox file of other mail, the person scrubbed from its record, headers and
     text: a list of several tickets names theirs too (its line loses the subject),
     and the address gives way to the placeholder; so too in a text sent as base64

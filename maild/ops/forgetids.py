@@ -15,6 +15,7 @@ import re
 from maild.adapters.store.files import CorruptFile
 from maild.app import App
 from maild.domain.forget import PLACEHOLDER, Erasure
+from maild.domain.forgetmention import Mention
 from maild.domain.maildigest import as_sent
 from maild.domain.records import OutboxEntry
 
@@ -35,7 +36,7 @@ def reindex(app: App, renamed: list[tuple[str, str]]) -> None:
             app.store.index_msgid(new, tid)
 
 
-def kept_ids(tickets: list[Erasure], mention: re.Pattern[str]) -> set[tuple[str, str]]:
+def kept_ids(tickets: list[Erasure], mention: Mention) -> set[tuple[str, str]]:
     """(TID, Message-ID as sent, as kept) of the person's messages erased in tickets
     they did not open: a notice answers the id its mail carried, and another mail may
     carry the same id in another ticket (reusedid.py); scrubbed as about_them scrubs
@@ -54,7 +55,7 @@ _IN_REPLY_TO = re.compile(rb"^In-Reply-To:[ \t]*(<[^>\r\n]*>)", re.IGNORECASE | 
 def about_them(
     meta: OutboxEntry,
     data: bytes,
-    mention: re.Pattern[str],
+    mention: Mention,
     theirs: set[str],
     quoted: set[tuple[str, str]],
 ) -> bool:

@@ -19,6 +19,7 @@ import re
 from email.message import Message
 from email.parser import BytesHeaderParser
 
+from maild.domain.forgetmention import Finds
 from maild.domain.headblock import as_read
 from maild.domain.limits import MAX_CONTAINERS, too_many_parts, too_nested
 from maild.ops.forgettext import Scrub, recoded, rescrub_qp
@@ -38,7 +39,7 @@ _BLANK = re.compile(rb"\n\r?\n")  # a line end, then an empty line
 _QP_B64 = ("base64", "quoted-printable")
 
 
-def scrub_mail(mail: bytes, text: Scrub, mention: re.Pattern[str], placeholder: str) -> bytes:
+def scrub_mail(mail: bytes, text: Scrub, mention: Finds, placeholder: str) -> bytes:
     """The mail with `text` applied to the decoded content of each base64 or
     quoted-printable text part that is no attachment (the files are erased or kept as
     the ticket's are), and each run of encoded words of the top-level header that
@@ -147,7 +148,7 @@ def _rescrub(
     encoded: bytes,
     charset: str,
     text: Scrub,
-    mention: re.Pattern[str],
+    mention: Finds,
     placeholder: str,
     eol: bytes = b"\r\n",
 ) -> bytes:

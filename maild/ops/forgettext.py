@@ -19,6 +19,7 @@ from itertools import compress, count
 from operator import ne
 
 from maild.domain.forget import ERASED_ASCII
+from maild.domain.forgetmention import Finds
 
 Scrub = Callable[[bytes], bytes]  # UTF-8 text in, the same text without the person
 
@@ -37,7 +38,7 @@ def codec_of(charset: str) -> str | None:
 
 
 def recoded(
-    data: bytes, charset: str, text: Scrub, mention: re.Pattern[str], placeholder: str
+    data: bytes, charset: str, text: Scrub, mention: Finds, placeholder: str
 ) -> bytes | None:
     """`data`, a text in `charset`, with `text` applied, in that charset again; None
     when nothing changed or the charset cannot be trusted (see the module docstring).
@@ -79,7 +80,7 @@ def rescrub_qp(
     encoded: bytes,
     charset: str,
     text: Scrub,
-    mention: re.Pattern[str],
+    mention: Finds,
     placeholder: str,
     eol: bytes = b"\r\n",
 ) -> bytes:
@@ -103,7 +104,7 @@ def rescrub_qp(
 
 
 def _rescrub_lines(
-    encoded: bytes, charset: str, how: tuple[Scrub, re.Pattern[str], str], eol: bytes
+    encoded: bytes, charset: str, how: tuple[Scrub, Finds, str], eol: bytes
 ) -> bytes:
     pieces = _HARD.split(encoded)  # line, its end, line, its end, ..., the last line
     lines = list(map(binascii.a2b_qp, pieces[::2]))  # a soft break is no line end here

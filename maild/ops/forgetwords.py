@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from maild.domain.forget import ERASED_ASCII
+from maild.domain.forgetmention import Finds
 from maild.ops.forgettext import codec_of
 
 # charset (an RFC 2231 language after "*"), encoding, text: no blank space, no "?"
@@ -39,7 +40,7 @@ class _Word:
     size: int  # characters as written
 
 
-def scrub_fields(block: bytes, mention: re.Pattern[str], placeholder: str) -> bytes:
+def scrub_fields(block: bytes, mention: Finds, placeholder: str) -> bytes:
     """The header block, each run of encoded words that names the person (decoded)
     written again without them."""
     if b"=?" not in block:
@@ -66,7 +67,7 @@ def _runs(value: bytes) -> Iterator[list[re.Match[bytes]]]:
         yield run
 
 
-def _scrub_value(value: bytes, mention: re.Pattern[str], placeholder: str, eol: bytes) -> bytes:
+def _scrub_value(value: bytes, mention: Finds, placeholder: str, eol: bytes) -> bytes:
     out: list[bytes] = []
     at = 0
     for run in _runs(value):
@@ -103,7 +104,7 @@ def _read(m: re.Match[bytes]) -> _Word | None:
 
 
 def _scrub_run(
-    value: bytes, run: list[re.Match[bytes]], mention: re.Pattern[str], placeholder: str, eol: bytes
+    value: bytes, run: list[re.Match[bytes]], mention: Finds, placeholder: str, eol: bytes
 ) -> bytes | None:
     """The run of words written again without the person; None when it does not name
     them or cannot be read."""
@@ -129,7 +130,7 @@ def _scrub_run(
     return b"".join(out)
 
 
-def _spread(texts: list[str], joined: str, mention: re.Pattern[str], placeholder: str) -> list[str]:
+def _spread(texts: list[str], joined: str, mention: Finds, placeholder: str) -> list[str]:
     """Each word's new text: the characters of each match of `mention` in `joined`
     leave the words they were in, the placeholder goes where the match begins."""
     starts = [0, *accumulate(len(t) for t in texts)]
