@@ -2,9 +2,10 @@
 another's address (forgetting an@shop.ru leaves ivan@shop.ru), or as the end of a
 Message-ID of theirs (`<1700000000.ivan@shop.ru>`).
 
-One pattern finds the address (any case) whatever the number of ids of theirs; each
-place found is then decided by the few characters before it, a set lookup: a scan is
-linear in the text however many messages the person sent (bench/FINDINGS.md item 68).
+One pattern finds the address (any case) whatever the number of ids of theirs; a
+place after a dot is then decided by what stands behind the last `<` before it, a set
+lookup of their ids' heads: a scan is linear in the text however many messages the
+person sent (bench/FINDINGS.md item 68).
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ class Mention:
     def __init__(self, address: str, id_heads: Collection[str] = ()) -> None:
         self.pattern = re.compile(f"{_BEFORE}{re.escape(address)}{_AFTER}", re.IGNORECASE)
         self.heads = frozenset(h.lower() for h in id_heads)
-        self.sizes = sorted({len(h) for h in id_heads})
+        self.longest = max((len(h) for h in self.heads), default=0)
+        # a head is `<` and an id's left part, which holds no `<` (RFC 5322 msg-id): it
+        # is looked for behind the last `<` alone, unless a head of theirs holds one
+        self.odd = any("<" in h[1:] for h in self.heads)
 
     def _alone(self, text: str, m: re.Match[str]) -> bool:
         """After a dot the address is the end of a longer one (ivan.an@shop.ru), unless
@@ -38,7 +42,13 @@ class Mention:
             return True
         if not text.startswith(">", m.end()):
             return False
-        return any(text[at - n : at].lower() in self.heads for n in self.sizes if n <= at)
+        start = max(0, at - self.longest)
+        head = text.rfind("<", start, at)
+        while head >= 0:
+            if text[head:at].lower() in self.heads:
+                return True
+            head = text.rfind("<", start, head) if self.odd else -1
+        return False
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         at = 0

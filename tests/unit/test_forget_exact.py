@@ -4,7 +4,7 @@ forgetting an@shop.ru leaves ivan@shop.ru, an@shop.russia.com and their Message-
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from maild.domain.forget import PLACEHOLDER, erase_person, mention, scrub_bytes
@@ -50,6 +50,8 @@ def _pairs(draw: st.DrawFn) -> tuple[str, str]:
 
 @settings(max_examples=300, deadline=None)
 @given(_pairs(), _BOUNDARY)
+@example(("0@0.0", "x.0@0.0"), "'")
+@example(("an@shop.ru", "ivan@shop.ru"), "=")
 def test_forgetting_an_address_leaves_every_address_that_holds_it(
     pair: tuple[str, str], q: str
 ) -> None:
@@ -121,6 +123,19 @@ def test_a_thousand_ids_of_theirs_cost_what_none_do() -> None:
     )
     assert p.sub(PLACEHOLDER, "1700000000.an@shop.ru>") == "1700000000.an@shop.ru>"  # no <
     assert p.sub(PLACEHOLDER, "<1700000000.an@shop.ru") == "<1700000000.an@shop.ru"  # no >
+
+
+def test_an_id_of_theirs_is_found_whatever_the_length_of_its_head() -> None:
+    """The head is looked up behind the last `<` before the address (an id's left part
+    holds none), or behind each if a head of theirs holds one."""
+    heads = {"<" + "7" * n + "." for n in range(1, 1001)}
+    p = mention("an@shop.ru", heads)
+    for n in (1, 500, 1000):
+        assert p.sub("F", f"x <{'7' * n}.an@shop.ru>") == f"x <{'7' * n}.F>"
+    assert p.sub("F", f"<{'7' * 1001}.an@shop.ru>") == f"<{'7' * 1001}.an@shop.ru>"
+    assert p.sub("F", "<7<7.an@shop.ru>") == "<7<7.F>"  # <7. of theirs
+    assert mention("an@shop.ru", {"<a<b."}).sub("F", "<a<b.an@shop.ru>") == "<a<b.F>"
+    assert mention("an@shop.ru", {"<a<b."}).sub("F", "<b.an@shop.ru>") == "<b.an@shop.ru>"
 
 
 def test_a_place_after_one_refused_inside_it_is_still_found() -> None:
