@@ -13,6 +13,7 @@ import secrets
 import stat
 from pathlib import Path
 
+from maild.adapters import restoremark
 from maild.config import ConfigError
 
 log = logging.getLogger("maild.store")
@@ -31,7 +32,7 @@ def refusals(root: Path, secret_configured: bool) -> list[str]:
     """Why every command refuses `root` as its store (check_storage, reply_secret),
     found without creating or changing anything: for `maild check-config`.
     `secret_configured`: support.reply_secret is set (the file is not needed)."""
-    why = _not_a_store(_names(root), root)
+    why = restoremark.refusal(root) or _not_a_store(_names(root), root)
     if why is None and not secret_configured:
         why = _secret_lost(root / "reply_secret", root)
     return [why] if why else []
@@ -65,7 +66,7 @@ def check_storage(root: Path, create: bool = True) -> bool:
     desk, nor leave a store under the mount point). Raises StoreRefused, or OSError
     when it cannot be read."""
     names = _names(root)
-    why = _not_a_store(names, root)
+    why = restoremark.refusal(root) or _not_a_store(names, root)
     if why is not None:
         raise StoreRefused(why)
     if names:

@@ -9,12 +9,14 @@ import grp
 import gzip
 import json
 import os
+import posixpath
 import pwd
 import shutil
 import tarfile
 import zlib
 from pathlib import Path
 
+from maild.adapters import restoremark
 from maild.adapters.layout import STORE_NAMES
 from maild.adapters.outhold import hold_all
 from maild.ops.backup import FORMAT, MANIFEST, BackupError
@@ -37,8 +39,7 @@ def restore(
     A truncated or damaged archive restores nothing: what was extracted is removed.
     `hold`: its queued mail is held (adapters/outhold.py), its count the manifest's
     "held": the old desk may have sent it after the backup."""
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise BackupError(f"{target}: not an empty directory; restore only into a new one")
+    _check_target(target)
     try:
         tar = tarfile.open(archive, "r:gz")  # noqa: SIM115 - closed by the with below
     except FileNotFoundError:  # a mistyped name is no "not a maild backup"
@@ -61,6 +62,22 @@ def restore(
         since = str(manifest.get("created_at")) if hold else None
         manifest["held"] = _extract(tar, archive, target, top, (ids, since))
     return manifest
+
+
+def _check_target(target: Path) -> None:
+    """`target` must be missing or empty, or hold a restore that did not finish
+    (adapters/restoremark.py), which is cleared here: the admin's way out of it."""
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise BackupError(f"{target}: not an empty directory; restore only into a new one")
+    found = restoremark.state(target)
+    if found == restoremark.RUNNING:
+        raise BackupError(f"{target}: a restore into it is still running")
+    if found == restoremark.UNFINISHED:
+        _clear(target, keep_folder=True)
+    elif any(target.iterdir()):
+        raise BackupError(f"{target}: not an empty directory; restore only into a new one")
 
 
 def _plain(tar: tarfile.TarFile, archive: Path, target: Path) -> str:
@@ -188,27 +205,66 @@ def _extract(
     None: kept); how many mails are held. On any failure (a damaged archive, a full
     disk, an owner the file system refuses) `target` is left as it was found, missing
     or empty (and the folders made on the way removed): a half-restored storage would
-    start as if it were whole, and a part-owned one fail on the first mail."""
+    start as if it were whole, and a part-owned one fail on the first mail. Killed
+    (nothing left to clear it), the restore's mark stays (adapters/restoremark.py):
+    every command refuses the storage, and the queue, extracted aside, is not in
+    outbox/queue/ before it is held."""
     existed = target.exists()
     target.mkdir(parents=True, exist_ok=True)
     if not existed:  # as the unit makes it (StateDirectoryMode=0750): the archive has
         target.chmod(0o750)  # no entry for it, and the umask (022) made it 0755
+    mark = None
     try:
-        members = [m for m in tar.getmembers() if m.name != MANIFEST]
+        mark = restoremark.begin(target)  # killed from here on: every command refuses it
+        members = [_staged(m) for m in tar.getmembers() if m.name != MANIFEST]
         _extract_data(tar, members, target)
         while tar.fileobj.read(1 << 20):
             pass
         ids, since = how
-        n = 0 if since is None else hold_all(target / "outbox" / "queue", since)
+        n = _queue_held(target, since)
         if ids is not None:
             _give(top, *ids)
+        restoremark.finish(target, mark)
     except BaseException as e:
         _clear(target if existed else top, keep_folder=existed)
+        if mark is not None:
+            os.close(mark)
         if isinstance(e, HOSTILE):  # (a TarError too: before the damaged)
             raise _hostile(archive, e) from None
         if isinstance(e, DAMAGED):
             raise _damaged(archive, e) from None
         raise
+    return n
+
+
+# the restored queue is extracted here, where no sender looks, held there, and only then
+# put in its place in one rename: no moment shows any of it unheld
+QUEUE, STAGED = "outbox/queue", "outbox/.restore-queue"
+
+
+def _staged(m: tarfile.TarInfo) -> tarfile.TarInfo:
+    """`m`, extracted under STAGED when it is the queue or in it (a hard link too)."""
+    m.name = _moved(m.name)
+    if m.islnk():
+        m.linkname = _moved(m.linkname)
+    return m
+
+
+def _moved(name: str) -> str:
+    path = posixpath.normpath(name.lstrip("/"))
+    if path == QUEUE or path.startswith(QUEUE + "/"):
+        return STAGED + path[len(QUEUE) :]
+    return name
+
+
+def _queue_held(target: Path, since: str | None) -> int:
+    """The staged queue held since `since` (None: not held) and put in its place; how
+    many mails are held."""
+    staged = target / STAGED
+    if not staged.is_dir():
+        return 0
+    n = 0 if since is None else hold_all(staged, since)
+    os.rename(staged, target / QUEUE)
     return n
 
 
