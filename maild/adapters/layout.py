@@ -2,7 +2,8 @@
 is missing or empty; a directory holding anything else is refused (a typo in
 storage.path must not start an empty desk beside the real one), and so is a store
 with tickets whose reply_secret is gone (a new one would silently break every
-signed reply address and Message-ID sent so far)."""
+signed reply address and Message-ID sent so far), and one a `maild restore` is
+making or did not finish (adapters/restoremark.py)."""
 
 from __future__ import annotations
 

@@ -67,6 +67,7 @@ def test_serve_refuses_a_restore_killed_before_its_queue_was_held(tmp_path, sink
     assert fsck.code == 78 and fsck.err.count("\n") == 1, fsck
     assert "restore again into it" in fsck.err
     assert "did not finish" in new.run("status").err
+    assert "did not finish" in new.run("check-config").out + new.run("check-config").err
 
     # the way out README gives: restore again into it (nothing to remove first)
     again = new.run("restore", str(archive), "--storage", str(target), *AS_ME, "--json")
