@@ -3,10 +3,12 @@
 Only headers stamped by our own MTA (its authserv-id) count: anyone can add others,
 and the MTA must remove those of our id that come with the message (README, Trust:
 postfix's header_checks line, which strips what `is_ours` takes for ours: the id
-first in the value, bare). Several milters of the MTA (OpenDKIM, OpenDMARC) each add
-their own header on top (RFC 8601 §5): each method (dkim, spf, dmarc, ...) is read
-from the topmost header of ours that states it, so a lower header never overrides
-what one above it says of the same method.
+first in the value, bare). Of ours, only the MTA's own block counts (`_block`): from
+the topmost header of ours down to the first Received line below it; several milters
+of the MTA (OpenDKIM, OpenDMARC) each add their own header there, and a header a
+sender wrote below a relay's Received line is never read. Within the block each
+method (dkim, spf, dmarc, ...) is read from the topmost header that states it, so a
+lower header never overrides what one above it says of the same method.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import zip_longest
 
 from maild.domain.addresses import comparable_domain
 from maild.domain.message import normalize_address
 from maild.domain.sender import domain_of
 
 __all__ = [
+    "MAX_OURS",
     "Verdict",
     "domain_of_value",
     "first_of_ours",
@@ -85,25 +89,38 @@ def _results(resinfos: Iterable[str]) -> set[tuple[str, str]]:
     return out
 
 
+# Headers of ours read at most, of the MTA's block: one per milter or filter of the
+# MTA (a handful), and theirs stand on top of it; one past these is a sender's (an MTA
+# that does not strip), which could only add what he wrote; and a mail of 20,000 of
+# them is read in time linear in its first MAX_OURS (it cost 9 s unbounded).
+MAX_OURS = 16
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What our MTA's Authentication-Results say: the (method, result) pairs (results)
     and the domains that passed DKIM or SPF (verified_domains), each method as the
-    topmost header of ours that states it says (`_by_method`)."""
+    topmost header of the MTA's block that states it says (`_block`, `_by_method`)."""
 
     results: frozenset[tuple[str, str]]
     domains: frozenset[str]
 
 
-def our_verdict(header_values: Iterable[str], authserv_id: str) -> Verdict:
+def our_verdict(
+    header_values: Iterable[str], authserv_id: str, received: Iterable[int] = ()
+) -> Verdict:
     """Our MTA's verdict on one mail, read once: each rule that asks of the same mail
-    (verify.sender_verified, spam.verdict) gets it again (`_verdict`)."""
-    return _verdict(tuple(header_values), authserv_id.strip())
+    (verify.sender_verified, spam.verdict) gets it again (`_verdict`). ``received``:
+    for each header value, how many Received lines stand above it
+    (ParsedMessage.authres_received); none given: no Received line among them."""
+    return _verdict(tuple(header_values), authserv_id.strip(), tuple(received))
 
 
 @lru_cache(maxsize=64)
-def _verdict(header_values: tuple[str, ...], authserv_id: str) -> Verdict:
-    entries = _by_method(ours_top_down(header_values, authserv_id))
+def _verdict(
+    header_values: tuple[str, ...], authserv_id: str, received: tuple[int, ...]
+) -> Verdict:
+    entries = _by_method(_block(header_values, authserv_id, received))
     domains: set[str] = set()
     for resinfo in entries:
         domains |= _passing(resinfo)
@@ -111,12 +128,32 @@ def _verdict(header_values: tuple[str, ...], authserv_id: str) -> Verdict:
     return Verdict(frozenset(_results(entries)), frozenset(domains))
 
 
+def _block(values: tuple[str, ...], authserv_id: str, received: tuple[int, ...]) -> list[str]:
+    """The headers of ours in the MTA's block, uncommented, topmost first: from the
+    topmost of ours down to the first Received line below it (exclusive: those with as
+    many Received lines above them), at most MAX_OURS. A depth missing for a value
+    ends the block (fail closed)."""
+    depths = received or (0,) * len(values)
+    taken: list[str] = []
+    top: int | None = None
+    for value, depth in zip_longest(values, depths):
+        if value is None or depth is None or (top is not None and depth != top):
+            break
+        if is_ours(value, authserv_id):
+            top = depth
+            taken.append(_uncomment(value))
+            if len(taken) == MAX_OURS:
+                break
+    return taken
+
+
 def _by_method(headers: list[str]) -> list[str]:
     """The resinfos that count, of uncommented headers topmost first: for each method,
     every entry of it in the first header that states the method at all (a header
     may state dkim twice, one per signature); the same method in a lower header is
     not read. OpenDMARC's header on top (dmarc=) and OpenDKIM's below it (dkim=) are
-    both read; a lower dkim=pass never overrides the dkim=fail of one above it."""
+    both read; a lower dkim=pass never overrides the dkim=fail of one above it. Each
+    header's entries read once (linear in all of them)."""
     taken: list[str] = []
     done: set[str] = set()
     for header in headers:
@@ -127,17 +164,24 @@ def _by_method(headers: list[str]) -> list[str]:
         for method, entries in here.items():
             if method not in done:
                 taken += entries
-        done |= here.keys()
+        done.update(here)
     return taken
 
 
-def verified_domains(header_values: Iterable[str], authserv_id: str) -> set[str]:
-    """Domains that passed DKIM (header.d / header.i) or SPF (smtp.mailfrom) per our MTA,
-    each method read from the topmost header of ours that states it."""
-    return set(our_verdict(header_values, authserv_id).domains)
+def verified_domains(
+    header_values: Iterable[str], authserv_id: str, received: Iterable[int] = ()
+) -> set[str]:
+    """Domains that passed DKIM (header.d / header.i) or SPF (smtp.mailfrom) per our MTA
+    (`our_verdict`: its block, each method from the topmost header stating it)."""
+    return set(our_verdict(header_values, authserv_id, received).domains)
 
 
-def sender_verified(header_values: Iterable[str], authserv_id: str, from_addr: str) -> bool:
+def sender_verified(
+    header_values: Iterable[str],
+    authserv_id: str,
+    from_addr: str,
+    received: Iterable[int] = (),
+) -> bool:
     """True if the From domain is aligned with a domain that passed DKIM or SPF.
 
     Relaxed alignment: the From domain equals the passing domain or is a subdomain
@@ -150,7 +194,7 @@ def sender_verified(header_values: Iterable[str], authserv_id: str, from_addr: s
         return False
     return any(
         "." in d and (from_domain == d or from_domain.endswith("." + d))
-        for d in map(comparable_domain, verified_domains(header_values, authserv_id))
+        for d in map(comparable_domain, verified_domains(header_values, authserv_id, received))
     )
 
 

@@ -69,7 +69,7 @@ def quarantine_reason(
     if facts.blocked():
         return "blocked"
     if spam.enabled:
-        reason = verdict(msg.headers, spam.headers, spam.authserv_id)
+        reason = verdict(msg.headers, spam.headers, spam.authserv_id, msg.authres_received)
         if reason:
             return reason
     if scr.bounce and not facts.about_ours():

@@ -117,6 +117,9 @@ class ParsedMessage:
     # a bounce or read receipt in no standard form (domain/ndr.py), read as the report
     # it is once the mail it names is proven ours (proven_report)
     unproven: ndr.Unproven | None = None
+    # for each Authentication-Results in headers (in its order), how many Received lines
+    # stand above it: which of them are the receiving MTA's own block (authres.our_verdict)
+    authres_received: tuple[int, ...] = ()
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name.lower())
@@ -223,6 +226,19 @@ def _screen_headers(msg: Message) -> dict[str, tuple[str, ...]]:
 _AUTHRES = "authentication-results"
 
 
+def _received_above(msg: Message) -> tuple[int, ...]:
+    """For each Authentication-Results of the message, topmost first, how many Received
+    lines stand above it (one pass over the headers)."""
+    received, depths = 0, []
+    for name in msg:  # (its field names, topmost first)
+        key = name.lower()
+        if key == "received":
+            received += 1
+        elif key == _AUTHRES:
+            depths.append(received)
+    return tuple(depths)
+
+
 def _as_sent(value: str) -> str:
     """An Authentication-Results value as the MTA read it: no RFC 2047 word decoded
     (RFC 8601 has none; `=?utf-8?q?mx.example.com?=` is no authserv-id, and the MTA's
@@ -289,6 +305,7 @@ def _parse(
         text="" if fragment else text,  # a slice of the letter's bytes: not its text
         attachments=() if fragment else body.attachments,
         headers=_screen_headers(msg),
+        authres_received=_received_above(msg),
         content_type=content_type(msg),
         delivery_status=status,
         parse_problem=problem,

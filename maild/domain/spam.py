@@ -107,7 +107,10 @@ _SAYS_SPAM = (
 
 
 def verdict(
-    headers: Mapping[str, tuple[str, ...]], trusted: Iterable[str], authserv_id: str | None
+    headers: Mapping[str, tuple[str, ...]],
+    trusted: Iterable[str],
+    authserv_id: str | None,
+    authres_received: tuple[int, ...] = (),
 ) -> str | None:
     """The reason this mail is spam per a trusted verdict, or None.
 
@@ -120,8 +123,8 @@ def verdict(
     MTA never writes is no verdict, whatever it says.
 
     "dmarc" counts only with `authserv_id`, as the topmost Authentication-Results of
-    that server that states dmarc says it (authres.our_verdict: OpenDKIM's dkim= may
-    stand above OpenDMARC's)."""
+    that server's block that states dmarc says it (authres.our_verdict: OpenDKIM's dkim=
+    may stand above OpenDMARC's; `authres_received`: ParsedMessage.authres_received)."""
     trusted = set(trusted)
     for name, reason, spam in _SAYS_SPAM:
         if name in trusted:
@@ -129,7 +132,8 @@ def verdict(
                 if spam(value):
                     return f"spam: {reason.format(value)}"
     if "dmarc" in trusted and authserv_id:
-        ours = our_verdict(headers.get("authentication-results", ()), authserv_id)
+        values = headers.get("authentication-results", ())
+        ours = our_verdict(values, authserv_id, authres_received)
         if ("dmarc", "fail") in ours.results:
             return "spam: dmarc=fail"
     return None

@@ -21,7 +21,7 @@ def sender_verified(msg: ParsedMessage, policy: Policy) -> bool:
     if not policy.authserv_id:
         return False
     results = msg.headers.get("authentication-results", ())
-    return authres_verified(results, policy.authserv_id, msg.from_addr)
+    return authres_verified(results, policy.authserv_id, msg.from_addr, msg.authres_received)
 
 
 def proves_sender(msg: ParsedMessage, policy: Policy) -> bool:

@@ -261,6 +261,30 @@ def test_forged_staff_mail_runs_nothing_and_relays_nothing(tmp_path, sink, auths
     assert desk.ticket(tid)["critical"]
 
 
+def test_a_forged_header_below_a_relays_received_line_proves_nothing(trusted, sink):
+    """Audit review 22: our MTA (not stripping) stamps only its SPF verdict; the
+    sender's own `dkim=pass header.d=<staff domain>` comes below the Received line of
+    the relay that passed the mail on. Only the MTA's block counts: not staff, nothing
+    relayed. Its twin with the verdict in our MTA's block is staff."""
+    tid = trusted.ingest_tid(make_mail())
+    forged = (SPAM / "forged_staff_reply.eml").read_bytes().replace(b"{TID}", tid.encode())
+    ours = (
+        f"Received: from relay.evil.example by {US} (Postfix) with ESMTP\r\n"
+        f"Authentication-Results: {US}; spf=fail smtp.mailfrom=evil.example\r\n"
+        "Received: from [192.0.2.66] by relay.evil.example; Sun, 6 Dec 2026 10:00:00 +0000\r\n"
+    )
+    trusted.ingest(ours.encode() + forged)
+    trusted.flush()
+    t = trusted.ticket(tid)
+    assert t["first_reaction_at"] is None and not t["critical"] and t["level"] == "free"
+    assert len(sink.to("ivan@shop-example.ru")) == 1  # the confirmation only
+    block = ours.replace("Received: from [192.0.2.66]", "X-Relay: [192.0.2.66]")
+    twin = forged.replace(b"<forged-staff@", b"<forged-staff-2@")
+    trusted.ingest(block.encode() + twin)
+    trusted.flush()
+    assert trusted.ticket(tid)["critical"]
+
+
 @pytest.mark.parametrize(
     "verdict",
     [

@@ -59,5 +59,5 @@ def test_one_mail_reads_our_mtas_header_once() -> None:
     before = authres._verdict.cache_info().misses
     assert verify.proves_sender(msg, policy) and verify.sender_verified(msg, policy)
     verify.requester_verified(msg, "1111-2222", policy)
-    assert spam.verdict(msg.headers, ["dmarc"], US) is None
+    assert spam.verdict(msg.headers, ["dmarc"], US, msg.authres_received) is None
     assert authres._verdict.cache_info().misses == before + 1
