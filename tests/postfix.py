@@ -92,9 +92,11 @@ def require_postfix() -> None:
 
 
 class Postfix:
-    def __init__(self, port: int, lmtp: str, mailboxes: list[str], header_checks: str = "") -> None:
+    def __init__(
+        self, port: int, lmtp: str, mailboxes: list[str], header_checks: str = "", main_cf: str = ""
+    ) -> None:
         """`header_checks`: the regexp table's lines (README's, with authserv_id),
-        main.cf's header_checks then naming it."""
+        main.cf's header_checks then naming it; `main_cf`: more lines of main.cf."""
         self.port = port
         self.dir = Path(tempfile.mkdtemp(prefix="maild-postfix-"))
         self.dir.chmod(0o755)  # postfix's services and virtual(8)'s user look inside
@@ -109,7 +111,7 @@ class Postfix:
         if header_checks:
             (self.etc / "header_checks").write_text(header_checks)
             main += f"header_checks = regexp:{self.etc}/header_checks\n"
-        (self.etc / "main.cf").write_text(main)
+        (self.etc / "main.cf").write_text(main + main_cf)
         (self.etc / "master.cf").write_text(MASTER_CF.replace("${PORT}", str(port)))
         (self.etc / "transport").write_text(f"support@example.com lmtp:inet:{lmtp}\n")
         (self.etc / "vmailbox").write_text(

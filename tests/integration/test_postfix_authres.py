@@ -37,9 +37,15 @@ def readme_table() -> str:
 
 @pytest.fixture
 def mta_and_maild(tmp_path):
+    yield from postfix_and_desk(tmp_path, readme_table() + GENUINE)
+
+
+def postfix_and_desk(tmp_path, header_checks: str, main_cf: str = ""):
+    """A postfix (its header_checks table, more main.cf lines) handing support@ to
+    `maild serve` over LMTP, anna staff, `authserv_id` ID: (mta, desk, daemon)."""
     require_postfix()
     lmtp = f"127.0.0.1:{free_port()}"
-    mta = Postfix(free_port(), lmtp, ["ivan", "anna", "head"], readme_table() + GENUINE)
+    mta = Postfix(free_port(), lmtp, ["ivan", "anna", "head"], header_checks, main_cf)
     mta.start()
     daemon = None
     try:
@@ -69,14 +75,19 @@ def _ticket(mta: Postfix, desk: Desk, daemon: Daemon) -> str:
     return tickets[0]["tid"]
 
 
-def test_a_senders_own_authentication_results_is_stripped_and_proves_nothing(mta_and_maild):
-    mta, desk, daemon = mta_and_maild
-    tid = _ticket(mta, desk, daemon)
-    forged = make_mail(
+def forged_reply(tid: str) -> bytes:
+    """A mail in anna's name about ``tid``: its text names the attacker, it says #close."""
+    return make_mail(
         sender=f"Анна <{ANNA}>",
         subject=f"Re: Заказ не проходит [TID#{tid}]",
         body="Пишите на evil@attacker.example\n#close",
     )
+
+
+def test_a_senders_own_authentication_results_is_stripped_and_proves_nothing(mta_and_maild):
+    mta, desk, daemon = mta_and_maild
+    tid = _ticket(mta, desk, daemon)
+    forged = forged_reply(tid)
     headers = (
         f"Authentication-Results: {FORGED}\r\n"
         f"Authentication-Results :\r\n\t{ID.upper()};\r\n\tdkim=pass header.d={MAILBOX_DOMAIN}\r\n"

@@ -13,10 +13,16 @@ import smtplib
 
 import pytest
 
-from tests.helpers import SUPPORT, Daemon, Desk, free_port, make_mail, stored_text
+from tests.helpers import make_mail, stored_text
+from tests.integration.test_postfix_authres import (
+    _send,
+    _ticket,
+    forged_reply,
+    postfix_and_desk,
+)
 from tests.integration.test_serve import wait_until
 from tests.milter import Milter
-from tests.postfix import MAILBOX_DOMAIN, Postfix, require_postfix
+from tests.postfix import MAILBOX_DOMAIN, require_postfix
 
 ID = "mx.example.com"
 ANNA, IVAN = f"anna@{MAILBOX_DOMAIN}", f"ivan@{MAILBOX_DOMAIN}"
@@ -38,48 +44,18 @@ def stamp(sender: str) -> list[tuple[int, str, str]]:
 def mta_and_maild(tmp_path):
     require_postfix()
     milter = Milter(stamp).start()
-    lmtp = f"127.0.0.1:{free_port()}"
-    mta = Postfix(free_port(), lmtp, ["ivan", "anna", "head"])
-    main = mta.etc / "main.cf"
-    main.write_text(
-        main.read_text() + f"smtpd_milters = inet:127.0.0.1:{milter.port}\n"
-        "milter_protocol = 6\nmilter_default_action = tempfail\n"
-    )
-    mta.start()
-    daemon = None
+    milters = f"smtpd_milters = inet:127.0.0.1:{milter.port}\nmilter_protocol = 6\n"
     try:
-        desk = Desk(
-            tmp_path,
-            mta.port,
-            smtp={"listen": lmtp, "protocol": "lmtp"},
-            support={"staff": [ANNA], "head": f"head@{MAILBOX_DOMAIN}", "authserv_id": ID},
-        )
-        daemon = Daemon(desk).start()
-        yield mta, desk, daemon
+        yield from postfix_and_desk(tmp_path, "", milters + "milter_default_action = tempfail\n")
     finally:
-        if daemon is not None:
-            daemon.stop()
-        mta.stop()
         milter.stop()
-
-
-def _send(mta: Postfix, sender: str, to: str, raw: bytes) -> None:
-    with smtplib.SMTP("127.0.0.1", mta.port) as s:
-        assert s.sendmail(sender, [to], raw) == {}
-
-
-def _ticket(mta: Postfix, desk: Desk, daemon: Daemon) -> str:
-    _send(mta, IVAN, SUPPORT, make_mail(sender=IVAN, subject="Заказ не проходит", body="500."))
-    tickets = wait_until(desk.tickets, timeout=30)
-    assert tickets, f"no ticket\n{mta.log()}\n{daemon.logtext()}"
-    return tickets[0]["tid"]
 
 
 def test_the_milters_headers_stand_just_below_postfixs_received_line(mta_and_maild):
     mta, _, _ = mta_and_maild
-    _send(
-        mta, ANNA, IVAN, b"X-First: the sender's first line\r\n" + make_mail(sender=ANNA, to=IVAN)
-    )
+    with smtplib.SMTP("127.0.0.1", mta.port) as s:
+        first = b"X-First: the sender's first line\r\n"
+        assert s.sendmail(ANNA, [IVAN], first + make_mail(sender=ANNA, to=IVAN)) == {}
     got = wait_until(lambda: mta.maildir("ivan"), timeout=30)
     assert got, mta.log()
     headers = [(k.lower(), v) for k, v in email.message_from_bytes(got[0]).items()]
@@ -93,7 +69,7 @@ def test_both_milters_headers_make_a_staff_reply_staffs(mta_and_maild):
     mta, desk, daemon = mta_and_maild
     tid = _ticket(mta, desk, daemon)
     reply = make_mail(sender=f"Анна <{ANNA}>", subject=f"Re: [TID#{tid}]", body="Готово.\n#close")
-    _send(mta, ANNA, SUPPORT, reply)
+    _send(mta, ANNA, reply)
     closed = wait_until(lambda: desk.ticket(tid)["status"] == "closed", timeout=30)
     assert closed, f"{mta.log()}\n{daemon.logtext()}"
 
@@ -101,16 +77,11 @@ def test_both_milters_headers_make_a_staff_reply_staffs(mta_and_maild):
 def test_a_senders_header_below_a_relays_received_line_proves_nothing(mta_and_maild):
     mta, desk, daemon = mta_and_maild
     tid = _ticket(mta, desk, daemon)
-    forged = make_mail(
-        sender=f"Анна <{ANNA}>",
-        subject=f"Re: [TID#{tid}]",
-        body="Пишите на evil@attacker.example\n#close",
-    )
     head = (
         "Received: from [192.0.2.66] by relay.attacker.example; Sun, 6 Dec 2026 10:00:00 +0000\r\n"
         f"{AR}: {ID}; dkim=pass header.d={MAILBOX_DOMAIN}\r\n"
     ).encode()
-    _send(mta, "attacker@attacker.example", SUPPORT, head + forged)
+    _send(mta, "attacker@attacker.example", head + forged_reply(tid))
     noted = wait_until(lambda: "claims staff address" in daemon.logtext(), timeout=30)
     assert noted, f"{mta.log()}\n{daemon.logtext()}"
     assert wait_until(lambda: "evil@attacker" in stored_text(desk.root), timeout=30)
