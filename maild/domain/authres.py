@@ -92,7 +92,7 @@ def _results(resinfos: Iterable[str]) -> set[tuple[str, str]]:
 # Headers of ours read at most, of the MTA's block: one per milter or filter of the
 # MTA (a handful), and theirs stand on top of it; one past these is a sender's (an MTA
 # that does not strip), which could only add what he wrote; and a mail of 20,000 of
-# them costs its first MAX_OURS (bench/FINDINGS.md 68: it cost 9 s unbounded).
+# them costs its first MAX_OURS (bench/FINDINGS.md 69: it cost 9 s unbounded).
 MAX_OURS = 16
 
 
