@@ -16,6 +16,7 @@ from email.message import Message
 from typing import TypeVar, cast
 
 from maild.domain import limits
+from maild.domain.addrspec import valid_addr_spec
 from maild.domain.header_text import decode_compat32
 
 _F = TypeVar("_F", bound=Callable[..., str])
@@ -292,13 +293,14 @@ def _mailboxes(
     as any header is: raw 8-bit bytes, encoded words).
     """
     out: list[tuple[str, str]] = []
+    parsed = 0  # entries, valid or not: fields of invalid ones parse no more
     for value in msg.get_all(name, []):
-        head, rest = limits.first_addresses(str(value), limit - len(out))
+        head, rest = limits.first_addresses(str(value), limit - parsed)
         if rest and cut is not None:  # (as other header text: raw 8-bit bytes decoded)
             cut.append(f"{name}: {decode_compat32(rest[: limits.MAX_CUT_TEXT])}")
         raw = _UNFOLD_RE.sub(" ", head)
         for display, addr in _getaddresses(raw):
-            addr = addr.strip()
+            addr, parsed = addr.strip(), parsed + 1
             # An encoded word is never an address (RFC 2047 section 5); nor is what a
             # quote left open swallowed («"Ivan <ivan@x.ru>» read as one local part)
             if "@" in addr and "=?" not in addr and valid_addr_spec(_decode_addr(addr)):
@@ -311,36 +313,6 @@ def addresses(
     msg: Message, name: str, limit: int = limits.MAX_RECIPIENTS, cut: list[str] | None = None
 ) -> tuple[str, ...]:
     return tuple(dict.fromkeys(addr for _display, addr in _mailboxes(msg, name, limit, cut)))
-
-
-# An addr-spec as SMTP carries it (RFC 5321 4.1.2 Mailbox; RFC 6531 lets both parts
-# hold UTF-8): a dot-string or a quoted string, "@", a domain of dot-separated labels
-# (letters, digits, hyphens; "_" as some hosts are named) or an address literal. The
-# dots of a local part may stand anywhere, as in the obsolete syntax (RFC 5322 4.4)
-# some mailboxes were given in («a..b@», «taro.@»), which relays still carry.
-# Each class is written as what it leaves out, so that "any character beyond ASCII" costs
-# nothing to compile: spelled as the range \x80-\U0010ffff inside a class, the pattern is
-# slow to compile, and every maild process does (tests/unit/test_addresses.py: equal).
-_ATEXT = r"[^\x00-\x20\x22(),.:;<>@\[\\\]\x7f]"  # atext, and any non-ASCII
-_ATEXT_OR_DOT = r"[^\x00-\x20\x22(),:;<>@\[\\\]\x7f]"
-_LABEL = r"[^\x00-\x2c./:-@\[-^`{-\x7f]+"  # letters, digits, "_", "-", any non-ASCII
-_QTEXT = r"[^\x00-\x1f\x22\\\x7f]"  # printable ASCII but '"' and "\\", any non-ASCII
-_ADDR_SPEC = re.compile(
-    rf'(?:{_ATEXT_OR_DOT}*{_ATEXT}{_ATEXT_OR_DOT}*|"(?:{_QTEXT}|\\[ -~])*")'
-    rf"@(?:{_LABEL}(?:\.{_LABEL})*|\[[!-Z^-~]*\])"
-)
-
-
-def valid_addr_spec(addr: str) -> bool:
-    """Whether `addr` is one mailbox's address a relay takes (_ADDR_SPEC, within RFC 5321's
-    and 1035's lengths), no U+FFFD (undecoded bytes) nor control, format or space character
-    beyond ASCII (a bidi override, a no-break space) in it: what may be stored and mailed."""
-    if len(addr) > 254 or "\ufffd" in addr or _ADDR_SPEC.fullmatch(addr) is None:
-        return False
-    # a label's 63 octets (RFC 1035): a non-ASCII one's as its IDNA A-label (xn--, punycode)
-    labels = addr.rpartition("@")[2].split(".")
-    octets = [len(w) if w.isascii() else 4 + len(w.lower().encode("punycode")) for w in labels]
-    return max(octets) <= 63 and (addr.isascii() or addr.isprintable())
 
 
 def _angled(raw: str, addr: str) -> tuple[str, str] | None:

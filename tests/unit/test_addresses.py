@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maild.domain import addresses
+from maild.domain import addresses, addrspec
 from maild.domain.addresses import address_of, valid_addr_spec
-from maild.domain.message import parse
+from maild.domain.message import parse, read_mail
 from maild.domain.records import message_record
 
 
@@ -87,14 +87,14 @@ def test_the_addr_spec_is_the_one_first_written(local: str, domain: str, frame: 
     """Each character class takes what the one of the first spelling took."""
     addr = f"{frame}{local}{frame}@{domain}"
     expected = _ADDR_SPEC_AS_FIRST_WRITTEN.fullmatch(addr) is not None
-    assert (addresses._ADDR_SPEC.fullmatch(addr) is not None) == expected
+    assert (addrspec._ADDR_SPEC.fullmatch(addr) is not None) == expected
 
 
 def test_each_character_in_each_place_is_taken_as_first_written() -> None:
     for ch in [chr(c) for c in range(0x80)] + ["ж", "\x80", "😀"]:
         for addr in (f"a{ch}b@x.ru", f"{ch}@x.ru", f'"{ch}"@x.ru', f"a@x{ch}y.ru", f"a@{ch}"):
             expected = _ADDR_SPEC_AS_FIRST_WRITTEN.fullmatch(addr) is not None
-            assert (addresses._ADDR_SPEC.fullmatch(addr) is not None) == expected, addr
+            assert (addrspec._ADDR_SPEC.fullmatch(addr) is not None) == expected, addr
 
 
 @settings(max_examples=200, deadline=None)
@@ -138,6 +138,28 @@ def test_an_address_past_the_lengths_relays_take_or_undecoded_is_no_address() ->
     assert not valid_addr_spec("a" * 250 + "@shop.example")  # over 254
     assert not valid_addr_spec("galina@produkty-optom.ex\ufffdро")
     assert valid_addr_spec("galina@продукты-оптом.рф")
+
+
+@given(st.text(st.sampled_from("яЁ語ab1-"), min_size=50, max_size=70))
+def test_a_long_non_ascii_label_is_refused_as_its_a_label_is(label: str) -> None:
+    """Past 59 characters a non-ASCII label is refused unencoded (punycode's cost grows
+    with the square of the label: a few hundred KB of To cost seconds): the answer is
+    the one its A-label's length gives."""
+    a_label = 4 + len(label.lower().encode("punycode")) if not label.isascii() else len(label)
+    assert valid_addr_spec(f"ivan@{label}.рф") == (a_label <= 63)
+
+
+def test_each_entry_of_an_address_field_counts_toward_the_cap_valid_or_not() -> None:
+    """Only valid addresses counted: each To field of 100 invalid ones parsed 100 more
+    (with IDN labels, seconds a field); the rest of the fields goes to the cut text."""
+    bad = ", ".join(f"x{i}@{'語' * 70}.cn" for i in range(addresses.limits.MAX_RECIPIENTS))
+    raw = (
+        f"From: a@b.ru\r\nTo: {bad}\r\nTo: {bad}\r\nTo: ivan@shop.ru\r\nSubject: s\r\n\r\nx\r\n"
+    ).encode()
+    cut: list[str] = []
+    msg, _problem = read_mail(raw)
+    assert addresses.addresses(msg, "to", cut=cut) == ()
+    assert len(cut) == 2 and cut[1] == "to: ivan@shop.ru", cut
 
 
 def test_a_non_ascii_label_is_measured_as_its_idna_a_label() -> None:
