@@ -44,6 +44,7 @@ from maild.domain.staffforward import Registry
 from maild.domain.textnamed import named_tids
 from maild.domain.tid import clean_subject, new_tid
 from maild.issued import gone_ticket, known, missing_ticket, signed_tids
+from maild.openedbefore import opened_before
 
 log = logging.getLogger("maild.pipeline")
 
@@ -89,6 +90,7 @@ def gather(
             **_named_facts(app, msg, refers_to, staff_verified),
             **_forward_facts(app, msg, (claims_staff, staff_verified), registry, received_at),
             licenses_named=named,
+            opened_before=opened_before(app, msg, tid, claims_staff or scr.automated),
             **base,
         )
     ticket = loaded[0]

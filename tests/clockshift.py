@@ -9,6 +9,7 @@ import os
 from datetime import UTC, datetime, timedelta
 
 from maild import app
+from maild.adapters import spool
 from maild.cli import run
 
 AHEAD = timedelta(days=float(os.environ.get("MAILD_DAYS_AHEAD", "0")))
@@ -24,5 +25,12 @@ def _with_clock_ahead(self: app.App) -> None:
     _made(self)
 
 
+def _spool_name(when_ns: int | None = None, _made=spool.unique_name) -> str:  # noqa: ANN001
+    """A spool key named by the clock ahead: what arrives was received then too
+    (runner.received_at_of), as the mail it causes is stamped."""
+    return _made(when_ns or int(_ahead().timestamp() * 1e9))
+
+
 app.App.__post_init__ = _with_clock_ahead  # type: ignore[method-assign]
+spool.unique_name = _spool_name  # type: ignore[assignment]
 run()

@@ -15,6 +15,7 @@ from maild.domain import (
     automatic,
     levelnow,
     ratemail,
+    robotrounds,
     said,
     staffforward,
     statusmail,
@@ -223,7 +224,7 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     named = ctx.snapshot.licenses_named  # by key, not by address: staff check (clause 8)
     mentioned = mentions_license((msg.subject, msg.text))
     c.update(license_ctx(named, msg.from_addr, ticket["level"], ctx.received_at.date(), mentioned))
-    outgoing = _followup_mail(ctx, ticket, c)
+    outgoing = _followup_mail(ctx, ticket, messages, c)
     decision = Decision("appended", tid, ticket, [*messages, ctx.record], ctx.record, outgoing)
     return saying(decision, rated_line, level_line)
 
@@ -239,15 +240,21 @@ def _on_report(ctx: Context, ticket: Ticket) -> tuple[Ticket, list[str], list[di
     return undeliverable.on_report(ticket, report, since)
 
 
-def _followup_mail(ctx: Context, ticket: Ticket, c: dict[str, Any]) -> list[Outgoing]:
-    """A follow-up's mail: the notice to staff, the acknowledgement to its sender."""
+def _followup_mail(
+    ctx: Context, ticket: Ticket, messages: list[MessageRecord], c: dict[str, Any]
+) -> list[Outgoing]:
+    """A follow-up's mail: the notice to staff, the acknowledgement to its sender;
+    none past robotrounds.ACK_ROUNDS answers in a row to our automatic mail with no
+    staff answer between (the notice says so: ``acks_stopped``, the round)."""
+    stopped = robotrounds.acks_stopped(ctx.msg.from_addr, messages, ctx.record)
+    c = {**c, "acks_stopped": stopped, "ack_rounds": robotrounds.ACK_ROUNDS}
     # a sender already known as a robot here: its mail stays in the thread (and on the
     # site), staff were told once by the robot note; a notice each time would be a loop
     known_robot = ctx.msg.from_addr in (ticket.get("robots") or {})
     # a read receipt of our mail stays in the thread too: that it was read asks nothing
     silent = known_robot or _about_staff_mail(ctx) or (ctx.snapshot.our_bounce and ctx.scr.receipt)
     outgoing = [] if silent else [_staff_notice(ctx, ticket, "staff_followup", c)]
-    if ctx.scr.may_answer:
+    if ctx.scr.may_answer and not stopped:
         ack = "acknowledgement.txt"
         outgoing.append(
             Outgoing(ctx.key("ack"), "confirmation", ack, [ctx.msg.from_addr], c, record=True)

@@ -76,8 +76,11 @@ def decide(
         msg, gone, held = _without_held_files(msg, *loaded, policy if staff_reply else None)
     attachments = decide_attachments(policy, msg, staff=staff_reply)
     robot, marks, proven = None, trust.RobotMarks(), trust.proven(snap, msg, policy)
-    if loaded is not None and not claims_staff and not policy.is_head(sender) and not scr.automated:
-        robot, marks, loaded = trust.judge_robot(policy, msg, loaded, now, attachments, proven)
+    if not claims_staff and not policy.is_head(sender) and not scr.automated:
+        if loaded is not None:
+            robot, marks, loaded = trust.judge_robot(policy, msg, loaded, now, attachments, proven)
+        else:  # a new ticket: the same canned text a round, each after our confirmation
+            robot = trust.opening_robot(msg, snap, now, attachments)
         scr = Screening(True, robot) if robot else scr  # no automatic mail to robots
     record = incoming_record(msg, scr, snap, now, attachments)
     record.update(marks)  # a reply to our automatic mail: the next is compared with it

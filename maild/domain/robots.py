@@ -46,9 +46,9 @@ __all__ = [
 FAST_MINUTES = 5
 # A person may answer an acknowledgement quickly once or twice ("and the log"); the
 # third quick answer in a row to our automatic mail, saying what the others said, is a
-# robot's. One that varies its words each round is never marked so: the caps on
-# automatic mail (caps.py: per address and per ticket, an hour and a day) and on staff
-# notices per sender still bound the loop, which is what makes sparing people safe.
+# robot's. One that varies its words each round is never marked so: the bound on
+# rounds of acknowledgements with no staff answer between (robotrounds.ACK_ROUNDS)
+# ends that loop, which is what makes sparing people safe.
 FAST_REPLIES = 3
 # The same canned answer to our automatic mail, however slow, the fourth time in a row:
 # a desk answering each of our mails in 40 minutes with its fixed text. A person who

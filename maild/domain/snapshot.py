@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from maild.domain.records import MessageRecord, Ticket
+from maild.domain.robotrounds import Opened
 from maild.domain.sender import Identification, License
 
 Loaded = tuple[Ticket, list[MessageRecord]]  # a ticket and its messages
@@ -89,3 +90,6 @@ class Snapshot:
     # a staff reply whose #cc adds the first customer of a ticket staff opened: the
     # level that address is owed (staffforward.cc_facts)
     cc_ident: Identification | None = None
+    # a new ticket: its sender's latest open tickets, newest first (robotrounds.Opened:
+    # a robot answering each confirmation with a new mail)
+    opened_before: tuple[Opened, ...] = ()

@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TypedDict
 
-from maild.domain import caps, humans, robots, said
+from maild.domain import caps, humans, robotrounds, robots, said
 from maild.domain.decision import Context, Decision, saying
 from maild.domain.logid import logged_id
 from maild.domain.message import ParsedMessage
@@ -103,6 +103,19 @@ def robot_check(
         files=any(d.accepted for d, _ in attachments or ()),
     )
     return reason, marks
+
+
+def opening_robot(
+    msg: ParsedMessage, snap: Snapshot, at: datetime, attachments: Attachments | None
+) -> str | None:
+    """Why a new ticket's mail shows its sender a robot, or None: one more new ticket
+    with its canned text right after our confirmation of its last one
+    (robotrounds.opening_reason, its earlier tickets: Snapshot.opened_before)."""
+    if not snap.opened_before:
+        return None
+    files = any(d.accepted for d, _ in attachments or ())
+    words = robots.own_words(msg.text)
+    return robotrounds.opening_reason(words, files, at, snap.opened_before)
 
 
 def notice_sender(ctx: Context) -> tuple[str | None, bool]:

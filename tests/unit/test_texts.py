@@ -254,6 +254,7 @@ def variants() -> list[dict]:
         license_sender="ivan@mail-example.ru",
         license_check=True,
         answers_its_auto=True,
+        ack_rounds=3,  # staff_followup: acknowledgements in a row (robotrounds.ACK_ROUNDS)
         # staff_new, confirmation: a staff member's forward opened it (staffforward)
         opened_by="anna@example.com",
         forwarded="petr@client-shop.ru",
@@ -525,6 +526,9 @@ def variants() -> list[dict]:
     # the rating scale made 1–10 (domain.ratingtext; desk context: rating_worst,
     # rating_best, 1 and 5 in the others): «7 из 10», «от 1 до 10»
     wide = dict(full, rating_worst=1, rating_best=10, rating_fair=6, rating=7, rated=7)
+    # staff_followup: a fourth reply in a row to our automatic mail, no acknowledgement
+    # (robotrounds.acks_stopped)
+    rounds = dict(full, robot_marked=None, automated=None, quiet=None, acks_stopped=4)
     return [
         full,
         off,
@@ -539,6 +543,7 @@ def variants() -> list[dict]:
         held,
         gone,
         wide,
+        rounds,
     ]
 
 

@@ -1,0 +1,63 @@
+"""A new ticket's sender's latest open tickets, as robotrounds.opening_reason reads
+them (Snapshot.opened_before): a robot that answers each confirmation with a new mail
+opens a ticket a round, each with the same canned text."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from maild.adapters.store import CorruptFile
+from maild.app import App
+from maild.domain import humans, robots
+from maild.domain.logid import logged_id
+from maild.domain.message import ParsedMessage
+from maild.domain.records import MessageRecord, Ticket
+from maild.domain.robotrounds import OPENING_RUN, Opened
+
+log = logging.getLogger("maild.pipeline")
+
+
+def opened_before(
+    app: App, msg: ParsedMessage, tid: str | None, unasked: bool = False
+) -> tuple[Opened, ...]:
+    """The sender's latest OPENING_RUN open tickets but ``tid`` (this mail's own, when
+    recovery finds it stored), newest first; one whose file cannot be read ends them
+    (a run must be in a row). None read when ``unasked`` (staff's mail, automatic
+    mail: no confirmation goes anyway)."""
+    sender = msg.from_addr
+    if not sender or unasked:
+        return ()
+    rows = [r for r in app.store.open_summaries() if r["requester"] == sender and r["tid"] != tid]
+    rows.sort(key=lambda r: (r["created_at"], r["tid"]), reverse=True)
+    found = []
+    for row in rows[:OPENING_RUN]:
+        try:
+            loaded = app.store.load(row["tid"])
+        except CorruptFile as e:
+            log.warning("%s: [TID#%s] not read: %s", logged_id(msg.message_id), row["tid"], e)
+            break
+        if loaded is None:
+            break
+        found.append(_opened(sender, *loaded, app.policy.staff))
+    return tuple(found)
+
+
+def _opened(
+    sender: str, ticket: Ticket, messages: list[MessageRecord], staff: Iterable[str]
+) -> Opened:
+    """One ticket as the rule reads it: its first customer mail's words and files."""
+    first = next(
+        (m for m in messages if m.get("direction") == "in" and m.get("kind") == "customer"),
+        None,
+    )
+    text = (first.get("text") or "") if first else ""
+    files = any(a.get("accepted") for a in first.get("attachments") or ()) if first else False
+    return Opened(
+        opened_at=datetime.fromisoformat(ticket["created_at"]),
+        words=robots.own_words(text),
+        files=files,
+        confirmed_at=robots.answered([], sender, messages, staff),
+        vouched=humans.vouched(ticket, sender),
+    )
