@@ -4,10 +4,11 @@ mails answered, however slowly and whatever the words, by mail that gets another
 - In the thread: a sender whose replies to our automatic mail follow each other with
   no staff answer between gets an acknowledgement of the first ACK_ROUNDS of them;
   the next ones are added to the ticket, staff are told, and no acknowledgement goes
-  (acks_stopped) until staff answer or the sender writes otherwise (not in reply to
-  our automatic mail). A desk answering each of our mails in an hour with new words
-  (a random article of its knowledge base) stayed under every cap on automatic mail
-  for ever; now it gets ACK_ROUNDS acknowledgements and the loop ends.
+  (acks_stopped) until staff reply (an answer, or commands alone) or the sender
+  writes otherwise (not in reply to our automatic mail). A desk answering each of
+  our mails in an hour with new words (a random article of its knowledge base)
+  stayed under every cap on automatic mail for ever; now it gets ACK_ROUNDS
+  acknowledgements and the loop ends.
 - As new mail: an address that opens a new ticket with the same canned text, the
   OPENING_RUN-th time in a row, each right after (OPENING_WINDOW) our confirmation of
   its ticket before, is a robot that answers each confirmation with a new mail (a
@@ -54,13 +55,14 @@ OPENING_WINDOW = timedelta(hours=2)
 def _rounds(sender: str, messages: list[MessageRecord]) -> int:
     """How many of the sender's latest messages in the thread, in a row, answered our
     automatic mail (their records keep robots.own_words: "fast_words"), with no staff
-    answer (kind "staff") after the first of them. Automatic mail of ours, notes and
-    others' mail between do not break the run."""
+    reply after the first of them: an answer (kind "staff"), or commands alone (a
+    note keeping them: staff saw the ticket, #human among them). Automatic mail of
+    ours, maild's notes and others' mail between do not break the run."""
     n = 0
     for m in reversed(messages):
+        if m.get("kind") == "staff" or m.get("commands"):
+            break  # a person of staff answered or acted: the rounds start again
         if m.get("direction") == "out":
-            if m.get("kind") == "staff":
-                break  # a person answered: the rounds start again
             continue
         if m.get("from") != sender or m.get("kind") != "customer":
             continue

@@ -34,12 +34,21 @@ def ours(kind: str = "confirmation") -> dict:
 
 def thread(steps: list[str]) -> list[dict]:
     """r: a reply to our automatic mail (and our acknowledgement of it); s: a staff
-    answer; p: the sender's mail to something else; o: another sender's reply; n: a note."""
+    answer; c: a staff reply of commands alone; p: the sender's mail to something
+    else; o: another sender's reply; n: a note."""
     made: list[dict] = [{"direction": "in", "kind": "customer", "from": ROBOT}, ours()]
     for s in steps:
         made += {
             "r": [reply(), ours(), ours("notice")],
             "s": [ours("staff")],
+            "c": [
+                {
+                    "direction": "in",
+                    "kind": "note",
+                    "from": "anna@example.com",
+                    "commands": ["#human"],
+                }
+            ],
             "p": [{"direction": "in", "kind": "customer", "from": ROBOT}],
             "o": [reply(sender="olga@romashka.ru")],
             "n": [{"direction": "in", "kind": "note", "from": ROBOT}],
@@ -56,6 +65,7 @@ def test_a_staff_answer_or_mail_written_otherwise_starts_the_rounds_again():
     assert acks_stopped(ROBOT, thread(["r", "r", "r", "s"]), reply()) == 0
     assert acks_stopped(ROBOT, thread(["r", "r", "r", "s", "r", "r", "r"]), reply()) == 4
     assert acks_stopped(ROBOT, thread(["r", "r", "r", "p"]), reply()) == 0
+    assert acks_stopped(ROBOT, thread(["r", "r", "r", "c"]), reply()) == 0  # commands alone
     # others' replies and notes between break nothing: the rounds are the sender's
     assert acks_stopped(ROBOT, thread(["r", "o", "r", "n", "r"]), reply()) == 4
 
@@ -65,7 +75,7 @@ def test_mail_that_answers_no_automatic_mail_is_always_acknowledged():
     assert acks_stopped(ROBOT, thread(["r"] * 5), plain) == 0
 
 
-@given(st.lists(st.sampled_from("rspon"), max_size=12))
+@given(st.lists(st.sampled_from("rscpon"), max_size=12))
 def test_acknowledged_is_what_follows_a_staff_answer_or_own_mail_within_three(steps):
     made = thread(steps)
     tail = "".join(steps).replace("o", "").replace("n", "")
