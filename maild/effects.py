@@ -79,7 +79,7 @@ def apply(
     if ticket["status"] == "closed" and (closed_at := ticket.get("closed_at")):
         store.mark_for_redaction(tid, closed_at)
     if decision.outcome == "new" and ticket["requester"]:
-        store.record_sender(ticket["requester"], ticket["created_at"][:10])
+        store.record_sender(ticket["requester"], tid, ticket["created_at"])
     return queued
 
 

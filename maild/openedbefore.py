@@ -11,34 +11,39 @@ from datetime import datetime
 from maild.adapters.store import CorruptFile
 from maild.app import App
 from maild.domain import humans, robots
+from maild.domain.caps import mailbox_of
 from maild.domain.logid import logged_id
 from maild.domain.message import ParsedMessage
 from maild.domain.records import MessageRecord, Ticket
-from maild.domain.robotrounds import OPENING_RUN, Opened
+from maild.domain.robotrounds import OPENING_RUN, OPENING_WINDOW, Opened
 
 log = logging.getLogger("maild.pipeline")
 
 
 def opened_before(
-    app: App, msg: ParsedMessage, tid: str | None, unasked: bool = False
+    app: App, msg: ParsedMessage, tid: str | None, at: datetime, unasked: bool = False
 ) -> tuple[Opened, ...]:
-    """The sender's latest OPENING_RUN open tickets but ``tid`` (this mail's own, when
-    recovery finds it stored), newest first; one whose file cannot be read ends them
-    (a run must be in a row). None read when ``unasked`` (staff's mail, automatic
-    mail: no confirmation goes anyway)."""
+    """The sender's latest OPENING_RUN new tickets but ``tid`` (this mail's own, when
+    recovery finds it stored), newest first, as its address record keeps them
+    (Store.new_tickets: no scan of the open tickets, thousands on a busy desk); one
+    whose file cannot be read, gone or closed ends them (a run must be in a row).
+    None read when ``unasked`` (staff's mail, automatic mail: no confirmation goes
+    anyway), nor when no automatic mail went to the address within OPENING_WINDOW
+    before ``at`` (the caps' count of it, read per mail anyway): most mail."""
     sender = msg.from_addr
     if not sender or unasked:
         return ()
-    rows = [r for r in app.store.open_summaries() if r["requester"] == sender and r["tid"] != tid]
-    rows.sort(key=lambda r: (r["created_at"], r["tid"]), reverse=True)
+    since = at - OPENING_WINDOW
+    if not any(t >= since for t in app.store.auto_replies(mailbox_of(sender))):
+        return ()  # no confirmation lately that this mail may answer
     found = []
-    for row in rows[:OPENING_RUN]:
+    for old in [t for t in app.store.new_tickets(sender) if t != tid][:OPENING_RUN]:
         try:
-            loaded = app.store.load(row["tid"])
+            loaded = app.store.load(old)
         except CorruptFile as e:
-            log.warning("%s: [TID#%s] not read: %s", logged_id(msg.message_id), row["tid"], e)
+            log.warning("%s: [TID#%s] not read: %s", logged_id(msg.message_id), old, e)
             break
-        if loaded is None:
+        if loaded is None or loaded[0]["status"] == "closed":
             break
         found.append(_opened(sender, *loaded, app.policy.staff))
     return tuple(found)

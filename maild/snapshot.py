@@ -90,7 +90,7 @@ def gather(
             **_named_facts(app, msg, refers_to, staff_verified),
             **_forward_facts(app, msg, (claims_staff, staff_verified), registry, received_at),
             licenses_named=named,
-            opened_before=opened_before(app, msg, tid, claims_staff or scr.automated),
+            opened_before=opened_before(app, msg, tid, received_at, claims_staff or scr.automated),
             **base,
         )
     ticket = loaded[0]

@@ -17,7 +17,7 @@ def _in_child(root: str, step: str) -> None:
     store = Store(Path(root))
     with store.locked():
         if step == "sender":
-            store.record_sender("anna@shop-example.ru", "2026-03-01")
+            store.record_sender("anna@shop-example.ru", "1111-2222", "2026-03-01T10:00:00+00:00")
         elif step == "msgid":
             store.index_msgid("<m1@shop-example.ru>", "1111-2222")
         elif step == "license":
@@ -73,7 +73,7 @@ def test_a_section_sees_its_own_writes_over_what_it_read(tmp_path):
         assert store.auto_replies("boris@shop-example.ru") == []
         assert store.registry() == ([], [])
         store.index_msgid("<m2@shop-example.ru>", "3333-4444")
-        store.record_sender("boris@shop-example.ru", "2026-03-02")
+        store.record_sender("boris@shop-example.ru", "3333-4444", "2026-03-02T10:00:00+00:00")
         store.add_license(
             License(key="L-2", level="partner", emails=("boris@shop-example.ru",), until=None)
         )

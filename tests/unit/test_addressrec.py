@@ -21,6 +21,7 @@ WHOLE = {
     "reminder_listed": T,
     "refused_singles": [],
     "escalation_listed": T,
+    "new_tickets": [["1111-2222", T], ["3333-4444", T]],  # its latest new tickets
     "later_version": {"any": 1},  # a field maild does not know is left as it is
 }
 
@@ -43,6 +44,9 @@ def test_a_record_as_maild_writes_it_is_read_whole():
         ("reminder_singles", ["2026-11-24T16:00:00"]),  # no offset: not comparable
         ("escalation_singles", [None]),
         ("refused_listed", ["2026-11-24T16:00:00+03:00"]),
+        ("new_tickets", [["1111-2222"]]),
+        ("new_tickets", [["не TID", T]]),
+        ("new_tickets", {"1111-2222": T}),
     ],
 )
 def test_a_field_not_as_maild_writes_it_is_left_out(field, value):

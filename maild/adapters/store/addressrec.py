@@ -21,7 +21,9 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-__all__ = ["idle", "read_record"]
+from maild.domain.tid import TID_RE
+
+__all__ = ["NEW_TICKETS", "idle", "read_record"]
 
 # Fields of one time (ISO 8601 with offset), and lists of such times; the pace's
 # fields are per kind ("<kind>_listed", "<kind>_singles": reminder, escalation, refused)
@@ -31,6 +33,9 @@ __all__ = ["idle", "read_record"]
 TIMES = ("auto_replies", "staff_notices", "proven_notices", "desk_confirmations", "desk_notices")
 TIME = ("notices_held", "proven_held", "desk_notices_held")
 _TIMES_END, _TIME_END = "_singles", "_listed"
+# the address's latest new tickets, [[TID, when opened], ...] oldest first
+# (indexes.record_sender; robotrounds.OPENING_RUN of them)
+NEW_TICKETS = "new_tickets"
 
 
 def _time(value: Any) -> bool:
@@ -54,11 +59,20 @@ def _date(value: Any) -> bool:
     return True
 
 
+def _opened(entry: Any) -> bool:
+    """One of NEW_TICKETS' entries as maild writes it: [TID, time]."""
+    if not isinstance(entry, list) or len(entry) != 2:
+        return False
+    return isinstance(entry[0], str) and TID_RE.fullmatch(entry[0]) is not None and _time(entry[1])
+
+
 def _field_ok(key: str, value: Any) -> bool:
     """Whether field `key` holds what maild writes there (a field it does not know,
     a later version's, is left as it is)."""
     if key == "first_seen":
         return _date(value)
+    if key == NEW_TICKETS:
+        return isinstance(value, list) and all(_opened(e) for e in value)
     if key in TIMES or key.endswith(_TIMES_END):
         return isinstance(value, list) and all(_time(t) for t in value)
     if key in TIME or key.endswith(_TIME_END):
@@ -93,6 +107,8 @@ def idle(record: dict[str, Any], before: datetime) -> bool:
             times = value
         elif key in TIME or key.endswith(_TIME_END):
             times = [value]
+        elif key == NEW_TICKETS:
+            times = [at for _tid, at in value]
         else:  # first_seen, or a later version's field
             return False
         if any(datetime.fromisoformat(t) >= before for t in times):

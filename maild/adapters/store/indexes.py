@@ -2,7 +2,8 @@
 
 index/msgid/<ab>/<hash>    Message-ID -> TID of mail received, the ticket it arrived in
                            (kept after #merge: snapshot.find_ticket follows merged_into)
-index/address/<ab>/<hash>  per address: first ticket, recent automatic replies, recent
+index/address/<ab>/<hash>  per address: first ticket, latest new tickets, recent
+                           automatic replies, recent
                            staff notices about its mail, unproven and proven apart (and
                            when staff were told of a flood);
                            of a staff member or the head, the reminders (escalations; notices
@@ -31,12 +32,13 @@ from pathlib import Path
 from typing import Any
 
 from maild.adapters.durable import write_atomic
-from maild.adapters.store.addressrec import idle, read_record
+from maild.adapters.store.addressrec import NEW_TICKETS, idle, read_record
 from maild.adapters.store.files import CorruptFile, FileCache, unreadable
 from maild.adapters.store.lock import StoreLock
 from maild.adapters.transaction import Transaction
 from maild.domain import caps
 from maild.domain.pace import PACE_WINDOW, Pace
+from maild.domain.robotrounds import OPENING_RUN
 from maild.domain.tid import TID_RE
 
 log = logging.getLogger("maild.store")
@@ -44,6 +46,9 @@ log = logging.getLogger("maild.store")
 # for the store lock for seconds, a day is far beyond that (the hash goes then)
 ERASED_KEPT_NS = 86_400 * 10**9
 _HASH = re.compile("[0-9a-f]{40}")  # an index file's name (not a temp file's)
+# how many of an address's latest new tickets its record keeps (record_sender): the
+# OPENING_RUN before a new one that robotrounds.opening_reason reads, and its own
+KEPT = OPENING_RUN + 1
 
 
 def key_hash(value: str) -> str:
@@ -173,12 +178,24 @@ class Indexes:
         """ISO date of the first ticket from this address, if recorded."""
         return self._address(address).get("first_seen") if address else None
 
-    def record_sender(self, address: str, when: str) -> None:
+    def record_sender(self, address: str, tid: str, created_at: str) -> None:
+        """A new ticket `tid` of this address, opened at `created_at` (ISO): the date
+        of its first ticket (the free-support term counts from it), and its latest
+        new tickets (KEPT), which openedbefore.py reads instead of every open
+        ticket's summary (robotrounds.opening_reason)."""
         if not address:
             return
         record = self._address(address)
-        if not record.get("first_seen"):
-            self._save_address(address, {**record, "first_seen": when})
+        kept = [e for e in record.get(NEW_TICKETS, []) if e[0] != tid]
+        # (one more: the mail's own, when recovery finds its ticket stored, is not read)
+        latest = sorted([*kept, [tid, created_at]], key=lambda e: (e[1], e[0]))[-KEPT:]
+        first = record.get("first_seen") or created_at[:10]
+        self._save_address(address, {**record, "first_seen": first, NEW_TICKETS: latest})
+
+    def new_tickets(self, address: str) -> list[str]:
+        """The TIDs of the address's latest KEPT new tickets, newest first (a
+        record written before maild kept them has none: the rule starts afresh)."""
+        return [tid for tid, _at in reversed(self._address(address).get(NEW_TICKETS, []))]
 
     def auto_replies(self, address: str) -> list[datetime]:
         """When automatic replies went to this address lately, or were queued to it

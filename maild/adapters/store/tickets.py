@@ -260,8 +260,11 @@ class Store:
     def sender_first_seen(self, address: str) -> str | None:
         return self.indexes.sender_first_seen(address)
 
-    def record_sender(self, address: str, when: str) -> None:
-        self.indexes.record_sender(address, when)
+    def record_sender(self, address: str, tid: str, created_at: str) -> None:
+        self.indexes.record_sender(address, tid, created_at)
+
+    def new_tickets(self, address: str) -> list[str]:
+        return self.indexes.new_tickets(address)
 
     def auto_replies(self, address: str) -> list[datetime]:
         return self.indexes.auto_replies(address)

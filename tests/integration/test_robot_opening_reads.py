@@ -1,0 +1,55 @@
+"""The new-ticket rule of robotrounds (a robot answering each confirmation with a new
+mail: opening_reason) reads the sender's latest new tickets from its address record
+(Store.new_tickets), never the open tickets' summaries: thousands of tickets are open
+on a busy desk, and each new mail copied every summary row to find its sender's
+(openedbefore.py). Against maild with a simulated clock, mail flushed to a real relay."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from maild.app import App
+from maild.config import load
+from maild.domain.message import parse
+from maild.openedbefore import opened_before
+from tests.helpers import make_mail
+from tests.integration.test_slow_robot_loop import Loop
+
+ROBOT = "info@vendor.example"
+CANNED = "Здравствуйте! Мы получили ваше письмо и ответим в ближайшее время.\nКомпания Vendor\n"
+
+
+def test_the_third_canned_new_ticket_is_a_robots_with_no_summary_readable(desk, sink):
+    loop = Loop(desk, sink)
+    for n in range(30):  # other senders' open tickets
+        loop.ingest(make_mail(sender=f"client{n}@shop-example.ru", subject=f"Вопрос {n}"))
+    loop.ingest(make_mail(sender=ROBOT, subject="Проблема с интеграцией"))
+    loop.run(1, 0, lambda r, n: None, ROBOT)  # its confirmation went
+    for n in range(3):  # each confirmation answered by a new mail, an hour on
+        if n == 2:  # the open tickets' summaries gone: the rule reads none of them
+            for part in (loop.app().store.root / "open").glob("*.json"):
+                part.unlink()
+        loop.ingest(make_mail(sender=ROBOT, subject="Ваше письмо получено", body=CANNED))
+        loop.run(1, 0, lambda r, n: None, ROBOT)
+    assert len(sink.to(ROBOT)) == 3  # its first ticket's and two canned ones' confirmations
+    app = loop.app()
+    msg = parse(make_mail(sender=ROBOT, subject="Ваше письмо получено", body=CANNED))
+    with app.store.locked():
+        (last, *earlier) = app.store.new_tickets(ROBOT)
+        ticket, _messages = app.store.load(last)
+        at = datetime.fromisoformat(ticket["created_at"])
+        # recovery finding its ticket stored reads the three before it
+        assert len(earlier) == 3 and len(opened_before(app, msg, last, at)) == 3
+    assert "3-е новое обращение подряд" in ticket["robots"][ROBOT]
+
+
+def test_mail_from_an_address_with_no_automatic_mail_lately_reads_no_ticket(desk, sink):
+    loop = Loop(desk, sink)
+    loop.ingest(make_mail(sender=ROBOT, subject="Проблема с интеграцией"))
+    loop.now += timedelta(hours=3)  # past OPENING_WINDOW since its confirmation
+    app = App(load(desk.config), clock=lambda: loop.now)
+    msg = parse(make_mail(sender=ROBOT, subject="Ваше письмо получено", body=CANNED))
+    with app.store.locked():
+        assert app.store.new_tickets(ROBOT)
+        assert opened_before(app, msg, None, loop.now) == ()
+        assert len(opened_before(app, msg, None, loop.now - timedelta(hours=2))) == 1
