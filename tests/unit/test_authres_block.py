@@ -151,3 +151,14 @@ def test_many_headers_cost_linear_time() -> None:
     raw = _mail(b"".join(_ar(f"{US}; m{i}=pass") for i in range(n)))
     assert not _verified(raw)
     assert time.perf_counter() - started < 3.0
+
+
+def test_an_encoded_word_authserv_id_is_no_header_of_ours() -> None:
+    """RFC 8601 has no encoded words, and postfix's header_checks line never strips
+    `=?utf-8?q?mx.support.example?=; ...` as ours: parse must hand authres the value as
+    sent, not RFC 2047-decoded into our id, or the sender's own dkim=pass makes him staff."""
+    forged = "=?utf-8?q?mx.support.example?=; dkim=pass header.d=staff.example"
+    raw = _mail(OURS_RECEIVED + _ar(forged + "; spf=pass smtp.mailfrom=staff.example"))
+    assert parse(raw).headers["authentication-results"][0].startswith("=?utf-8?q?")
+    assert not _verified(raw)
+    assert _verified(_mail(OURS_RECEIVED + _ar(FORGED)))  # the same, bare: ours
