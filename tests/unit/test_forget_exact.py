@@ -8,6 +8,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from maild.domain.forget import PLACEHOLDER, erase_person, mention, scrub_bytes
+from maild.domain.forgetmention import id_head
 
 _WORD = st.from_regex(r"[a-z0-9]{1,6}", fullmatch=True)
 _LABEL = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,4}[a-z0-9])?", fullmatch=True)
@@ -163,3 +164,62 @@ def test_the_bytes_scrub_keeps_every_other_byte() -> None:
     assert out == raw.replace(b"An@Shop.ru", b"forgotten@invalid").replace(
         b" an@shop.ru", b" forgotten@invalid"
     )
+
+
+BOSS_A = "boss@xn--80atjc.xn--p1ai"  # boss@окна.рф as the site and IDNA spell it
+
+
+def test_forgetting_the_a_label_spelling_erases_the_u_label_requester() -> None:
+    """The site turns boss@окна.рф into its A-labels: `maild forget` given that spelling
+    must still find the ticket the person opened as Boss@Окна.РФ, and erase their text."""
+    ticket = {**_ticket("Boss@Окна.РФ"), "participants": ["Boss@Окна.РФ"]}
+    msgs = [_msg("Boss@Окна.РФ", "<1@okna>", "Мой заказ 42, телефон +7 900 000-00-00")]
+    t, out, e = erase_person(ticket, msgs, BOSS_A)
+    assert t["requester"] == PLACEHOLDER and t["participants"] == [PLACEHOLDER]
+    assert "телефон" not in str(out[0].get("text")) and e.theirs
+
+
+def test_asked_to_join_in_another_spelling_is_theirs() -> None:
+    """A customer's «add my colleague» (asked_to_join) names the person as any address
+    field does: it goes, whatever the spelling of the domain."""
+    m = {**_msg("olga@x.ru", "<o@x.ru>", "добавьте коллегу"), "asked_to_join": ["Boss@Окна.РФ"]}
+    _t, [out], _e = erase_person(_ticket("olga@x.ru"), [m], BOSS_A)
+    assert out["asked_to_join"] == [PLACEHOLDER]
+
+
+def test_an_id_of_theirs_from_another_ticket_is_renamed_here() -> None:
+    """Their Message-ID quoted in a ticket where they wrote nothing: the heads of their
+    ids come from the tickets they wrote in (ops/forget passes them as id_heads), and
+    the id is renamed here too, or it names them still."""
+    m = {**_msg("olga@x.ru", "<o@x.ru>", "see"), "references": ["<1700000000.ivan@shop.ru>"]}
+    _t, [out], _e = erase_person(
+        _ticket("olga@x.ru"), [m], "ivan@shop.ru", id_heads={"<1700000000."}
+    )
+    assert out["references"] == [f"<1700000000.{PLACEHOLDER}>"]
+
+
+def test_only_an_id_made_of_the_address_has_a_head() -> None:
+    """An id is theirs when it is `<`, a head ending in "." or none, the address, `>`:
+    <xyzan@shop.ru> is no id of an@shop.ru (its head `<xyz` runs into the address, which
+    is xyzan@shop.ru), so forgetting an@shop.ru leaves it in other tickets."""
+    assert id_head("<1700000000.ivan@shop.ru>", "ivan@shop.ru") == "<1700000000."
+    assert id_head("<ivan@shop.ru>", "ivan@shop.ru") == "<"
+    assert id_head("<xyzan@shop.ru>", "an@shop.ru") is None
+    assert id_head("<1700.ivan@shop.ru", "ivan@shop.ru") is None  # no closing >
+    theirs = [_msg("an@shop.ru", "<xyzan@shop.ru>", "моё")]
+    _t, _o, _e = erase_person(_ticket("an@shop.ru"), theirs, "an@shop.ru")
+    kept = [_msg("olga@x.ru", "<o@x.ru>", "пишите <xyzan@shop.ru>")]
+    _t, [out], _e = erase_person(_ticket("olga@x.ru"), kept, "an@shop.ru")
+    assert out["text"] == "пишите <xyzan@shop.ru>"
+
+
+def test_a_withdrawn_copy_stays_withdrawn_under_the_placeholder() -> None:
+    """A copy of our answer withdrawn from them keeps its time under the placeholder:
+    the record still says a copy was withdrawn, and others' entries are kept."""
+    sent = {
+        **_msg("support@desk.example", "<a@s>", "Ответ"),
+        "direction": "out",
+        "withdrawn_copies": {"olga@x.ru": "2026-01-01T00:00:00+00:00", "ivan@x.ru": "w"},
+    }
+    _t, [m], _e = erase_person(_ticket("petr@x.ru"), [sent], "olga@x.ru")
+    assert m["withdrawn_copies"] == {"ivan@x.ru": "w", PLACEHOLDER: "2026-01-01T00:00:00+00:00"}
