@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -238,3 +239,51 @@ def test_a_quoted_to_line_of_letters_costs_its_length() -> None:
     began = time.perf_counter()
     parse(raw)
     assert time.perf_counter() - began < 0.5
+
+
+EXCHANGE = "MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@far.example"
+
+
+@pytest.mark.parametrize(
+    ("sender", "return_path", "server"),
+    [
+        (EXCHANGE, None, True),  # Exchange's own sender
+        ("bounce-robot@far.example", "<>", True),  # any name, the null sender
+        ("bounce-robot@far.example", " <> ", True),
+        (CUSTOMER, f"<{CUSTOMER}>", False),
+        ("microsoftexchange.fan@far.example", None, False),
+    ],
+)
+def test_a_mail_server_is_told_by_its_sender_or_its_empty_return_path(
+    sender: str, return_path: str | None, server: bool
+) -> None:
+    """A bounce of mail maild never sent is backscatter (quarantined) when a mail server
+    sent it: MAILER-DAEMON and its kin, Exchange's MicrosoftExchange<32 hex>, or any
+    sender with the null Return-Path servers give their reports (RFC 5321 4.5.5). A
+    person forwarding one asks for help: it stays a mail."""
+    assert ndr.from_mail_server(sender, return_path) is server
+    raw = _mixed(sender, "Undeliverable: Re: Q", EXCHANGE_SAID)
+    if return_path is not None:
+        raw = f"Return-Path: {return_path}\r\n".encode() + raw
+    msg = parse(raw)
+    assert msg.unproven is not None
+    read = proven_report(msg, lambda _id: None)
+    assert (read.reported_message_id == msg.unproven.ids[0]) is server
+    assert (read is msg) is not server
+
+
+def test_a_receipt_with_an_empty_return_path_about_other_mail_stays_a_mail() -> None:
+    """RFC 8098 has MDNs sent with the null Return-Path: a customer's client's template
+    receipt of mail not ours is the customer's mail, not a mail server's backscatter."""
+    body = (
+        "Ваше сообщение\n\n Кому: ivan@shop-example.ru\n Тема: Re: Q\n\n"
+        "было прочитано в 23.11.2026 11:00."
+    )
+    raw = make_mail(
+        subject="Прочитано: Re: Q",
+        body=body,
+        headers={"In-Reply-To": "<other@elsewhere.example>", "Return-Path": "<>"},
+    )
+    msg = parse(raw)
+    assert msg.unproven is not None and msg.unproven.receipt
+    assert proven_report(msg, lambda _id: None) is msg

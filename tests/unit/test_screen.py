@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from maild.domain.message import parse
-from maild.domain.screen import Screening, automatic_signs, screen
+from maild.domain.screen import Screening, automatic_signs, screen, vendor_sign
 
 SUPPORT = "support@example.com"
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
@@ -451,3 +451,29 @@ def test_another_maild_desks_relayed_staff_answer_is_a_persons_mail() -> None:
 def test_what_is_no_vendor_sign(header: str) -> None:
     result = screened(header)
     assert result == Screening(False), header
+
+
+EXCHANGE = "MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@far.example"
+
+
+def test_exchanges_own_sender_is_a_robot_and_only_it() -> None:
+    """Exchange sends its notices from MicrosoftExchange and 32 hex digits (a person's
+    subject and text, no header saying so): a robot's address. A person's address that
+    merely begins with the word (a fan, a team) is a person's."""
+    assert screened(sender=f"Microsoft Outlook <{EXCHANGE}>").automated
+    assert not screened(sender="microsoftexchange.fan@far.example").automated
+    assert not screened(sender="MicrosoftExchangeTeam@far.example").automated
+    assert not screened(sender="MicrosoftExchange329e71ec@far.example").automated
+
+
+def test_another_desks_automatic_mail_with_its_loop_is_still_a_loop() -> None:
+    """X-Maild-TID and an X-Loop naming its From make a relayed staff answer only when no
+    Auto-Submitted says it is the desk's own automatic mail: then the X-Loop is named as
+    the vendor's loop sign (the reason staff see)."""
+    raw = (
+        "From: help@other.example\r\nTo: support@example.com\r\nSubject: s\r\n"
+        "Message-ID: <d1@other.example>\r\nX-Maild-TID: 1234-5678\r\n"
+        "Auto-Submitted: auto-replied\r\nX-Loop: help@other.example\r\n\r\nhi\r\n"
+    )
+    assert vendor_sign(parse(raw.encode())) is not None
+    assert vendor_sign(parse(raw.replace("Auto-Submitted: auto-replied\r\n", "").encode())) is None
