@@ -614,6 +614,15 @@ def test_shortcut_never_takes_another_table(encoding: str, label: str) -> None:
     assert not clearly_russian(LETTER.encode("cp1251"), "utf-8")
 
 
+def test_a_latin_word_after_an_opening_quote_alone_leaves_the_shortcut() -> None:
+    """«Bitrix24» in MacCyrillic read as windows-1251 is ЗBitrix24И: the quotes become
+    capitals, and a word ending in digits leaves only the capital before the Latin
+    letter (З B) to tell it; the shortcut must leave such text to the full score."""
+    text = "здравствуйте здравствуйте здравствуйте работает оформление «Bitrix24» "
+    assert "ЗBitrix24И" in text.encode("mac-cyrillic").decode("cp1251")
+    assert not clearly_russian(text.encode("mac-cyrillic"), "cp1251")
+
+
 def _b64decode_by_regex(data: bytes | str) -> bytes:
     """b64decode_lenient as first written (regular expressions): the reference."""
     import binascii

@@ -99,3 +99,14 @@ def test_a_copy_of_a_queue_file_under_another_name_is_named_not_sent(tmp_path):
     broken: dict[str, str] = {}
     assert [m["id"] for m in folder_records(tmp_path, {}, broken)] == [NAME]
     assert broken == {f"{tmp_path}/copy.mail": "no record on its first line"}
+
+
+def test_a_folder_named_as_a_queue_file_holds_back_nothing_else(tmp_path):
+    """A directory `x.mail` in the queue (a stray `mkdir`, a restore's leftover) is named
+    in `broken`; the listing does not raise IsADirectoryError, so the rest of the queue
+    goes."""
+    (tmp_path / "stray.mail").mkdir()
+    (tmp_path / f"{NAME}.mail").write_bytes(pack(META, b"Subject: x\n\ntext\n"))
+    broken: dict[str, str] = {}
+    assert [m["id"] for m in folder_records(tmp_path, {}, broken)] == [NAME]
+    assert list(broken) == [f"{tmp_path}/stray.mail"]

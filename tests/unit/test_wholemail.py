@@ -85,3 +85,16 @@ def test_a_huge_header_block_costs_no_copy_of_it():
     said, peak = peak_memory(lambda: cut_short(raw))
     assert said == "its multipart's close delimiter is missing"
     assert peak < 1 << 20, peak  # (parsed whole: over 100 MB)
+
+
+CR_HEAD = b'MIME-Version: 1.0\rContent-Type: multipart/mixed; boundary="b"\rSubject: s\r\r'
+
+
+def test_a_whole_mail_in_old_mac_line_ends_is_whole() -> None:
+    """A mail whose lines end in CR alone (old Mac clients; the parser reads them so) is
+    whole when it ends properly: its close delimiter after a CR, a multipart of no
+    part whose body is the close delimiter alone, a header block ended by a CR."""
+    assert cut_short(CR_HEAD + b"--b\rContent-Type: text/plain\r\rhi\r--b--\r") is None
+    assert cut_short(CR_HEAD + b"--b--\r") is None
+    assert cut_short(b"Subject: alert\r") is None
+    assert cut_short(CR_HEAD + b"--b\rContent-Type: text/plain\r\rhi\r") is not None
