@@ -39,12 +39,18 @@ def killed_at(poller: ImapPoller, step: str, flag: bytes = b"") -> None:
 
 
 def stopped_then_restarted(
-    info: dict[str, Any], step: str, flag: bytes = b"", first_raw: bytes = b""
+    info: dict[str, Any],
+    step: str,
+    flag: bytes = b"",
+    first_raw: bytes = b"",
+    when: datetime | None = None,
 ) -> list[bytes]:
-    """Three messages (the first `first_raw`, if given); the first poller killed at
-    `step` of the first one's move; a new poller's rounds: what it delivered."""
+    """Three messages (the first `first_raw`, if given, its internal date `when`); the
+    first poller killed at `step` of the first one's move; a new poller's rounds: what
+    it delivered."""
     for n in (1, 2, 3):
-        append(info, USER, first_raw if n == 1 and first_raw else make_raw(n))
+        raw = first_raw if n == 1 and first_raw else make_raw(n)
+        append(info, USER, raw, when=when if n == 1 else None)
     first = ImapPoller(config(info), Inbox())
     killed_at(first, step, flag)
     with pytest.raises(Killed):
@@ -140,4 +146,38 @@ def test_an_older_mail_of_its_message_id_in_processed_is_no_copy(server, older, 
     delivered = stopped_then_restarted(info, "copy")
     assert delivered == [make_raw(2), make_raw(3)]
     assert in_processed(info) == sorted([older, *(make_raw(n) for n in (1, 2, 3))])
+    assert messages(info, USER, "INBOX") == {}
+
+
+WHEN = datetime(2026, 3, 1, 9, 0)
+
+
+def test_another_mail_of_its_size_and_date_in_processed_is_no_copy(server):  # noqa: F811
+    """A copy has the message's size, internal date and header bytes: a mail in
+    Processed of the same size and internal date (two mails of one minute, one form)
+    but another header is no copy, and a maild killed before the COPY copies it."""
+    info = server(NO_MOVE).info()
+    other = make_raw(1).replace(b"Subject: Help 1", b"Subject: Help 7")
+    assert len(other) == len(make_raw(1)) and other != make_raw(1)
+    append(info, USER, other, folder="Processed", when=WHEN)
+    delivered = stopped_then_restarted(info, "copy", when=WHEN)
+    assert delivered == [make_raw(2), make_raw(3)]
+    assert in_processed(info) == sorted([other, *(make_raw(n) for n in (1, 2, 3))])
+    assert messages(info, USER, "INBOX") == {}
+
+
+def test_a_copy_flagged_deleted_in_processed_is_no_copy(server):  # noqa: F811
+    """The very bytes and date in Processed, but flagged \\Deleted (someone deleted
+    it there; the next EXPUNGE removes it): no copy, so the message is copied, not
+    expunged uncopied and lost with it."""
+    info = server(NO_MOVE).info()
+    append(info, USER, make_raw(1), folder="Processed", flags=(b"\\Deleted",), when=WHEN)
+    delivered = stopped_then_restarted(info, "copy", when=WHEN)
+    assert delivered == [make_raw(2), make_raw(3)]
+    kept = [
+        m["raw"]
+        for m in messages(info, USER, "Processed").values()
+        if b"\\Deleted" not in m["flags"]
+    ]
+    assert sorted(kept) == [make_raw(n) for n in (1, 2, 3)]
     assert messages(info, USER, "INBOX") == {}
