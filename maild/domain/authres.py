@@ -28,10 +28,7 @@ __all__ = [
     "MAX_OURS",
     "Verdict",
     "domain_of_value",
-    "first_of_ours",
     "is_ours",
-    "ours_top_down",
-    "results",
     "sender_verified",
     "our_verdict",
     "verified_domains",
@@ -61,24 +58,6 @@ def is_ours(value: str, authserv_id: str) -> bool:
     if not wanted or text[:n].translate(_ASCII_LOWER) != wanted:
         return False
     return len(text) == n or text[n] in _POSIX_SPACE + ";("
-
-
-def ours_top_down(header_values: Iterable[str], authserv_id: str) -> list[str]:
-    """The Authentication-Results stamped with ``authserv_id`` (`is_ours`), topmost
-    first, their comments removed."""
-    return [_uncomment(v) for v in header_values if is_ours(v or "", authserv_id)]
-
-
-def first_of_ours(header_values: Iterable[str], authserv_id: str) -> str | None:
-    """The first (topmost) Authentication-Results stamped with ``authserv_id``, its
-    comments removed; None if there is none."""
-    ours = ours_top_down(header_values, authserv_id)
-    return ours[0] if ours else None
-
-
-def results(header: str) -> set[tuple[str, str]]:
-    """(method, result) pairs of one uncommented header, lower-cased: ("dmarc", "fail")."""
-    return _results(_split(header, ";")[1:])
 
 
 def _results(resinfos: Iterable[str]) -> set[tuple[str, str]]:
