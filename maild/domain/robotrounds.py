@@ -9,30 +9,39 @@ mails answered, however slowly and whatever the words, by mail that gets another
   our mails in an hour with new words (a random article of its knowledge base)
   stayed under every cap on automatic mail for ever; now it gets ACK_ROUNDS
   acknowledgements and the loop ends.
-- As new mail: an address that opens a new ticket with the same canned text, the
-  OPENING_RUN-th time in a row, each right after (OPENING_WINDOW) our confirmation of
-  its ticket before, is a robot that answers each confirmation with a new mail (a
-  crude «Ваше письмо получено» with no In-Reply-To and no tag of ours): no
-  confirmation (opening_reason; the ticket gets the robot mark, undone by #human).
+- As new mail: an address whose new tickets follow each other, each right after
+  (OPENING_WINDOW) our confirmation of its ticket before, the OPENING_RUN-th of them
+  whose canned text (subject and words: opening_text) another of them has too, is a
+  robot that answers each confirmation with a new mail (a crude «Ваше письмо
+  получено» with no In-Reply-To and no tag of ours; its one text, or two or more in
+  turn): no confirmation (opening_reason; the ticket gets the robot mark, undone by
+  #human).
 
 Pure: the thread, and the address's earlier tickets as the snapshot read them.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from maild.domain import robots
 from maild.domain.records import MessageRecord
+from maild.domain.tid import clean_subject
 
 __all__ = [
     "ACK_ROUNDS",
+    "CANNED_MIN_WORDS",
+    "OPENING_CHAIN",
     "OPENING_RUN",
     "OPENING_WINDOW",
     "Opened",
     "acks_stopped",
+    "follows",
     "opening_reason",
+    "opening_text",
 ]
 
 # A person adds details to a ticket in a reply or two to our acknowledgements before
@@ -44,8 +53,21 @@ ACK_ROUNDS = 3
 # The same canned text opening a new ticket the third time in a row, each right after
 # our confirmation of the one before: a person who sends their question again to be
 # sure does it once, seldom twice; their third copy loses only its confirmation (two
-# went), and staff's notice says how to undo the mark (#human).
+# went), and staff's notice says how to undo the mark (#human). A robot with two texts
+# in turn (a day one and a night one: A, B, A, B) is stopped at its fourth: of a chain
+# of new tickets each right after our confirmation of the one before, the OPENING_RUN-th
+# whose text another of the chain has too is a robot's.
 OPENING_RUN = 3
+# How far back such a chain is read (the address record keeps that many of its new
+# tickets and this one: indexes.KEPT): a robot rotating up to OPENING_CHAIN - 1 texts
+# is stopped (one text: at its third canned ticket; two: its fourth; five: its seventh);
+# one with more is left to the caps on automatic mail.
+OPENING_CHAIN = 2 * OPENING_RUN
+# A mail with fewer words of its own (quotes cut: an empty body, «Спасибо», «Ок»)
+# never counts: it is no canned answer, and a person who writes each request in the
+# Subject sends the same empty body every time. A robot's canned answer is a sentence
+# at least («Ваше письмо получено»).
+CANNED_MIN_WORDS = 3
 # «Right after»: a robot answers in seconds, or when its queue runs, within the hour;
 # the audit's answered at 61 minutes, past every hourly cap. Two hours and not a day:
 # a customer writing the same request again the next morning is no robot's answer.
@@ -86,32 +108,57 @@ class Opened(NamedTuple):
     """One of an address's earlier tickets, as opening_reason reads it."""
 
     opened_at: datetime
-    words: str  # its first mail's robots.own_words
+    canned: str  # its first mail's opening_text ("": no canned answer)
     files: bool  # its first mail brought a file accepted
     confirmed_at: datetime | None  # our last mail to the address there, when automatic
     vouched: bool  # staff said #human of the address there
 
 
-def opening_reason(words: str, files: bool, at: datetime, before: Sequence[Opened]) -> str | None:
-    """Why this new ticket's mail (its robots.own_words ``words``, whether it brings a
-    file ``files``, arriving ``at``) is a robot's, or None: the OPENING_RUN-th in a row
-    of the address's new tickets (``before``: its earlier ones, newest first) with
-    these words and no file, each opened within OPENING_WINDOW of our automatic mail
-    (the confirmation) of the ticket before it. A ticket staff vouched for the address
-    on (#human) ends the run: they said a person writes there."""
-    chain = [Opened(at, words, files, None, False), *before]
-    n = 0
-    for cur, prev in zip(chain, chain[1:], strict=False):
-        if cur.words != words or cur.files or cur.vouched or prev.vouched:
-            break
-        if prev.confirmed_at is None or not (
-            timedelta(0) <= cur.opened_at - prev.confirmed_at <= OPENING_WINDOW
-        ):
-            break
-        n += 1
-    if n < OPENING_RUN:
+def opening_text(subject: str | None, text: str) -> str:
+    """A new ticket's first mail as opening_reason compares it: a digest of its subject
+    (our tag and Re:/Fwd: runs cut: a robot's fixed subject) and its own words (quotes
+    cut), numbers masked, case and spacing folded (robots.folded); "" when it has fewer
+    than CANNED_MIN_WORDS words of its own: such a mail never counts. A person writing
+    each request in the Subject, her body only a signature, sends other subjects."""
+    words = robots.own_text(text)
+    if len(words.split()) < CANNED_MIN_WORDS:
+        return ""
+    return robots.digest(f"{robots.folded(clean_subject(subject))}\n{words}")
+
+
+def follows(newer: Opened, older: Opened) -> bool:
+    """Whether ``older`` is the ticket before ``newer`` in a robot's chain: ``newer``
+    brought no file (one that did is a person's news: the chain ends at it), staff did
+    not vouch for the address on ``older`` (#human: a person writes there), and
+    ``newer`` was opened within OPENING_WINDOW of our confirmation of ``older``."""
+    if newer.files or older.vouched or older.confirmed_at is None:
+        return False
+    return timedelta(0) <= newer.opened_at - older.confirmed_at <= OPENING_WINDOW
+
+
+def opening_reason(canned: str, files: bool, at: datetime, before: Sequence[Opened]) -> str | None:
+    """Why this new ticket's mail (its opening_text ``canned``, whether it brings a file
+    ``files``, arriving ``at``) is a robot's, or None: of the chain of the address's
+    new tickets (``before``: its earlier ones, newest first) that follow each other
+    (follows; OPENING_CHAIN of them at most) up to this one, this is the
+    OPENING_RUN-th or later whose canned text another of the chain has too."""
+    if not canned or files:
         return None
-    return (
-        f"ответ робота: {n}-е новое обращение подряд с одним и тем же текстом, каждое"
-        " вскоре после нашего письма о регистрации предыдущего"
-    )
+    chain = [Opened(at, canned, files, None, False)]
+    for older in before[:OPENING_CHAIN]:
+        if not follows(chain[-1], older):
+            break
+        chain.append(older)
+    texts = Counter(o.canned for o in chain if o.canned and not o.files)
+    repeated = {t: k for t, k in texts.items() if k > 1}
+    n = sum(repeated.values())
+    if canned not in repeated or n < OPENING_RUN:
+        return None
+    if len(repeated) == 1:
+        which = f"{n}-е новое обращение подряд с одним и тем же текстом"
+    else:  # (a chain of more tickets: one with a text of its own may be among them)
+        which = (
+            f"{n}-е новое обращение с одним из {len(repeated)} повторяющихся текстов"
+            f" в цепочке из {len(chain)} обращений"
+        )
+    return f"ответ робота: {which}, каждое вскоре после нашего письма о регистрации предыдущего"

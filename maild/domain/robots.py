@@ -38,7 +38,10 @@ __all__ = [
     "answered_from_side",
     "auto_ids",
     "canned_run",
+    "digest",
     "fast_reply",
+    "folded",
+    "own_text",
     "own_words",
     "robot_reason",
 ]
@@ -257,11 +260,25 @@ def own_words(text: str) -> str:
     when it has no text of its own. A reply to our automatic mail keeps it on its record
     ("fast_words", the name it had when only fast ones did; on a record it says the
     message answered that mail, fast or slow): a digest, not its text twice."""
-    own = trim_reply(text[:WORDS_CHARS], fallback=False)
-    folded = " ".join(_NUMBER_RE.sub("0", own).casefold().split())
-    if not folded:
-        return ""
-    return hashlib.sha256(folded.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    own = own_text(text)
+    return digest(own) if own else ""
+
+
+def own_text(text: str) -> str:
+    """The reply's own text as own_words digests it: quoted history cut, numbers
+    masked, case and spacing folded."""
+    return folded(trim_reply(text[:WORDS_CHARS], fallback=False))
+
+
+def folded(text: str) -> str:
+    """Text as a robot repeats it from round to round: every number masked, case and
+    spacing folded."""
+    return " ".join(_NUMBER_RE.sub("0", text).casefold().split())
+
+
+def digest(text: str) -> str:
+    """A short digest of a robot's text, kept on records instead of the text."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def canned_run(

@@ -114,8 +114,8 @@ def opening_robot(
     if not snap.opened_before:
         return None
     files = any(d.accepted for d, _ in attachments or ())
-    words = robots.own_words(msg.text)
-    return robotrounds.opening_reason(words, files, at, snap.opened_before)
+    canned = robotrounds.opening_text(msg.subject, msg.text)
+    return robotrounds.opening_reason(canned, files, at, snap.opened_before)
 
 
 def notice_sender(ctx: Context) -> tuple[str | None, bool]:

@@ -1,6 +1,7 @@
 """robotrounds: a sender's replies to our automatic mail in a row with no staff answer
-between get ACK_ROUNDS acknowledgements; the same canned text opening new tickets
-right after our confirmations, OPENING_RUN times in a row, is a robot's."""
+between get ACK_ROUNDS acknowledgements; of a chain of new tickets each right after
+our confirmation of the one before, the OPENING_RUN-th whose canned text (subject and
+words) another of the chain has is a robot's."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ from hypothesis import strategies as st
 
 from maild.domain.robotrounds import (
     ACK_ROUNDS,
+    CANNED_MIN_WORDS,
+    OPENING_CHAIN,
     OPENING_RUN,
     OPENING_WINDOW,
     Opened,
     acks_stopped,
     opening_reason,
+    opening_text,
 )
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
@@ -120,19 +124,78 @@ def test_other_words_a_file_a_late_answer_or_staffs_word_is_no_robots():
     assert opening_reason(CANNED, False, at, unconfirmed) is None
 
 
-@given(st.lists(st.tuples(st.booleans(), st.integers(0, 200)), max_size=6))
-def test_a_robot_is_only_a_run_of_the_same_words_each_soon_after_a_confirmation(spec):
-    """spec: the earlier tickets, newest first: (its words the canned ones, minutes
-    from its confirmation, sent as it opened, to the next ticket)."""
+def test_two_canned_texts_in_turn_are_stopped_at_the_fourth() -> None:
+    """A, B, A, B after its first ticket: the fourth canned ticket is the fourth of the
+    chain whose text another of it has (A, B, A, B all do)."""
+    at, made = T0, [Opened(T0, "first", False, T0, False)]
+    stopped = []
+    for n, text in enumerate(["A", "B", "A", "B", "A"], 1):
+        at += timedelta(minutes=61)
+        reason = opening_reason(text, False, at, made)
+        stopped.append(reason is not None)
+        made.insert(0, Opened(at, text, False, None if reason else at, False))
+        if reason:
+            assert (
+                f"{n}-е новое обращение с одним из 2 повторяющихся текстов в цепочке из 5" in reason
+            )
+            break
+    assert stopped == [False, False, False, True]
+
+
+def test_a_mail_with_no_canned_text_never_counts() -> None:
+    at, before = robot_chain(2)
+    assert opening_reason("", False, at, before) is None
+    empty = [o._replace(canned="") for o in before]
+    assert opening_reason(CANNED, False, at, empty) is None  # the earlier ones none
+    # one without a canned text between does not break the chain, nor count
+    at, before = robot_chain(3)
+    assert opening_reason(
+        CANNED, False, at, [before[0], before[1]._replace(canned=""), *before[2:]]
+    )
+
+
+def test_a_ticket_with_a_file_ends_the_chain() -> None:
+    at, before = robot_chain(4)
+    assert opening_reason(CANNED, False, at, [before[0]._replace(files=True), *before[1:]]) is None
+    assert opening_reason(CANNED, False, at, [*before[:2], before[2]._replace(files=True)])
+
+
+def test_opening_text_is_the_subject_and_own_words() -> None:
+    words = "Здравствуйте! Ваше письмо получено под номером 5001.\nКомпания Vendor"
+    text = opening_text("Ваше письмо получено", words)
+    assert len(text) == 16
+    assert text == opening_text(
+        "RE: ваше  письмо получено [TID#2611-0042]", words.replace("1", "7")
+    )
+    assert text != opening_text("Не приходит счёт", words)
+    assert text != opening_text("Ваше письмо получено", "Добрый вечер! Письмо получено.")
+    assert OPENING_CHAIN == 2 * OPENING_RUN and CANNED_MIN_WORDS == 3
+    assert opening_text("Не приходит счёт за ноябрь", "") == ""
+    assert opening_text("Ошибка 500", "\n\n") == ""
+    assert opening_text("Ошибка 500", "Спасибо, Ольга\n> цитата нашего письма") == ""
+    assert opening_text("Ошибка 500", "Письмо получено, спасибо")
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["", "x", "y", CANNED]), st.booleans(), st.integers(0, 200)),
+        max_size=9,
+    )
+)
+def test_a_robot_is_the_opening_run_th_repeated_text_of_a_chain_of_quick_tickets(spec):
+    """spec: the earlier tickets, newest first: (its canned text, whether it brought a
+    file, minutes from its confirmation, sent as it opened, to the next ticket)."""
     at = T0 + timedelta(days=1)
     before, cur = [], at
-    for same, gap in spec:
+    for text, files, gap in spec:
         cur -= timedelta(minutes=gap)
-        before.append(Opened(cur, CANNED if same else "x", False, cur, False))
-    run, newer_same = 0, True  # this one's words are the canned ones
-    for same, gap in spec:
-        if not newer_same or timedelta(minutes=gap) > OPENING_WINDOW:
+        before.append(Opened(cur, text, files, cur, False))
+    chain = [(CANNED, False)]  # this one's
+    for text, files, gap in spec[:OPENING_CHAIN]:
+        if chain[-1][1] or timedelta(minutes=gap) > OPENING_WINDOW:
             break
-        run, newer_same = run + 1, same
-    reason = opening_reason(CANNED, False, at, before)
-    assert (reason is not None) == (run >= OPENING_RUN)
+        chain.append((text, files))
+    texts = [t for t, f in chain if t and not f]
+    repeated = [t for t in texts if texts.count(t) > 1]
+    robot = CANNED in repeated and len(repeated) >= OPENING_RUN
+    assert (opening_reason(CANNED, False, at, before) is not None) is robot

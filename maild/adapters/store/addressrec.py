@@ -34,7 +34,7 @@ TIMES = ("auto_replies", "staff_notices", "proven_notices", "desk_confirmations"
 TIME = ("notices_held", "proven_held", "desk_notices_held")
 _TIMES_END, _TIME_END = "_singles", "_listed"
 # the address's latest new tickets, [[TID, when opened], ...] oldest first
-# (indexes.record_sender; robotrounds.OPENING_RUN of them)
+# (indexes.record_sender; indexes.KEPT of them)
 NEW_TICKETS = "new_tickets"
 
 

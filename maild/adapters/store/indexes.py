@@ -38,7 +38,7 @@ from maild.adapters.store.lock import StoreLock
 from maild.adapters.transaction import Transaction
 from maild.domain import caps
 from maild.domain.pace import PACE_WINDOW, Pace
-from maild.domain.robotrounds import OPENING_RUN
+from maild.domain.robotrounds import OPENING_CHAIN
 from maild.domain.tid import TID_RE
 
 log = logging.getLogger("maild.store")
@@ -47,8 +47,8 @@ log = logging.getLogger("maild.store")
 ERASED_KEPT_NS = 86_400 * 10**9
 _HASH = re.compile("[0-9a-f]{40}")  # an index file's name (not a temp file's)
 # how many of an address's latest new tickets its record keeps (record_sender): the
-# OPENING_RUN before a new one that robotrounds.opening_reason reads, and its own
-KEPT = OPENING_RUN + 1
+# OPENING_CHAIN before a new one that robotrounds.opening_reason reads, and its own
+KEPT = OPENING_CHAIN + 1
 
 
 def key_hash(value: str) -> str:
