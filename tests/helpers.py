@@ -402,6 +402,38 @@ def dkim_pass(sender: str) -> dict[str, str]:
     return {"Authentication-Results": f"{AUTHSERV}; dkim=pass header.d={domain}"}
 
 
+# Requests a person writes one after another, each in words of its own: the same text
+# from one address, each right after our confirmation of the one before, is a robot's
+# from the third (domain/robotrounds.py), and numbers do not make texts differ.
+_TOPICS = (
+    "оплата картой",
+    "личный кабинет",
+    "выгрузка отчёта",
+    "поиск по каталогу",
+    "форма заказа",
+    "рассылка писем",
+    "резервная копия",
+    "доступ по FTP",
+    "импорт товаров",
+    "мобильная версия",
+    "корзина покупателя",
+    "скидки и купоны",
+    "регистрация покупателя",
+    "восстановление пароля",
+    "курсы валют",
+    "доставка курьером",
+)
+
+
+_PAGES = ("на сайте", "в админке", "в приложении", "в отчётах")
+
+
+def request_text(n: int) -> str:
+    """The n-th of a customer's distinct requests (n < 64)."""
+    topic, page = _TOPICS[n % len(_TOPICS)], _PAGES[n // len(_TOPICS)]
+    return f"Здравствуйте! После обновления {page} не работает {topic}, подскажите, что делать."
+
+
 def make_mail(
     *,
     sender: str = "Иван Петров <ivan@shop-example.ru>",

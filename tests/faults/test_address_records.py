@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Desk, make_mail
+from tests.helpers import Desk, make_mail, request_text
 
 STAFF = ("anna@example.com", "boris@example.com")
 HEAD = "head@example.com"
@@ -88,7 +88,8 @@ def test_a_broken_customer_record_stops_none_of_their_mail(desk, sink, caplog):
     check = desk.run("fsck")
     assert check.code == 1 and f"corrupt address index entry of {IVAN} (" in check.out
     for n in range(3):
-        tid = desk.ingest_tid(make_mail(sender=f"Иван <{IVAN}>", subject=f"Вопрос {n}"))
+        mail = make_mail(sender=f"Иван <{IVAN}>", subject=f"Вопрос {n}", body=request_text(n))
+        tid = desk.ingest_tid(mail)
         ticket = desk.ticket(tid)
         assert (ticket["requester"], ticket["subject"]) == (IVAN, f"Вопрос {n}")
         assert ticket["level"] == "free" and "raw text" not in caplog.text

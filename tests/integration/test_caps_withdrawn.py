@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import AUTHSERV, SUPPORT, Desk, dead_port, make_mail, staff_reply
+from tests.helpers import AUTHSERV, SUPPORT, Desk, dead_port, make_mail, request_text, staff_reply
 
 CUSTOMER = "ivan@shop-example.ru"
 
 
 def _write(desk: Desk, n: int) -> str:
-    mail = make_mail(sender=CUSTOMER, subject=f"Вопрос {n}", msgid=f"<q{n}@shop-example.ru>")
+    mail = make_mail(
+        sender=CUSTOMER,
+        subject=f"Вопрос {n}",
+        body=request_text(n),
+        msgid=f"<q{n}@shop-example.ru>",
+    )
     return desk.ingest_tid(mail)
 
 

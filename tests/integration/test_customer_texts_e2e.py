@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from tests.helpers import PNG, Desk, make_mail
+from tests.helpers import PNG, Desk, make_mail, request_text
 
 STAFF = "anna@example.com"
 CUSTOMER = "maria@studio.example"
@@ -24,7 +24,9 @@ def test_staff_are_told_at_the_top_when_a_cap_stopped_the_confirmation(tmp_path,
     near its top, that the customer was not sent it and why; the cap still holds."""
     desk = Desk(tmp_path, sink.port, support={"max_auto_replies_per_hour": 2})
     tids = [
-        desk.ingest_tid(make_mail(sender=f"Мария <{CUSTOMER}>", subject=f"Сайт №{n}"))
+        desk.ingest_tid(
+            make_mail(sender=f"Мария <{CUSTOMER}>", subject=f"Сайт №{n}", body=request_text(n))
+        )
         for n in range(3)
     ]
     assert desk.flush().code == 0

@@ -20,7 +20,7 @@ import pytest
 from maild.app import App
 from maild.config import load
 from maild.runner import ingest
-from tests.helpers import ROOT, Desk, Received, list_to, make_mail, staff_to
+from tests.helpers import ROOT, Desk, Received, list_to, make_mail, request_text, staff_to
 
 MSK = ZoneInfo("Europe/Moscow")
 STAFF = ("anna@example.com", "boris@example.com")
@@ -44,7 +44,7 @@ class Clock:
         return self.now
 
 
-def open_tickets(desk: Desk, n: int, at: datetime = FRIDAY) -> list[str]:
+def open_tickets(desk: Desk, n: int, at: datetime = FRIDAY, first: int = 0) -> list[str]:
     """`n` tickets opened at `at`, half of them by one flooding mailbox (its +tags),
     half from as many customers; their TIDs in the order the jobs take them (one
     deadline, one arrival: by TID)."""
@@ -52,7 +52,10 @@ def open_tickets(desk: Desk, n: int, at: datetime = FRIDAY) -> list[str]:
     tids = []
     for i in range(n):
         sender = f"flood+{i}@robot.example" if i % 2 else f"c{i}@shop{i}.example"
-        raw = make_mail(sender=sender, subject=f"Заказ {i}", msgid=f"<r{i}.{at:%H%M}@x.example>")
+        body = request_text(first + i)  # each its own: none a robot's
+        raw = make_mail(
+            sender=sender, subject=f"Заказ {i}", body=body, msgid=f"<r{i}.{at:%H%M}@x.example>"
+        )
         tids.append(ingest(app, raw)[1].tid)
     return sorted(tids)
 
@@ -160,8 +163,8 @@ def test_a_flood_coming_due_over_the_day_gets_a_list_every_ten_minutes(tmp_path,
     again."""
     desk = Desk(tmp_path, sink.port, support={"staff": ["anna@example.com"]})
     first = open_tickets(desk, 8)  # reminded from Tue 16:00
-    later = open_tickets(desk, 6, FRIDAY.replace(minute=5))  # ... from 16:05
-    last = open_tickets(desk, 2, FRIDAY.replace(hour=17, minute=10))  # ... from 17:10
+    later = open_tickets(desk, 6, FRIDAY.replace(minute=5), 8)  # ... from 16:05
+    last = open_tickets(desk, 2, FRIDAY.replace(hour=17, minute=10), 14)  # ... from 17:10
 
     def run(at: str) -> tuple[list[str], list[list[str]]]:
         start = len(sink.received)

@@ -18,6 +18,7 @@ from tests.helpers import (
     dkim_pass,
     free_port,
     make_mail,
+    request_text,
     staff_to,
 )
 
@@ -182,7 +183,9 @@ def test_caps_per_address_day_and_per_ticket_hour(tmp_path, sink):
         sink.port,
         support={"max_auto_replies_per_day": 2, "max_auto_replies_per_ticket_per_hour": 3},
     )
-    tids = [desk.ingest_tid(make_mail(subject=f"Вопрос {i}")) for i in range(3)]
+    tids = [
+        desk.ingest_tid(make_mail(subject=f"Вопрос {i}", body=request_text(i))) for i in range(3)
+    ]
     desk.flush()
     assert len(sink.to("ivan@shop-example.ru")) == 2
     [note] = [m for m in desk.ticket(tids[2])["messages"] if m["kind"] == "note"]
