@@ -33,15 +33,18 @@ def _round(desk: Desk, sink: Sink, ahead: float, raw: bytes, to: str) -> list:
     try:
         with smtplib.SMTP("127.0.0.1", daemon.port, timeout=30) as s:
             s.sendmail(to, ["support@example.com"], raw)
+        # staff are told of every mail: once anna has hers and the outbox is empty,
+        # whatever the round sends has reached the relay (waiting 20 s for the mail
+        # that must not come made each test 23 s)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             got = sink.received[before:]
-            if any(to in r.rcpt_tos for r in got) and any(
-                "anna@example.com" in r.rcpt_tos for r in got
+            if (
+                any("anna@example.com" in r.rcpt_tos for r in got)
+                and not desk.run("outbox", "list", "--json").json()
             ):
                 break
             time.sleep(0.2)
-        time.sleep(0.5)
     finally:
         daemon.stop()
     return [r for r in sink.received[before:] if to in r.rcpt_tos]
