@@ -42,7 +42,7 @@ from maild.domain.sender import Identification, License, checked, identify
 from maild.domain.snapshot import Loaded, Snapshot, Spammed
 from maild.domain.staffforward import Registry
 from maild.domain.textnamed import named_tids
-from maild.domain.tid import clean_subject, new_tid
+from maild.domain.tid import clean_subject, new_tid, tid_seed
 from maild.issued import gone_ticket, known, missing_ticket, signed_tids
 from maild.openedbefore import opened_before
 
@@ -84,7 +84,7 @@ def gather(
         loaded = app.store.load(tid)
     if loaded is None:
         return Snapshot(
-            tid=tid or new_tid(app.store.tid_taken),
+            tid=tid or new_tid(app.store.tid_taken, tid_seed(app.reply_secret, spool_key)),
             loaded=None,
             refers_to=refers_to,
             **_named_facts(app, msg, refers_to, staff_verified),

@@ -6,10 +6,13 @@ phone in any language, and not guessable from the ticket count.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import itertools
 import re
 import secrets
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from maild.domain.lookalike import TO_LATIN
 
@@ -84,13 +87,33 @@ TID_RE = re.compile(r"\d{4}-\d{4}")  # a TID as stored (file names, index entrie
 NO_TICKET = "0000-0000"
 
 
-def new_tid(exists=lambda tid: False) -> str:
-    """A fresh random TID for which `exists` is false."""
-    while True:
-        n = secrets.randbelow(10**8)
+def new_tid(exists=lambda tid: False, seed: bytes | None = None) -> str:
+    """A fresh TID for which `exists` is false: random, or drawn from `seed` (a keyed
+    hash of the mail's spool key), the same each time it is asked while that TID is
+    free: a batch a fault of the environment undid and ran again names each ticket in
+    its log lines as the first run did, not by a TID never stored."""
+    for n in _draws(seed):
         tid = f"{n // 10**4:04d}-{n % 10**4:04d}"
         if not tid.startswith("0000") and not exists(tid):  # "0000-": NO_TICKET's
             return tid
+    raise AssertionError("unreachable")  # (_draws never ends)
+
+
+def tid_seed(secret: bytes, spool_key: str | None) -> bytes | None:
+    """What a new ticket's TID is drawn from (new_tid): the mail's spool key, keyed by
+    the store's secret (TIDs stay unguessable); None (random) for mail not spooled."""
+    if spool_key is None:
+        return None
+    return hmac.new(secret, b"tid:" + spool_key.encode(), "sha256").digest()
+
+
+def _draws(seed: bytes | None) -> Iterator[int]:
+    for count in itertools.count():
+        if seed is None:
+            yield secrets.randbelow(10**8)
+        else:
+            digest = hashlib.blake2b(seed, digest_size=8, salt=count.to_bytes(8, "big"))
+            yield int.from_bytes(digest.digest(), "big") % 10**8
 
 
 def tag(tid: str) -> str:

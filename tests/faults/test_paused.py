@@ -40,6 +40,27 @@ def _wait(cond, timeout: float) -> bool:
     return cond()
 
 
+def test_a_batch_run_again_names_its_tickets_by_the_tids_they_get(tmp_path, sink):
+    """While outbox/queue/ is read-only, each run of a batch is undone; its lines said why
+    a staff notice was not sent «[TID#…] no staff_new.txt to …: cap» by a new random
+    TID each run, none ever stored (the backup audit). A new ticket's TID is drawn from
+    its mail's spool key now: every TID the log names is a stored ticket's."""
+    port = free_port()
+    capped = {"max_new_ticket_notices_per_domain_per_hour": 1}
+    desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{port}"}, support=capped)
+    daemon = Daemon(desk).start()
+    data = tmp_path / "data"
+    try:
+        with read_only(data / "outbox" / "queue"):  # (written at the batch's commit)
+            accepted = _send(port, 3, "d")  # the 2nd and 3rd notices over the cap
+            assert _wait(lambda: daemon.logtext().count("no staff_new.txt") >= 4, 20)
+        assert _wait(lambda: len(desk.tickets()) == accepted, 40), daemon.logtext()[-3000:]
+    finally:
+        assert daemon.stop() == 0
+    named = set(re.findall(r"\[TID#([\d-]+)\]", daemon.logtext()))
+    assert named == {t["tid"] for t in desk.tickets()}, daemon.logtext()
+
+
 def test_read_only_tickets_pause_processing_and_nothing_is_lost(tmp_path, sink):
     port = free_port()
     desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{port}"})

@@ -423,3 +423,17 @@ def test_a_word_that_only_begins_like_a_prefix_stays():
     assert clean_subject("Перевод не проходит") == "Перевод не проходит"
     assert clean_subject("Пер. 2: отчёт") == "Пер. 2: отчёт"
     assert clean_subject("Отвёртка: где купить") == "Отвёртка: где купить"
+
+
+def test_a_tid_drawn_from_a_seed_is_the_same_while_it_is_free() -> None:
+    """A batch undone by a fault of the environment and run again draws each new
+    ticket's TID from its spool key (tid_seed): its log lines name the TID it gets."""
+    from maild.domain.tid import TID_RE, new_tid, tid_seed
+
+    seed = tid_seed(b"s" * 32, "1796594416815456752.P19803Q1.vm")
+    first = new_tid(seed=seed)
+    assert new_tid(seed=seed) == first and TID_RE.fullmatch(first)
+    assert new_tid(lambda t: t == first, seed) not in (first, None)  # taken: the next draw
+    assert new_tid(seed=tid_seed(b"s" * 32, "1796594416815456752.P19803Q2.vm")) != first
+    assert new_tid(seed=tid_seed(b"t" * 32, "1796594416815456752.P19803Q1.vm")) != first
+    assert tid_seed(b"s" * 32, None) is None
