@@ -206,7 +206,7 @@ def test_reminders_of_one_deadline_go_in_order_of_arrival(tmp_path, sink, monkey
     (random: here the later ticket's is the smaller)."""
     desk = Desk(tmp_path, sink.port, support={"max_reminders_per_person_per_hour": 1})
     tids = iter(["9000-0001", "1000-0002"])
-    monkeypatch.setattr("maild.snapshot.new_tid", lambda exists=None: next(tids))
+    monkeypatch.setattr("maild.snapshot.new_tid", lambda exists=None, seed=None: next(tids))
     first = new_ticket(desk, at(28, 10), "Первое")  # Saturday: both due Wed 02.12 15:00
     second = new_ticket(desk, at(28, 11), "Второе")
     assert desk.ticket(first)["reaction_due"] == desk.ticket(second)["reaction_due"]
