@@ -165,3 +165,39 @@ class Postfix:
         if not new.is_dir():
             return []
         return [p.read_bytes() for p in sorted(new.iterdir(), key=lambda p: p.stat().st_mtime)]
+
+
+def postfix_and_desk(
+    tmp_path: Path,
+    header_checks: str = "",
+    main_cf: str = "",
+    smtp: dict[str, object] | None = None,
+    support: dict[str, object] | None = None,
+):
+    """A postfix (its header_checks table, more main.cf lines) handing support@ to
+    `maild serve` over LMTP, anna staff, head@; `smtp`, `support`: more of maild's
+    settings. Yields (mta, desk, daemon); both stopped after."""
+    from tests.helpers import Daemon, Desk, free_port
+
+    require_postfix()
+    lmtp = f"127.0.0.1:{free_port()}"
+    mta = Postfix(free_port(), lmtp, ["ivan", "anna", "head"], header_checks, main_cf)
+    mta.start()
+    daemon = None
+    try:
+        desk = Desk(
+            tmp_path,
+            mta.port,  # maild relays through postfix
+            smtp={"listen": lmtp, "protocol": "lmtp", **(smtp or {})},
+            support={
+                "staff": [f"anna@{MAILBOX_DOMAIN}"],
+                "head": f"head@{MAILBOX_DOMAIN}",
+                **(support or {}),
+            },
+        )
+        daemon = Daemon(desk).start()
+        yield mta, desk, daemon
+    finally:
+        if daemon is not None:
+            daemon.stop()
+        mta.stop()

@@ -11,9 +11,9 @@ import smtplib
 
 import pytest
 
-from tests.helpers import SUPPORT, Daemon, Desk, free_port, make_mail
+from tests.helpers import SUPPORT, make_mail
 from tests.integration.test_serve import wait_until
-from tests.postfix import MAILBOX_DOMAIN, Postfix, require_postfix
+from tests.postfix import MAILBOX_DOMAIN, Postfix, postfix_and_desk
 
 POLICY = email.policy.default
 SUBJECT = "Не работает оформление заказа"
@@ -23,23 +23,7 @@ BODY = "Здравствуйте! После обновления до 7.0 ош�
 @pytest.fixture
 def postfix_and_maild(tmp_path, request):
     """`request.param`: more of maild's [smtp] settings."""
-    require_postfix()
-    lmtp = f"127.0.0.1:{free_port()}"
-    mta = Postfix(free_port(), lmtp, ["ivan", "anna", "head"]).start()
-    daemon = None
-    try:
-        desk = Desk(
-            tmp_path,
-            mta.port,  # maild relays through postfix
-            smtp={"listen": lmtp, "protocol": "lmtp", **getattr(request, "param", {})},
-            support={"staff": [f"anna@{MAILBOX_DOMAIN}"], "head": f"head@{MAILBOX_DOMAIN}"},
-        )
-        daemon = Daemon(desk).start()
-        yield mta, desk, daemon
-    finally:
-        if daemon is not None:
-            daemon.stop()
-        mta.stop()
+    yield from postfix_and_desk(tmp_path, smtp=getattr(request, "param", {}))
 
 
 def test_mail_through_postfix_lmtp_and_back(postfix_and_maild):

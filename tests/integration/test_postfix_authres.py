@@ -15,12 +15,13 @@ import subprocess
 
 import pytest
 
-from tests.helpers import SUPPORT, Daemon, Desk, free_port, make_mail, stored_text
+from tests.helpers import SUPPORT, Daemon, Desk, make_mail, stored_text
 from tests.integration.test_serve import wait_until
-from tests.postfix import MAILBOX_DOMAIN, Postfix, require_postfix
+from tests.postfix import MAILBOX_DOMAIN, Postfix, postfix_and_desk, require_postfix
 from tests.unit.test_authres_strip import readme_lines
 
 ID = "mx.example.com"  # README's line is written for it: the desk's authserv_id
+AUTHSERV = {"authserv_id": ID}
 ANNA, IVAN = f"anna@{MAILBOX_DOMAIN}", f"ivan@{MAILBOX_DOMAIN}"
 FORGED = f"{ID}; dkim=pass header.d={MAILBOX_DOMAIN}; spf=pass smtp.mailfrom={ANNA}"
 # a header postfix itself adds past header_checks, as a milter's (only to "genuine" mail)
@@ -37,30 +38,7 @@ def readme_table() -> str:
 
 @pytest.fixture
 def mta_and_maild(tmp_path):
-    yield from postfix_and_desk(tmp_path, readme_table() + GENUINE)
-
-
-def postfix_and_desk(tmp_path, header_checks: str, main_cf: str = ""):
-    """A postfix (its header_checks table, more main.cf lines) handing support@ to
-    `maild serve` over LMTP, anna staff, `authserv_id` ID: (mta, desk, daemon)."""
-    require_postfix()
-    lmtp = f"127.0.0.1:{free_port()}"
-    mta = Postfix(free_port(), lmtp, ["ivan", "anna", "head"], header_checks, main_cf)
-    mta.start()
-    daemon = None
-    try:
-        desk = Desk(
-            tmp_path,
-            mta.port,
-            smtp={"listen": lmtp, "protocol": "lmtp"},
-            support={"staff": [ANNA], "head": f"head@{MAILBOX_DOMAIN}", "authserv_id": ID},
-        )
-        daemon = Daemon(desk).start()
-        yield mta, desk, daemon
-    finally:
-        if daemon is not None:
-            daemon.stop()
-        mta.stop()
+    yield from postfix_and_desk(tmp_path, readme_table() + GENUINE, support=AUTHSERV)
 
 
 def _send(mta: Postfix, sender: str, raw: bytes) -> None:

@@ -14,15 +14,10 @@ import smtplib
 import pytest
 
 from tests.helpers import make_mail, stored_text
-from tests.integration.test_postfix_authres import (
-    _send,
-    _ticket,
-    forged_reply,
-    postfix_and_desk,
-)
+from tests.integration.test_postfix_authres import AUTHSERV, _send, _ticket, forged_reply
 from tests.integration.test_serve import wait_until
 from tests.milter import Milter
-from tests.postfix import MAILBOX_DOMAIN, require_postfix
+from tests.postfix import MAILBOX_DOMAIN, postfix_and_desk, require_postfix
 
 ID = "mx.example.com"
 ANNA, IVAN = f"anna@{MAILBOX_DOMAIN}", f"ivan@{MAILBOX_DOMAIN}"
@@ -46,7 +41,8 @@ def mta_and_maild(tmp_path):
     milter = Milter(stamp).start()
     milters = f"smtpd_milters = inet:127.0.0.1:{milter.port}\nmilter_protocol = 6\n"
     try:
-        yield from postfix_and_desk(tmp_path, "", milters + "milter_default_action = tempfail\n")
+        main_cf = milters + "milter_default_action = tempfail\n"
+        yield from postfix_and_desk(tmp_path, "", main_cf, support=AUTHSERV)
     finally:
         milter.stop()
 
