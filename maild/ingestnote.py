@@ -58,7 +58,8 @@ def reasons(f: dict[str, Any]) -> list[str]:
         return []
     return [
         f"ingest: piped mail is deferred (the MTA keeps it, retries, and bounces it once "
-        f"too old: postfix after 5 days): it cannot be spooled (since {stalled.get('since')}): "
-        f"{stalled.get('error')}; this holds until a piped mail is spooled again "
+        f"too old: postfix after {LIFETIME.days} days): it cannot be spooled "
+        f"(since {stalled.get('since')}): {stalled.get('error')}; this holds until a piped "
+        "mail is spooled again "
         "(postqueue -f retries them now)"
     ]
