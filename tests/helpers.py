@@ -463,11 +463,14 @@ def make_mail(
 class Daemon:
     """`maild serve` as a subprocess, the way systemd runs it."""
 
-    def __init__(self, desk: Desk, days_ahead: float = 0) -> None:
+    def __init__(
+        self, desk: Desk, days_ahead: float = 0, pace: dict[str, float] | None = None
+    ) -> None:
         self.desk = desk
         self.proc: subprocess.Popen | zygote.Forked | None = None
         self.log = desk.root / "serve.log"
         self.days_ahead = days_ahead  # its clock this far ahead: tests/clockshift.py
+        self.pace = pace or {}  # timers of maild's modules set shorter: tests/pace.py
 
     @property
     def port(self) -> int | None:
@@ -481,7 +484,8 @@ class Daemon:
         of free_port) answered it while this daemon still started, and a SIGTERM then
         killed it before it handled one (stop() returned -15)."""
         env = dict(os.environ, PYTHONPATH=str(ROOT), MAILD_DAYS_AHEAD=str(self.days_ahead))
-        main = "tests.clockshift" if self.days_ahead else "maild"
+        env["MAILD_PACE"] = json.dumps(self.pace)
+        main = "tests.pace" if self.pace else "tests.clockshift" if self.days_ahead else "maild"
         self._logf = open(self.log, "ab")  # noqa: SIM115 - closed in stop()
         # (the log is appended to: a daemon started before on this desk said it was ready)
         before = self.log.stat().st_size

@@ -15,9 +15,13 @@ from typing import Any
 
 import pytest
 
-from maild.adapters.listener import PROBE_EVERY
 from tests.faults.fs import ext4, fill, read_only
 from tests.helpers import SUPPORT, Daemon, Desk, free_port, make_mail
+
+# the listener's probe every PROBE_EVERY s (listener.PROBE_EVERY, 5 s), shorter here:
+# what the tests wait for is that the probe runs and what status says of it
+PROBE_EVERY = 0.5
+PACE = {"maild.adapters.listener.PROBE_EVERY": PROBE_EVERY}
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float) -> Any:
@@ -62,7 +66,7 @@ def check_the_stall_ends_with_its_cause(
 
 def test_status_stops_saying_mail_is_refused_once_the_spool_is_writable_again(tmp_path, sink):
     desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{free_port()}"})
-    daemon = Daemon(desk).start()
+    daemon = Daemon(desk, pace=PACE).start()
     try:
         spool = tmp_path / "data" / "spool"
         check_the_stall_ends_with_its_cause(desk, daemon, read_only(spool), "Read-only file system")
@@ -75,7 +79,7 @@ def test_status_says_mail_is_refused_while_the_spools_disk_is_full_and_no_longer
     file can still be made on it, the refused mail's bytes cannot."""
     with ext4(tmp_path / "spool.img", tmp_path / "data" / "spool", size_mb=8) as spool:
         desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{free_port()}"})
-        daemon = Daemon(desk).start()
+        daemon = Daemon(desk, pace=PACE).start()
 
         @contextlib.contextmanager
         def full() -> Iterator[None]:
