@@ -57,8 +57,7 @@ def test_a_reply_reopening_a_ticket_after_its_license_expired_gets_free_support(
     gap = datetime.fromisoformat(new["reaction_due"]) - datetime.fromisoformat(t["reaction_due"])
     assert timedelta(0) <= gap < timedelta(minutes=5)
 
-    assert later(desk, 400, "outbox", "flush").code == 0
-    sink.wait_for(len(sink.received) + 3)
+    assert later(desk, 400, "outbox", "flush").code == 0  # the relay has taken each mail
     mails = mails_about(sink, BOSS, tid)[before:]
     assert len(mails) == 1  # the acknowledgement alone: no second confirmation
     ack = mails[0].text
