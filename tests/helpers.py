@@ -350,8 +350,9 @@ def conversation(desk: Desk) -> str:
     return tid
 
 
-def serve_until_spool_empty(desk: Desk, tries: int = 300) -> None:
-    """`maild serve` on ``desk`` until its spool is empty (each try 0.1 s), then stopped."""
+def serve_until_spool_empty(desk: Desk, tries: int = 300, outbox_turn: float = 0.5) -> None:
+    """`maild serve` on ``desk`` until its spool is empty (each try 0.1 s), then stopped
+    after `outbox_turn` s more: 0 where the test then sends the outbox (Desk.flush)."""
     daemon = Daemon(desk).start()
     try:
         spool = desk.root / "data" / "spool"
@@ -362,7 +363,7 @@ def serve_until_spool_empty(desk: Desk, tries: int = 300) -> None:
             if not any((spool / "new").iterdir()) and not claimed:
                 break
             time.sleep(0.1)
-        time.sleep(0.5)  # (its outbox sender's turn)
+        time.sleep(outbox_turn)  # (its outbox sender's turn)
     finally:
         assert daemon.stop() == 0
 
