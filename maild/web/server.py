@@ -239,9 +239,22 @@ def make_middleware(site: Any) -> Any:
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         response.headers.setdefault("Cache-Control", "no-store")
+        if response.status == 408:
+            await answer_and_close(request, response)
         return response
 
     return guard
+
+
+async def answer_and_close(request: web.Request, response: web.StreamResponse) -> None:
+    """Send a 408's page and close its connection at once. After an answer aiohttp
+    goes on reading what is left of a body for up to 10 s (lingering: a client still
+    sending sees the page, not a reset), unless the connection itself is closed; a
+    client that sent nothing for web.idle_timeout held it 10 s more for nothing. A 413
+    keeps lingering: a browser still uploading a file too large sees its page."""
+    await response.prepare(request)
+    await response.write_eof()
+    request.protocol.force_close()  # what is written is sent, then the socket closed
 
 
 async def stylesheet(_request: web.Request) -> web.Response:
