@@ -68,13 +68,13 @@ def site_desk(root, relay_port: int, **sections) -> tuple[Desk, str]:
     return desk, base
 
 
-def running_site(root, **sections) -> Iterator[tuple[Desk, Daemon, Sink, str]]:
+def running_site(root, pace=None, **sections) -> Iterator[tuple[Desk, Daemon, Sink, str]]:
     """`maild serve` with the site, on a store in `root`, its relay a Sink: for a
     module's fixture (desk, daemon, sink, base URL: the site's local address);
-    stopped cleanly after. `sections`: more config (site_desk)."""
+    stopped cleanly after. `sections`: more config (site_desk); `pace`: Daemon's."""
     sink = Sink().start()
     desk, base = site_desk(root, sink.port, **sections)
-    daemon = Daemon(desk).start()
+    daemon = Daemon(desk, pace=pace).start()
     deadline = time.monotonic() + 10
     while "site on" not in daemon.logtext() and time.monotonic() < deadline:
         time.sleep(0.05)

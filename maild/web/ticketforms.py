@@ -22,7 +22,7 @@ from maild.domain.leak import epoch
 from maild.domain.ratingtext import SITE_RATING, site_grade
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.tid import shown_subject, tag
-from maild.web import tokens
+from maild.web import tokens, views
 from maild.web.forms import (
     Upload,
     one_post,
@@ -34,7 +34,7 @@ from maild.web.forms import (
 )
 from maild.web.pages import last_shown
 from maild.web.rating import Ratings, nothing_sent, rated_meanwhile
-from maild.web.views import WAIT_STORED, Site
+from maild.web.views import Site
 from maild.web.visitors import RateLimit
 
 log = logging.getLogger("maild.web")
@@ -218,7 +218,7 @@ class TicketForms:
         # holds the message (the group commit renames one file after the other): until
         # it does, the answer is not known yet, not "nothing refused".
         loop = asyncio.get_running_loop()
-        deadline = time.monotonic() + WAIT_STORED
+        deadline = time.monotonic() + views.WAIT_STORED  # read at use: tests/pace.py
         while (refused := await loop.run_in_executor(None, read)) is None:
             if time.monotonic() > deadline:
                 return False
