@@ -241,6 +241,20 @@ def test_connections_over_the_cap_get_421_and_are_logged(desk, sink):
     assert "421 too many connections" in daemon.logtext()
 
 
+def _reply(s: socket.socket, code: bytes) -> bytes:
+    """The server's replies until a final line with `code` (or the connection's end)."""
+    got = b""
+    while not any(line.startswith(code + b" ") for line in got.split(b"\r\n")):
+        chunk = s.recv(4000)
+        if not chunk:
+            break
+        got += chunk
+    return got
+
+
+SLOW_CHUNKS = 4  # of 0.4 s each: 1.6 s in all, over the 1 s timeout, never idle for it
+
+
 def test_idle_sessions_are_closed_but_slow_data_that_progresses_is_not(desk, sink):
     daemon = _smtp_desk(desk, timeout=1)
     try:
@@ -251,19 +265,18 @@ def test_idle_sessions_are_closed_but_slow_data_that_progresses_is_not(desk, sin
         assert 0.5 < time.monotonic() - started < 4
         idle.close()
         s, _ = _greeting(daemon.port)
-        for line in (b"EHLO c\r\n", b"MAIL FROM:<ivan@shop.ru>\r\n"):
-            s.sendall(line)
-            time.sleep(0.1)
+        for line, code in ((b"EHLO c", b"250"), (b"MAIL FROM:<ivan@shop.ru>", b"250")):
+            s.sendall(line + b"\r\n")
+            assert code in _reply(s, code)
         s.sendall(b"RCPT TO:<support@example.com>\r\nDATA\r\n")
-        time.sleep(0.3)
+        assert b"354" in _reply(s, b"354")
         mail = make_mail(sender="ivan@shop.ru", body="медленно\n" * 200)
-        chunks = [mail[i : i + len(mail) // 6 + 1] for i in range(0, len(mail), len(mail) // 6 + 1)]
-        for chunk in chunks:  # 2.4 s in all: over the timeout, never idle for it
+        size = len(mail) // SLOW_CHUNKS + 1
+        for chunk in [mail[i : i + size] for i in range(0, len(mail), size)]:
             s.sendall(chunk)
             time.sleep(0.4)
         s.sendall(b"\r\n.\r\n")
-        time.sleep(0.5)
-        replies = s.recv(4000).decode()
+        replies = _reply(s, b"250").decode()
         s.close()
         assert "250 2.0.0 Message accepted" in replies, replies
     finally:
