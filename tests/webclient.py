@@ -68,7 +68,7 @@ def site_desk(root, relay_port: int, **sections) -> tuple[Desk, str]:
     return desk, base
 
 
-def running_site(root, pace=None, **sections) -> Iterator[tuple[Desk, Daemon, Sink, str]]:
+def running_site(root, *, pace=None, **sections) -> Iterator[tuple[Desk, Daemon, Sink, str]]:
     """`maild serve` with the site, on a store in `root`, its relay a Sink: for a
     module's fixture (desk, daemon, sink, base URL: the site's local address);
     stopped cleanly after. `sections`: more config (site_desk); `pace`: Daemon's."""
