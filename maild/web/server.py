@@ -252,8 +252,11 @@ async def answer_and_close(request: web.Request, response: web.StreamResponse) -
     sending sees the page, not a reset), unless the connection itself is closed; a
     client that sent nothing for web.idle_timeout held it 10 s more for nothing. A 413
     keeps lingering: a browser still uploading a file too large sees its page."""
-    await response.prepare(request)
-    await response.write_eof()
+    try:
+        await response.prepare(request)
+        await response.write_eof()
+    except ConnectionError:  # the client left meanwhile: aiohttp then says nothing either
+        pass
     request.protocol.force_close()  # what is written is sent, then the socket closed
 
 
