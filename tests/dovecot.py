@@ -173,7 +173,14 @@ class DovecotServer:
         self.proc = None
 
     def cleanup(self) -> None:
-        self.stop()
+        # SIGKILL, not stop(): nothing is left to hear a BYE, and a master told to
+        # terminate may wait a whole second for a child it just signalled (1.0 s
+        # for every other server of a test, measured on Dovecot 2.3.19).
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+            self.proc = None
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def log(self) -> str:

@@ -40,6 +40,11 @@ plugin {
 """
 NO_MOVE = "imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE UIDPLUS"
 NEITHER = "imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE"
+# Timers the tests wait on and are not about, shorter: a stop is seen in IDLE within
+# IDLE_SLICE (1 s), a lost connection is tried again after BACKOFF_START (1 s).
+PACE = {"IDLE_SLICE": 0.1, "BACKOFF_START": 0.1}
+DAEMON_PACE = {f"maild.adapters.imap.{name}": value for name, value in PACE.items()}
+MOVE_RETRY = 0.1  # each refused move tried again this often (5 min in the daemon)
 
 
 @pytest.fixture
@@ -59,8 +64,10 @@ def server() -> Iterator[Callable[[str], DovecotServer]]:
 
 
 @pytest.fixture
-def polling() -> Iterator[Callable[[ImapPoller], Running]]:
-    """ImapPoller.run() in a thread, stopped even when an assertion failed."""
+def polling(monkeypatch) -> Iterator[Callable[[ImapPoller], Running]]:
+    """ImapPoller.run() in a thread, stopped even when an assertion failed; PACE."""
+    for name, value in PACE.items():
+        monkeypatch.setattr(imap, name, value)
     started: list[Running] = []
     yield lambda poller: started.append(Running(poller)) or started[-1]
     for r in started:
@@ -111,10 +118,9 @@ CASES = [  # (extra conf, how the move is refused, the server's answer)
 
 @pytest.mark.parametrize("conf, refuse, answer", CASES, ids=["move", "uidplus", "keyword"])
 def test_a_message_the_server_does_not_move_is_spooled_once_and_holds_up_no_other(
-    conf, refuse, answer, server, polling, caplog, monkeypatch
+    conf, refuse, answer, server, polling, caplog
 ):
     caplog.set_level(logging.INFO, logger="maild.imap")
-    monkeypatch.setattr(imap, "BACKOFF_START", 0.1)
     s = server(conf)
     info = s.info()
     for n in (1, 2, 3):
@@ -125,7 +131,7 @@ def test_a_message_the_server_does_not_move_is_spooled_once_and_holds_up_no_othe
         config(info),
         inbox,
         unmoved=told.append,
-        move_retry=0.3,
+        move_retry=MOVE_RETRY,
         contact=lambda: contacts.append(time.monotonic()),
     )
     r = polling(poller)
@@ -136,7 +142,7 @@ def test_a_message_the_server_does_not_move_is_spooled_once_and_holds_up_no_othe
         return again and len(contacts) >= 2 and told and told[-1]["count"] == 3
 
     assert wait_for(tried_again, timeout=60), (caplog.messages, contacts, told)
-    time.sleep(1.5)  # more tries of each move (0.3 s apart): still nothing fetched again
+    time.sleep(5 * MOVE_RETRY)  # 5 more tries of each move: still nothing fetched again
     assert inbox.raws == [make_raw(1), make_raw(2), make_raw(3)]  # each once
     note = told[-1]
     assert (note["uid"], note["count"], note["folder"]) == (1, 3, "INBOX")
@@ -183,13 +189,14 @@ def test_serve_makes_one_ticket_and_one_spool_copy_of_each_and_status_names_it(
     processed_read_only(s)
     imap_section = {"host": info["host"], "port": info["port"], "ssl": False}
     desk = Desk(tmp_path, sink.port, imap=imap_section | {"username": USER, "password": "alicepw"})
-    daemon = Daemon(desk).start()
+    daemon = Daemon(desk, pace=DAEMON_PACE).start()
     try:
         assert wait_for(lambda: len(desk.tickets()) == 3, timeout=60), desk.tickets()
         # each move refused and noted, then as long as the old back-off took for 3 more
+        # reconnects (0.1 + 0.2 + 0.4 s at BACKOFF_START 0.1), and a margin
         noted = lambda: desk.run("status", "--json").json()["imap"]["unmoved"]  # noqa: E731
         assert wait_for(lambda: (noted() or {}).get("count") == 3, timeout=60), noted()
-        time.sleep(4)
+        time.sleep(1)
         spool = tmp_path / "data" / "spool"
         spooled = [p for sub in ("new", "cur") for p in (spool / sub).iterdir()]
         assert len(spooled) == 3, spooled  # spooled once each
@@ -214,7 +221,7 @@ def test_serve_makes_one_ticket_and_one_spool_copy_of_each_and_status_names_it(
     print(r.out)  # what an admin sees (pytest -s)
 
 
-def test_status_is_healthy_again_once_the_server_moves_it(tmp_path, sink, server):
+def test_status_is_healthy_again_once_the_server_moves_it(tmp_path, sink, server, monkeypatch):
     """`maild serve`'s IMAP poller (start_imap, its notes as in the daemon), each move
     tried again every 0.2 s (5 min in the daemon): degraded while the account is over
     its quota, healthy once the quota is raised and the message moved."""
@@ -226,6 +233,8 @@ def test_status_is_healthy_again_once_the_server_moves_it(tmp_path, sink, server
     desk = Desk(tmp_path, sink.port, imap=imap_section | {"username": USER, "password": "alicepw"})
     desk.make_store()  # (a read command would refuse; a listing makes none)
     root = tmp_path / "data"
+    for name, value in PACE.items():  # (the reconnect after the restart, the stop)
+        monkeypatch.setattr(imap, name, value)
     taken: list[bytes] = []
     stop = threading.Event()
     thread = start_imap(load(desk.config), taken.append, stop, move_retry=0.2)
