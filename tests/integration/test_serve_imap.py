@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from maild.adapters import imap as imap_adapter
 from maild.app import App
 from maild.config import load
 from maild.runner import ingest
@@ -19,6 +20,11 @@ from tests.faults.fs import read_only
 from tests.helpers import Daemon, Desk, dead_port, make_mail
 
 MSK = ZoneInfo("Europe/Moscow")
+# The IMAP poller's timers these tests wait on and are not about, shorter: a stop is
+# seen in IDLE within IDLE_SLICE (1 s), a failed round is tried again after
+# BACKOFF_START, doubling (1, 2, 4 s).
+PACE = {"IDLE_SLICE": 0.1, "BACKOFF_START": 0.1}
+DAEMON_PACE = {f"maild.adapters.imap.{name}": value for name, value in PACE.items()}
 
 
 def _desk_time(iso: str) -> str:
@@ -51,7 +57,7 @@ def test_serve_polls_imap_then_moves_mail_to_processed(tmp_path, sink, dovecot):
             "poll_interval": 1,
         },
     )
-    daemon = Daemon(desk).start()
+    daemon = Daemon(desk, pace=DAEMON_PACE).start()
     try:
         assert wait_until(lambda: desk.tickets())
         append(dovecot, "alice", make_mail(sender="petr@x.example", msgid="<imap-2@c.example>"))
@@ -94,11 +100,11 @@ def test_a_refused_imap_login_is_said_in_the_log_and_by_status(tmp_path, sink, d
     only "no contact with the server lately")."""
     imap = {"host": dovecot["host"], "port": dovecot["port"], "ssl": False}
     desk = Desk(tmp_path, sink.port, imap=imap | {"username": "alice", "password": "wrong"})
-    daemon = Daemon(desk).start()
+    daemon = Daemon(desk, pace=DAEMON_PACE).start()
     try:
         r = wait_until(lambda: (r := desk.run("status")) and "login refused" in r.out and r)
         assert r.code == 2
-        time.sleep(2)  # a back-off of 1, 2 s would have tried twice more by now
+        time.sleep(0.5)  # a back-off of 0.1, 0.2 s would have tried twice more by now
         figures = desk.run("status", "--json").json()
     finally:
         assert daemon.stop() == 0
@@ -126,7 +132,7 @@ def test_mail_the_spool_cannot_take_waits_on_the_server_and_status_says_why(
     imap = {"host": dovecot["host"], "port": dovecot["port"], "ssl": False}
     desk = Desk(tmp_path, sink.port, imap=imap | {"username": "alice", "password": "alicepw"})
     spool = tmp_path / "data" / "spool"
-    daemon = Daemon(desk).start()
+    daemon = Daemon(desk, pace=DAEMON_PACE).start()
     try:
         with read_only(spool):
             for n in (1, 2):
@@ -162,7 +168,7 @@ def test_mail_the_spool_cannot_take_waits_on_the_server_and_status_says_why(
 
 
 def test_status_sees_contact_and_the_backlog_while_a_long_imap_round_delivers(
-    tmp_path, sink, dovecot
+    tmp_path, sink, dovecot, monkeypatch
 ):
     """`maild serve`'s IMAP poller (start_imap, its notes as in the daemon) over a
     backlog, each message taking 30 ms to spool and contact noted every 0.2 s (1 min
@@ -176,6 +182,8 @@ def test_status_sees_contact_and_the_backlog_while_a_long_imap_round_delivers(
     desk = Desk(tmp_path, sink.port, imap=imap | {"username": "alice", "password": "alicepw"})
     desk.make_store()  # (a read command would refuse; a listing makes none)
     taken: list[bytes] = []
+    for name, value in PACE.items():  # (the stop)
+        monkeypatch.setattr(imap_adapter, name, value)
 
     def slow_spool(raw: bytes) -> None:
         time.sleep(0.03)
