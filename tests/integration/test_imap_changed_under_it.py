@@ -35,7 +35,7 @@ from tests.integration.test_imap import USER, Inbox, config, make_raw
 from tests.integration.test_imap_bye import FetchDisruptor, kick
 
 # a Dovecot of the test's own, its folders changed under the poller, and the poller
-# run in a thread: test_imap_unmoved's fixtures
+# run in a thread (its timers paced): test_imap_unmoved's fixtures
 server, polling = unmoved.server, unmoved.polling
 NO_MOVE, NEITHER, wait_for = unmoved.NO_MOVE, unmoved.NEITHER, unmoved.wait_for
 
@@ -115,7 +115,7 @@ def test_serve_with_processed_deleted_makes_tickets_and_stays_healthy(tmp_path, 
     info = server().info()
     imap_section = {"host": info["host"], "port": info["port"], "ssl": False}
     desk = Desk(tmp_path, sink.port, imap=imap_section | {"username": USER, "password": "alicepw"})
-    daemon = Daemon(desk).start()
+    daemon = Daemon(desk, pace=unmoved.DAEMON_PACE).start()
     try:
         assert wait_for(lambda: "waiting for new mail with IDLE" in daemon.logtext(), 10)
         with connect(info, USER) as client:
