@@ -25,7 +25,7 @@ from maild.serving import start_imap
 from tests.dovecot import DovecotServer, append, connect, require_dovecot
 from tests.helpers import Daemon, Desk, StorageHold, make_mail
 from tests.integration.test_imap import USER, Inbox, Running, config, make_raw
-from tests.integration.test_imap_unmoved import wait_for
+from tests.integration.test_imap_unmoved import DAEMON_PACE, PACE, wait_for
 
 # Dovecot's two answers to the FETCH of a file it cannot read: by default BYE (and the
 # connection closed), with imap_fetch_failure = no-after a tagged NO (as Gmail's "NO
@@ -53,8 +53,10 @@ def server() -> Any:
 
 
 @pytest.fixture
-def polling() -> Iterator[Callable[[ImapPoller], Running]]:
-    """ImapPoller.run() in a thread, stopped even when an assertion failed."""
+def polling(monkeypatch) -> Iterator[Callable[[ImapPoller], Running]]:
+    """ImapPoller.run() in a thread, stopped even when an assertion failed; PACE."""
+    for name, value in PACE.items():
+        monkeypatch.setattr(imap, name, value)
     started: list[Running] = []
     yield lambda poller: started.append(Running(poller)) or started[-1]
     for r in started:
@@ -183,7 +185,7 @@ def test_serve_makes_tickets_of_the_mail_after_one_the_server_cannot_give(tmp_pa
         append(info, USER, make_mail(sender=f"c{n}@x{n}.example", msgid=f"<ok{n}@c>"))
     imap_section = {"host": info["host"], "port": info["port"], "ssl": False}
     desk = Desk(tmp_path, sink.port, imap=imap_section | {"username": USER, "password": "alicepw"})
-    daemon = Daemon(desk).start()
+    daemon = Daemon(desk, pace=DAEMON_PACE).start()
     try:
         tickets = wait_for(lambda: len(desk.tickets()) == 3 and desk.tickets(), timeout=10)
         assert tickets, desk.tickets()
@@ -198,7 +200,7 @@ def test_serve_makes_tickets_of_the_mail_after_one_the_server_cannot_give(tmp_pa
     print(errors[0])  # what an admin sees (pytest -s)
 
     repair()
-    daemon = Daemon(desk).start()
+    daemon = Daemon(desk, pace=DAEMON_PACE).start()
     try:
         assert wait_for(lambda: len(desk.tickets()) == 4, timeout=10)
         assert wait_for(lambda: flags(info) == {}, timeout=5)
@@ -206,7 +208,9 @@ def test_serve_makes_tickets_of_the_mail_after_one_the_server_cannot_give(tmp_pa
         assert daemon.stop() == 0
 
 
-def test_status_is_degraded_while_a_message_keeps_failing_and_names_it(tmp_path, sink, server):
+def test_status_is_degraded_while_a_message_keeps_failing_and_names_it(
+    tmp_path, sink, server, monkeypatch
+):
     """`maild serve`'s IMAP poller (start_imap, its notes as in the daemon), tries
     every 0.2 s (5 min in the daemon): after the second failure `maild status` is
     degraded naming the UID, the folder, since when and the server's answer; once the
@@ -218,6 +222,8 @@ def test_status_is_degraded_while_a_message_keeps_failing_and_names_it(tmp_path,
     desk = Desk(tmp_path, sink.port, imap=imap_section | {"username": USER, "password": "alicepw"})
     desk.make_store()  # (a read command would refuse; a listing makes none)
     root = tmp_path / "data"
+    for name, value in PACE.items():  # (the reconnect after a BYE, the stop)
+        monkeypatch.setattr(imap, name, value)
     taken: list[bytes] = []
     stop = threading.Event()
     thread = start_imap(load(desk.config), taken.append, stop, fetch_retry=0.2)
