@@ -20,6 +20,11 @@ from maild.configtypes import ImapConfig
 from tests.dovecot import DovecotServer, append, messages, require_dovecot, reset_mailbox
 
 USER = "alice"
+# A stop is seen in IDLE within IDLE_SLICE (1 s): the tests that run the poller and
+# are not about how soon it stops (test_run_idles_picks_up_new_mail_and_stops_quickly
+# is) take it this long.
+IDLE_SLICE = 0.1
+DAEMON_IDLE_SLICE = imap.IDLE_SLICE
 
 
 def make_raw(n: int, subject: str = "Help") -> bytes:
@@ -97,7 +102,8 @@ def mailbox(dovecot: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 @pytest.fixture
-def running() -> Iterator[Callable[[ImapPoller], Running]]:
+def running(monkeypatch) -> Iterator[Callable[[ImapPoller], Running]]:
+    monkeypatch.setattr(imap, "IDLE_SLICE", IDLE_SLICE)
     started: list[Running] = []
 
     def start(poller: ImapPoller) -> Running:
@@ -205,7 +211,8 @@ def test_run_retries_a_failed_delivery_with_backoff(mailbox, caplog, running):
     assert messages(mailbox, USER, "INBOX") == {}
 
 
-def test_run_idles_picks_up_new_mail_and_stops_quickly(mailbox, running):
+def test_run_idles_picks_up_new_mail_and_stops_quickly(mailbox, running, monkeypatch):
+    monkeypatch.setattr(imap, "IDLE_SLICE", DAEMON_IDLE_SLICE)  # (how soon it stops)
     append(mailbox, USER, make_raw(1))
     inbox = Inbox()
     r = running(ImapPoller(config(mailbox), inbox))
@@ -372,11 +379,12 @@ def test_wrong_password_is_one_error_then_slow_retries_until_the_server_accepts(
         refusals: list[object] = []
         inbox = Inbox()
         cfg = config(info, password="new-secret")  # the server does not know it yet
+        retry = 0.3  # a refused login tried again this often (10 min in the daemon)
         r = running(
-            ImapPoller(cfg, inbox, backoff_max=0.05, refused=refusals.append, login_retry=0.6)
+            ImapPoller(cfg, inbox, backoff_max=0.05, refused=refusals.append, login_retry=retry)
         )
         assert wait_until(lambda: len(refusals) == 1, timeout=5)
-        time.sleep(1.5)  # two more tries at most, none of them an ERROR again
+        time.sleep(2.5 * retry)  # two more tries at most, none of them an ERROR again
         imap = [rec for rec in caplog.records if rec.name == "maild.imap"]
         errors = [rec.getMessage() for rec in imap if rec.levelno >= logging.ERROR]
         assert len(errors) == 1, errors
