@@ -384,7 +384,7 @@ def test_wrong_password_is_one_error_then_slow_retries_until_the_server_accepts(
             ImapPoller(cfg, inbox, backoff_max=0.05, refused=refusals.append, login_retry=retry)
         )
         assert wait_until(lambda: len(refusals) == 1, timeout=5)
-        time.sleep(2.5 * retry)  # two more tries at most, none of them an ERROR again
+        time.sleep(3 * retry)  # two more tries at most, none of them an ERROR again
         imap = [rec for rec in caplog.records if rec.name == "maild.imap"]
         errors = [rec.getMessage() for rec in imap if rec.levelno >= logging.ERROR]
         assert len(errors) == 1, errors
