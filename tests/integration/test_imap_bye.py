@@ -113,6 +113,7 @@ def test_a_bye_while_fetching_is_a_lost_connection_not_the_messages_fault(
 ):
     caplog.set_level(logging.INFO, logger="maild.imap")
     monkeypatch.setattr(imap, "BACKOFF_START", 0.1)
+    monkeypatch.setattr(imap, "IDLE_SLICE", 0.1)  # (a stop in IDLE seen in 0.1 s, not 1)
     info = server.info()
     for n in (1, 2, 3):
         append(info, USER, make_raw(n))
@@ -150,6 +151,7 @@ def test_the_back_off_starts_afresh_once_mail_was_delivered_on_the_connection(
     finished cleanly reset it. Mail flowed on each connection: each wait is the first."""
     caplog.set_level(logging.INFO, logger="maild.imap")
     monkeypatch.setattr(imap, "BACKOFF_START", 0.1)
+    monkeypatch.setattr(imap, "IDLE_SLICE", 0.1)  # (a stop in IDLE seen in 0.1 s, not 1)
     info = server.info()
     for n in range(1, 7):
         append(info, USER, make_raw(n))
