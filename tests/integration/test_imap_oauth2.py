@@ -19,6 +19,7 @@ import pytest
 
 from tests.dovecot import DovecotServer, append, messages, require_dovecot, reset_mailbox
 from tests.helpers import Daemon, Desk, make_mail
+from tests.integration.test_imap_unmoved import DAEMON_PACE  # (retries, the stop)
 from tests.integration.test_serve_imap import wait_until
 
 LIVE: set[str] = set()  # the tokens the provider takes now
@@ -101,7 +102,7 @@ def test_serve_logs_in_with_the_token_its_command_prints(tmp_path, sink, oauth_d
     token.write_text("token-of-today\n")
     LIVE.clear()
     LIVE.add("token-of-today")
-    daemon = Daemon(desk).start()
+    daemon = Daemon(desk, pace=DAEMON_PACE).start()
     try:
         assert wait_until(lambda: desk.tickets())
         assert wait_until(lambda: sink.to("ivan@shop-example.ru"))
@@ -121,7 +122,7 @@ def test_a_failing_command_is_retried_and_a_dead_token_is_a_refused_login(
     desk, token = _desk(tmp_path, sink, oauth_dovecot)
     token.write_text("FAIL\n")
     LIVE.clear()
-    daemon = Daemon(desk).start()
+    daemon = Daemon(desk, pace=DAEMON_PACE).start()
     try:
         assert wait_until(lambda: "refresh token expired" in daemon.logtext())
         log = daemon.logtext()
@@ -136,7 +137,7 @@ def test_a_failing_command_is_retried_and_a_dead_token_is_a_refused_login(
     finally:
         assert daemon.stop() == 0
     LIVE.add("token-of-yesterday")  # renewed at the provider: the next start logs in
-    daemon = Daemon(desk).start()
+    daemon = Daemon(desk, pace=DAEMON_PACE).start()
     try:
         assert wait_until(lambda: desk.tickets())
     finally:
