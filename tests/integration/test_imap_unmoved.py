@@ -13,6 +13,7 @@ from __future__ import annotations
 import glob
 import logging
 import os
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ from maild.serving import start_imap
 from tests.dovecot import DovecotServer, append, connect, messages, require_dovecot
 from tests.helpers import Daemon, Desk, StorageHold, make_mail
 from tests.integration.test_imap import USER, Inbox, Running, config, make_raw
+from tests.integration.test_imap_bye import kick
 
 QUOTA = """
 mail_plugins = $mail_plugins quota
@@ -89,14 +91,17 @@ def processed_read_only(s: DovecotServer) -> Callable[[], None]:
 
 def over_quota(s: DovecotServer) -> Callable[[], None]:
     """The account holds 3 messages at most (the test puts 3 in INBOX); what raises it."""
+    return lambda: raise_quota(s, "messages=3")
 
-    def raise_quota() -> None:
-        conf = Path(s.dir, "dovecot.conf")
-        conf.write_text(conf.read_text().replace("messages=3", "messages=100"))
-        s.stop()
-        s.start()
 
-    return raise_quota
+def raise_quota(s: DovecotServer, rule: str) -> None:
+    """The admin raises the quota `rule` to 100 messages and reloads Dovecot; the
+    sessions open keep the old rule: the user is kicked (a restart takes a second
+    more: Dovecot's master may wait that long for its children)."""
+    conf = Path(s.dir, "dovecot.conf")
+    conf.write_text(conf.read_text().replace(rule, "messages=100"))
+    subprocess.run(["doveadm", "-c", str(conf), "reload"], check=True, capture_output=True)
+    kick(s)
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float) -> Any:
@@ -252,10 +257,7 @@ def test_status_is_healthy_again_once_the_server_moves_it(tmp_path, sink, server
         assert figures, "the messages not moved were not noted"
         assert figures["state"] == "degraded"
         assert "[OVERQUOTA]" in figures["reasons"][0]
-        conf = Path(s.dir, "dovecot.conf")
-        conf.write_text(conf.read_text().replace("messages=2", "messages=100"))
-        s.stop()
-        s.start()
+        raise_quota(s, "messages=2")
         figures = wait_for(
             lambda: (f := desk.run("status", "--json").json())["imap"]["unmoved"] is None and f,
             60,
