@@ -19,6 +19,11 @@ from tests.helpers import Daemon, Desk, free_port, make_mail
 
 ALERT = "обработка почты приостановлена"
 
+# processing paused by a fault is tried again after 1 s, doubling to 30 s
+# (faults.BACKOFF_FIRST, BACKOFF_MAX); shorter here: the tests wait for the retries
+# (more of them while the fault lasts, the first soon after it ends), not their length
+PACE = {"maild.faults.BACKOFF_FIRST": 0.1, "maild.faults.BACKOFF_MAX": 0.4}
+
 
 def _send(port: int, n: int, tag: str) -> int:
     """Send n messages from n customers; how many got 250."""
@@ -48,7 +53,7 @@ def test_a_batch_run_again_names_its_tickets_by_the_tids_they_get(tmp_path, sink
     port = free_port()
     capped = {"max_new_ticket_notices_per_domain_per_hour": 1}
     desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{port}"}, support=capped)
-    daemon = Daemon(desk).start()
+    daemon = Daemon(desk, pace=PACE).start()
     data = tmp_path / "data"
     try:
         with read_only(data / "outbox" / "queue"):  # (written at the batch's commit)
@@ -64,7 +69,7 @@ def test_a_batch_run_again_names_its_tickets_by_the_tids_they_get(tmp_path, sink
 def test_read_only_tickets_pause_processing_and_nothing_is_lost(tmp_path, sink):
     port = free_port()
     desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{port}"})
-    daemon = Daemon(desk).start()
+    daemon = Daemon(desk, pace=PACE).start()
     data = tmp_path / "data"
     try:
         accepted = _send(port, 5, "a")  # processing works
