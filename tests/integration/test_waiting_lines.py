@@ -21,6 +21,13 @@ from maild.config import load
 from maild.jobs import run_all
 from tests.helpers import Daemon, Desk, free_port, make_mail, wait_until
 
+# mail waiting for a broken file is tried again after 1 s, doubling to 30 s
+# (faults.BACKOFF_FIRST, BACKOFF_MAX); shorter here, so that the sleeps below, which
+# prove that no retry logs again, outlast several retries in less time
+PACE = {"maild.faults.BACKOFF_FIRST": 0.1, "maild.faults.BACKOFF_MAX": 0.4}
+RETRY_ROUNDS = 1.0  # outlasts the retries after 0.1, 0.2 and 0.4 s, with a margin
+AFTER_MENDED = 0.6  # outlasts one more retry (at most 0.4 s after the last), with a margin
+
 
 def _send(port: int, raw: bytes) -> None:
     with smtplib.SMTP("127.0.0.1", port, timeout=10) as c:
@@ -34,7 +41,7 @@ def test_mail_waiting_for_a_broken_ticket_file_is_logged_once(tmp_path, sink):
     path = tmp_path / "data" / "tickets" / tid[:2] / f"{tid}.json"
     good = path.read_bytes()
     path.write_bytes(good[:100])  # truncated: not JSON
-    daemon = Daemon(desk).start()
+    daemon = Daemon(desk, pace=PACE).start()
     try:
         ids = ["<wait1@shop.ru>", "<wait2@shop.ru>"]
         for n, msgid in enumerate(ids):
@@ -42,7 +49,7 @@ def test_mail_waiting_for_a_broken_ticket_file_is_logged_once(tmp_path, sink):
                 port, make_mail(sender="ivan@shop.ru", subject=f"Re: [TID#{tid}] {n}", msgid=msgid)
             )
         assert wait_until(lambda: daemon.logtext().count("waits until the file is mended") == 2)
-        time.sleep(3.5)  # retries after 1 and 2 s: two rounds at least
+        time.sleep(RETRY_ROUNDS)  # three rounds of retries at least
         log = daemon.logtext()
         for msgid in ids:
             [line] = [x for x in log.splitlines() if x.startswith(f"maild: ERROR: {msgid}")]
@@ -53,7 +60,7 @@ def test_mail_waiting_for_a_broken_ticket_file_is_logged_once(tmp_path, sink):
         path.write_bytes(good)  # mended
         said = "processed: the file it waited for reads again"
         assert wait_until(lambda: daemon.logtext().count(said) == 2, 40), daemon.logtext()
-        time.sleep(1)
+        time.sleep(AFTER_MENDED)
     finally:
         assert daemon.stop() == 0
     log = daemon.logtext()
