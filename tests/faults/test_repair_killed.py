@@ -18,7 +18,15 @@ from pathlib import Path
 import pytest
 
 from maild.fsck import Fsck
-from tests.helpers import ROOT, Desk, conversation, make_mail, serve_until_spool_empty
+from tests.helpers import (
+    ROOT,
+    Daemon,
+    Desk,
+    conversation,
+    make_mail,
+    serve_until_spool_empty,
+    wait_until,
+)
 
 BROKEN = 30  # tickets whose files are cut in half: the repair's work to be killed in
 
@@ -104,8 +112,20 @@ def test_repair_killed_then_serve_waits_for_the_next_repair(desk, sink):
     tid, tids = _desk_with_broken_tickets(desk)
     sent = len(sink.received)
     assert _kill_repair_when(desk, _requeue_started(desk))
-    serve_until_spool_empty(desk, tries=20)  # (returns with the mail still waiting)
-    assert any((_data(desk) / "spool" / "new").iterdir())
+    new = _data(desk) / "spool" / "new"
+    back = [key.name for key in new.iterdir()]
+    daemon = Daemon(desk).start()
+
+    def each_met() -> bool:  # serve logs each mail that waits for a broken file, once
+        said = daemon.logtext()
+        return all(f"spool {key}: waits until the file is mended" in said for key in back)
+
+    try:
+        assert wait_until(each_met), daemon.logtext()
+        time.sleep(0.5)  # (its outbox sender's turn, as in serve_until_spool_empty)
+    finally:
+        assert daemon.stop() == 0
+    assert any(new.iterdir())
     assert len(desk.tickets()) < len(tids)
     assert sink.received[sent:] == []
     again = desk.run("fsck", "--repair")
