@@ -189,7 +189,11 @@ def test_status_says_when_the_outbox_cannot_record_and_sends_nothing(tmp_path, s
 
     port = free_port()
     desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{port}"})
-    daemon = Daemon(desk).start()
+    # a pass that could not record pauses the sender 5 s, doubling (outbound.PAUSE_FIRST),
+    # and the pass after the pause comes with the next of every 5 s (OUTBOX_INTERVAL);
+    # shorter here: the test waits for that pass, not for the length of either
+    pace = {"maild.adapters.outbound.PAUSE_FIRST": 0.5, "maild.server.OUTBOX_INTERVAL": 0.5}
+    daemon = Daemon(desk, pace=pace).start()
     sent = tmp_path / "data" / "outbox" / "sent"
     try:
         with read_only(sent):
