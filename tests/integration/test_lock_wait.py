@@ -17,21 +17,25 @@ from maild.adapters.store import StoreUnavailable
 from maild.app import App
 from tests.helpers import ROOT, Desk
 
+# holds the lock until its stdin is closed (the test has seen what it waits for), or
+# at most argv[2] seconds
 HOLD = r"""
-import sys, time
+import select, sys
 from maild import config
 from maild.app import App
 app = App(config.load(sys.argv[1]))
 with app.store.locked():
     print("held", flush=True)
-    time.sleep(float(sys.argv[2]))
+    select.select([sys.stdin], [], [], float(sys.argv[2]))
 """
+HOLD_AT_MOST = 10.0  # seconds: a test that sees nothing in this time fails
 
 
 def _holding(desk: Desk, seconds: float) -> subprocess.Popen[bytes]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     h = subprocess.Popen(
         [sys.executable, "-c", HOLD, str(desk.config), str(seconds)],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         env=env,
     )
@@ -39,9 +43,14 @@ def _holding(desk: Desk, seconds: float) -> subprocess.Popen[bytes]:
     return h
 
 
+def _let_go(holder: subprocess.Popen[bytes]) -> None:
+    if holder.stdin is not None and not holder.stdin.closed:
+        holder.stdin.close()
+
+
 def test_a_command_says_at_once_it_waits_and_for_whom(tmp_path: Path, sink) -> None:
     desk = Desk(tmp_path, sink.port)
-    holder = _holding(desk, 4)
+    holder = _holding(desk, HOLD_AT_MOST)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     cmd = [sys.executable, "-m", "maild", "--config", str(desk.config), "block", "add", "x@y.ru"]
     p = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
@@ -50,8 +59,10 @@ def test_a_command_says_at_once_it_waits_and_for_whom(tmp_path: Path, sink) -> N
         line = p.stderr.readline().decode()
         # said while the lock is held (the holder still runs), not once it is free
         held_then = holder.poll() is None
+        _let_go(holder)
         assert p.wait(60) == 0  # once the holder let go
     finally:
+        _let_go(holder)
         holder.wait(30)
         if p.poll() is None:
             p.kill()
@@ -66,12 +77,13 @@ def test_a_command_says_at_once_it_waits_and_for_whom(tmp_path: Path, sink) -> N
 
 def test_the_timeout_names_the_holder(tmp_path: Path, sink) -> None:
     desk = Desk(tmp_path, sink.port)
-    holder = _holding(desk, 1)
+    holder = _holding(desk, HOLD_AT_MOST)
     app = App(config.load(desk.config))
     try:
         with pytest.raises(StoreUnavailable) as e, app.store.locked(timeout=0.2):
             pass
     finally:
+        _let_go(holder)
         holder.wait(30)
         assert holder.stdout is not None
         holder.stdout.close()
