@@ -17,6 +17,11 @@ from maild.app import App
 from maild.config import load
 from tests.helpers import AS_ME, Daemon, Desk, free_port, make_mail, wait_until
 
+# processing paused by a fault is tried again after 1 s, doubling to 30 s
+# (faults.BACKOFF_FIRST, BACKOFF_MAX); shorter for the daemons of the tests that wait for
+# the try after a fault is mended, not for its length
+PACE = {"maild.faults.BACKOFF_FIRST": 0.1, "maild.faults.BACKOFF_MAX": 0.4}
+
 
 def scrape(port: int) -> dict[str, float]:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as r:
@@ -174,7 +179,7 @@ def test_a_fault_of_a_killed_daemon_is_not_reported_as_current(tmp_path, sink):
         for shard in shards:
             shard.unlink()
 
-    daemon = Daemon(desk).start()
+    daemon = Daemon(desk, pace=PACE).start()
     try:
         break_tickets()
         with smtplib.SMTP("127.0.0.1", daemon.port) as s:
@@ -195,7 +200,7 @@ def test_a_fault_of_a_killed_daemon_is_not_reported_as_current(tmp_path, sink):
     assert f"stale fault of a stopped process (pid {fault['pid']})" in text, text
 
     break_tickets()  # still there when maild serve starts again
-    daemon = Daemon(desk).start()
+    daemon = Daemon(desk, pace=PACE).start()
     try:
         again = wait_until(
             lambda: (
@@ -305,7 +310,7 @@ def test_status_names_a_corrupt_registry_that_holds_all_new_mail(tmp_path, sink)
     registry = tmp_path / "data" / "registry.json"
     good = registry.read_bytes()
     registry.write_text('{"licenses": [\n')
-    daemon = Daemon(desk).start()
+    daemon = Daemon(desk, pace=PACE).start()
     try:
         with smtplib.SMTP("127.0.0.1", daemon.port) as s:
             s.sendmail("ivan@shop-example.ru", ["support@example.com"], make_mail())
