@@ -18,6 +18,7 @@ import pytest
 from tests.helpers import Daemon, Desk, make_mail
 
 PARTIAL = "000000000000000000000000.mail"  # a file of its own, `{"id": "x"}` in it
+PASS_EVERY = 0.2  # seconds between the outbox passes of the daemon's test
 
 
 def _queue(desk: Desk) -> Path:
@@ -95,12 +96,14 @@ def test_the_daemon_sends_the_rest_and_names_the_file_once(desk, sink):
     mail went out at all."""
     files = _queue_mail(desk)
     bad, good = _spoil(desk, files, "partial")
-    daemon = Daemon(desk).start()
+    # serve's sender passes every 5 s when no mail comes (server.OUTBOX_INTERVAL): every
+    # PASS_EVERY s here, so that a few more passes come in a short wait
+    daemon = Daemon(desk, pace={"maild.server.OUTBOX_INTERVAL": PASS_EVERY}).start()
     try:
         deadline = time.monotonic() + 30
         while len(sink.received) < len(good) and time.monotonic() < deadline:
             time.sleep(0.1)
-        time.sleep(2)  # a few more passes: still named once
+        time.sleep(3.5 * PASS_EVERY)  # three more passes at least: still named once
     finally:
         assert daemon.stop() == 0
     assert len(sink.received) == len(good)
