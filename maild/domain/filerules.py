@@ -31,6 +31,7 @@ __all__ = [
     "JPEG",
     "PNG",
     "RAR",
+    "SAVE_AS",
     "TYPES",
     "ZIP",
     "PACK_FILES_TEXT",
@@ -102,20 +103,21 @@ PACK_FILES_TEXT = f"Упакуйте, пожалуйста, файлы в арх
 BMP_TEXT = f"Файлы {_ZIPPED} принимаются только в архиве {_ARCHIVES_OR}"
 # A picture of a format the rule does not take (HEIC, WebP: unproven.py) is asked for
 # again in one of IMAGES every editor saves a photo or a screenshot in (GIF's 256
-# colours spoil a photo), one or several alike.
-_SAVE_AS = names([t for t in IMAGES if t != GIF], " или ")  # «JPG или PNG»
-CONVERT_TEXT = f"Сохраните изображение в формате {_SAVE_AS} и пришлите, пожалуйста, снова."
-CONVERT_FILES_TEXT = f"Сохраните изображения в формате {_SAVE_AS} и пришлите, пожалуйста, снова."
+# colours spoil a photo), one or several alike; a staff member's bare BMP is to be
+# saved in them too (stafffiles.refusal).
+SAVE_AS = names([t for t in IMAGES if t != GIF], " или ")  # «JPG или PNG»
+CONVERT_TEXT = f"Сохраните изображение в формате {SAVE_AS} и пришлите, пожалуйста, снова."
+CONVERT_FILES_TEXT = f"Сохраните изображения в формате {SAVE_AS} и пришлите, пожалуйста, снова."
 # A bare picture of ZIPPED_ONLY pasted into a mail's text (an HTML body's picture:
 # Outlook names it image001.bmp) or sent with no name: the customer attached no file
 # so named. Its line names it so (refusedlines), and asks for it again, one or several.
 PASTED_TEXT = (
     f"Изображения {_ZIPPED} принимаются только в архиве {_ARCHIVES_OR}. Пожалуйста, "
-    f"вставьте снимок в формате {_SAVE_AS} либо пришлите его файлом в архиве."
+    f"вставьте снимок в формате {SAVE_AS} либо пришлите его файлом в архиве."
 )
 PASTED_ALIKE_TEXT = (
     f"Изображения {_ZIPPED} принимаются только в архиве {_ARCHIVES_OR}. Пожалуйста, "
-    f"вставьте снимки в формате {_SAVE_AS} либо пришлите их файлами в архиве."
+    f"вставьте снимки в формате {SAVE_AS} либо пришлите их файлами в архиве."
 )
 
 

@@ -9,7 +9,7 @@ Called by unsent.unsendable; pure.
 from __future__ import annotations
 
 from maild.domain.attachments import ALLOWED_TEXT, AttachmentDecision, AttachmentPolicy
-from maild.domain.filerules import ARCHIVES, ZIPPED_ONLY, names
+from maild.domain.filerules import ARCHIVES, SAVE_AS, ZIPPED_ONLY, names
 from maild.domain.filetypes import NBSP, size_words
 
 __all__ = ["refusal"]
@@ -27,7 +27,7 @@ def refusal(d: AttachmentDecision, rules: AttachmentPolicy) -> str:
         return (
             f"{name}: файлы {names(ZIPPED_ONLY, ' и ')} клиентам отправляются только в архиве "
             f"{names(ARCHIVES, ' или ')} (так требует регламент). Упакуйте его в архив "
-            "или сохраните как PNG или JPG и приложите снова."
+            f"или сохраните как {SAVE_AS} и приложите снова."
         )
     if d.kind == "empty":
         return f"{name}: он пуст (0{NBSP}байт), видимо, не приложился. {AGAIN}"

@@ -62,7 +62,7 @@ def test_a_bare_bmp_stops_the_answer_and_says_which_file_and_what_to_do(desk: De
     text = " ".join(err.text.split())
     assert "Команды не выполнены" not in text and "в письме есть ошибки" not in text
     assert "Файл «снимок.bmp» не отправлен: файлы BMP клиентам отправляются только" in text
-    assert "Упакуйте его в архив или сохраните как PNG или JPG" in text
+    assert "Упакуйте его в архив или сохраните как JPG или PNG" in text
     assert "пришлите снова" not in text and "Инструкция.pdf" not in text  # that one could go
     # the answer comes back as written, never the notice quoted under it
     assert own_block(err.text) == [*ANSWER, "", "--", "Анна"]

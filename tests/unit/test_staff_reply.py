@@ -461,7 +461,7 @@ def test_a_file_the_answer_cannot_carry_stops_the_answer_not_a_note() -> None:
         [error] = _errors(d)
         # the file by its name, and what to do, in words for staff
         assert error.startswith("Файл\u00a0«схема.bmp» не отправлен: файлы BMP"), error
-        assert "Упакуйте его в архив или сохраните как PNG или JPG" in error
+        assert "Упакуйте его в архив или сохраните как JPG или PNG" in error
         [told] = [o for o in d.outgoing if o.to == [ANNA]]
         assert told.template == "staff_error.txt" and told.context["answer_stopped"] is True
         assert told.context["text"] == body  # quoted back: nothing to type again

@@ -5,9 +5,14 @@ each by its name, why, and what to do, never the customer's words («пришл�
 from __future__ import annotations
 
 import io
+import sys
+import types
 import zipfile
+from pathlib import Path
 
+from maild.domain import stafffiles
 from maild.domain.attachments import ALLOWED_TEXT, AttachmentPolicy, decide
+from maild.domain.filerules import SAVE_AS
 from maild.domain.stafffiles import refusal
 from tests.unit.test_attachments import bmp_bytes, png_bytes
 
@@ -30,7 +35,31 @@ def told(name: str, data: bytes, already: int = 0) -> str:
 def test_a_bare_bmp_is_named_with_how_to_send_it() -> None:
     text = told("снимок.bmp", bmp_bytes())
     assert "файлы BMP клиентам отправляются только в архиве ZIP или RAR" in text
-    assert "Упакуйте его в архив или сохраните как PNG или JPG и приложите снова." in text
+    assert "Упакуйте его в архив или сохраните как JPG или PNG и приложите снова." in text
+    assert f"сохраните как {SAVE_AS} и приложите снова." in text  # filerules' words
+
+
+def _edited(module: types.ModuleType, old: str, new: str) -> dict:
+    """``module``'s source with one edit, run as a module of its own."""
+    source = Path(module.__file__ or "").read_text(encoding="utf-8")
+    assert old in source, old
+    edited: dict = {"__name__": f"{module.__name__}_edited"}
+    exec(compile(source.replace(old, new), f"{module.__name__}_edited", "exec"), edited)  # noqa: S102
+    return edited
+
+
+def test_a_bare_bmp_is_to_be_saved_as_the_rule_advises(monkeypatch) -> None:
+    """With PNG dropped from the rule's IMAGES (filerules.py, the one place it is held),
+    staff are told to save a bare BMP as JPG alone, as a customer is (SAVE_AS)."""
+    from maild.domain import filerules
+
+    rule = _edited(filerules, "IMAGES = (JPEG, GIF, PNG)", "IMAGES = (JPEG, GIF)")
+    assert rule["SAVE_AS"] == "JPG"
+    monkeypatch.setitem(sys.modules, "maild.domain.filerules", types.SimpleNamespace(**rule))
+    edited = _edited(stafffiles, "", "")
+    d = decide("снимок.bmp", None, bmp_bytes(), STAFF)
+    text = edited["refusal"](d, STAFF)
+    assert "сохраните как JPG и приложите снова." in text and "PNG" not in text, text
 
 
 def test_each_refusal_says_why_and_what_to_do() -> None:
