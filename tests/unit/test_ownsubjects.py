@@ -73,3 +73,19 @@ def test_a_value_in_the_prefix_stands_for_a_word_and_blocks_are_not_read():
     assert prefix_of("Subject: {% if a %}Да{% endif %}: {{ subject }}") is None
     assert prefix_of("Subject: Отчёт на {{ date }}") is None
     assert own_subjects([]) is None
+
+
+def test_the_shipped_prefix_is_stripped_besides_an_overrides(tmp_path):
+    """Mail sent before an admin's `[templates] path` file changed a subject's words is
+    answered too: the shipped template's prefix is stripped as well as the file's."""
+    shipped = (TEMPLATES / "confirmation.txt").read_text(encoding="utf-8")
+    first, _, rest = shipped.partition("\n")
+    edited = "Subject: Ваш вопрос получен: {{ subject }}"
+    (tmp_path / "confirmation.txt").write_text(f"{edited}\n{rest}", encoding="utf-8")
+    renderer = Renderer(support_config(), override=tmp_path)
+    subject, _ = renderer.text("confirmation.txt", {**variants()[0], "subject": THEIRS})
+    assert subject.startswith("Ваш вопрос получен: ")  # the admin's words are sent
+    own = renderer.own_subjects()
+    for sent in (first, edited):  # before the edit and after it
+        ours = sent.removeprefix("Subject: ").replace("{{ subject }}", THEIRS)
+        assert clean_subject(f"Re: {ours} [TID#1234-5678]", own) == THEIRS, sent
