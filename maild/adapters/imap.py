@@ -82,7 +82,7 @@ class DeliveryError(Exception):
 class ImapPoller:
     """Fetch mail from one IMAP folder and hand it to `deliver`, at least once, in UID order.
 
-    Use run() in a thread for the daemon, poll_once() for a single pass. Not thread-safe:
+    Use run() in a thread for the daemon, poll() for a single pass. Not thread-safe:
     one thread drives it; other threads only set the `stop` event given to run().
     """
 
@@ -215,8 +215,9 @@ class ImapPoller:
 
     # -- one pass ---------------------------------------------------------------------
 
-    def poll_once(self) -> int:
-        """Deliver every waiting message; return how many were delivered.
+    def poll(self, stop: threading.Event | None = None) -> int:
+        """Deliver every waiting message (till `stop` is set); return how many were
+        delivered. run() calls it once a round; a test calls it for a single pass.
 
         Connects if needed. A message the server refuses to give stays on the server and
         is passed by (self.fetching). Raises DeliveryError when deliver() raised (that
@@ -226,9 +227,6 @@ class ImapPoller:
         server or network fails; the connection is kept either way, so callers that
         see a network error should close() before trying again.
         """
-        return self._poll(None)
-
-    def _poll(self, stop: threading.Event | None) -> int:
         if self._client is None:
             self._client = self._connect()
         client = self._client
@@ -304,7 +302,7 @@ class ImapPoller:
         try:
             while not stop.is_set():
                 try:
-                    taken = self._poll(stop)
+                    taken = self.poll(stop)
                     self.delivery.delivered()  # (the failing message may be gone)
                     delay = BACKOFF_START
                     self._contacted()

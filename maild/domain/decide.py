@@ -153,7 +153,7 @@ def _new(ctx: Context) -> Decision:
 
 def _renewed(decision: Decision, snap: Snapshot, msg: ParsedMessage, policy: Policy) -> Decision:
     """The decision with a new reply address on its ticket for each staff member whose
-    address of it this mail showed someone outside support's side (leak.renewed), and
+    address of it this mail showed someone outside support's side (leak.renewal), and
     on the ticket its #merge moved it into (mail to the old one is taken there):
     decided by the address it had (the mail that showed it is taken as ever), and the
     decision's own mail carries the new one."""

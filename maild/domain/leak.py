@@ -9,7 +9,7 @@ From: the member to it.
 
 So the ticket keeps, per member, the epoch of their address (``reply_epochs``; absent:
 0), which replyaddr signs into it. Such a mail naming the address of the epoch now
-gives the member the next one (`renewed`): their mail about the ticket carries the
+gives the member the next one (`renewal`): their mail about the ticket carries the
 new address from then on. An address of an earlier epoch still proves them for the
 ticket itself (the conversation with the customer in Cc goes on: the customer's
 reply-all and the member's answer to it carry it), but not for the commands that
@@ -62,18 +62,14 @@ def epoch(ticket: Ticket | None, person: str, tid: str | None = None) -> int:
     return int(of.get(normalize_address(person), 0))
 
 
-def renewed(ticket: Ticket, msg: ParsedMessage, policy: Policy, via: str | None = None) -> Ticket:
-    """``ticket`` with the next epoch for each staff member whose reply address of the
-    epoch now, of this ticket or of one merged into it, ``msg`` showed someone outside
-    support's side; else ``ticket`` itself. ``via``: the TID the mail threaded to when
-    #merge sent it on here (Snapshot.merged_source), one of this ticket's too."""
-    return renewal(ticket, msg, policy, via)[0]
-
-
 def renewal(
     ticket: Ticket, msg: ParsedMessage, policy: Policy, via: str | None = None
 ) -> tuple[Ticket, Said | None]:
-    """(`renewed`, the line that says whose address is new; None when none is)."""
+    """(``ticket`` with the next epoch for each staff member whose reply address of the
+    epoch now, of this ticket or of one merged into it, ``msg`` showed someone outside
+    support's side, else ``ticket`` itself; the line that says whose address is new,
+    None when none is). ``via``: the TID the mail threaded to when #merge sent it on
+    here (Snapshot.merged_source), one of this ticket's too."""
     if not _seen_outside(msg, policy):
         return ticket, None
     epochs = {tid: dict(of) for tid, of in (ticket.get(FIELD) or {}).items()}
@@ -122,7 +118,7 @@ def seen_only(msg: ParsedMessage, policy: Policy, ticket: Ticket, via: str | Non
     their epoch there now (as it was before this mail), of it or of one merged into it,
     nor by DKIM/SPF, only by one someone outside support may have seen: anyone may have
     written it. Another ticket's address proves them there, not here: its epoch is that
-    ticket's. ``via``: as for `renewed`."""
+    ticket's. ``via``: as for `renewal`."""
     member = normalize_address(policy.listed(msg.from_addr))
     named = [(tid, was) for who, tid, was in _members_named(msg, policy) if who == member]
     if not named or sender_verified(msg, policy):

@@ -267,7 +267,7 @@ def _stopped(
     #take/#wait/#critical/#assign on a closed ticket, #wait that asks nothing, #development on
     free support, a command beside #merge that changes a ticket (mergecmd), #spam beyond
     the spammer (spammark), a command in the quote, #note or #spam typed in the subject
-    alone (subjectcmd.held_errors: the text is no answer); or, instead of all, a text that
+    alone (subjectcmd.of_reply: the text is no answer); or, instead of all, a text that
     cannot be told from the notice it quotes (``text``: the reply's own, no notice
     attached); without errors, an answer she sent before word for word (samereply)."""
     if is_recall(ctx.msg):  # Outlook asks for the answer back: no answer, nothing relayed

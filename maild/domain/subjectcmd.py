@@ -15,7 +15,7 @@ hold (the customer wrote «#take» in theirs, and every «Re:» repeats it).
 
 A command that keeps the reply's text from the customer (HOLDING: #note, #spam), typed
 in the subject of a reply whose text gives neither, holds the whole reply instead
-(held_errors, an error that stops it): read as it comes, its text, an internal note
+(of_reply's first list: an error that stops it): read as it comes, its text, an internal note
 («Клиент грубит, лицензия пиратская»), went to the customer as the answer, and the
 staff member learnt it after. The rest of the subject's commands are told as above.
 
@@ -32,38 +32,10 @@ from maild.domain.commands import SIGNS, Command, command_of
 from maild.domain.conflicts import shown
 from maild.domain.records import MessageRecord, Ticket
 
-__all__ = ["HOLDING", "held_errors", "of_reply", "subject_errors"]
+__all__ = ["HOLDING", "of_reply"]
 
 SUBJECT_WORDS = 64  # a subject's words read for a command: a hostile subject is long
 HOLDING = ("note", "spam")  # nothing of the reply's text goes to the customer with them
-
-
-def subject_errors(
-    subject: str, commands: Iterable[Command], thread_subjects: Iterable[str]
-) -> list[str]:
-    """The one error (a list of it, or []) naming the commands ``subject`` holds that
-    the reply's ``commands`` (those of its text) do not give, none of them a word of
-    ``thread_subjects`` (the customers'), those held_errors names aside."""
-    return _told(subject, list(commands), thread_subjects)[1]
-
-
-def held_errors(
-    subject: str, commands: Iterable[Command], thread_subjects: Iterable[str]
-) -> list[str]:
-    """The error (a list of it, or []) that stops a reply whose ``subject`` names a
-    command of HOLDING its text (``commands``) gives none of: the text is no answer."""
-    return _told(subject, list(commands), thread_subjects)[0]
-
-
-def _told(
-    subject: str, commands: list[Command], thread_subjects: Iterable[str]
-) -> tuple[list[str], list[str]]:
-    """(held_errors, subject_errors) of the reply."""
-    named = _named(subject, commands, thread_subjects)
-    holds = not any(c.name in HOLDING for c in commands)
-    held = [typed for name, typed in named if holds and name in HOLDING]
-    rest = [typed for _, typed in named if typed not in held]
-    return _error(held, HELD), _error(rest, NOT_RUN)
 
 
 def _named(
@@ -118,10 +90,18 @@ def _error(named: list[str], text: str) -> list[str]:
 def of_reply(
     subject: str, commands: Iterable[Command], ticket: Ticket, messages: list[MessageRecord]
 ) -> tuple[list[str], list[str]]:
-    """(held_errors, subject_errors) of a staff reply to ``ticket``: the customers'
-    words are those of its subject and of their mails' subjects."""
+    """(held, not run) of a staff reply to ``ticket`` whose text gives ``commands``:
+    the error (a list of it, or []) that stops a reply whose ``subject`` names a command
+    of HOLDING the text gives none of (the text is no answer), and the one naming the
+    rest of the commands ``subject`` holds that the text does not give. A word of the
+    customers' subjects (the ticket's and their mails') is theirs, no command."""
     theirs = [m.get("subject") or "" for m in messages if m.get("kind") == "customer"]
-    return _told(subject, list(commands), [ticket.get("subject") or "", *theirs])
+    given = list(commands)
+    named = _named(subject, given, [ticket.get("subject") or "", *theirs])
+    holds = not any(c.name in HOLDING for c in given)
+    held = [typed for name, typed in named if holds and name in HOLDING]
+    rest = [typed for _, typed in named if typed not in held]
+    return _error(held, HELD), _error(rest, NOT_RUN)
 
 
 def _read(word: str, after: str) -> tuple[Command | None, str]:

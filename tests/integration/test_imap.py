@@ -140,8 +140,8 @@ def test_delivers_each_message_once_and_moves_it_to_processed(mailbox, caplog):
     inbox = Inbox()
     poller = ImapPoller(config(mailbox), inbox)
     try:
-        assert poller.poll_once() == 3
-        assert poller.poll_once() == 0
+        assert poller.poll() == 3
+        assert poller.poll() == 0
     finally:
         poller.close()
 
@@ -164,7 +164,7 @@ def test_seen_messages_are_taken_too(mailbox):
     inbox = Inbox()
     poller = ImapPoller(config(mailbox), inbox)
     try:
-        assert poller.poll_once() == 1
+        assert poller.poll() == 1
     finally:
         poller.close()
     assert inbox.raws == [make_raw(1)]
@@ -178,7 +178,7 @@ def test_failed_delivery_leaves_message_untouched_until_next_poll(mailbox):
     poller = ImapPoller(config(mailbox), inbox)
     try:
         with pytest.raises(DeliveryError) as err:
-            poller.poll_once()
+            poller.poll()
         assert err.value.delivered == 1
         assert isinstance(err.value.__cause__, OSError)
         left = messages(mailbox, USER, "INBOX")
@@ -187,7 +187,7 @@ def test_failed_delivery_leaves_message_untouched_until_next_poll(mailbox):
         assert err.value.uid in left
 
         inbox.fail = lambda raw: False
-        assert poller.poll_once() == 1  # same connection, next round
+        assert poller.poll() == 1  # same connection, next round
     finally:
         poller.close()
     assert inbox.raws == [make_raw(1), make_raw(2)]
@@ -271,7 +271,7 @@ def test_implicit_tls_port_with_verify_tls_false(mailbox):
     inbox = Inbox()
     poller = ImapPoller(config(mailbox, port=mailbox["ssl_port"], ssl=True), inbox)
     try:
-        assert poller.poll_once() == 1
+        assert poller.poll() == 1
         assert isinstance(poller._client.socket(), ssl.SSLSocket)
     finally:
         poller.close()
@@ -285,7 +285,7 @@ def test_implicit_tls_with_verification_rejects_self_signed_cert(mailbox):
     poller = ImapPoller(cfg, inbox)
     try:
         with pytest.raises(ssl.SSLCertVerificationError):
-            poller.poll_once()
+            poller.poll()
     finally:
         poller.close()
     assert inbox.raws == []
@@ -348,7 +348,7 @@ def test_explicit_ssl_context_wins_over_verify_tls(mailbox):
     cfg = config(mailbox, port=mailbox["ssl_port"], ssl=True, verify_tls=True)
     poller = ImapPoller(cfg, Inbox(), ssl_context=ctx)
     try:
-        assert poller.poll_once() == 0
+        assert poller.poll() == 0
     finally:
         poller.close()
 
@@ -358,7 +358,7 @@ def test_starttls_on_plain_port(mailbox):
     inbox = Inbox()
     poller = ImapPoller(config(mailbox, starttls=True), inbox)
     try:
-        assert poller.poll_once() == 1
+        assert poller.poll() == 1
         assert isinstance(poller._client.socket(), ssl.SSLSocket)
     finally:
         poller.close()
@@ -426,7 +426,7 @@ def test_a_password_with_non_ascii_characters_logs_in(dovecot):
     inbox = Inbox()
     poller = ImapPoller(config(info, username="carol", password="пароль123"), inbox)
     try:
-        assert poller.poll_once() == 1
+        assert poller.poll() == 1
     finally:
         poller.close()
     assert inbox.raws == [make_raw(1)]
@@ -435,7 +435,7 @@ def test_a_password_with_non_ascii_characters_logs_in(dovecot):
     poller = ImapPoller(config(info, username="carol", password="пароль124"), inbox)
     try:
         with pytest.raises(LoginRefused) as refused:
-            poller.poll_once()
+            poller.poll()
     finally:
         poller.close()
     assert refused.value.answer == "[AUTHENTICATIONFAILED] Authentication failed."
@@ -460,9 +460,9 @@ def test_without_move(capability, expect_left_in_inbox):
         inbox = Inbox()
         poller = ImapPoller(config(info), inbox)
         try:
-            assert poller.poll_once() == 2
+            assert poller.poll() == 2
             assert b"MOVE" not in poller._caps
-            assert poller.poll_once() == 0  # flagged/expunged ones are not taken again
+            assert poller.poll() == 0  # flagged/expunged ones are not taken again
         finally:
             poller.close()
         assert inbox.raws == [make_raw(1), make_raw(2)]
@@ -539,7 +539,7 @@ def test_a_long_connection_keeps_no_trace_of_each_message(mailbox, monkeypatch):
 
     poller.deliver = deliver
     try:
-        assert poller.poll_once() == 20
+        assert poller.poll() == 20
     finally:
         poller.close()
     assert len(inbox.raws) == 20
@@ -622,7 +622,7 @@ def test_a_mail_over_the_size_limit_is_taken_as_its_header_and_stays_whole(mailb
     inbox = Inbox()
     poller = ImapPoller(config(mailbox, max_message_size=5_000), inbox)
     try:
-        assert poller.poll_once() == 1
+        assert poller.poll() == 1
     finally:
         poller.close()
     [taken] = inbox.raws

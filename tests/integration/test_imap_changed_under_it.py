@@ -87,14 +87,14 @@ def test_a_deleted_processed_that_has_a_subfolder_is_made_again(conf, server, ca
     append(info, USER, make_raw(1))
     poller = ImapPoller(config(info), Inbox())
     try:
-        assert poller.poll_once() == 1
+        assert poller.poll() == 1
         with connect(info, USER) as client:
             delim = client.list_folders()[0][1].decode()
             client.create_folder(f"Processed{delim}2026")
             client.delete_folder("Processed")
             assert client.folder_exists("Processed")  # listed, though gone
         append(info, USER, make_raw(2))
-        assert poller.poll_once() == 1
+        assert poller.poll() == 1
         assert poller.moving.stored == {}  # moved, nothing left to try again
     finally:
         poller.close()
@@ -216,8 +216,8 @@ def test_a_message_someone_else_moved_before_its_move_is_no_refusal(conf, server
 
     poller = ImapPoller(config(info), deliver, unmoved=told.append)
     try:
-        assert poller.poll_once() == 2
-        assert poller.poll_once() == 0  # neither is fetched again
+        assert poller.poll() == 2
+        assert poller.poll() == 0  # neither is fetched again
     finally:
         poller.close()
     assert inbox.raws == [make_raw(1), make_raw(2)]

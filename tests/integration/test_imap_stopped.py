@@ -54,13 +54,13 @@ def stopped_then_restarted(
     first = ImapPoller(config(info), Inbox())
     killed_at(first, step, flag)
     with pytest.raises(Killed):
-        first.poll_once()
+        first.poll()
     first._drop()  # its connection ends with it
     inbox = Inbox()
     again = ImapPoller(config(info), inbox)
     try:
-        again.poll_once()
-        assert again.poll_once() == 0
+        again.poll()
+        assert again.poll() == 0
     finally:
         again.close()
     return inbox.raws

@@ -6,11 +6,35 @@ from __future__ import annotations
 import pytest
 
 from maild.domain.commands import Command
-from maild.domain.subjectcmd import held_errors, subject_errors
+from maild.domain.subjectcmd import of_reply
+
+
+def not_run(subject: str, commands=(), theirs=()) -> list[str]:
+    """of_reply's commands of ``subject`` not run, ``theirs`` the customers' subjects:
+    the ticket's and those of their mails."""
+    return _of_reply(subject, commands, theirs)[1]
+
+
+def holding(subject: str, commands=(), theirs=()) -> list[str]:
+    """of_reply's error that holds the reply."""
+    return _of_reply(subject, commands, theirs)[0]
+
+
+def _of_reply(subject: str, commands, theirs) -> tuple[list[str], list[str]]:
+    ticket, *mails = [*theirs, ""]  # the ticket's subject, then its customers' mails'
+    messages = [{"kind": "customer", "subject": s} for s in mails]
+    messages.append({"kind": "staff", "subject": "#note #close #take"})  # not theirs
+    return of_reply(subject, commands, {"tid": "1234-5678", "subject": ticket}, messages)
+
+
+def test_the_customers_mails_subjects_are_theirs_too() -> None:
+    theirs = ["Ошибка", "Re: Ошибка в модуле #take"]
+    assert not_run("Re: Ошибка в модуле #take", (), theirs) == []
+    assert holding("Re: Ошибка #note", (), ["Ошибка", "Re: Ошибка #note"]) == []
 
 
 def told(subject: str, commands=(), theirs=()) -> str:
-    errors = subject_errors(subject, commands, theirs)
+    errors = not_run(subject, commands, theirs)
     return " ".join(" ".join(errors).split())
 
 
@@ -41,23 +65,23 @@ def test_a_command_of_the_subject_is_named_as_typed(subject: str, named: str) ->
     ["Re: заказ #123", "Re: #новинки #notes", "Re: # close", "Re: Что? нет", "Re: [TID#1234-5678]"],
 )
 def test_a_hashtag_or_a_number_is_text(subject: str) -> None:
-    assert subject_errors(subject, (), ()) == []
+    assert not_run(subject, (), ()) == []
 
 
 def test_given_in_the_text_too_or_the_customers_own_word_says_nothing() -> None:
-    assert subject_errors("Re: #close", [Command("close")], ()) == []
-    assert subject_errors("Re: #level vip", [Command("level", "vip")], ()) == []
+    assert not_run("Re: #close", [Command("close")], ()) == []
+    assert not_run("Re: #level vip", [Command("level", "vip")], ()) == []
     assert told("Re: #level vip", [Command("level", "partner")]).startswith("#level vip")
-    assert subject_errors("Re: Ошибка в модуле #take", (), ["Ошибка в модуле #take"]) == []
+    assert not_run("Re: Ошибка в модуле #take", (), ["Ошибка в модуле #take"]) == []
 
 
 def test_a_long_subject_is_read_only_so_far() -> None:
     subject = "Re: " + "#новинки " * 10_000 + "#close"
-    assert subject_errors(subject, (), ()) == []
+    assert not_run(subject, (), ()) == []
 
 
 def held(subject: str, commands=(), theirs=()) -> str:
-    return " ".join(" ".join(held_errors(subject, commands, theirs)).split())
+    return " ".join(" ".join(holding(subject, commands, theirs)).split())
 
 
 @pytest.mark.parametrize(
@@ -82,7 +106,7 @@ def test_a_command_that_keeps_the_text_from_the_customer_holds_the_reply(
     assert error.startswith(named), error
     assert "письмо не отправлено клиенту" in error
     assert "отдельной строкой в тексте письма" in error and "уберите" in error
-    assert subject_errors(subject, (), ()) == []  # told once, as what holds it
+    assert not_run(subject, (), ()) == []  # told once, as what holds it
 
 
 def test_beside_one_that_holds_the_others_are_named_as_not_run() -> None:
@@ -99,7 +123,7 @@ def test_beside_one_that_holds_the_others_are_named_as_not_run() -> None:
 def test_a_text_that_goes_nowhere_holds_nothing(commands) -> None:
     """The text gives #note or #spam: nothing of it goes to the customer either way; a
     holding command of the subject it does not give is one not run, as any."""
-    assert held_errors("Re: #note #spam", commands, ()) == []
+    assert holding("Re: #note #spam", commands, ()) == []
     assert told("Re: #note #spam", commands).startswith("#")
 
 
@@ -113,4 +137,4 @@ def test_a_text_that_goes_nowhere_holds_nothing(commands) -> None:
     ],
 )
 def test_other_words_hold_nothing(subject: str) -> None:
-    assert held_errors(subject, (), ["Ошибка #note в модуле"]) == []
+    assert holding(subject, (), ["Ошибка #note в модуле"]) == []
