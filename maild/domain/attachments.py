@@ -1,5 +1,5 @@
-"""Attachment screening by the regulation's file rule (domain/filerules.py: screenshots
-as JPG/GIF/PNG, BMP only in ZIP/RAR).
+"""Attachment screening by the regulation's file rule (domain/filerules.py holds it: the
+pictures taken as they come, the archives, the pictures taken only inside an archive).
 
 Pure: gets the attachment bytes, judges them by content (magic bytes, domain.filetypes;
 ZIP listings, domain.ziparchive), never touches disk.

@@ -101,10 +101,10 @@ PACK_TEXT = f"Упакуйте, пожалуйста, файл в архив {_A
 PACK_FILES_TEXT = f"Упакуйте, пожалуйста, файлы в архив {_ARCHIVES_OR} и пришлите снова."
 # A bare picture of ZIPPED_ONLY refused (attachments: its reason starts so).
 BMP_TEXT = f"Файлы {_ZIPPED} принимаются только в архиве {_ARCHIVES_OR}"
-# A picture of a format the rule does not take (HEIC, WebP: unproven.py) is asked for
-# again in one of IMAGES every editor saves a photo or a screenshot in (GIF's 256
-# colours spoil a photo), one or several alike; a staff member's bare BMP is to be
-# saved in them too (stafffiles.refusal).
+# A picture of a format no table here holds (filetypes.picture_format: unproven.py)
+# is asked for again in one of IMAGES every editor saves a photo or a screenshot in
+# (GIF's 256 colours spoil a photo), one or several alike; a staff member's bare BMP
+# is to be saved in them too (stafffiles.refusal).
 SAVE_AS = names([t for t in IMAGES if t != GIF], " или ")  # «JPG или PNG»
 CONVERT_TEXT = f"Сохраните изображение в формате {SAVE_AS} и пришлите, пожалуйста, снова."
 CONVERT_FILES_TEXT = f"Сохраните изображения в формате {SAVE_AS} и пришлите, пожалуйста, снова."

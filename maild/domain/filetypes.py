@@ -103,8 +103,8 @@ _AVIF_BRANDS = {b"avif", b"avis"}
 
 
 def picture_format(data: bytes) -> str | None:
-    """The name of a picture format the rules do not take, as people know it (WebP,
-    HEIC, AVIF, TIFF), when the bytes prove one; else None."""
+    """The name of a picture format sniff_type does not tell (no type of filerules'
+    tables), as people know it, when the bytes prove one; else None."""
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "WebP"
     if data[4:8] == b"ftyp":

@@ -134,7 +134,7 @@ def bounce(tree: Message, text: str, headers: dict[str, str]) -> Unproven | None
     failed = _failed(said)
     if not failed and final is not False:  # said failed, or by its code alone
         # its first address, in a line's length: a run of letters with no "@" costs
-        # _ADDRESS the square of its length (a 58 KB bounce took 20 s)
+        # _ADDRESS the square of its length (bench/FINDINGS.md 70)
         failed = _ADDRESS.findall(copy.get("to", "")[:998])[:1]
     named = [i for i in dict.fromkeys(ids) if i]
     if not named or not failed:

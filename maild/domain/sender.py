@@ -2,7 +2,8 @@
 
 The regulation: commercial support only for mail from an address on the license
 or from a member of a commercial customer group; everything else is free, and
-free support lasts six months from the sender's first ticket.
+free support lasts the regulation's free-support period (FREE_SUPPORT_MONTHS) from
+the sender's first ticket.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ ENTITLED_LEVELS: tuple[LevelId, ...] = (
     *(lv.id for lv in LEVELS.values() if lv.commercial),
     "free",
 )
-FREE_SUPPORT_MONTHS = 6  # the regulation: free support is valid six months
+FREE_SUPPORT_MONTHS = 6  # the regulation's free-support period, in months
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Why a file whose bytes prove no type the rules take is refused, and what the customer
 is to send instead (attachments.decide asks when sniff_type knows none). Pure.
 
-A picture or archive of a format the rules do not take (an iPhone's HEIC, a WebP saved
-from a site, often named .jpg, 7-Zip's own .7z) is named, and how to send it: its name
+A picture or archive of a format no type of the rule's tables is (filerules.TYPES; the
+formats filetypes.picture_format and archive_format name: an iPhone's photo, a picture
+saved from a site, often named .jpg, 7-Zip's own) is named, and how to send it: its name
 or MIME type alone told the customer nothing («назван как JPG, но по содержимому им не
 является», «(application/x-7z-compressed)»). Any other file (a PDF, a log, Outlook's
 .msg) is named by its type in words (filetypes.type_name) and asked for packed in a ZIP
