@@ -181,3 +181,15 @@ def test_the_image_types_readme_lists_are_the_file_rule_s() -> None:
     assert len(lists) >= 3, lists
     for listed in lists:
         assert re.split(r", |/", listed) == [NAMES[t] for t in IMAGES], listed
+
+
+def test_every_module_of_the_domain_is_named() -> None:
+    """A newcomer finds each rule's module by README ("How one email flows" and the
+    sections it points to): every module of maild/domain/ is named there."""
+    unnamed = [
+        module.name
+        for module in sorted((ROOT / "maild" / "domain").glob("*.py"))
+        if module.stem != "__init__"
+        and not re.search(rf"`(?:\w+/)*{module.stem}\.\w+(?:\.\w+)*`", README)
+    ]
+    assert not unnamed, unnamed
