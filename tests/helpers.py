@@ -358,17 +358,20 @@ def serve_until_spool_empty(desk: Desk, tries: int = 300, outbox_turn: float = 0
     after `outbox_turn` s more: 0 where the test then sends the outbox (Desk.flush)."""
     daemon = Daemon(desk).start()
     try:
-        spool = desk.root / "data" / "spool"
         for _ in range(tries):
-            claimed = [
-                f for d in (spool / "claimed").iterdir() for f in d.iterdir() if f.name[0] != "."
-            ]
-            if not any((spool / "new").iterdir()) and not claimed:
+            if spool_empty(desk):
                 break
             time.sleep(0.1)
         time.sleep(outbox_turn)  # (its outbox sender's turn)
     finally:
         assert daemon.stop() == 0
+
+
+def spool_empty(desk: Desk) -> bool:
+    """No mail in the desk's spool, new or claimed: `maild serve` processed what it took in."""
+    spool = desk.root / "data" / "spool"
+    claimed = [f for d in (spool / "claimed").iterdir() for f in d.iterdir() if f.name[0] != "."]
+    return not any((spool / "new").iterdir()) and not claimed
 
 
 def staff_reply(tid: str, body: str, *, sender: str = "anna@example.com", **kw) -> bytes:

@@ -81,6 +81,13 @@ def _wait(what, timeout: float = 60) -> None:
         time.sleep(0.005)
 
 
+def _waits_for_a_lock(pid: int) -> bool:
+    """Whether process `pid` is blocked waiting for a file lock (a "->" line of
+    /proc/locks names the waiters)."""
+    locks = Path("/proc/locks").read_text().splitlines()
+    return any("->" in line and f" {pid} " in line for line in locks)
+
+
 def _in_staging(desk: Desk, sig: int) -> subprocess.Popen:
     """A backup that has copied the store into its staging folder (the person's
     ticket among it) and waits for the store lock, sent `sig` (SIGKILL, SIGSTOP)
@@ -183,7 +190,8 @@ def test_a_running_backups_staging_survives_fsck_and_forget_waits_for_it(tmp_pat
         # erased in the store, then waiting: the backup's copy is not touched
         outside = lambda: [m for m in _mentions(_data(desk)) if not m.startswith(stage.name)]  # noqa: E731
         _wait(lambda: outside() == [])
-        time.sleep(1)
+        # then blocked on the backup's lock till it ends: nothing more of it meanwhile
+        _wait(lambda: _waits_for_a_lock(forget.pid) or forget.poll() is not None)
         assert forget.poll() is None
         assert stage.is_dir() and _mentions(stage)
     finally:
