@@ -374,6 +374,12 @@ def spool_empty(desk: Desk) -> bool:
     return not any((spool / "new").iterdir()) and not claimed
 
 
+def outbox_empty(desk: Desk) -> bool:
+    """Nothing queued in the desk's outbox (`maild outbox list`): each mail queued so
+    far reached the relay (or was set aside)."""
+    return not desk.run("outbox", "list", "--json").json()
+
+
 def staff_reply(tid: str, body: str, *, sender: str = "anna@example.com", **kw) -> bytes:
     """A reply to the staff notice: to its Reply-To, signed for this staff member."""
     kw.setdefault("to", staff_to(tid, sender))

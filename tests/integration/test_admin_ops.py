@@ -7,12 +7,12 @@ import hashlib
 import json
 import re
 import threading
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from maild import jobs
+from maild.adapters.store import lock
 from maild.adapters.store.indexes import index_path
 from maild.app import App
 from maild.config import load
@@ -163,16 +163,27 @@ def test_forget_says_what_it_did_and_what_is_left_in_whole_sentences(desk, sink)
     assert done[1].startswith(f"{IVAN}: 1 ticket(s); erased ") and done[1].endswith("mail(s)")
 
 
-def test_forget_erases_a_ticket_opened_while_it_runs(desk):
+def _lock_waited(monkeypatch) -> threading.Event:
+    """Set once a thread of this process has found the store locked and waits for it
+    (the store's own word of a wait, lock.on_wait, told at once): not a fixed sleep.
+    Set after the desk's commands ran in this process (the CLI sets lock.on_wait)."""
+    waited = threading.Event()
+    monkeypatch.setattr(lock, "WAIT_TOLD_AFTER", 0.0)
+    monkeypatch.setattr(lock, "on_wait", lambda _holder, _timeout: waited.set())
+    return waited
+
+
+def test_forget_erases_a_ticket_opened_while_it_runs(desk, monkeypatch):
     """forget's first scan runs without the lock; a ticket the person opens meanwhile
     is erased too: the last locked section reads again what was written since."""
     first = desk.ingest_tid(make_mail(body="первое"))
     app = App(load(desk.config))
     done: list[dict] = []
     run = threading.Thread(target=lambda: done.append(forget(App(load(desk.config)), IVAN)))
+    waited = _lock_waited(monkeypatch)
     with app.store.locked():
         run.start()
-        time.sleep(0.5)  # its first scan, without the lock, found only the first ticket
+        assert waited.wait(10)  # it came to a locked section, and waits
         assert run.is_alive()  # and it waits for the lock to erase it
         second = ingest(app, make_mail(subject="Снова я", body="второе"))[1].tid
     run.join(10)
@@ -298,7 +309,7 @@ def test_ticket_list_filters(desk):
     assert [t["tid"] for t in desk.tickets("--requester", "@рф")] == []  # the domain itself
 
 
-def test_an_attachment_file_gains_a_reference_while_it_is_swept(tmp_path, sink):
+def test_an_attachment_file_gains_a_reference_while_it_is_swept(tmp_path, sink, monkeypatch):
     """The sweep's first scan runs without the lock; a message that names the same
     file meanwhile (stored under the lock) keeps it: the sweep scans again under the
     lock before it removes anything."""
@@ -311,9 +322,11 @@ def test_an_attachment_file_gains_a_reference_while_it_is_swept(tmp_path, sink):
     left.write_bytes(PNG)
     removed: list[int] = []
     sweep = threading.Thread(target=lambda: removed.append(remove_unreferenced(_app(desk, start))))
+    waited = _lock_waited(monkeypatch)
     with app.store.locked():
         sweep.start()
-        time.sleep(0.5)  # its first scan, without the lock, finds the file unreferenced
+        # its first scan, without the lock, found the file unreferenced; now it waits
+        assert waited.wait(10)
         assert sweep.is_alive()  # and it waits for the lock to remove it
         tid = ingest(app, make_mail(attachments=[("s.png", "image/png", PNG)]))[1].tid
     sweep.join(10)

@@ -15,9 +15,8 @@ cap on automatic mail (5 a ticket an hour, 10 an address an hour, 40 a day):
 from __future__ import annotations
 
 import smtplib
-import time
 
-from tests.helpers import Daemon, Desk, Sink, free_port, make_mail
+from tests.helpers import Daemon, Desk, Sink, free_port, make_mail, outbox_empty, wait_until
 
 ROBOT = "info@vendor.example"
 ROUND = 61 / 1440  # the robot answers 61 minutes after our mail: past every hourly cap
@@ -36,15 +35,13 @@ def _round(desk: Desk, sink: Sink, ahead: float, raw: bytes, to: str) -> list:
         # staff are told of every mail: once anna has hers and the outbox is empty,
         # whatever the round sends has reached the relay (waiting 20 s for the mail
         # that must not come made each test 23 s)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            got = sink.received[before:]
-            if (
-                any("anna@example.com" in r.rcpt_tos for r in got)
-                and not desk.run("outbox", "list", "--json").json()
-            ):
-                break
-            time.sleep(0.2)
+        wait_until(
+            lambda: (
+                any("anna@example.com" in r.rcpt_tos for r in sink.received[before:])
+                and outbox_empty(desk)
+            ),
+            timeout=20,
+        )
     finally:
         daemon.stop()
     return [r for r in sink.received[before:] if to in r.rcpt_tos]
