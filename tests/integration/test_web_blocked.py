@@ -68,6 +68,11 @@ def test_no_new_site_link_goes_to_a_customer_blocked_since(site):
     time.sleep(0.5)
     assert len(sink.to("yana@shop-example.ru")) == 1  # the confirmation, before the block
     assert "Новая ссылка" not in sink.to("yana@shop-example.ru")[0].subject
+    # not queued at all (renew.py): the outbox's sender, withdrawing it as blocked, is
+    # the second guard, not the one this holds
+    mails = [*desk.run("outbox", "list", "--json").json()]
+    mails += desk.run("outbox", "list", "--sent", "--json").json()
+    assert [m["kind"] for m in mails if "yana@shop-example.ru" in m["to"]] == ["confirmation"]
 
 
 def test_no_new_site_link_goes_to_an_address_the_relay_refused_for_good(site):
