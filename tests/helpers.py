@@ -262,11 +262,12 @@ class Desk:
     # as README's install leaves it (root:maild 0640): it holds the reply key
     config_mode = 0o640
     in_process = True  # the real CLI entry point, without a new interpreter each time
-    # out of process: timers of maild's modules set shorter, as Daemon(pace=...) does
+    # timers of maild's modules set shorter, as Daemon(pace=...) does: a paced desk's
+    # commands run as processes of their own (in_process or not)
     pace: dict[str, float] = {}  # (replaced for a desk, never changed in place)
 
     def run(self, *args: str, input: bytes | None = None, timeout: float = 60) -> Result:
-        if self.in_process:
+        if self.in_process and not self.pace:
             return self._run_in_process(args, input)
         # a process of its own: forked from the zygote (tests/zygote.py), or a new
         # interpreter where the environment starts Python otherwise (a locale, TZ)
