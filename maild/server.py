@@ -156,7 +156,7 @@ class Daemon:
         for _ in waiting:
             self.queue.task_done()
 
-    def _flush_outbox(self) -> tuple[int, int]:
+    def _pass(self) -> tuple[int, int, float]:
         if self.sender is not None:
             return self.sender.call(None)
         return flush_outbox(self.app, None)
@@ -166,18 +166,21 @@ class Daemon:
 
     async def _outbox_loop(self) -> None:
         loop = asyncio.get_running_loop()
+        wait = OUTBOX_INTERVAL
         while True:
             try:
-                # asyncio.timeout, not wait_for: on 3.11 wait_for can turn a
-                # cancellation that meets its own timeout into a TimeoutError, and
-                # this loop would then never stop
-                async with asyncio.timeout(OUTBOX_INTERVAL):
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can turn a cancellation
+                # that meets its own timeout into a TimeoutError: the loop never stopped
+                async with asyncio.timeout(wait):
                     await self.outbox_wake.wait()
             except TimeoutError:
                 pass
             self.outbox_wake.clear()
+            wait = OUTBOX_INTERVAL
             try:
-                sent, failed = await loop.run_in_executor(self.send_pool, self._flush_outbox)
+                sent, failed, paused = await loop.run_in_executor(self.send_pool, self._pass)
+                # in the sender's pause (outbound.PAUSE_FIRST): next pass as it ends, not later
+                wait = min(paused or wait, wait)
                 # tickets to tell, by the one writer (as the jobs); staff's notice goes
                 # in the next pass (none when they wait for the list: refusals.py)
                 if (
@@ -306,7 +309,9 @@ class Daemon:
         if cfg.metrics.listen and self.counters is not None:
             listen = cfg.metrics.listen
             self.metrics_server = await start_metrics(self.app, self.counters, listen)
-        self.scheduler = self._start_scheduler()
+        from maild.adapters.scheduler import start_scheduler  # imports all the jobs
+
+        self.scheduler = start_scheduler(self.app, self)
 
     def _start_tasks(self) -> None:
         """The loops feeding the worker and the sender, and systemd's watchdog."""
@@ -379,11 +384,6 @@ class Daemon:
         loop's, nor the executor the site's requests share (a hanging resolver)."""
         path = self.app.config.path
         threading.Thread(target=on_reload, args=(path,), name="maild-sighup", daemon=True).start()
-
-    def _start_scheduler(self) -> asyncio.Task:
-        from maild.adapters.scheduler import start_scheduler  # imports all the jobs
-
-        return start_scheduler(self.app, self)
 
 
 def serve(app: App) -> int:

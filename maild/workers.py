@@ -101,13 +101,14 @@ def _child_main(
         app.outbox.close()  # the relay connections kept open by the sender
 
 
-def flush_outbox(app: App, _request: Any) -> tuple[int, int]:
+def flush_outbox(app: App, _request: Any) -> tuple[int, int, float]:
     """The sender's request: one outbox pass, keeping the relay connection open; a
-    queue file it cannot send is named in the log (once)."""
+    queue file it cannot send is named in the log (once). (sent, failed, seconds
+    until the sender's pause ends: a pass asked before then sends nothing)."""
     result = app.outbox.flush(app.config.outbound, app.now(), force=False, keep_connection=True)
     app.outbox.log_broken()
     _note_stopped(app, app.outbox.stopped)
-    return result
+    return *result, app.outbox.paused_for()
 
 
 _noted: dict[str, str | None] = {"why": None}  # this process's last note of a stop

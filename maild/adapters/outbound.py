@@ -100,6 +100,11 @@ class Outbox(Retries):
                 self._resume_at = time.monotonic() + self._pause
             return result
 
+    def paused_for(self) -> float:
+        """Seconds until a pass not forced runs again (0: now): the pause after one
+        that could not record."""
+        return max(0.0, self._resume_at - time.monotonic())
+
     def close(self) -> None:
         """Close the relay connections kept open between passes."""
         self._connections.close()

@@ -183,32 +183,21 @@ def test_status_says_when_the_outbox_cannot_record_and_sends_nothing(tmp_path, s
     """outbox/sent/ not writable (a mount gone read-only; for maild's user, its mode):
     the sender sends nothing, rightly, and logged it each pass; `maild status` said
     «healthy, 0 failing» for ever, since no mail was ever tried."""
-    import smtplib
-
-    from tests.helpers import Daemon, free_port
-
-    port = free_port()
-    desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{port}"})
     # a pass that could not record pauses the sender 5 s, doubling (outbound.PAUSE_FIRST),
     # and the pass after the pause comes with the next of every 5 s (OUTBOX_INTERVAL);
     # shorter here: the test waits for that pass, not for the length of either
     pace = {"maild.adapters.outbound.PAUSE_FIRST": 0.5, "maild.server.OUTBOX_INTERVAL": 0.5}
-    daemon = Daemon(desk, pace=pace).start()
+    desk, daemon, send = _serving(tmp_path, sink, pace)
     sent = tmp_path / "data" / "outbox" / "sent"
     try:
         with read_only(sent):
-            with smtplib.SMTP("127.0.0.1", port, timeout=30) as c:
-                c.sendmail("k@shop.example", [SUPPORT], make_mail(sender="k@shop.example"))
-            deadline = time.monotonic() + 20
-            while "cannot record sent mail" not in daemon.logtext():
-                assert time.monotonic() < deadline, daemon.logtext()
-                time.sleep(0.1)
+            send("k@shop.example")
+            _wait_in_log(daemon, "cannot record sent mail")
             r = desk.run("status")
             assert r.code == 2 and "outbox: sending stopped (since " in r.out, r.out
             assert f"cannot record sent mail in {sent}: not writable" in r.out
             assert sink.received == []
-        with smtplib.SMTP("127.0.0.1", port, timeout=30) as c:  # a pass: it sends again
-            c.sendmail("m@shop.example", [SUPPORT], make_mail(sender="m@shop.example"))
+        send("m@shop.example")  # a pass: it sends again
         assert len(sink.wait_for(6, timeout=30)) == 6
         deadline = time.monotonic() + 10  # (the note goes once the pass has ended)
         while "sending stopped" in (out := desk.run("status").out):
@@ -260,3 +249,49 @@ def test_a_mail_neither_recorded_nor_marked_is_not_sent_again_by_its_sender(tmp_
         sink.stop()
     assert len(sink.received) == 1
     assert (outbox.sent / "mail-1.mail").exists() and outbox.entries() == []
+
+
+def test_mail_queued_while_the_sender_pauses_goes_as_the_pause_ends(tmp_path, sink):
+    """A pass that could not record pauses the sender (outbound.PAUSE_FIRST, 5 s); the
+    wake-up of mail queued in the pause found it paused and was spent, and the mail
+    waited for the next timer pass (OUTBOX_INTERVAL, 5 s, after it): up to 10 s late
+    once sent/ took records again. The next pass comes as the pause ends. The pause is
+    the real one; the interval is long here, so that a pass it brings shows."""
+    from maild.adapters.outbound import PAUSE_FIRST
+
+    desk, daemon, send = _serving(tmp_path, sink, {"maild.server.OUTBOX_INTERVAL": 120.0})
+    try:
+        with read_only(tmp_path / "data" / "outbox" / "sent"):
+            send("k@shop.example")
+            _wait_in_log(daemon, "cannot record sent mail")
+            paused = time.monotonic()  # the pause began before: it ends before this + 5 s
+        send("m@shop.example")  # queued in the pause
+        assert len(sink.wait_for(6, timeout=PAUSE_FIRST + 10)) == 6, daemon.logtext()
+        assert time.monotonic() - paused < PAUSE_FIRST + 10
+    finally:
+        daemon.stop()
+
+
+def _serving(tmp_path, sink: Sink, pace: dict[str, float]):
+    """A desk served by `maild serve` (its timers `pace`d: tests/pace.py) with an SMTP
+    listener; the daemon, and a function that mails support from an address."""
+    import smtplib
+
+    from tests.helpers import Daemon, free_port
+
+    port = free_port()
+    desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{port}"})
+    daemon = Daemon(desk, pace=pace).start()
+
+    def send(sender: str) -> None:
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as c:
+            c.sendmail(sender, [SUPPORT], make_mail(sender=sender))
+
+    return desk, daemon, send
+
+
+def _wait_in_log(daemon, text: str) -> None:
+    deadline = time.monotonic() + 20
+    while text not in daemon.logtext():
+        assert time.monotonic() < deadline, daemon.logtext()
+        time.sleep(0.05)
