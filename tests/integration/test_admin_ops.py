@@ -174,19 +174,38 @@ def _lock_waited(monkeypatch) -> threading.Event:
 
 
 def test_forget_erases_a_ticket_opened_while_it_runs(desk, monkeypatch):
-    """forget's first scan runs without the lock; a ticket the person opens meanwhile
-    is erased too: the last locked section reads again what was written since."""
+    """forget's first scan runs without the lock; a ticket the person opens after it
+    is erased too: the last locked section reads again what was written since. The
+    ticket is opened while forget waits for the lock after its first scan (before it,
+    the first scan would find it: no re-read needed)."""
+    import maild.ops.forget as ops
+
     first = desk.ingest_tid(make_mail(body="первое"))
     app = App(load(desk.config))
+    scan, scanned, held = ops._files_holding, threading.Event(), threading.Event()
+    found_first: list[set[str]] = []
+
+    def first_scan(*args, **kwargs):  # in forget's thread
+        found = scan(*args, **kwargs)
+        if not scanned.is_set():
+            found_first.extend(found.values())
+            scanned.set()
+            assert held.wait(10)  # on once the store is locked for the person's mail
+        return found
+
+    monkeypatch.setattr(ops, "_files_holding", first_scan)
     done: list[dict] = []
     run = threading.Thread(target=lambda: done.append(forget(App(load(desk.config)), IVAN)))
     waited = _lock_waited(monkeypatch)
+    run.start()
+    assert scanned.wait(10)
     with app.store.locked():
-        run.start()
-        assert waited.wait(10)  # it came to a locked section, and waits
-        assert run.is_alive()  # and it waits for the lock to erase it
+        held.set()
+        assert waited.wait(10)  # it came to its next locked section, and waits
+        assert run.is_alive()
         second = ingest(app, make_mail(subject="Снова я", body="второе"))[1].tid
     run.join(10)
+    assert found_first == [{first}]  # the second only in the last section's re-read
     assert {e.tid for e in done[0].tickets} == {first, second}
     for tid in (first, second):
         assert desk.ticket(tid)["requester"] == "forgotten@invalid"
