@@ -173,6 +173,9 @@ class ChildProcess:
                 importlib.import_module(name)
 
         self._close_pipe()
+        if self.proc is not None and self.proc.exitcode is not None:  # a dead one's sentinel
+            self.proc.close()  # closed now, not when the garbage collector finds it
+            self.proc = None
         parent, child = self.ctx.Pipe()
         self.parent_ends.append(parent)
         self.proc = self.ctx.Process(
