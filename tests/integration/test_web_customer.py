@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from maild.web import tokens
-from tests.helpers import Daemon, make_mail, staff_to
+from tests.helpers import Daemon, make_mail, outbox_empty, staff_to
 from tests.integration.test_serve import wait_until
 from tests.integration.test_web import PNG, mail_in
 from tests.webclient import link_in, post, request, running_site, site_desk
@@ -440,6 +440,30 @@ def test_the_same_question_sent_again_from_a_fresh_form_mails_one_link(site):
     assert post(again, {"form": request(again).form_token()}).status == 303
     mine = [t for t in desk.tickets() if t["requester"] == "zoya@client.example"]
     assert len(mine) == 2
+
+
+def test_the_same_question_sent_again_costs_no_second_confirmation(tmp_path):
+    """The same question sent again while the first waits for its click is dropped
+    before it costs anything: under web.max_confirmations_per_hour = 2, a customer who
+    pressed «Отправить» twice leaves room for one more customer this hour. (The test
+    above counts letters, which the outbox's one key once also keeps at one.)"""
+    site = running_site(tmp_path, web={"max_confirmations_per_hour": 2})
+    desk, _daemon, sink, base = next(site)
+    try:
+        fields = {"email": "zoya@client.example", "subject": "Касса", "text": "Не печатает чек."}
+        for n in range(2):  # back and «Отправить» again: a fresh form each time
+            headers = {"X-Forwarded-For": f"192.0.2.{90 + n}"}
+            fields["form"] = request(base + "/new", headers=headers).form_token()
+            assert post(base + "/new", fields, headers=headers).status == 200
+        assert wait_until(lambda: outbox_empty(desk))
+        assert len(sink.to("zoya@client.example")) == 1
+        headers = {"X-Forwarded-For": "198.51.100.7"}
+        other = {"email": "petr@client.example", "subject": "Вопрос", "text": "Как?"}
+        other["form"] = request(base + "/new", headers=headers).form_token()
+        page = post(base + "/new", other, headers=headers)
+        assert page.status == 200, page.text[:300]
+    finally:
+        next(site, None)
 
 
 def test_the_same_question_sent_again_after_its_link_expired_gets_a_new_link(tmp_path, sink):

@@ -200,6 +200,13 @@ def test_a_ticket_page_fits_a_phones_screen(served, sink, browser):
         "return [document.documentElement.scrollWidth, window.innerWidth]"
     )
     assert wide <= screen
+    # each fact's value under its name, as wide as the page: beside it (the narrow
+    # screen's rule of site.css missing), a 40 px column broke it every 3-4 letters
+    values = browser.execute_script(
+        "return [...document.querySelectorAll('.facts dd')]"
+        ".map(e => Math.round(e.getBoundingClientRect().width))"
+    )
+    assert values and min(values) > screen / 2, (values, screen)
 
 
 def page_width(browser) -> tuple[int, int]:
