@@ -79,8 +79,11 @@ def test_apple_mail_delsp_yes_keeps_a_link_whole() -> None:
 def test_a_text_of_many_lines_is_read_in_memory_of_its_size() -> None:
     """Hostile sizes: a 20 MB text of 4 million soft-broken lines held a string object
     per line, twice, 490 MB while it was read. Now the lines are taken a block at a
-    time: reading 30,000 of them (150 KB) holds less than twice the text besides it,
-    and the paragraphs, quoted ones among them, come back whole across the blocks."""
+    time: reading these 220 KB (30,000 soft-broken lines) holds twice the text besides
+    it (1.99 times; a string per line: 21 times), and the paragraphs, quoted ones
+    among them, come back whole across the blocks. tracemalloc also counts what the
+    process's other threads allocate meanwhile (pytest-xdist's, one a test left): the
+    bound is three times, not two, which the peak alone came within 3 KB of."""
     text = "ab \r\n" * 29_999 + "ab\r\n" + "> x \r\n> y\r\nz\r\n" * 5_000
     tracemalloc.start()
     try:
@@ -89,7 +92,7 @@ def test_a_text_of_many_lines_is_read_in_memory_of_its_size() -> None:
     finally:
         tracemalloc.stop()
     assert shown == "ab" * 30_000 + "\n" + "> xy\nz\n" * 5_000
-    assert peak < 2 * len(text)
+    assert peak < 3 * len(text), peak
 
 
 @pytest.mark.parametrize("delsp", [False, True])
