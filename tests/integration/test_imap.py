@@ -503,6 +503,9 @@ def test_server_down_then_back_recovers(caplog, running):
         assert wait_until(lambda: len(messages(info, USER, "Processed")) == 1, timeout=30)
 
         # Kill the live (IDLE) connection by stopping the server, then bring it back.
+        # In IDLE first: the poller SELECTs again after the MOVE, and a server stopped
+        # during that command is told as "command: SELECT => Server shutting down."
+        assert wait_until(lambda: r.poller._idling, timeout=30), "not in IDLE"
         before = len(reconnect_lines(caplog))
         server.stop()
         assert wait_until(lambda: len(reconnect_lines(caplog)) > before, timeout=5)
