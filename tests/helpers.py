@@ -35,6 +35,12 @@ SUPPORT = "support@example.com"
 # staff are reminded (by hand: 75 % of 24 business hours from Friday 16:00 is Monday
 # 16:00) do so by this, not by the default (configschema's, which test_config pins)
 REMINDER_FRACTION = 0.75
+# Daemon(pace=...) of a test that waits for these timers and is not about their length
+# (tests/pace.py): processing paused by a fault is tried again after 1 s, doubling to
+# 30 s (faults.BACKOFF_FIRST, BACKOFF_MAX); mail another process queued goes at the
+# daemon's next outbox pass, every 5 s (server.OUTBOX_INTERVAL)
+QUICK_RETRIES = {"maild.faults.BACKOFF_FIRST": 0.1, "maild.faults.BACKOFF_MAX": 0.4}
+QUICK_OUTBOX = {"maild.server.OUTBOX_INTERVAL": 0.5}
 # A whole 1×1 PNG: a screenshot every check of attachments accepts.
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"

@@ -15,14 +15,13 @@ import smtplib
 import time
 
 from tests.faults.fs import read_only
-from tests.helpers import Daemon, Desk, free_port, make_mail
+from tests.helpers import QUICK_RETRIES, Daemon, Desk, free_port, make_mail
 
 ALERT = "обработка почты приостановлена"
 
-# processing paused by a fault is tried again after 1 s, doubling to 30 s
-# (faults.BACKOFF_FIRST, BACKOFF_MAX); shorter here: the tests wait for the retries
-# (more of them while the fault lasts, the first soon after it ends), not their length
-PACE = {"maild.faults.BACKOFF_FIRST": 0.1, "maild.faults.BACKOFF_MAX": 0.4}
+# the tests wait for the retries of paused processing (more of them while the fault
+# lasts, the first soon after it ends), not for their length
+PACE = QUICK_RETRIES
 
 
 def _send(port: int, n: int, tag: str) -> int:

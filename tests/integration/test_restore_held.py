@@ -9,7 +9,7 @@ from __future__ import annotations
 import concurrent.futures
 from pathlib import Path
 
-from tests.helpers import AS_ME, Daemon, Desk, Sink, dead_port, make_mail, wait_until
+from tests.helpers import AS_ME, QUICK_OUTBOX, Daemon, Desk, Sink, dead_port, make_mail, wait_until
 
 
 def _old_desk_backup(tmp_path: Path, sink: Sink) -> tuple[Path, set[str]]:
@@ -62,9 +62,8 @@ def test_restored_desk_sends_no_queued_mail_again_until_released(tmp_path, sink)
     assert any("held since the restore" in r for r in status["reasons"])
 
     # `maild ingest` here queues the new mail's; serve's sender takes it on its next
-    # pass, every 5 s (server.OUTBOX_INTERVAL): every 0.5 s here, its length is not
-    # what the test is about (and more passes had more chances to send held mail)
-    daemon = Daemon(new, pace={"maild.server.OUTBOX_INTERVAL": 0.5}).start()
+    # pass (and more passes have more chances to send held mail)
+    daemon = Daemon(new, pace=QUICK_OUTBOX).start()
     try:
         # a new mail's confirmation and two staff notices go: the sender has made its
         # passes meanwhile (all three awaited: the queue is counted below)

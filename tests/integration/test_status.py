@@ -15,12 +15,10 @@ from pathlib import Path
 
 from maild.app import App
 from maild.config import load
-from tests.helpers import AS_ME, Daemon, Desk, free_port, make_mail, wait_until
+from tests.helpers import AS_ME, QUICK_RETRIES, Daemon, Desk, free_port, make_mail, wait_until
 
-# processing paused by a fault is tried again after 1 s, doubling to 30 s
-# (faults.BACKOFF_FIRST, BACKOFF_MAX); shorter for the daemons of the tests that wait for
-# the try after a fault is mended, not for its length
-PACE = {"maild.faults.BACKOFF_FIRST": 0.1, "maild.faults.BACKOFF_MAX": 0.4}
+# the daemons of the tests that wait for the try after a fault is mended, not its length
+PACE = QUICK_RETRIES
 
 
 def scrape(port: int) -> dict[str, float]:

@@ -19,12 +19,12 @@ from datetime import datetime, timedelta
 from maild.app import App
 from maild.config import load
 from maild.jobs import run_all
-from tests.helpers import Daemon, Desk, free_port, make_mail, wait_until
+from tests.helpers import QUICK_RETRIES, Daemon, Desk, free_port, make_mail, wait_until
 
 # mail waiting for a broken file is tried again after 1 s, doubling to 30 s
 # (faults.BACKOFF_FIRST, BACKOFF_MAX); shorter here, so that the sleeps below, which
 # prove that no retry logs again, outlast several retries in less time
-PACE = {"maild.faults.BACKOFF_FIRST": 0.1, "maild.faults.BACKOFF_MAX": 0.4}
+PACE = QUICK_RETRIES
 RETRY_ROUNDS = 1.0  # outlasts the retries after 0.1, 0.2 and 0.4 s, with a margin
 AFTER_MENDED = 0.6  # outlasts one more retry (at most 0.4 s after the last), with a margin
 

@@ -11,7 +11,7 @@ import base64
 import pytest
 
 from maild.domain.bidi import without_bidi_controls
-from tests.helpers import make_mail
+from tests.helpers import QUICK_OUTBOX, make_mail
 from tests.integration.test_serve import wait_until
 from tests.webclient import link_in, request, running_site
 
@@ -21,10 +21,8 @@ HEBREW = "\u05e9\u05dc\u05d5\u05dd (\u05d4\u05d6\u05de\u05e0\u05d4 55)\u200f, \u
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    # mail of `maild ingest` (another process) is sent at the daemon's next outbox pass:
-    # every 0.5 s here, not server.OUTBOX_INTERVAL's 5 (not what this test is about)
-    pace = {"maild.server.OUTBOX_INTERVAL": 0.5}
-    yield from running_site(tmp_path_factory.mktemp("bidi"), pace=pace)
+    # mail of `maild ingest` (another process) goes at the daemon's next outbox pass
+    yield from running_site(tmp_path_factory.mktemp("bidi"), pace=QUICK_OUTBOX)
 
 
 def _word(text: str) -> str:
