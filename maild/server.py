@@ -179,8 +179,8 @@ class Daemon:
             wait = OUTBOX_INTERVAL
             try:
                 sent, failed, paused = await loop.run_in_executor(self.send_pool, self._pass)
-                # in the sender's pause (outbound.PAUSE_FIRST): next pass as it ends, not later
-                wait = min(paused or wait, wait)
+                if paused:  # the sender's (outbound.PAUSE_FIRST): next pass as it ends
+                    wait = min(paused, wait)
                 # tickets to tell, by the one writer (as the jobs); staff's notice goes
                 # in the next pass (none when they wait for the list: refusals.py)
                 if (
