@@ -208,9 +208,12 @@ def test_a_spool_that_cannot_claim_keeps_the_mail_once_and_says_so(desk):
     spool = desk.root / "data" / "spool"
     (spool / "claimed").mkdir(exist_ok=True)
     with read_only(spool / "claimed"):
-        code, err = maild(desk.config, "ingest", "-", input=make_mail())
+        code, err = maild(desk.config, "ingest", "-", input=make_mail(msgid="<cl@shop.ru>"))
         assert code == 0 and "cannot spool" not in err, err
         assert len(list((spool / "new").iterdir())) == 1
+    # and says so: the mail, its spool key, why processing waits
+    assert "<cl@shop.ru> spool " in err and "stored, processing deferred" in err, err
+    assert "Read-only file system" in err and f"{spool}/claimed" in err, err
 
 
 def test_a_stored_mail_that_cannot_be_put_back_to_wait_is_stored_and_says_so(desk):

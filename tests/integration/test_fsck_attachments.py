@@ -60,6 +60,28 @@ def test_a_changed_file_is_named_and_restored_from_its_spool_copy(desk):
     assert desk.run("fsck").code == 0
 
 
+def test_repair_puts_back_the_part_whose_bytes_are_the_files(desk):
+    """A mail of two pictures, the second's file changed: --repair puts back the part
+    that hashes to the file's name, not the first part of the mail."""
+    blue = PNG.replace(
+        _chunk(b"IDAT", zlib.compress(b"".join(b"\x00" + b"\xff\x00\x00" * 16 for _ in range(16)))),
+        _chunk(b"IDAT", zlib.compress(b"".join(b"\x00" + b"\x00\x00\xff" * 16 for _ in range(16)))),
+    )
+    mail = make_mail(
+        msgid="<two@c.example>",
+        attachments=[("red.png", "image/png", PNG), ("blue.png", "image/png", blue)],
+    )
+    desk.ingest_tid(mail)
+    sha = hashlib.sha256(blue).hexdigest()
+    path = desk.root / "data" / "attachments" / sha[:2] / sha
+    assert path.read_bytes() == blue != PNG
+    path.write_bytes(b"tampered")
+    r = desk.run("fsck", "--repair")
+    assert r.code == 0 and "restored from its message's spool copy" in r.out, r.out
+    assert path.read_bytes() == blue
+    assert desk.run("fsck").code == 0
+
+
 def test_a_missing_file_without_a_spool_copy_is_not_repairable(desk):
     tid, path = _stored(desk, "<gone@c.example>")
     copy = _copy(desk, "<gone@c.example>")
