@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import fcntl
 import functools
 import json
 import os
@@ -266,3 +267,21 @@ def write_many(paths_data: list[tuple[Path, bytes]], final: list[Path]) -> None:
         raise
     for d in {p.parent for p in final}:
         fsync_dir(d)
+
+
+def flock_held(path: str) -> bool | None:
+    """Whether the file at `path` is flocked now, by any process or by another
+    descriptor of this one (flock tells open files apart); None when it cannot be
+    opened (not there). A shared lock taken to look is let go at once; an error of
+    flock other than "held" is raised: the caller decides what it means."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False

@@ -10,12 +10,11 @@ free, it did not finish."""
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import os
 from pathlib import Path
 
-from maild.adapters.durable import fsync_dir
+from maild.adapters.durable import flock_held, fsync_dir
 
 MARK = ".restore-unfinished"
 RUNNING, UNFINISHED = "running", "unfinished"
@@ -49,20 +48,12 @@ def state(root: Path) -> str | None:
     """RUNNING (a restore into `root` holds its mark), UNFINISHED (the mark of one that
     did not finish), or None (no mark)."""
     try:
-        fd = os.open(root / MARK, os.O_RDONLY)
-    except FileNotFoundError:
-        return None
-    except OSError:
-        return UNFINISHED if os.path.lexists(root / MARK) else None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError as e:
-        if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
-            return RUNNING
+        held = flock_held(os.fspath(root / MARK))
+    except OSError:  # (flock's own error: taken as a mark, not as none)
         return UNFINISHED
-    finally:
-        os.close(fd)
-    return UNFINISHED
+    if held is None:  # not there, or not to be opened by this user
+        return UNFINISHED if os.path.lexists(root / MARK) else None
+    return RUNNING if held else UNFINISHED
 
 
 def refusal(root: Path) -> str | None:

@@ -34,6 +34,7 @@ from pathlib import Path
 from maild.adapters.durable import (
     Direct,
     Files,
+    flock_held,
     make_folders,
     move_durably,
     unique_name,
@@ -69,19 +70,9 @@ def claimer_alive(folder: str, pid: int) -> bool:
 
 
 def _locked(folder: str) -> bool | None:
-    """Whether `folder`'s .lock is flocked now, by any process or by another
-    descriptor of this one (flock tells open files apart); None: it has no .lock."""
-    try:
-        fd = os.open(f"{folder}/{LOCK}", os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)  # (a shared lock taken to look is let go with it)
-    return False
+    """Whether `folder`'s .lock is flocked now (durable.flock_held); None: it has no
+    .lock."""
+    return flock_held(f"{folder}/{LOCK}")
 
 
 class Spool:
