@@ -95,6 +95,28 @@ _TEMPLATE_LINE = re.compile(
     re.IGNORECASE,
 )
 _RECEIPT_MAX = 2000  # a template's length; a longer text says more than that
+# The line saying it was read holds besides the phrase only the template's lead («Ваше
+# письмо для x@y.ru с темой «Q»») before it and a date after it («в понедельник, 7
+# декабря 2026 г. 10:05 (UTC+03:00) Москва»): «Ваше сообщение было прочитано, но
+# ничего не помогло» is a person's. A date's words: its months and weekdays (by their
+# first three letters: Russian, English, French, German, Spanish, Italian, Portuguese)
+# and the short words between them; a time zone's name is anything after its «(UTC».
+_LEAD = re.compile(
+    r"(?:ваше (?:сообщение|письмо)|your message|votre message|ihre nachricht"
+    r"|su mensaje|il suo messaggio|sua mensagem)\b",
+    re.IGNORECASE,
+)
+_QUOTED_OR_ADDRESS = re.compile(r"«[^»]*»|\"[^\"]*\"|<[^>]*>|[\w.+'-]+@[\w.-]+")
+_LEAD_WORDS = 4  # «для … с темой …», «to … with subject …»
+_ZONE = re.compile(r"\((?:utc|gmt|msk|мск)", re.IGNORECASE)
+_DATE_WORD = re.compile(
+    r"(?:янв|фев|мар|апр|ма[йя]|июн|июл|авг|сен|окт|ноя|дек|пон|вто|сре|чет|пят|суб|вос"
+    r"|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun"
+    r"|fév|avr|jui|aoû|déc|lun|mer|jeu|ven|sam|dim|mär|okt|dez|die|mit|don|fre|son"
+    r"|ene|abr|ago|dic|mié|jue|vie|sáb|gen|mag|giu|lug|set|ott|gio|sab|fev|out|seg|ter"
+    r"|qua|qui|sex)\w*|в|г|года|on|at|am|pm|um|le|à|a|de|del|el|il|o|às|den|uhr|h",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -242,9 +264,25 @@ def receipt(text: str, headers: dict[str, str]) -> Unproven | None:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not any(_READ_SAID.search(line) for line in lines):
         return None
-    if not all(_READ_SAID.search(line) or _TEMPLATE_LINE.match(line) for line in lines):
+    if not all(_says_read(line) or _TEMPLATE_LINE.match(line) for line in lines):
         return None
     ids = list(dict.fromkeys(i for i in _answered(headers) if i))
     if not ids:
         return None
     return Unproven(tuple(ids), "", receipt=True)
+
+
+def _says_read(line: str) -> bool:
+    """Whether a line is the template's saying the mail was read: the phrase, the
+    template's lead before it, a date after it, and nothing else."""
+    said = _READ_SAID.search(line)
+    if said is None:
+        return False
+    head = _QUOTED_OR_ADDRESS.sub(" ", line[: said.start()])
+    lead = _LEAD.match(head)
+    if head.strip() and (lead is None or len(re.findall(r"\w+", head[lead.end() :])) > _LEAD_WORDS):
+        return False
+    tail = line[said.end() :]
+    if zone := _ZONE.search(tail):
+        tail = tail[: zone.start()]
+    return all(_DATE_WORD.fullmatch(word) for word in re.findall(r"[^\W\d_]+", tail))

@@ -201,6 +201,21 @@ def test_a_template_receipt_is_an_mdn_of_our_mail():
         ("Read: Re: Q", "Your message\n\n  To: x@y.ru\n  Subject: Q\n\nwas read on 11/23/2026."),
         ("Lu : Re: Q", "Votre message\n\n  À : x@y.ru\n  Objet : Q\n\na été lu le 23/11/2026."),
         ("Прочтено: Re: Q", "Ваше письмо для x@y.ru с темой «Q» было прочитано 23.11.2026."),
+        (
+            "Прочитано: Re: Q",
+            "Ваше сообщение\n\n Кому: x@y.ru\n Тема: Q\n Отправлено: 7 декабря 2026 г. 10:00\n\n"
+            " было прочитано понедельник, 7 декабря 2026 г. 10:05:00 (UTC+03:00) Москва,"
+            " Санкт-Петербург.",
+        ),
+        (
+            "Read: Re: Q",
+            "Your message\n\n  To: x@y.ru\n  Subject: Q\n\n was read on Monday, December 7,"
+            " 2026 10:05:00 AM (UTC+03:00) Moscow, St. Petersburg, Volgograd.",
+        ),
+        (
+            "Gelesen: Re: Q",
+            "Ihre Nachricht\n\n  An: x@y.ru\n\nwurde am Montag, 7. Dezember gelesen.",
+        ),
     ):
         msg = proven_report(parse(_letter(subject, body)), _ours)
         assert msg.receipt and msg.reported_message_id == OURS, subject
@@ -217,6 +232,12 @@ def test_words_besides_the_template_are_a_followup():
         ("Re: Q", RECEIPT),
         ("Прочитано: Re: Q", RECEIPT + "\nНо ошибка осталась, помогите!"),
         ("Прочитано: Re: Q", "Прочитано, но не помогло."),
+        # the template's own lines, and the person's words on the line saying it was read
+        ("Прочитано: Re: Q", RECEIPT.replace("в 23.11.2026 11:00.", ", но ничего не помогло.")),
+        ("Прочитано: Re: Q", "Ваше сообщение было прочитано, но ошибка 500 осталась."),
+        ("Прочитано: Re: Q", "Мы уже трижды писали: ваше сообщение было прочитано."),
+        ("Read: Re: Q", "Your message was read on Monday, but nobody answered since."),
+        ("Прочитано: Re: Q", "Ваше письмо было прочитано в 11:00 (а ответа нет до сих пор)."),
     ):
         assert parse(_letter(subject, body)).unproven is None, (subject, body)
 
