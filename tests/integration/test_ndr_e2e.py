@@ -123,6 +123,22 @@ def test_a_template_read_receipt_is_kept_as_an_mdn_is(desk, sink):
     assert "undeliverable" not in ticket
 
 
+def test_a_complaint_under_a_receipts_subject_reopens_and_tells_staff(desk, sink):
+    """A receipt's template whose line saying it was read goes on in the customer's
+    words: a person wrote it, so it is a follow-up (the ticket reopens, staff are
+    told it did), not a receipt kept unseen."""
+    tid, answer = _answered(desk, sink)
+    body = (
+        f"Ваше сообщение\n\n Кому: {CUSTOMER}\n Тема: {answer.subject}\n\n"
+        "было прочитано, но ничего не помогло: ошибка 500 осталась."
+    )
+    complaint = _receipt(answer, f"Прочитано: {answer.subject}", body)
+    assert desk.ingest(complaint).out == f"appended [TID#{tid}]\n"
+    desk.flush()
+    assert desk.ticket(tid)["status"] != "closed"
+    assert sink.to("anna@example.com")[-1].subject.startswith("Обращение открыто снова")
+
+
 def test_read_but_no_help_is_a_followup(desk, sink):
     tid, answer = _answered(desk, sink)
     reply = _receipt(answer, f"Re: {answer.subject}", "Прочитал, но не помогло.")
