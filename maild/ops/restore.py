@@ -173,6 +173,11 @@ class _Special(_Hostile):
     """A member that is no file, folder or hard link."""
 
 
+class _Link(_Hostile):
+    """A symbolic link: a backup holds files, folders and hard links only (backup.py
+    adds no other entry), so one pointing anywhere was put in by hand."""
+
+
 # what the "data" filter refuses: a path or a link out of the tree, a device or fifo
 HOSTILE = (getattr(tarfile, "FilterError", _Hostile), _Hostile)
 SPECIAL = (getattr(tarfile, "SpecialFileError", _Special), _Special)
@@ -180,8 +185,12 @@ SPECIAL = (getattr(tarfile, "SpecialFileError", _Special), _Special)
 
 def _hostile(archive: Path, e: BaseException) -> BackupError:
     """Not damage: a member made to be written elsewhere, or to be a device."""
-    special = isinstance(e, SPECIAL)
-    what = "a special file (a device, a fifo)" if special else "a path outside the storage"
+    if isinstance(e, _Link):
+        what = "a symbolic link"
+    elif isinstance(e, SPECIAL):
+        what = "a special file (a device, a fifo)"
+    else:
+        what = "a path outside the storage"
     return BackupError(
         f"{archive}: holds {what}, which no maild backup holds ({e}); nothing restored"
     )
@@ -271,7 +280,10 @@ def _queue_held(target: Path, since: str | None) -> int:
 def _extract_data(tar: tarfile.TarFile, members: list[tarfile.TarInfo], target: Path) -> None:
     """The "data" filter refuses absolute paths, links out of the tree, devices, and
     gives the files to whoever extracts them. Python 3.11.0-3.11.3 (Debian 12 ships
-    3.11.2) have no extraction filters: there the same checks are made here."""
+    3.11.2) have no extraction filters: there the same checks are made here. A
+    symbolic link is refused on either (the filter takes one that points inside)."""
+    if link := next((m for m in members if m.issym()), None):
+        raise _Link(f"{link.name!r} links to {link.linkname!r}")
     if hasattr(tarfile, "data_filter"):
         tar.extractall(target, members=members, filter="data")
         return
