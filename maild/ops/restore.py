@@ -282,8 +282,8 @@ def _extract_data(tar: tarfile.TarFile, members: list[tarfile.TarInfo], target: 
     gives the files to whoever extracts them. Python 3.11.0-3.11.3 (Debian 12 ships
     3.11.2) have no extraction filters: there the same checks are made here. A
     symbolic link is refused on either (the filter takes one that points inside)."""
-    if link := next((m for m in members if m.issym()), None):
-        raise _Link(f"{link.name!r} links to {link.linkname!r}")
+    if symlink := next((m for m in members if m.issym()), None):
+        raise _Link(f"{symlink.name!r} links to {symlink.linkname!r}")
     if hasattr(tarfile, "data_filter"):
         tar.extractall(target, members=members, filter="data")
         return
