@@ -140,7 +140,8 @@ _merged_wait = _record(
 # followups.Outcome, followups.Carried (sla.py)
 _outcome = _record({"in_time": _count, "breached": _count})
 _carried = _record({"tid": _text, "due": _time, "level": _text}, frozenset({"tid", "due", "level"}))
-_mark = _record({"since": _text, "error": _text}, frozenset({"error"}))  # UndeliverableMark
+# UndeliverableMark: threadview reads both, `since` as a time (fmt_time)
+_mark = _record({"since": _time, "error": _text}, frozenset({"since", "error"}))
 
 # Every key of records.Ticket (and Followups) and records.MessageRecord, by what readers
 # take it for (tests/unit/test_recordcheck.py holds that none is left out).

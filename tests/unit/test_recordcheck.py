@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maild.domain import attachments as att
-from maild.domain import mergedwait
+from maild.domain import mergedwait, undeliverable
 from maild.domain.message import parse
 from maild.domain.recordcheck import MESSAGE_FIELDS, TICKET_FIELDS, registry_fault, ticket_fault
 from maild.domain.records import MessageRecord, Ticket, message_record, note_record
@@ -220,6 +220,22 @@ def test_a_message_field_of_a_wrong_shape_is_named(key, value):
     ticket, messages = _full()
     messages[0][key] = value
     assert ticket_fault(ticket, messages) == f"its message 1 has {key} {value!r}"
+
+
+@pytest.mark.parametrize(
+    "mark",
+    [{"error": "550 no such user"}, {"since": "вчера", "error": "550"}, {"since": None}],
+)
+def test_an_undeliverable_mark_threadview_could_not_show_is_named(mark):
+    """The ticket's thread shows each refused address with when it was first refused
+    (threadview.refused_line reads mark["since"] as a time, mark["error"] as text): a
+    mark without either, or a `since` no time, is named, not a crash of the view."""
+    ticket, messages = _full()
+    marks = {"c@d.ru": mark}
+    fault = ticket_fault(ticket | {"undeliverable": marks}, messages)
+    assert fault == f"its ticket has undeliverable {repr(marks)[:60]}"
+    written = undeliverable.mark(ticket, "c@d.ru", AT, "550 no such user")
+    assert ticket_fault(written, messages) is None
 
 
 def _json_types(hint: Any) -> set[type]:
