@@ -67,6 +67,31 @@ def test_a_report_that_our_mail_failed_marks_the_address(desk, sink):
     assert len(sink.to(CUSTOMER)) == 1
 
 
+def test_a_report_that_our_mail_to_a_cc_participant_failed_marks_that_address(desk, sink):
+    """Staff added a colleague of the customer (#cc) whose mailbox is gone: the report
+    of staff's answer to her marks her address, not the customer's, so automatic mail
+    no longer goes to the dead mailbox (and bounces, each bounce told to staff)."""
+    olga = "olga@shop-example.ru"
+    tid = desk.ingest_tid(make_mail())
+    desk.flush()
+    desk.ingest(staff_reply(tid, f"#cc {olga}\nЗдравствуйте! Проверьте, пожалуйста."))
+    desk.flush()
+    [answer] = sink.to(olga)
+    bounce = _report(answer.raw, "failed", "5.1.1", "Undelivered Mail Returned to Sender", olga)
+    assert desk.ingest(bounce).out == f"appended [TID#{tid}]\n"
+    desk.flush()
+    ticket = desk.ticket(tid)
+    assert list(ticket["undeliverable"]) == [olga]
+    assert "5.1.1" in ticket["undeliverable"][olga]["error"]
+    [notice] = [m for m in sink.to("anna@example.com") if "не доставлено" in m.subject]
+    assert olga in notice.text
+    # staff close the ticket: «Обращение закрыто» goes to the customer, not to her
+    desk.ingest(staff_reply(tid, "#close"))
+    desk.flush()
+    assert sink.to(CUSTOMER)[-1].subject.startswith("Обращение закрыто: ")
+    assert sink.to(olga) == [answer]
+
+
 def test_a_delay_warning_marks_nothing(desk, sink):
     """«Delayed Mail (still being retried)»: the mail may yet arrive; nothing is marked
     and nothing answers it."""

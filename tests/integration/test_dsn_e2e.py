@@ -78,6 +78,26 @@ def test_a_report_with_no_original_joins_its_ticket_by_the_subject(desk, sink):
     assert len(sink.to(CUSTOMER)) == 2  # the confirmation and the answer: nothing answers
 
 
+def test_a_report_by_the_subject_alone_marks_no_one_failed_for_good(desk, sink):
+    """«Undelivered: Re: ... [TID#...]» with Status 5.1.1 (no such mailbox) and none of
+    our mail returned: anyone who knows a TID can send one. Staff are told, but the
+    customer's address is not marked: a mark would withhold every automatic mail to
+    them for good (README, "A refused address")."""
+    tid, answer = _answered_and_closed(desk, sink)
+    before = len(sink.to("anna@example.com"))
+    report = _report("Undelivered: " + answer.subject, "5.1.1")
+    assert desk.ingest(report).out == f"appended [TID#{tid}]\n"
+    desk.flush()
+    [notice] = _told(sink, before)
+    assert notice.subject.startswith("Письмо клиенту не доставлено: ")
+    assert CUSTOMER in notice.text and "5.1.1" in notice.text
+    assert "undeliverable" not in desk.ticket(tid)
+    # the same failure with our answer returned is the server's word: it marks
+    returned = _report("Undelivered: " + answer.subject, "5.1.1", original=answer.raw)
+    assert desk.ingest(returned).out == f"appended [TID#{tid}]\n"
+    assert "5.1.1" in desk.ticket(tid)["undeliverable"][CUSTOMER]["error"]
+
+
 def test_a_report_by_the_subject_naming_no_one_of_the_ticket_is_quarantined(desk, sink):
     """A report whose subject names a ticket but whose failed recipient is no one the
     ticket's mail went to is no report of our mail: the quarantine, as before."""

@@ -54,6 +54,14 @@ ASC_FILE = (
 LETTERS = {
     "PGP/MIME": (PGP_MIME, "PGP", "encrypted.asc"),
     "S/MIME at the root": (p7m(), "S/MIME", "smime.p7m"),
+    # a client that sends smime.p7m under a generic type: its name tells S/MIME
+    "S/MIME as application/octet-stream": (
+        p7m().replace(
+            "application/pkcs7-mime; smime-type=enveloped-data", "application/octet-stream"
+        ),
+        "S/MIME",
+        "smime.p7m",
+    ),
     "inline PGP": (
         f"Content-Type: text/plain; charset=utf-8\r\n\r\n{ARMOUR}",
         "PGP",

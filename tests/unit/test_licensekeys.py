@@ -4,6 +4,7 @@ what staff and the customer are told of a license whose addresses miss the sende
 
 from __future__ import annotations
 
+import subprocess
 import time
 from datetime import date
 
@@ -41,6 +42,8 @@ def keys(text: str, *licenses: License, subject: str = "") -> list[str]:
         "ADV-1",
         "Ключ — Adv-1!\nСпасибо",
         "номер:ADV-1/",
+        "-ADV-1",  # a list's dash at the text's start: no word goes on before it
+        "Ключ: .ADV-1",
     ],
 )
 def test_a_key_named_as_a_whole_token_in_any_case_is_found(text: str) -> None:
@@ -61,6 +64,7 @@ def test_a_key_named_as_a_whole_token_in_any_case_is_found(text: str) -> None:
         "ADV\u00ad-1",  # a soft hyphen between its characters
         "ADV-1x",
         "2ADV-1",
+        "X-ADV-1",
         "",
     ],
 )
@@ -167,6 +171,37 @@ def test_the_admins_command_keeps_every_address_term_and_name() -> None:
         'maild license add --key "ADV 1" --level vip --email petr@shop.ru --email it@shop.ru'
         ' --email petr@gmail.com --until 2027-06-30 --name "ООО \\"Шоп\\""'
     )
+
+
+def test_the_senders_address_in_the_admins_command_runs_nothing_in_a_shell(tmp_path) -> None:
+    """The address added is the sender's, the customer's own choice ("$(...)"@x is a
+    valid address), and staff paste the command into a shell: bash reads each word
+    back as written, `$` and backticks included, and runs nothing of it."""
+    pwned = tmp_path / "pwned"
+    hostile = f'"$(touch {pwned}); `touch {pwned}`; ${{HOME}}"@evil.example'
+    name = 'ООО "Шоп" $HOME `id`'
+    line = add_command(License("ADV-1", "vip", ("petr@shop.ru",), None, name), hostile)
+    assert line.startswith("maild license add ")
+    argv = line.removeprefix("maild ")
+    shell = subprocess.run(
+        ["bash", "-c", f"printf '%s\\n' {argv}"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert not pwned.exists() and list(tmp_path.iterdir()) == []
+    assert shell.returncode == 0, shell.stderr
+    read = shell.stdout.splitlines()
+    assert read[read.index("--email", 7) + 1] == hostile
+    assert read[-2:] == ["--name", name]
+
+
+def test_a_license_is_valid_through_its_last_day() -> None:
+    """`until` is the license's last day: on it staff are told it is valid and may
+    add the address; the next day it is expired."""
+    lic = License("ADV-1", "vip", ("petr@shop.ru",), TODAY, "")
+    [shown] = license_ctx([lic], "ivan@gmail.com", "free", TODAY, True)["licenses_named"]
+    assert not shown["expired"] and shown["actionable"]
+    later = date.fromordinal(TODAY.toordinal() + 1)
+    [shown] = license_ctx([lic], "ivan@gmail.com", "free", later, True)["licenses_named"]
+    assert shown["expired"] and not shown["actionable"]
 
 
 def test_staff_are_told_of_a_license_named_the_customer_that_staff_check_it() -> None:

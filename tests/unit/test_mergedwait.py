@@ -109,6 +109,32 @@ def test_report_rows_count_each_customer_once():
     assert mw.report_rows(reacted) == [reacted]
 
 
+def test_a_merged_wait_is_judged_under_the_level_its_first_deadline_was_set_by():
+    """B's first deadline was set by standard, then its level rose to vip (a license
+    added, after that deadline passed): merged, its wait is still filed under standard
+    (ticket.first_level), as B itself would be, not judged by vip's shorter time."""
+    old = ticket("A", "standard", T0)
+    raised = {**ticket("B", "standard", T0 + timedelta(hours=1)), "level": "vip"}
+    _src, tgt, _ = mg.merge(raised, [], old, [], T0 + timedelta(hours=8))
+    [wait] = tgt["merged_waits"]
+    assert (wait["level"], wait["first_reaction_level"]) == ("vip", "standard")
+    row = mw.report_rows(tk.on_staff_reply(tgt, T0 + timedelta(hours=9)))[1]
+    assert (row["tid"], row["first_reaction_level"]) == ("B", "standard")
+    assert row["first_reaction_due"] == iso(7)
+
+
+def test_a_merged_wait_with_no_deadline_is_waited_on_by_no_one():
+    """A ticket opened by automatic mail has no deadline (no one waits there): merged
+    unreacted, its wait is no pending one, so no reminder or escalation is about it
+    and its customer does not wait by it (wait_of)."""
+    robot = {**ticket("B", "standard", T0), "requester": "robot@x.example"}
+    robot.update(first_reaction_due=None, reaction_due=None)
+    _src, tgt, _ = mg.merge(robot, [], ticket("A", "standard", T0), [], T0 + timedelta(hours=1))
+    [wait] = tgt["merged_waits"]
+    assert wait["first_reaction_at"] is None and mw.due(wait) is None
+    assert mw.pending(tgt) == [] and mw.wait_of(tgt, "robot@x.example") is None
+
+
 def test_the_deadline_mail_of_a_merged_wait_is_about_the_merged_ticket():
     """B (VIP, due 13:00) merged into A (standard, due 16:00): A waits on B's 13:00,
     which is B's wait, and on its own 16:00. (This asserted that A's own deadline was

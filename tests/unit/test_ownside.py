@@ -58,6 +58,20 @@ def test_no_one_asks_on_the_site_from_supports_plus_tags_or_role_mailboxes():
         assert not no_asker(address, SUPPORT, own), address
 
 
+def test_a_role_mailbox_is_supports_in_either_spelling_and_with_a_plus_tag():
+    """A role mailbox of support's domain asks nothing whatever its spelling: support
+    written in A-labels and abuse@ in U-labels or capitals (a staff member's forward
+    carries the customer's spelling), or abuse+site@ (the tag cut before the role is
+    read); the site would mail a confirmation link to the desk's own abuse@ mailbox.
+    The same role of another domain is a customer's."""
+    idn = "support@xn--80ahaefyxhn.xn--p1ai"  # support@поддержка.рф
+    for address in ("postmaster@поддержка.рф", "abuse@ПОДДЕРЖКА.РФ"):
+        assert no_asker(address, idn, []), address
+    for address in ("abuse+site@s.ru", "webmaster+x@s.ru", "Abuse+X@S.RU"):
+        assert no_asker(address, SUPPORT, []), address
+    assert not no_asker("abuse+site@x.ru", SUPPORT, [])
+
+
 def test_no_ticket_is_a_robots_or_support_sides_as_its_customer():
     """A staff member's forward of a bounce (MAILER-DAEMON@ of any domain) or of her
     colleague's plus-address names no customer; a customer's role mailbox may."""

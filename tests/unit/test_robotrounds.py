@@ -19,6 +19,7 @@ from maild.domain.robotrounds import (
     OPENING_WINDOW,
     Opened,
     acks_stopped,
+    follows,
     opening_reason,
     opening_text,
 )
@@ -116,12 +117,32 @@ def test_other_words_a_file_a_late_answer_or_staffs_word_is_no_robots():
     assert opening_reason(CANNED, True, at, before) is None  # a new file: a person's news
     late = OPENING_WINDOW + timedelta(minutes=1)
     assert opening_reason(CANNED, False, before[0].confirmed_at + late, before) is None
-    at, slow = robot_chain(2, OPENING_WINDOW + timedelta(minutes=1))
-    assert opening_reason(CANNED, False, at, slow) is None  # the next morning, by hand
+    slow_at, slow = robot_chain(2, OPENING_WINDOW + timedelta(minutes=1))
+    assert opening_reason(CANNED, False, slow_at, slow) is None  # the next morning, by hand
+    assert opening_reason(CANNED, False, at, before) is not None  # (the quick chain's)
     vouched = [before[0]._replace(vouched=True), *before[1:]]
     assert opening_reason(CANNED, False, at, vouched) is None  # #human on one of them
     unconfirmed = [before[0]._replace(confirmed_at=None), *before[1:]]
     assert opening_reason(CANNED, False, at, unconfirmed) is None
+
+
+def test_a_text_of_its_own_after_a_robots_run_is_no_robots() -> None:
+    """After a run of OPENING_RUN repeated texts, a mail with words of its own is a
+    person's (a colleague at the robot's address writing at last): its confirmation
+    goes. The run counts the chain's repeats, this mail's text must be one of them."""
+    at, before = robot_chain(3)
+    assert opening_reason(CANNED, False, at, before) is not None
+    assert opening_reason("other", False, at, before) is None
+
+
+def test_a_ticket_opened_before_our_mail_on_the_one_before_does_not_follow_it() -> None:
+    """The chain is of tickets each opened after our confirmation of the one before
+    (within OPENING_WINDOW): one opened before it (our mail on the older ticket came
+    later, a staff answer's copy or a reminder) answers nothing of ours."""
+    older = Opened(T0, CANNED, False, T0 + timedelta(hours=1), False)
+    newer = Opened(T0 + timedelta(minutes=10), CANNED, False, None, False)
+    assert not follows(newer, older)
+    assert follows(newer._replace(opened_at=T0 + timedelta(hours=1, minutes=5)), older)
 
 
 def test_two_canned_texts_in_turn_are_stopped_at_the_fourth() -> None:
@@ -147,6 +168,16 @@ def test_a_mail_with_no_canned_text_never_counts() -> None:
     assert opening_reason("", False, at, before) is None
     empty = [o._replace(canned="") for o in before]
     assert opening_reason(CANNED, False, at, empty) is None  # the earlier ones none
+    # those without one never make a repeated text of their own: two of them and two
+    # canned make no run of three
+    quick = timedelta(minutes=5)
+    t0 = before[-1].opened_at
+    mixed = [
+        Opened(t0 + 3 * quick, "", False, t0 + 3 * quick, False),
+        Opened(t0 + 2 * quick, "", False, t0 + 2 * quick, False),
+        Opened(t0 + quick, CANNED, False, t0 + quick, False),
+    ]
+    assert opening_reason(CANNED, False, t0 + 4 * quick, mixed) is None
     # one without a canned text between does not break the chain, nor count
     at, before = robot_chain(3)
     assert opening_reason(
