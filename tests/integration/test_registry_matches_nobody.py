@@ -88,3 +88,4 @@ def test_an_entry_listed_before_the_rule_can_still_be_removed(desk):
     (desk.root / "data" / "blocklist.json").write_text('["*.ru"]')
     r = desk.run("block", "remove", "*.ru")
     assert r.code == 0 and r.out.strip() == "unblocked *.ru", r
+    assert desk.run("block", "list", "--json").json() == []  # and the list lost it
