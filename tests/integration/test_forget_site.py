@@ -102,7 +102,7 @@ def test_forget_erases_whoever_used_the_form_and_finishes(tmp_path):
         [copy] = wait_until(lambda: sink.to(OLGA))
         reply = make_mail(sender=f"{NAME} <{OLGA}>", subject=copy.subject, body=REPLY_TEXT)
         mail_in(daemon, reply, OLGA)
-        wait_until(lambda: REPLY_TEXT in str(desk.ticket(tid)))
+        assert wait_until(lambda: REPLY_TEXT in str(desk.ticket(tid))), "Olga's reply not stored"
         ask(base, "192.0.2.10")  # and a question on the site, its link not clicked
         wait_until(lambda: len(sink.to(OLGA)) == 2)
     finally:

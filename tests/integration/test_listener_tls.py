@@ -53,7 +53,7 @@ def test_mail_comes_in_over_starttls(tmp_path: Path, sink) -> None:
         with smtplib.SMTP("127.0.0.1", daemon.port, timeout=10) as s:  # plain, as any MX takes
             mail = make_mail(sender="olga@client.example")
             s.sendmail("olga@client.example", ["support@example.com"], mail)
-        wait_until(lambda: sink.to("olga@client.example"))
+        assert wait_until(lambda: sink.to("olga@client.example")), "the plain one not confirmed"
     finally:
         daemon.stop()
 

@@ -35,13 +35,13 @@ def _round(desk: Desk, sink: Sink, ahead: float, raw: bytes, to: str) -> list:
         # staff are told of every mail: once anna has hers and the outbox is empty,
         # whatever the round sends has reached the relay (waiting 20 s for the mail
         # that must not come made each test 23 s)
-        wait_until(
+        assert wait_until(
             lambda: (
                 any("anna@example.com" in r.rcpt_tos for r in sink.received[before:])
                 and outbox_empty(desk)
             ),
             timeout=20,
-        )
+        ), "staff not told of the mail, or the outbox not emptied"
     finally:
         daemon.stop()
     return [r for r in sink.received[before:] if to in r.rcpt_tos]

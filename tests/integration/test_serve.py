@@ -198,11 +198,12 @@ def test_kill_9_mid_stream_loses_and_duplicates_nothing(tmp_path, sink):
     wait_until(lambda: len(accepted) >= 100, timeout=30, step=0.005)
     daemon.kill()  # SIGKILL in the middle of the stream
     killed_at = len(accepted)
+    total = n_conn * per_conn
+    assert 0 < killed_at < total, f"killed after {killed_at} of {total}: not mid-stream"
     time.sleep(0.3)
     daemon = Daemon(desk).start()
     for t in threads:
         t.join(90)
-    total = n_conn * per_conn
     assert len(accepted) == total, f"only {len(accepted)} of {total} accepted"
 
     def confirmations():

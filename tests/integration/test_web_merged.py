@@ -53,7 +53,7 @@ def merged(tmp_path, sink, close_old: bool = False):
         new, _ = d.ticket_of(OLGA, "Та же ошибка")
         if close_old:
             d.staff(old, "#close\nГотово.")
-            wait_until(lambda: d.desk.ticket(old)["status"] == "closed")
+            assert wait_until(lambda: d.desk.ticket(old)["status"] == "closed"), "#close not done"
         opened = request(link)
         d.staff(old, f"#merge {new}")
         wait_until(lambda: d.desk.ticket(old).get("merged_into") == new)
@@ -173,7 +173,7 @@ def test_a_rating_or_reopening_from_a_stale_page_of_a_merged_ticket_changes_noth
 
         unchanged_after("rate", {"rating": "1"})  # the surviving ticket is open
         d.staff(new, "#close\nГотово.")
-        wait_until(lambda: d.desk.ticket(new)["status"] == "closed")
+        assert wait_until(lambda: d.desk.ticket(new)["status"] == "closed"), "#close not done"
         unchanged_after("rate", {"rating": "2"})  # closed: the rating would be its own
         unchanged_after("reopen", {"text": "Снова ошибка"})
         assert d.desk.ticket(old).get("rating") is None
@@ -191,7 +191,7 @@ def test_an_answer_written_with_merge_shows_only_to_whom_it_went(tmp_path, sink)
         answer = "Иван, очистите, пожалуйста, кэш браузера."
         d.staff(old, f"{answer}\n#merge {new}")
         wait_until(lambda: d.desk.ticket(old).get("merged_into") == new)
-        wait_until(lambda: [m for m in d.sink.to(IVAN) if answer in m.text])
+        assert wait_until(lambda: [m for m in d.sink.to(IVAN) if answer in m.text]), "not to Ivan"
         assert not [m for m in d.sink.to(OLGA) if answer in m.text]
         olga_page = request(olga_link)
         assert olga_page.status == 200 and f"Обращение {new}" in olga_page.text
