@@ -58,7 +58,10 @@ def test_cc_of_one_whose_mail_was_refused_names_them_again_and_lifts_the_mark() 
     """The mailbox works now (README: refused for good): #cc of the requester or a
     participant whose mail was refused sends their mail again."""
     for who in (IVAN, PETR):
-        ticket = {**TICKET, "undeliverable": {who: {"error": "550 5.1.1"}}}
+        ticket = {
+            **TICKET,
+            "undeliverable": {who: {"error": "550 5.1.1", "since": "2026-11-20T10:00:00+03:00"}},
+        }
         t, error = apply_participant_command(POLICY, ticket, "cc", who)
         assert error is None and "undeliverable" not in t and t["participants"] == [IVAN, PETR]
 
