@@ -3,6 +3,7 @@ named (never a crash of the check itself, whatever JSON the file holds)."""
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict
 from datetime import date, datetime
@@ -32,7 +33,14 @@ JSON = st.recursive(
 
 
 def _records() -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """A new ticket and its messages as the file holds them (through JSON)."""
+    """A new ticket and its messages as the file holds them (through JSON): a copy of
+    its own for each call, made once (a property test asks a thousand times)."""
+    ticket, messages = json.loads(_records_json())
+    return ticket, messages
+
+
+@functools.cache
+def _records_json() -> str:
     ident = Identification("standard", "license", "S-1", "лицензия S-1")
     ticket = new_ticket("2611-0001", "a@b.ru", "Тема", ident, NOW, lambda lvl, at: at)
     decision = att.AttachmentDecision("a.png", "image/png", 3, True, None, "image")
@@ -48,7 +56,7 @@ def _records() -> tuple[dict[str, Any], list[dict[str, Any]]]:
         ),
         note_record(sender="anna@example.com", direction="out", text="#note", at=NOW),
     ]
-    return json.loads(json.dumps(ticket)), json.loads(json.dumps(messages))
+    return json.dumps([ticket, messages])
 
 
 def test_what_maild_writes_passes():
@@ -250,6 +258,7 @@ def _json_types(hint: Any) -> set[type]:
     return set().union(*map(_json_types, get_args(hint)))  # a union
 
 
+@functools.cache  # (get_type_hints evaluates every annotation at each call)
 def _allowed(record_type: Any, key: str) -> set[type]:
     return _json_types(get_type_hints(record_type)[key])
 
