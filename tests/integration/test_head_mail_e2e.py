@@ -105,6 +105,8 @@ def test_the_heads_commands_at_his_reply_address_are_named_to_him_once(tmp_path,
     notes = [r for r in later if r.subject.startswith("Письмо руководителя поддержки")]
     assert sorted(r.rcpt_tos[0] for r in notes) == STAFF  # his note reaches staff
     assert all("Борис, возьми срочно." in r.text for r in notes)
+    # staff's «Reply» to it answers him: at the ticket's address it went to the customer
+    assert all(r.msg["Reply-To"].addresses[0].addr_spec == HEAD for r in notes)
     [told] = [r for r in later if r.rcpt_tos == [HEAD]]
     assert told.subject.startswith("Команды не выполнены") and f"[TID#{tid}]" in told.subject
     assert "Команды не выполнены: #assign boris@example.com, #critical." in told.text
@@ -117,6 +119,44 @@ def test_the_heads_commands_at_his_reply_address_are_named_to_him_once(tmp_path,
     desk.flush()
     assert sorted(r.rcpt_tos[0] for r in sink.received[seen:]) == STAFF
     assert desk.ticket(tid)["status"] == ticket["status"]
+
+
+def test_mail_at_his_reply_address_not_by_his_hand_reaches_no_staff(tmp_path, sink):
+    """The escalation's Reply-To reaches staff as the head's note only from the head
+    himself, by hand. The head forwards the escalation and whoever got it writes to
+    that address: her words would reach every staff member as his («Олег Петрович
+    просил передать: ...»). His out-of-office answering the escalation there would be
+    relayed to all staff as his note. Either is a note of the ticket, told to no one."""
+    desk = Desk(tmp_path, sink.port)
+    tid, escalation = _escalated(desk, sink)
+    address = escalation.msg["Reply-To"].addresses[0].addr_spec
+    seen = len(sink.received)
+    desk.ingest(
+        make_mail(
+            sender="Ева <eve@elsewhere.example>",
+            to=address,
+            subject="Насчёт клиента",
+            body="Олег Петрович просил передать: клиент врёт, лицензия пиратская.\n",
+        )
+    )
+    mid = escalation.msg["Message-ID"]
+    auto = {"In-Reply-To": mid, "Auto-Submitted": "auto-replied"}
+    desk.ingest(
+        _head_mail(
+            "Я в отпуске до понедельника.\n",
+            to=address,
+            subject=f"Автоответ: {escalation.subject}",
+            headers=auto,
+        )
+    )
+    desk.flush()
+    _nothing_of_a_customer(desk, sink, tid, seen)
+    assert sink.received[seen:] == []
+    kept = desk.ticket(tid)["messages"][-2:]
+    assert [(m["from"], m["kind"]) for m in kept] == [
+        ("eve@elsewhere.example", "note"),
+        (HEAD, "note"),
+    ]
 
 
 def test_the_heads_mail_naming_no_ticket_there_opens_none(tmp_path, sink):
