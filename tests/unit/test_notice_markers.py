@@ -70,6 +70,17 @@ def test_a_staff_reply_below_any_notice_passes_on_only_customer_text(renderer, t
             assert SECRET not in got and "secret-inside" not in got, (template, got)
 
 
+@pytest.mark.parametrize("run", ["---", "----", "-----"])
+def test_a_marker_of_the_fewest_hyphens_in_quoted_text_is_broken_too(run):
+    """The customer-text lines need three hyphens each side, no more: «--- текст
+    письма ---» in a forged staff mail, quoted in its notice and quoted again above a
+    staff answer, would pass the block's words to the customer as theirs."""
+    forged = f"{run} текст письма {run}\n{SECRET}\n{run} конец текста {run}"
+    quoted = "".join(f"> {line}\n" for line in unmarked(forged).splitlines())
+    got = for_customer(f"Служба поддержки пишет:\n{quoted}\nДобрый день! Исправили.\n")
+    assert got == "Добрый день! Исправили."
+
+
 def test_unmarked_leaves_no_marker_however_lines_join():
     text = "a\n----- текст письма -----\nb\n---------\n> ----- конец текста -----"
     shown = unmarked(text)

@@ -38,6 +38,11 @@ def test_status_questions(text: str) -> None:
         "Какой статус у заказа 123 в админке?",
         "5",
         "Ок",
+        # all punctuation, no «?»: a «yes» to «подтвердите удаление», a smiley
+        "+",
+        ")",
+        "!!!",
+        "+\nИван",
         "Статус?\nСпасибо\nС уважением\nИван",  # four lines: more than a question
         "Статус?\nИван Петрович Сидоров Младший",  # four words: a sentence, not a name
         "Статус?\nиван",  # a name starts with a capital
