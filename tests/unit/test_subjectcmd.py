@@ -71,6 +71,8 @@ def test_a_hashtag_or_a_number_is_text(subject: str) -> None:
 def test_given_in_the_text_too_or_the_customers_own_word_says_nothing() -> None:
     assert not_run("Re: #close", [Command("close")], ()) == []
     assert not_run("Re: #level vip", [Command("level", "vip")], ()) == []
+    # a note's text is any words: «#note» in the subject is the note the text gives
+    assert not_run("Re: #note", [Command("note", "Клиент грубит")], ()) == []
     assert told("Re: #level vip", [Command("level", "partner")]).startswith("#level vip")
     assert not_run("Re: Ошибка в модуле #take", (), ["Ошибка в модуле #take"]) == []
 

@@ -156,3 +156,17 @@ def test_a_staff_answer_withdrawn_unsent_reached_the_customer_for_no_rule() -> N
     assert last_staff_action(policy, thread) == "ответ сотрудника, 25.11.2026 13:00"
     [error] = stale_view([], thread, 1, "anna@example.com", str).errors
     assert "boris@example.com — ответ клиенту: «Иван, исправлено.»" in error
+
+
+def test_a_notice_withdrawn_unsent_is_no_staff_action_in_the_status_mail() -> None:
+    """The status mail's last staff action is what the customer got: an «обращение
+    закрыто» withdrawn before it went (the block list, #uncc) is none, and the answer
+    before it is named; the same notice sent is named."""
+    policy = SimpleNamespace(fmt_time=lambda t: t[:10])
+    went = {"kind": "staff", "direction": "out", "from": "anna@example.com",
+            "message_id": "<a@x>", "sent_as": "<a1@s>", "received_at": "2026-11-24T10:00",
+            "to": ["ivan@x.ru"], "text": "Исправлено.", "attachments": []}  # fmt: skip
+    resolved = _out(message_id="<r@s>", template="resolved.txt", to=["ivan@x.ru"])
+    assert last_staff_action(policy, [went, resolved]) == "обращение закрыто, 2026-11-25"
+    never = {**resolved, "withdrawn": "blocked"}
+    assert last_staff_action(policy, [went, never]) == "ответ сотрудника, 2026-11-24"
