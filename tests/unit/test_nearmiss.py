@@ -14,6 +14,9 @@ from maild.domain.commandspec import ALIASES, COMMANDS
 from maild.domain.layout import from_russian_layout, to_russian_layout
 from maild.domain.lookalike import mixed, unconfused
 from maild.domain.nearmiss import SHORT, near_command, swapped
+from maild.domain.sender import identify
+from maild.domain.snapshot import Snapshot
+from tests.unit.test_decide import CUSTOMER, NOW, STAFF, _decide, _msg, _ticket
 
 ANSWER = "Иван, проверьте модуль оплаты.\n"
 SIGNED = "\nАнна\n"
@@ -147,6 +150,20 @@ def test_a_line_of_the_customers_mail_copied_into_the_answer_is_text() -> None:
     reply = below("#closed", (customer,))
     assert reply.errors == () and "#closed" in reply.body
     assert below("#cloes", (customer,)).errors  # a line they did not write is a slip
+
+
+def test_a_line_of_the_tickets_customer_mail_copied_into_an_answer_goes_as_text() -> None:
+    """A staff reply is read against the customers' mails of its ticket: the answer
+    that quotes their «#closed» on a line of its own goes to the customer, not stopped
+    as «#close» mistyped."""
+    ticket, messages = _ticket()
+    messages[0]["text"] = "Добрый день!\nВ каталоге стоит метка\n#closed\nчто она значит?\n"
+    snap = Snapshot("1111-2222", (ticket, messages), identify(STAFF[0], [], [], NOW.date()), True)
+    body = "Иван, метка\n#closed\nзначит, что товар снят с продажи."
+    d = _decide(snap, _msg(sender=f"Анна <{STAFF[0]}>", subject="Re: [TID#1111-2222]", body=body))
+    assert not d.incoming.get("command_errors")
+    [answer] = [o for o in d.outgoing if CUSTOMER in o.to]
+    assert "#closed" in answer.body
 
 
 def test_the_top_block_is_as_before() -> None:

@@ -12,9 +12,13 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from maild.domain.commands import cheat_sheet, holds_notice
+from maild.domain.heldnotice import UNSEPARATED
 from maild.domain.quotes import QUOTE_PREFIX_RE, is_quoted, trim_reply
+from maild.domain.sender import identify
+from maild.domain.snapshot import Snapshot
 from maild.domain.staffquote import TEXT_END_RE, TEXT_START_RE, for_customer, without_our_forward
 from maild.domain.typedlines import RUN_CHARS, for_site, typed_lines
+from tests.unit.test_decide import NOW, STAFF, _decide, _msg, _ticket
 
 NEW = "Добрый день!\nПосле обновления всё заработало, спасибо.\n\nС уважением,\nИван Петров"
 OLD = "Проверьте, пожалуйста, права на папку /upload."
@@ -965,6 +969,19 @@ def test_a_notice_set_unquoted_under_an_unknown_header_is_found() -> None:
     assert not holds_notice("\n".join(["Исправлено.", "", ATTRIBUTION, *quote(notice())]))
     assert not holds_notice("\n".join(["Исправлено.", "", "-----Original Message-----", *notice()]))
     assert not holds_notice("Исправлено: #take теперь работает.")
+
+
+def test_an_answer_over_the_notice_unquoted_is_stopped_and_its_writer_told_why() -> None:
+    """A staff reply whose client set the notice under it unquoted (holds_notice): none
+    of it reaches the customer, and she is told that its text cannot be told from the
+    notice (UNSEPARATED), not of a dozen bad commands she never typed (the cheat
+    sheet's lines read as commands)."""
+    ticket, messages = _ticket()
+    snap = Snapshot("1111-2222", (ticket, messages), identify(STAFF[0], [], [], NOW.date()), True)
+    body = "\n".join(["Исправлено.", "", *notice()])
+    d = _decide(snap, _msg(sender=f"Анна <{STAFF[0]}>", subject="Re: [TID#1111-2222]", body=body))
+    assert [(o.template, o.to) for o in d.outgoing] == [("staff_error.txt", [STAFF[0]])]
+    assert d.incoming["command_errors"] == [UNSEPARATED]
 
 
 def test_a_text_of_header_like_lines_costs_linear_time() -> None:

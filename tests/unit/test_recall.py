@@ -6,6 +6,7 @@ subject alone («Отзыв» is a review too)."""
 from __future__ import annotations
 
 import email.policy
+from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
@@ -15,7 +16,10 @@ from hypothesis import strategies as st
 from maild.domain import limits
 from maild.domain.message import parse
 from maild.domain.recall import is_recall, recalled_subject
+from maild.domain.sender import identify
+from maild.domain.snapshot import Snapshot
 from maild.domain.tnef import SIGNATURE, read_tnef
+from tests.unit.test_decide import NOW, POLICY, _decide, _ticket
 from tests.unit.test_tnef import attribute, prop, props
 
 NOTICE = "Новое обращение (бесплатная, до 09.12 15:00): Ошибка 500 [TID#1234-5678]"
@@ -179,6 +183,23 @@ def test_a_winmail_dat_names_its_class():
     assert read_tnef(winmail(in_props=True)).message_class == "IPM.Outlook.Recall"
     assert parse(RECALLS["outlook 2002: text and a winmail.dat of the class alone"]).attachments
     assert parse(mail("x", "y")).message_class == ""
+
+
+def test_the_writer_is_told_when_her_own_answer_went_not_a_colleagues() -> None:
+    """staff_recall.txt names when the answer she asks back went: her last one on the
+    ticket, though Boris answered after her."""
+    ticket, messages = _ticket()
+    for who, hours in (("anna@example.com", 3), ("boris@example.com", 1)):
+        at = (NOW - timedelta(hours=hours)).isoformat()
+        messages.append({"message_id": f"<{hours}@corp.example>", "direction": "out",
+                         "kind": "staff", "from": who, "received_at": at, "text": "Ответ",
+                         "attachments": []})  # fmt: skip
+    ident = identify("anna@example.com", [], [], NOW.date())
+    snap = Snapshot("1111-2222", (ticket, messages), ident, True)
+    d = _decide(snap, parse(mail(f"Отзыв: RE: {NOTICE}", None, dat=winmail())))
+    [told] = d.outgoing
+    assert told.template == "staff_recall.txt" and told.to == ["anna@example.com"]
+    assert told.context["answered_at"] == POLICY.fmt_time(messages[1]["received_at"])
 
 
 _CHARS = st.characters(whitelist_categories=("L", "N", "P", "S", "Zs"))
