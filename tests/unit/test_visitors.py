@@ -4,8 +4,11 @@ idle keys forgotten, and a flood of keys kept to a bound."""
 from __future__ import annotations
 
 import time
+from collections import deque
 
-from maild.web.visitors import AtOnce, RateLimit
+from aiohttp.test_utils import make_mocked_request
+
+from maild.web.visitors import AtOnce, RateLimit, client_ip, limit_key
 
 
 def test_a_key_is_refused_at_the_limit_and_given_back_an_event() -> None:
@@ -54,10 +57,6 @@ def test_without_max_keys_a_key_still_counting_is_never_forgotten() -> None:
 
 
 def test_a_proxy_on_the_host_is_loopback_in_either_family_and_no_other_is() -> None:
-    from aiohttp.test_utils import make_mocked_request
-
-    from maild.web.visitors import client_ip
-
     def seen(remote: str) -> str:
         request = make_mocked_request("GET", "/", headers={"X-Forwarded-For": "203.0.113.5"})
         return client_ip(request.clone(remote=remote))
@@ -66,6 +65,35 @@ def test_a_proxy_on_the_host_is_loopback_in_either_family_and_no_other_is() -> N
         assert seen(own) == "203.0.113.5", own
     for other in ("198.51.100.1", "::ffff:198.51.100.1", "2001:db8::1", "unix"):
         assert seen(other) == other, other
+
+
+def test_an_event_past_the_window_stops_counting_and_one_within_it_still_counts() -> None:
+    """The limit is per hour: of a key's events an hour and a second ago and a minute
+    ago, only the latter counts, so a limit of 2 lets one more in, then none. (Placed
+    on the clock, not waited for: no sleep to race.)"""
+    limit = RateLimit(2)
+    now = time.monotonic()
+    limit.events["a"] = deque([now - 3601.0, now - 60.0])
+    assert limit.allow("a") and not limit.allow("a")
+
+
+def test_the_address_the_proxy_saw_is_counted_not_one_the_visitor_wrote() -> None:
+    """A visitor behind the proxy on the host who sends X-Forwarded-For himself gets
+    the proxy's line "his, real": the last address is the one the proxy saw. The first
+    would let each post name a fresh per-IP allowance."""
+    request = make_mocked_request(
+        "GET", "/", headers={"X-Forwarded-For": "192.0.2.77, 203.0.113.5"}
+    )
+    assert client_ip(request.clone(remote="127.0.0.1")) == "203.0.113.5"
+
+
+def test_ipv4_visitors_on_an_ipv6_socket_are_counted_each_by_its_own_address() -> None:
+    """A site listening on [::] sees IPv4 visitors as ::ffff:a.b.c.d: each is counted
+    as its IPv4 address, as on an IPv4 socket, not all in one IPv6 /64 ("::/64"), where
+    one visitor's posts would use up every IPv4 visitor's allowance."""
+    assert limit_key("::ffff:198.51.100.1") == limit_key("198.51.100.1") == "198.51.100.1"
+    assert limit_key("::ffff:203.0.113.9") == "203.0.113.9"
+    assert limit_key("2001:db8:77:1::5") == limit_key("2001:db8:77:1::6") == "2001:db8:77:1::/64"
 
 
 def test_at_once_lets_in_up_to_its_limit_per_key_and_frees_on_leaving() -> None:

@@ -34,9 +34,15 @@ def test_the_sites_origin_is_named_as_browsers_name_it(base_url, origin):
         {"Origin": "https://evil.example"},
         {"Origin": "http://support.example.com"},  # not the site's scheme
         {"Origin": "http://127.0.0.1:8080"},  # the Host behind the proxy, not the site
+        # only beginning as the site's own: a look-alike host, another port, another name
+        {"Origin": "https://support.example.com.evil.example"},
+        {"Origin": "https://support.example.com:8443"},
+        {"Origin": "https://support.example.community"},
     ],
 )
 def test_a_post_from_another_site_is_named_so(headers):
+    """An Origin is compared whole, as browsers name it: one that only begins as the
+    site's (a look-alike host it does not own, another port) is another site's."""
     assert foreign_post(headers, OWN)
 
 
