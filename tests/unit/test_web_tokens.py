@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
+from maild.domain.message import ParsedMessage
 from maild.domain.ownside import own_side
 from maild.web import tokens
-from maild.web.links import masked, site_link
+from maild.web.links import MASK, masked, site_link, without_tokens
 
 KEY = b"k" * 32
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -67,3 +68,23 @@ def test_each_customers_link_is_bound_to_that_customer():
     for owner in ("a@x.ru", ADDR):
         token = site_link(_app(), "4821-7730", owner, NOW).rsplit("/", 1)[1]
         assert tokens.check_ticket_token(KEY, token, ["a@x.ru", ADDR], NOW) == owner
+
+
+def _reply(text: str) -> ParsedMessage:
+    empty = dict.fromkeys(("message_id", "from_addr", "from_name", "subject"), "")
+    empty |= dict.fromkeys(("to", "cc", "in_reply_to", "references", "attachments"), ())
+    return ParsedMessage(**empty, reply_to=None, text=text)
+
+
+def test_a_reply_quoting_a_confirmation_link_is_kept_with_it_masked():
+    """A customer who answers the confirmation mail of «Задать вопрос» quotes its /c/
+    link: a working token, which the thread (the store, staff's copy, `ticket show
+    --json`) must not keep; it is masked as a quoted /t/ link is, in a reply that
+    quotes no /t/ link too."""
+    token = tokens.confirm_token(KEY, "abc123", ADDR, NOW, 2)
+    text = f"Спасибо!\n> Подтвердите вопрос: https://s.example/c/{token}\n"
+    kept = without_tokens(_app(), _reply(text)).text
+    assert token not in kept and f"https://s.example/c/{MASK}" in kept
+    link = site_link(_app(), "4821-7730", ADDR, NOW)
+    kept = without_tokens(_app(), _reply(f"{text}> {link}\n")).text
+    assert token not in kept and link not in kept and kept.count(MASK) == 2
