@@ -72,3 +72,26 @@ def test_a_subject_longer_than_a_field_is_read_is_kept_whole():
     assert out.endswith(b"X-Other: 1\r\n\r\nbody\r\n")
     plain = f"From: a@b.ru\r\nSubject: {words}\r\n\r\nbody\r\n".encode()
     assert redact_head(plain) is None
+
+
+def test_a_subject_folded_with_a_tab_is_redacted_whole():
+    """A field goes on in lines that begin with a space or a TAB (Outlook and others
+    fold with a TAB): the password on the TAB-folded line is the Subject's too, and
+    leaves the spool copy's head with the rest of it."""
+    raw = b"From: a@b.ru\r\nSubject: Access: login admin\r\n\tpassword Qwerty123\r\n\r\nbody\r\n"
+    out = redact_head(raw)
+    assert out is not None and b"Qwerty123" not in out.partition(b"\r\n\r\n")[0]
+    assert subjects(out)[0] == f"Access: login {MARKER} password {MARKER}"
+    assert out.endswith(b"\r\n\r\nbody\r\n")
+
+
+def test_an_lf_mail_whose_body_has_crlf_blank_lines_keeps_its_body():
+    """The head ends at the first blank line, whichever comes first of CRLF and LF: an
+    LF mail whose body quotes a CRLF fragment further on (a forwarded mail's head, as
+    pasted) keeps that body byte for byte, and its head's LF line ends."""
+    body = b"-- forwarded --\nSubject: password Qwerty123\r\n\r\nmore\n"
+    raw = b"From: a@b.ru\nSubject: password Qwerty123\nX-Other: 1\n\n" + body
+    out = redact_head(raw)
+    assert out is not None and out.endswith(b"\nX-Other: 1\n\n" + body)
+    head = out.partition(b"\n\n")[0]
+    assert b"Qwerty123" not in head and b"\r" not in head
