@@ -11,6 +11,7 @@ import smtplib
 
 import pytest
 
+from maild.adapters.spool import Spool
 from tests.helpers import Daemon, Desk, free_port, make_mail
 from tests.integration.test_serve import wait_until
 
@@ -130,6 +131,47 @@ def test_a_store_from_before_the_digest_tells_the_mails_apart_by_their_spool_cop
     r = desk.ingest(_second())
     assert "duplicate" not in r.out and len(_warnings(caplog)) == 1
     assert len(desk.tickets()) == 2
+
+
+def _stored_keys(desk: Desk, tid: str, *, digest: bool) -> list[str]:
+    """The spool keys of ``tid``'s messages; without ``digest``, their digests taken
+    out of the store's file, as an older maild wrote it."""
+    [path] = (desk.root / "data" / "tickets").glob(f"*/{tid}.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    rows = [row for table in data.values() for row in table.values()]
+    if not digest:
+        for row in rows:
+            row.pop("digest", None)
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return [row["spool_key"] for row in rows if row.get("spool_key")]
+
+
+def test_erased_mail_an_older_maild_stored_delivered_again_is_a_duplicate(desk):
+    """A message an older maild stored (no digest) whose spool copy `maild forget`
+    erased: nothing tells it from a different mail, so it is taken for the same mail,
+    as that maild took it. Erased mail delivered again must not come back as a ticket."""
+    tid1 = desk.ingest_tid(_first())
+    keys = _stored_keys(desk, tid1, digest=False)
+    spool = Spool(desk.root / "data" / "spool")
+    assert keys and all(spool.discard(key) for key in keys)
+    assert f"duplicate [TID#{tid1}]" in desk.ingest(_traced(_first(), "x")).out
+    assert len(desk.tickets()) == 1
+
+
+def test_the_same_mail_after_its_spool_copy_was_rewritten_is_a_duplicate(desk):
+    """The spool copy is rewritten when credentials are redacted (2 days after the
+    ticket closed): the digest stored with the message, not the copy's bytes now, tells
+    that the same mail came again."""
+    tid1 = desk.ingest_tid(_first())
+    keys = _stored_keys(desk, tid1, digest=True)
+    spool = Spool(desk.root / "data" / "spool")
+    assert keys
+    for key in keys:  # as the redaction job leaves it: other bytes
+        kept = spool.read(key)
+        spool.rewrite(key, kept.replace(b"500", b"***"))
+        assert spool.read(key) != kept
+    assert f"duplicate [TID#{tid1}]" in desk.ingest(_traced(_first(), "x")).out
+    assert len(desk.tickets()) == 1
 
 
 def test_over_smtp_and_ingest(tmp_path, sink):
