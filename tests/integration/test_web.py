@@ -130,6 +130,39 @@ def test_tampered_foreign_and_expired_links_get_a_plain_page(site, ticket):
     assert f"[TID#{tid}]" in fresh.subject
     assert request(link_in(fresh.text, base)).status == 200
     assert post(f"{base}/t/{stranger}/renew", {"form": expired.form_token()}).status == 403
+    for form in ({"form": "1767225600.forged.mac"}, {}):  # the owner's link, no page's form
+        assert post(f"{base}/t/{old}/renew", form).status == 403, form
+
+
+def test_new_links_to_one_address_stop_at_the_hours_allowance_of_letters_sent(site):
+    """An old link found in a forwarded mail gets its finder nothing but mail to its
+    owner, and at most web.max_submissions_per_hour (2 here) letters an hour per
+    address, however many of the owner's tickets the finder holds old links of. A press
+    after Back, within SENT_LATELY of the letter, sends none and so costs none: the
+    allowance counts letters, and a customer who pressed twice still gets a link for
+    another ticket. Each press's outcome is in the store before its page is answered:
+    nothing here waits on the clock."""
+    desk, daemon, sink, base = site
+    who = "olga@shop-example.ru"
+    for n in range(3):
+        raw = make_mail(
+            sender=f"Ольга <{who}>", subject=f"Вопрос {n}", msgid=f"<hour{n}@c.example>"
+        )
+        mail_in(daemon, raw, sender=who)
+    confs = wait_until(lambda: len(sink.to(who)) >= 3 and sink.to(who))
+    tids = sorted(link_in(c.text, base).rsplit("/", 1)[1].split(".")[0] for c in confs)
+    key = (desk.root / "data" / "web_secret").read_bytes()
+    days_ago = datetime.now(UTC) - timedelta(days=91)
+
+    def press(tid: str) -> int:  # the expired page loaded anew: a form of its own
+        old = f"{base}/t/{tokens.ticket_token(key, tid, who, days_ago, 90)}"
+        return post(f"{old}/renew", {"form": request(old).form_token()}).status
+
+    first, second, third = tids
+    assert [press(first), press(first), press(second), press(third)] == [200, 200, 200, 429]
+    asked = "Вы запросили новую ссылку"  # web_link.txt, as the thread records it
+    letters = [[m for m in desk.ticket(t)["messages"] if asked in m["text"]] for t in tids]
+    assert [len(sent) for sent in letters] == [1, 1, 0]
 
 
 def test_a_reply_posted_after_the_link_expired_is_shown_back_to_copy(site, ticket):
