@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import secrets
 import shlex
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from maild.app import App
+from maild.config import load
+from maild.runner import ingest
 from tests.helpers import Desk, make_mail
 
 STAFF = ("anna@example.com", "boris@example.com")
@@ -85,6 +90,25 @@ def test_random_domains_are_capped_desk_wide(tmp_path, sink):
     [line] = [x for x in held.text.splitlines() if x.startswith("maild ticket list")]
     listed = desk.run(*shlex.split(line)[1:], "--json")
     assert listed.code == 0 and len(listed.json()) == 12, listed.err
+
+
+def test_the_command_in_the_desks_held_notice_lists_a_flood_begun_before_midnight(tmp_path, sink):
+    """`maild ticket list --since` in the notice names the day the held hour began
+    (`until` less the window), not the day `until` falls on: of a flood at 23:50 held
+    till 00:50, `--since` the next day listed none of its tickets. (The mail comes in
+    at a fixed 23:50 Moscow time: the App's clock, in process.)"""
+    desk = Desk(tmp_path, sink.port, support={**CAPS, "max_new_ticket_notices_per_hour": 1})
+    late = datetime(2026, 11, 19, 23, 50, tzinfo=ZoneInfo("Europe/Moscow"))
+    app = App(load(desk.config), clock=lambda: late)
+    mails = [make_mail(sender=f"x{n}@d{n}.example", subject=f"Заказ {n}") for n in range(2)]
+    tids = [ingest(app, raw)[1].tid for raw in mails]
+    assert desk.flush().code == 0
+    [held] = _held(sink, STAFF[0])
+    assert f"[TID#{tids[1]}]" in held.subject
+    [line] = [x for x in held.text.splitlines() if x.startswith("maild ticket list")]
+    assert line == "maild ticket list --since 2026-11-19"
+    listed = desk.run(*shlex.split(line)[1:], "--json")
+    assert sorted(t["tid"] for t in listed.json()) == sorted(tids), listed.err
 
 
 def test_follow_ups_and_proven_mail_are_not_held_by_the_flood(tmp_path, sink):
