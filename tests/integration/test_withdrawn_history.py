@@ -100,3 +100,23 @@ def test_uncc_marks_only_the_removed_persons_copy(tmp_path, sink):
     _relay_back(desk, sink.port)
     assert desk.flush().code == 0 and sink.to(PETR) == []
     assert any("Проверим" in m.text for m in sink.to(CUSTOMER))
+
+
+def test_mail_withdrawn_after_its_ticket_was_merged_is_marked_where_the_thread_goes_on(
+    tmp_path, sink
+):
+    """#merge copies a ticket's records into the one it is merged into, where staff
+    read the conversation from then on: a confirmation queued before the merge and
+    withdrawn after it (block add) is marked not sent in both threads, or the
+    surviving ticket shows it as mail the customer got."""
+    desk = Desk(tmp_path, dead_port())
+    merged = desk.ingest_tid(make_mail(sender=CUSTOMER, subject="Оплата"))
+    survivor = desk.ingest_tid(make_mail(sender="olga@other-example.ru", subject="Заказ"))
+    assert desk.flush().code == 75
+    staff_says(desk, merged, f"#merge {survivor}")
+    assert desk.ticket(merged).get("merged_into") == survivor
+    assert desk.run("block", "add", "shop-example.ru").code == 0
+    sent = _confirmation(desk, merged)["message_id"]
+    for tid in (merged, survivor):
+        [copy] = [m for m in desk.ticket(tid)["messages"] if m["message_id"] == sent]
+        assert copy["kind"] == "confirmation" and copy["withdrawn"] == "blocked", tid
