@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from maild import privileges
 from tests import zygote
 from tests.faults.fs import read_only
 from tests.helpers import DATA, REPLY_SECRET, ROOT, Desk, Result, free_port, make_mail
@@ -754,6 +755,34 @@ def test_root_s_first_command_makes_a_missing_store_for_the_service_user(sink):
         # the service (postfix's pipe as it) writes there
         r = run(desk, python, "ingest", "-", stdin=make_mail(), user=OWNER.pw_uid)
         assert r.code == 0, r
+    finally:
+        shutil.rmtree(base)
+
+
+def test_a_store_is_made_for_the_service_user_only_where_it_is_roots_to_make(tmp_path, monkeypatch):
+    """privileges.make_for_service, in this process (root): a missing store under a
+    folder of root's that the service's user may enter is made its, mode 0750; under a
+    folder it may not enter (the store would be no use to it) or a folder of another
+    user's (whom root's command then runs as: the folder's owner keeps the store it
+    makes), it is left for the command to make as before."""
+    monkeypatch.setenv("MAILD_USER", OWNER.pw_name)
+    daemon = pwd.getpwnam("daemon")
+    base = Path(tempfile.mkdtemp(prefix="maild-root-"))
+    try:
+        base.chmod(0o755)  # root's, as /var/lib
+        (base / "alice").mkdir(mode=0o755)  # another user's, as a home
+        os.chown(base / "alice", daemon.pw_uid, daemon.pw_gid)
+        made = base / "lib" / "maild"
+        privileges.make_for_service(made)
+        st = made.stat()
+        assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (
+            OWNER.pw_uid,
+            OWNER.pw_gid,
+            0o750,
+        )
+        for storage in (tmp_path / "lib" / "maild", base / "alice" / "maild"):
+            privileges.make_for_service(storage)  # (pytest's tmp_path: root's alone)
+            assert not storage.exists(), storage
     finally:
         shutil.rmtree(base)
 
