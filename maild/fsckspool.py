@@ -56,7 +56,7 @@ def check_spool(check: Fsck) -> None:
         if any(app.quarantine.spammed(t) for t in tids):
             continue
         named = f" (the Message-ID index names {min(tids)})" if tids else ""
-        if cut_copy(check, path, raw, f"{message_id_of(raw)}, in no ticket{named},"):
+        if cut_copy(check, path, raw, f"{message_id_of(raw)}, in no ticket{named},", name):
             continue  # (never re-queued: serve would store a ticket of what is left)
         corrupt = [check.corrupt[t] for t in tids if t in check.corrupt]
         if not corrupt:
@@ -87,14 +87,22 @@ def damaged_copy(check: Fsck, path: Path, raw: bytes) -> bool:
     return True
 
 
-def cut_copy(check: Fsck, path: Path, raw: bytes, whose: str) -> bool:
+def cut_copy(check: Fsck, path: Path, raw: bytes, whose: str, unstored: str = "") -> bool:
     """Whether ``raw`` (the file at ``path`` in spool/cur, ``whose`` copy) is cut short
     (wholemail.cut_short): named; not repairable. Serve would store a ticket of what
-    is left of it: the customer's text a MIME fragment, the attachments gone."""
+    is left of it: the customer's text a MIME fragment, the attachments gone. A copy in
+    no ticket (``unstored``: its name in spool/cur) may be as its sender sent it (a
+    multipart never closed): then moving it back is how it becomes a ticket."""
     why = cut_short(raw)
     if why is not None:
-        what = f"{whose} is cut short ({why}; not repairable: restore it from a backup)"
-        check.problem(path, what)
+        fix = "not repairable: restore it from a backup"
+        if unstored:
+            key = unstored.split(":", 1)[0]
+            fix += (
+                "; if the backup's copy ends the same, its sender sent it so: "
+                f"`mv` it to spool/new/{key} as the storage's owner, and serve stores it"
+            )
+        check.problem(path, f"{whose} is cut short ({why}; {fix})")
     return why is not None
 
 

@@ -4,7 +4,7 @@ text as a MIME fragment and drop the attachments. Through the real CLI, on real 
 
 from __future__ import annotations
 
-from tests.helpers import make_mail
+from tests.helpers import make_mail, serve_until_spool_empty
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 
@@ -43,10 +43,33 @@ def test_a_broken_ticket_is_not_rebuilt_from_a_cut_copy(desk):
     line = (
         f"spool/cur/{copy.name}: <q1@client>, in no ticket (the Message-ID index names "
         f"{tid}), is cut short (its multipart's close delimiter is missing; not "
-        "repairable: restore it from a backup)"
+        "repairable: restore it from a backup; if the backup's copy ends the same, its "
+        f"sender sent it so: `mv` it to spool/new/{copy.name.split(':')[0]} as the "
+        "storage's owner, and serve stores it)"
     )
     assert line in r.out.splitlines(), r.out
     assert not any(x.startswith(f"fixed: spool/cur/{copy.name}") for x in r.out.splitlines())
     assert copy.exists() and not list((desk.root / "data" / "spool" / "new").iterdir())
     r = desk.run("fsck")  # named again until it is restored: never taken for clean
     assert r.code == 1 and line in r.out.splitlines(), r.out
+
+
+def test_mail_its_sender_never_closed_is_stored_again_as_fsck_says(desk):
+    """A multipart its sender sent without the close delimiter looks cut to fsck; with
+    its ticket file lost it is in no ticket and never re-queued. Doing what fsck's line
+    says (moved back to spool/new) stores it again, its file with it."""
+    whole = make_mail(msgid="<q2@client>", attachments=[("s.png", "image/png", PNG)])
+    sent = whole[: whole.rstrip().rindex(b"\n--")]  # the close delimiter never sent
+    tid = desk.ingest_tid(sent)
+    (ticket,) = (desk.root / "data" / "tickets").rglob(f"{tid}.json")
+    ticket.unlink()  # (a lost file: fsck names the mail in no ticket)
+    r = desk.run("fsck", "--repair")
+    [line] = [x for x in r.out.splitlines() if "<q2@client>, in no ticket" in x]
+    mv = line[line.index("`mv` it to ") + len("`mv` it to ") :].split(" ")[0]
+    (copy,) = [
+        p for p in (desk.root / "data" / "spool" / "cur").iterdir() if b"<q2@" in p.read_bytes()
+    ]
+    copy.rename(desk.root / "data" / mv)
+    serve_until_spool_empty(desk, outbox_turn=0)
+    [mail] = [m for m in desk.ticket(tid)["messages"] if m["message_id"] == "<q2@client>"]
+    assert [a["filename"] for a in mail["attachments"]] == ["s.png"]
