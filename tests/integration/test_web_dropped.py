@@ -38,11 +38,15 @@ def costly(site):
 
 
 def drop(url: str, times: int) -> None:
-    """GET `url` `times` times, each connection closed once the request is sent."""
+    """GET `url` `times` times, each connection closed once the request is sent, each
+    from an address of its own (127.0.0.10, .11, ...): the site lets one address have
+    MAX_PAGES_AT_ONCE pages inside at once, and refused the rest, and the customer at
+    127.0.0.1 too, with a 429 (not what this is about: a page made for nobody)."""
     parts = urlsplit(url)
     asked = f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode()
-    for _ in range(times):
-        with socket.create_connection((parts.hostname, parts.port), timeout=10) as s:
+    for n in range(times):
+        where, source = (parts.hostname, parts.port), (f"127.0.0.{10 + n}", 0)
+        with socket.create_connection(where, timeout=10, source_address=source) as s:
             s.sendall(asked)
 
 
