@@ -592,10 +592,22 @@ class StorageHold:
 def stored_text(root: Path) -> str:
     """Every file under a desk's storage as text: its bytes and, of each mail (spool
     copies, outbox files after their record line), its decoded headers and text parts
-    (plain and HTML): what a search of the disk for a secret or an address finds."""
+    (plain and HTML): what a search of the disk for a secret or an address finds. A
+    file a running daemon moves away between the listing and its reading (a queued mail
+    sent) makes it list and read again: every file listed is read."""
+    while (text := _stored_text(root)) is None:
+        pass
+    return text
+
+
+def _stored_text(root: Path) -> str | None:
+    """stored_text, or None when a file listed was gone by its reading."""
     out = []
     for path in sorted(p for p in (root / "data").rglob("*") if p.is_file()):
-        raw = path.read_bytes()
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
         out.append(raw.decode("utf-8", "replace"))
         if "spool" in path.parts or path.suffix == ".mail":
             mail = raw.partition(b"\n")[2] if path.suffix == ".mail" else raw
