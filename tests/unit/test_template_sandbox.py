@@ -46,6 +46,16 @@ def override(folder, added: str, name: str = "confirmation.txt") -> None:
         ('{{ "%10000000s" % tid }}', "a %-format wider than 10000"),
         ('{{ "%10000000s" | format(tid) }}', "a %-format wider than 10000"),
         ("{{ 2 ** 100000 % 10 }}", "a power over 10000 bits"),
+        # each side of each cap: lists joined by `+` (doubled in a few lines, any
+        # memory), the number left of `*`, a precision and a negative (left-justified,
+        # as wide) width taken from the values
+        (
+            "{% set a = [0] * 10000 %}" + "{% set a = a + a %}" * 7 + "{{ a | length }}",
+            "+ would make 1280000 items, over 1000000",
+        ),
+        ("{{ (100000 * tid) | length }}", "a repeat longer than 10000 items (9 * 100000)"),
+        ('{{ ("%.*f" % (200000, 1.0)) | length }}', "a number over 10000 given"),
+        ('{{ ("%*s" % (-200000, tid)) | length }}', "a number over 10000 given"),
         # 2 MB of text from a loop within the caps: stopped once past 1 MB
         ('{% for i in "x" * 10000 %}{{ "y" * 200 }}{% endfor %}', "longer than 1000000 char"),
     ],
