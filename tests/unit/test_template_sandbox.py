@@ -6,10 +6,13 @@ ERROR, as any failing override does; an override within bounds reads as before."
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 
+from maild import sandbox
 from maild.adapters.cache import TemplateCache
+from maild.domain.answers import AnswerFailed
 from maild.render import TEMPLATES, Renderer, template_loader
 from maild.renderfilters import environment
 from tests.helpers import support_config
@@ -165,3 +168,42 @@ def test_a_renderer_gone_is_not_kept_by_its_list_of_saved_answers(tmp_path):
     del renderer
     gc.collect()
     assert gone() is None
+
+
+# loops over small literals, within every cap: 10^8 empty turns, seconds
+LOOPS = '{% for i in "x" * 10000 %}{% for j in "x" * 10000 %}{% endfor %}{% endfor %}'
+
+
+@pytest.mark.parametrize(
+    "text, error",
+    [
+        ('{% for i in "x" * 10000 %}{{ "y" * 200 }}{% endfor %}', "longer than 1000000 char"),
+        (LOOPS, "the template took longer than 0.25 seconds"),
+    ],
+)
+def test_an_admins_own_saved_answer_is_made_in_the_sandbox_too(tmp_path, monkeypatch, text, error):
+    """A saved answer of the admin's (answers/NAME.txt, no shipped one of its name) is
+    held to the caps on the text made and to the time limit as an override is: else
+    2 MB of it go into a staff member's reply to a customer, or the loops run for
+    minutes with the store's lock held. It fails instead (the reply held back)."""
+    monkeypatch.setattr(sandbox, "MAX_SECONDS", 0.25)
+    (tmp_path / "answers").mkdir()
+    (tmp_path / "answers" / "mine.txt").write_text(f"Ответ {text}\n")
+    renderer = Renderer(SUPPORT, override=tmp_path, run=tmp_path / "run")
+    with pytest.raises(AnswerFailed, match=error):
+        renderer.answer("mine", variants()[0])
+
+
+def test_an_override_that_ran_out_of_time_is_the_shipped_text_at_once_after(tmp_path, monkeypatch):
+    """Stopped at MAX_SECONDS once, an override is the shipped text for the rest of the
+    process: the next mail of that template does not wait MAX_SECONDS for it again
+    (in serve's worker, with the store's lock held, each mail would)."""
+    monkeypatch.setattr(sandbox, "MAX_SECONDS", 0.5)
+    override(tmp_path, LOOPS * 10)  # 10^9 turns: far past the limit each time
+    renderer = Renderer(SUPPORT, override=tmp_path, run=tmp_path / "run")
+    ctx = variants()[0]
+    shipped = Renderer(SUPPORT).text("confirmation.txt", ctx)
+    assert renderer.text("confirmation.txt", ctx) == shipped  # stopped at the limit
+    start = time.monotonic()
+    assert renderer.text("confirmation.txt", ctx) == shipped
+    assert time.monotonic() - start < 0.4
