@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from maild import overrides
 from maild.config import ConfigError
 from maild.render import TEMPLATES, Renderer
 from tests.helpers import support_config
@@ -93,3 +94,64 @@ def test_a_failing_override_a_template_includes_is_named(tmp_path, caplog):
     [logged] = [x.getMessage() for x in caplog.records if x.levelno == logging.ERROR]
     assert logged.startswith(f"template override {tmp_path / 'site_link.txt'}: line 1: ")
     assert Path(TEMPLATES / "confirmation.txt").as_posix() in logged
+
+
+def test_an_override_with_a_line_before_its_subject_gives_way_to_the_shipped_one(tmp_path, caplog):
+    """The Subject must be the first line, not merely a line: a line above it would be
+    the customer's subject (no [TID#...]) and "Subject: ..." would open the text."""
+    (tmp_path / "confirmation.txt").write_text("Наша служба поддержки\n" + SOURCE)
+    ctx = variants()[0]
+    made = Renderer(SUPPORT, override=tmp_path).text("confirmation.txt", ctx)
+    assert made == Renderer(SUPPORT).text("confirmation.txt", ctx)
+    [logged] = [x.getMessage() for x in caplog.records if x.levelno == logging.ERROR]
+    assert "must start with a Subject: line" in logged
+
+
+def test_a_dangling_link_in_place_of_a_shipped_answer_is_named(tmp_path, caplog):
+    """answers/NAME.txt of the admin's that is a link to a missing file, NAME a shipped
+    answer's: the shipped one goes into the reply and the link is named (log, a note
+    for `maild status`), not passed over in silence as if it were not there."""
+    shipped = sorted(p.stem for p in (TEMPLATES / "answers").glob("*.txt"))[0]
+    (tmp_path / "answers").mkdir()
+    link = tmp_path / "answers" / f"{shipped}.txt"
+    link.symlink_to(tmp_path / "gone.txt")
+    ctx = variants()[0]
+    made = Renderer(SUPPORT, override=tmp_path, run=tmp_path / "run").answer(shipped, ctx)
+    assert made == Renderer(SUPPORT).answer(shipped, ctx)
+    [logged] = [x.getMessage() for x in caplog.records if x.levelno == logging.ERROR]
+    assert logged.startswith(
+        f"template override {link}: cannot read it: a link to a missing file"
+    ), logged
+    note = tmp_path / "run" / f"override_failing.answers.{shipped}.txt.json"
+    assert json.loads(note.read_text())["path"] == str(link)
+
+
+def test_an_edited_override_failing_again_is_failing_since_the_edit(tmp_path):
+    """A note's `since` is kept only while the file is the one that failed (another
+    process met the same fault first): an edit that fails anew is a fault from now."""
+    run = tmp_path / "run"
+    (tmp_path / "confirmation.txt").write_text("{{ tiket }}\n")
+    Renderer(SUPPORT, override=tmp_path, run=run).text("confirmation.txt", variants()[0])
+    note = run / "override_failing.confirmation.txt.json"
+    first = json.loads(note.read_text())
+    note.write_text(json.dumps(first | {"since": "2000-01-01T00:00:00+00:00"}))
+    Renderer(SUPPORT, override=tmp_path, run=run).text("confirmation.txt", variants()[0])
+    assert json.loads(note.read_text())["since"] == "2000-01-01T00:00:00+00:00"  # the same
+    (tmp_path / "confirmation.txt").write_text("{{ tiket2 }}\n")
+    Renderer(SUPPORT, override=tmp_path, run=run).text("confirmation.txt", variants()[0])
+    assert json.loads(note.read_text())["since"] > first["since"]
+
+
+def test_the_notes_of_a_folder_no_longer_configured_are_not_named(tmp_path):
+    """`maild status` and check-config name the failing overrides of the folder the
+    config names now: a note left by the one configured before is not about it."""
+    old, new, store = tmp_path / "old", tmp_path / "new", tmp_path / "store"
+    for folder in (old, new, store):
+        folder.mkdir()
+    (old / "confirmation.txt").write_text("{{ tiket }}\n")
+    (new / "confirmation.txt").write_text("{{ tiket }}\n")  # the same text, not failed yet
+    Renderer(SUPPORT, override=old, run=store / "run").text("confirmation.txt", variants()[0])
+    assert [n["path"] for n in overrides.failing(store, str(old))] == [
+        str(old / "confirmation.txt")
+    ]
+    assert overrides.failing(store, str(new)) == []
