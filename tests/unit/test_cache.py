@@ -103,6 +103,22 @@ def test_the_folder_is_made_private_and_one_others_could_write_is_not_used(
     assert folder() is None
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="gives a folder to another user: root only")
+def test_a_private_folder_of_our_name_another_user_made_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/tmp/maild-cache-0 made, private (0700), by another local user before root's
+    maild ran: theirs, it could hold compiled templates (pickled code) of their
+    making that root's maild would run. Only a folder of the user's own is used."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    planted = tmp_path / f"maild-cache-{os.getuid()}"
+    planted.mkdir(mode=0o700)
+    os.chown(planted, 65534, 65534)  # nobody's, as a local user would make it
+    assert folder() is None
+    os.chown(planted, os.getuid(), os.getgid())
+    assert folder() == planted
+
+
 def _renderer(templates: Path, kept: Path) -> Renderer:
     return Renderer(SUPPORT, override=templates, compiled=TemplateCache(str(kept)))
 
