@@ -8,6 +8,8 @@ import hashlib
 import struct
 import zlib
 
+import pytest
+
 from tests.helpers import make_mail
 
 
@@ -99,10 +101,16 @@ def test_a_missing_file_without_a_spool_copy_is_not_repairable(desk):
     assert not path.exists()
 
 
-def test_a_damaged_spool_copy_is_named_and_never_requeued(desk):
+# what took the copy's place: garbage, or a whole mail of someone else's (a stray file,
+# a copy of another name): the latter, re-queued, would be a new ticket in serve, mailed
+STRAY = make_mail(msgid="<stray@elsewhere.example>", sender="stray@elsewhere.example")
+
+
+@pytest.mark.parametrize("damage", [b"garbage\n", STRAY], ids=["garbage", "stray mail"])
+def test_a_damaged_spool_copy_is_named_and_never_requeued(desk, damage):
     tid = desk.ingest_tid(make_mail(msgid="<b1@c.example>"))
     copy = _copy(desk, "<b1@c.example>")
-    copy.write_bytes(b"garbage\n")
+    copy.write_bytes(damage)
     r = desk.run("fsck", "--repair")
     assert r.code == 1, r.out
     first = r.out.splitlines()[0]
