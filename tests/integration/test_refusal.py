@@ -176,6 +176,33 @@ def test_an_address_refused_for_good_gets_no_more_automatic_mail_until_staff_cc_
         relay.stop()
 
 
+def test_mail_refused_after_its_ticket_was_merged_is_told_in_the_survivor(tmp_path):
+    """Ivan's confirmation is still queued when staff #merge his ticket into Olga's; the
+    relay then refuses it for good. The note and the mark go to the ticket that goes on
+    (Olga's, his address on it now): told in the merged-away one, nobody would see it
+    there and the survivor would go on mailing the address."""
+    relay = Sink(refuse={TYPO: UNKNOWN}).start()
+    try:
+        desk = Desk(tmp_path, relay.port)
+        into = desk.ingest_tid(make_mail(sender=OLGA, subject="Первое", body="Вопрос один."))
+        assert desk.flush().code == 0
+        merged = desk.ingest_tid(make_mail(sender=TYPO, subject="Второе", body="Вопрос два."))
+        desk.ingest(_staff(merged, f"#merge {into}"))
+        assert desk.ticket(merged)["merged_into"] == into
+        assert desk.flush().code == 0 and relay.handler.tries[TYPO] >= 1
+        survivor = desk.ticket(into)
+        assert "550 5.1.1" in survivor["undeliverable"][TYPO]["error"], survivor
+        told = "Письмо клиенту не доставлено: "
+        notes = [m["text"] for m in survivor["messages"] if m["text"].startswith(told)]
+        # his confirmation and the mail that told him of the merge: each noted here
+        assert len(notes) == 2 and all(TYPO in t for t in notes), survivor["messages"]
+        gone = desk.ticket(merged)
+        assert not gone.get("undeliverable"), gone
+        assert not any(m["text"].startswith(told) for m in gone["messages"]), gone
+    finally:
+        relay.stop()
+
+
 def test_a_reminder_skips_a_refused_address_and_verified_mail_from_it_lifts_the_mark(tmp_path):
     """The scheduler's mail alike (#wait's reminder to the customer): not sent, not
     told again. Mail from the address that proves itself (DKIM/SPF per our MTA's
