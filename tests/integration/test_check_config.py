@@ -411,6 +411,53 @@ def test_an_override_older_than_the_shipped_template_is_named_with_what_it_lacks
     assert r.code == 0 and "templates.path" not in r.err, r.err
 
 
+def test_an_override_older_than_an_include_of_the_shipped_one_is_named_for_it(tmp_path, sink):
+    """What the shipped template shows through the files it includes counts too: a
+    confirmation.txt copied before it included site_link.txt is named for site_link,
+    which only site_link.txt uses."""
+    tpl = tmp_path / "tpl"
+    tpl.mkdir()
+    text = (SHIPPED / "confirmation.txt").read_text()
+    (tpl / "confirmation.txt").write_text(text.replace('{% include "site_link.txt" %}', ""))
+    desk = Desk(tmp_path, sink.port, templates={"path": str(tpl)})
+    r = desk.run("check-config")
+    assert r.code == 0, r.err
+    [line] = [x for x in r.err.splitlines() if "templates.path" in x]
+    assert f"{tpl / 'confirmation.txt'} does not use site_link, which the shipped" in line, line
+
+
+def test_a_saved_answer_named_as_a_shipped_one_but_for_capitals_is_warned_of(tmp_path, sink):
+    """answers/Request_Info.txt beside the shipped request_info.txt: #answer reads a
+    name in any case, so the admin's is never inserted; the shipped answers count."""
+    tpl = tmp_path / "tpl"
+    (tpl / "answers").mkdir(parents=True)
+    (tpl / "answers" / "Request_Info.txt").write_text("Пришлите, пожалуйста, журнал.\n")
+    desk = Desk(tmp_path, sink.port, templates={"path": str(tpl)})
+    r = desk.run("check-config")
+    assert r.code == 0, r.err
+    [line] = [x for x in r.err.splitlines() if "templates.path" in x]
+    assert line.endswith(
+        f"templates.path: {tpl / 'answers'}: saved answers Request_Info, request_info differ "
+        "only in capitals: #answer reads a name in any case, so it inserts none of them (or "
+        "only the one all in lower case); rename all but one"
+    ), line
+
+
+def test_a_saved_answer_that_does_not_compile_is_one_error_and_no_warning(tmp_path, sink):
+    """Named once, as the error it is, not also warned of as an answer that cannot be
+    made (two lines for one fault)."""
+    tpl = tmp_path / "tpl"
+    (tpl / "answers").mkdir(parents=True)
+    (tpl / "answers" / "mine.txt").write_text("Ответ {% if %}\n")
+    desk = Desk(tmp_path, sink.port, templates={"path": str(tpl)})
+    r = desk.run("check-config")
+    assert r.code == 78
+    assert [x for x in r.err.splitlines() if "templates.path" in x] == [
+        f"maild: config error: {desk.config}: templates.path: {tpl / 'answers' / 'mine.txt'}: "
+        "line 1: Expected an expression, got 'end of statement block'"
+    ]
+
+
 def test_an_override_no_mail_is_made_from_is_named(tmp_path, sink):
     """confirmaton.txt (a typo) was never read: the shipped confirmation went out and
     the admin's edits with it never did, without a word. A saved answer of one's own
