@@ -342,3 +342,25 @@ def test_a_body_of_too_many_lines_is_refused_at_its_final_dot_and_closed(tmp_pat
     finally:
         ctl.stop()
     assert [spool.read(k) for k in keys] == [body]
+
+
+def test_a_body_over_the_size_limit_of_usual_lines_is_refused_for_its_size(tmp_path):
+    """A body of usual lines past the size limit (60 times it: its cost past 2 MB too)
+    is aiosmtpd's 552 for its size, and the session goes on: "too many lines for its
+    size" and the close are for a body within the limit in bytes, costly in lines."""
+    from maild.adapters.sessions import SessionLimits
+
+    handler = SupportHandler(Spool(tmp_path / "spool"), lambda a: True, lambda k: None)
+    ctl = _Limited(handler, SessionLimits(max_connections=10, timeout=5), max_size=50_000)
+    ctl.start()
+    try:
+        c = _Client(ctl.port)
+        c.envelope(None)
+        assert c.command(b"DATA").startswith(b"354")
+        c.sock.sendall(b"Subject: big\r\n\r\n" + (b"z" * 76 + b"\r\n") * 40_000)
+        reply = c.command(b".")
+        assert reply.startswith(b"552") and b"too many lines" not in reply, reply
+        assert c.command(b"NOOP").startswith(b"250")  # not closed
+        c.close()
+    finally:
+        ctl.stop()
