@@ -215,6 +215,33 @@ def test_repair_counts_the_mail_it_re_queued(desk):
     assert len(list((desk.root / "data" / "spool" / "new").iterdir())) == 2
 
 
+def test_the_mail_of_a_ticket_that_cannot_be_read_stays_where_it_is(desk):
+    """A ticket file maild cannot read (a directory in its place, as root's chmod does
+    not stop root) may be whole: never set aside, and its mail's spool copies are left
+    in spool/cur, not re-queued as a torn ticket's are. Re-queued, nothing would be
+    stored twice (once the file is back its Message-IDs are there), but they would
+    wait in spool/new, `maild status` saying "processing paused" and fsck "waiting".
+    Once the file is back, nothing is wrong and each message is there once."""
+    tid = desk.ingest_tid(make_mail(msgid="<u1@c.example>"))
+    desk.ingest(make_mail(msgid="<u2@c.example>", subject=f"Re: [TID#{tid}]", body="Ещё."))
+    data = desk.root / "data"
+    spool, ticket = data / "spool", data / "tickets" / tid[:2] / f"{tid}.json"
+    copies = sorted(p.name for p in (spool / "cur").iterdir())
+    kept = ticket.read_bytes()
+    ticket.unlink()
+    ticket.mkdir()
+    r = desk.run("fsck", "--repair")
+    assert r.code == 1 and r.out.splitlines()[-1] == "0 ticket(s), 1 problem(s), 0 fixed", r.out
+    assert r.out.startswith(f"tickets/{tid[:2]}/{tid}.json: unreadable by "), r.out
+    assert sorted(p.name for p in (spool / "cur").iterdir()) == copies
+    assert not list((spool / "new").iterdir())
+    ticket.rmdir()
+    ticket.write_bytes(kept)
+    assert desk.run("fsck").code == 0
+    ids = [m["message_id"] for m in desk.ticket(tid)["messages"]]
+    assert ids.count("<u1@c.example>") == ids.count("<u2@c.example>") == 1
+
+
 def test_a_store_lock_that_cannot_be_taken_is_named(desk):
     """A directory in the place of <storage>/lock stops every write and all processing
     (status names it): fsck said "0 problem(s)", exit 0, and --repair exited 78."""
