@@ -4,8 +4,10 @@ limits; large transfers wait for a slot, declared small ones never do."""
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import socket
+from collections.abc import Iterator
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -306,6 +308,22 @@ def test_recipients_past_100_wait_for_a_later_transaction(server):
     assert len(keys) == before + 1
 
 
+@contextlib.contextmanager
+def _in_data(handler: SupportHandler) -> Iterator[tuple[_Limited, _Client]]:
+    """A listener taking up to 50 000 bytes a mail, and a client of it at DATA (354)."""
+    from maild.adapters.sessions import SessionLimits
+
+    ctl = _Limited(handler, SessionLimits(max_connections=10, timeout=5), max_size=50_000)
+    ctl.start()
+    try:
+        client = _Client(ctl.port)
+        client.envelope(None)
+        assert client.command(b"DATA").startswith(b"354")
+        yield ctl, client
+    finally:
+        ctl.stop()
+
+
 @pytest.mark.parametrize("split", range(5))
 def test_a_body_of_too_many_lines_is_refused_at_its_final_dot_and_closed(tmp_path, split):
     """Past 3 times the limit on the wire and 2 MB in cost (bytes and ~90 a line), a
@@ -313,17 +331,10 @@ def test_a_body_of_too_many_lines_is_refused_at_its_final_dot_and_closed(tmp_pat
     that dot, and the connection closed; mail of usual lines is taken."""
     import time
 
-    from maild.adapters.sessions import SessionLimits
-
     spool = Spool(tmp_path / "spool")
     keys: list[str] = []
     handler = SupportHandler(spool, lambda a: a == "support@example.com", keys.append)
-    ctl = _Limited(handler, SessionLimits(max_connections=10, timeout=5), max_size=50_000)
-    ctl.start()
-    try:
-        costly = _Client(ctl.port)
-        costly.envelope(None)
-        assert costly.command(b"DATA").startswith(b"354")
+    with _in_data(handler) as (ctl, costly):
         end = b"\r\n.\r\n"
         costly.sock.sendall(b"Subject: x\r\n" + b"\r\n" * 30_000 + b"tail" + end[:split])
         time.sleep(0.3)  # (the end of the data in a chunk of its own)
@@ -339,8 +350,6 @@ def test_a_body_of_too_many_lines_is_refused_at_its_final_dot_and_closed(tmp_pat
         usual.sock.sendall(body)
         assert usual.command(b".").startswith(b"250")
         usual.close()
-    finally:
-        ctl.stop()
     assert [spool.read(k) for k in keys] == [body]
 
 
@@ -348,19 +357,10 @@ def test_a_body_over_the_size_limit_of_usual_lines_is_refused_for_its_size(tmp_p
     """A body of usual lines past the size limit (60 times it: its cost past 2 MB too)
     is aiosmtpd's 552 for its size, and the session goes on: "too many lines for its
     size" and the close are for a body within the limit in bytes, costly in lines."""
-    from maild.adapters.sessions import SessionLimits
-
     handler = SupportHandler(Spool(tmp_path / "spool"), lambda a: True, lambda k: None)
-    ctl = _Limited(handler, SessionLimits(max_connections=10, timeout=5), max_size=50_000)
-    ctl.start()
-    try:
-        c = _Client(ctl.port)
-        c.envelope(None)
-        assert c.command(b"DATA").startswith(b"354")
+    with _in_data(handler) as (_, c):
         c.sock.sendall(b"Subject: big\r\n\r\n" + (b"z" * 76 + b"\r\n") * 40_000)
         reply = c.command(b".")
         assert reply.startswith(b"552") and b"too many lines" not in reply, reply
         assert c.command(b"NOOP").startswith(b"250")  # not closed
         c.close()
-    finally:
-        ctl.stop()
