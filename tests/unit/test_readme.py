@@ -183,13 +183,14 @@ def test_the_image_types_readme_lists_are_the_file_rule_s() -> None:
         assert re.split(r", |/", listed) == [NAMES[t] for t in IMAGES], listed
 
 
-def test_every_module_of_the_domain_is_named() -> None:
+def test_every_module_is_named() -> None:
     """A newcomer finds each rule's module by README ("How one email flows" and the
-    sections it points to): every module of maild/domain/ is named there."""
+    sections it points to): every module of maild/domain/ is named there, and so is
+    every other module of maild/ (the adapters, the site, the commands)."""
     unnamed = [
-        module.name
-        for module in sorted((ROOT / "maild" / "domain").glob("*.py"))
-        if module.stem != "__init__"
+        str(module.relative_to(ROOT))
+        for module in sorted((ROOT / "maild").rglob("*.py"))
+        if module.stem not in ("__init__", "__main__")
         and not re.search(rf"`(?:\w+/)*{module.stem}\.\w+(?:\.\w+)*`", README)
     ]
     assert not unnamed, unnamed
