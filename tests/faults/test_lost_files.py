@@ -104,6 +104,23 @@ def test_lost_address_records_are_named_and_rebuilt_so_free_support_does_not_res
     assert "Срок бесплатной поддержки" in confirmation[0].text, confirmation[0].text
 
 
+def test_a_record_rebuilt_dates_from_the_earliest_of_the_requesters_tickets(desk, sink):
+    """Of a customer's tickets the earliest gives the rebuilt record its date: free
+    support counts from the first ticket, and a later one's date would start it again
+    (a regular customer's record lost: months of free support he is not owed)."""
+    first = desk.ingest_tid(make_mail(sender="ivan@shop.ru", subject="Вопрос 1"))
+    later = desk.ingest_tid(make_mail(sender="ivan@shop.ru", subject="Вопрос 2"))
+    assert later != first
+    day = _dated_back(desk, first, 300)
+    _dated_back(desk, later, 10)
+    shutil.rmtree(_data(desk) / "index" / "address")
+    h = hashlib.sha1(b"ivan@shop.ru").hexdigest()
+    assert f"(the tickets: {day}; free support" in desk.run("fsck").out
+    assert desk.run("fsck", "--repair").code == 0
+    record = _data(desk) / "index" / "address" / h[:2] / h
+    assert json.loads(record.read_text()) == {"first_seen": day}
+
+
 def test_a_record_written_again_without_the_first_ticket_gets_it_back(desk, sink):
     """Lost, then written again by a cap's count alone: no date of the first ticket."""
     tid = desk.ingest_tid(make_mail(sender="ivan@shop.ru", subject="Вопрос 1"))

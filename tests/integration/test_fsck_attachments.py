@@ -101,6 +101,28 @@ def test_a_missing_file_without_a_spool_copy_is_not_repairable(desk):
     assert not path.exists()
 
 
+def test_a_file_two_messages_name_is_said_once_and_restored_from_either_copy(desk):
+    """A file stored once for two messages (the same picture sent twice) is one line
+    that counts the other message; the first message's spool copy gone, --repair
+    still puts the file back from the other's copy, rather than send the admin to a
+    backup."""
+    tid, path = _stored(desk, "<one@c.example>")
+    mail = make_mail(
+        msgid="<two@c.example>", subject="Ещё раз", attachments=[("act.png", "image/png", PNG)]
+    )
+    other = desk.ingest_tid(mail)
+    assert other != tid
+    path.unlink()
+    r = desk.run("fsck")
+    (line,) = [x for x in r.out.splitlines() if x.startswith(f"attachments/{SHA[:2]}/{SHA}: ")]
+    assert r.code == 1 and " (and of 1 more message(s)) is missing" in line, r.out
+    named = "<one@c.example>" if "<one@c.example>" in line else "<two@c.example>"
+    _copy(desk, named).unlink()  # the copy of the message the line names first
+    r = desk.run("fsck", "--repair")
+    assert "restored from its message's spool copy" in r.out, r.out
+    assert path.read_bytes() == PNG
+
+
 # what took the copy's place: garbage, or a whole mail of someone else's (a stray file,
 # a copy of another name): the latter, re-queued, would be a new ticket in serve, mailed
 STRAY = make_mail(msgid="<stray@elsewhere.example>", sender="stray@elsewhere.example")

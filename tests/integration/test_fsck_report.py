@@ -93,6 +93,43 @@ def test_a_corrupt_summary_part_is_named_once_without_a_hint_to_run_fsck(desk):
     assert "run `maild fsck`" not in line and str(part) not in line, line
 
 
+def test_a_summary_row_twice_is_named_malformed_and_rebuilt(desk):
+    """A summary part holding one ticket's row twice (a copy merged by hand) counts
+    the ticket twice for `maild status`: named, and --repair writes it once."""
+    tid = desk.ingest_tid(make_mail())
+    (part,) = (desk.root / "data" / "open").glob("*.json")
+    data = json.loads(part.read_text())
+    (row,) = data["_default"].values()
+    data["_default"]["2"] = row
+    part.write_text(json.dumps(data, ensure_ascii=False))
+    r = desk.run("fsck")
+    assert r.code == 1 and f"open/{part.name}: malformed rows" in r.out.splitlines(), r.out
+    assert desk.run("fsck", "--repair").code == 0
+    assert [r["tid"] for r in json.loads(part.read_text())["_default"].values()] == [tid]
+
+
+def test_a_message_id_entry_naming_another_ticket_is_kept_when_rewritten(desk):
+    """An entry of the Message-ID index that says another ticket is rewritten to the
+    one holding the mail, and what it said is kept in lost+found/ first, as every
+    file --repair writes over."""
+    tid = desk.ingest_tid(make_mail(sender="a@shop.example", msgid="<m1@c.example>"))
+    other = desk.ingest_tid(make_mail(sender="b@shop.example", msgid="<m2@c.example>"))
+    h = hashlib.sha1(b"<m1@c.example>").hexdigest()
+    data = desk.root / "data"
+    entry = data / "index" / "msgid" / h[:2] / h
+    entry.write_text(other)
+    r = desk.run("fsck")
+    assert (
+        r.code == 1
+        and f"index/msgid/{h[:2]}/{h}: Message-ID index of a message in {tid}: says {other!r}"
+        in r.out.splitlines()
+    ), r.out
+    assert desk.run("fsck", "--repair").code == 0
+    assert entry.read_text() == tid
+    kept = [p for p in (data / "lost+found" / "index" / "msgid").rglob("*") if p.is_file()]
+    assert [p.read_text() for p in kept] == [other], kept
+
+
 def test_files_in_tickets_that_are_no_ticket_are_named_and_moved_aside(desk):
     """An editor's backup and swap file, a note, a ticket file copied into the wrong
     folder: the store never reads them (nor does `forget` reach them there). fsck
