@@ -183,3 +183,35 @@ def test_the_last_imap_failure_is_named_while_no_round_went_well_since(imap, sta
     [line] = [x for x in format_text(f).splitlines() if x.startswith("imap:")]
     named = "; the last try failed 5 s ago (at 2026-12-02T10:00:00+00:00): ConnectionRef"
     assert (named in line) == (imap["age"] != 1.0), line
+
+
+@pytest.mark.parametrize(
+    ("free", "said"),
+    [
+        (512 * 1024, ["storage: its file system is full (512 KB free): mail is answered 451"]),
+        ((1 << 20) - 1, ["storage: its file system is full (1023 KB free)"]),
+        (1 << 20, []),
+        (None, []),  # not known: no word of it
+    ],
+)
+def test_a_storage_under_a_megabyte_free_is_full_before_it_is_at_nothing(free, said):
+    """Under 1 MB free the storage is full: the notes `maild status` reads are written
+    there too, so a disk at its last bytes could not say so itself; at 1 MB it is not."""
+    from maild.storagehealth import problems
+
+    got = problems({"free_bytes": free, "read_only": False, "path": "/srv/maild"})
+    assert len(got) == len(said) and all(g.startswith(s) for g, s in zip(got, said, strict=True)), (
+        got
+    )
+
+
+def test_the_text_says_the_held_mail_and_the_space_left():
+    """The outbox line counts the mail a restore holds back (not tried until released),
+    and the storage's free space is a line of its own, in MB."""
+    from maild.statustext import format_text
+
+    f = figures(state="degraded", reasons=[], storage={"free_bytes": 300 << 20})
+    f["outbox"] = {"queued": 3, "failing": 0, "refused": 0, "oldest_error": None, "held": 2}
+    lines = format_text(f).splitlines()
+    assert "outbox: 3 queued, 0 failing, 0 refused, 2 held" in lines, lines
+    assert "storage: 300 MB free" in lines, lines
