@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 
-from tests.helpers import ROOT, make_mail
+from tests.helpers import ROOT, make_mail, staff_reply
 
 
 def test_fsck_reports_nothing_of_what_a_running_writer_does_meanwhile(desk, tmp_path):
@@ -24,6 +24,23 @@ def test_fsck_reports_nothing_of_what_a_running_writer_does_meanwhile(desk, tmp_
     assert p.returncode == 0, p.stdout + p.stderr
     assert p.stdout.splitlines()[-1] == "2 ticket(s), 0 problem(s)", p.stdout
     assert len(desk.tickets()) == 2  # the mail was stored meanwhile indeed
+
+
+def test_the_recheck_reads_again_a_ticket_written_meanwhile(desk, tmp_path):
+    """A ticket written after fsck read it (staff's reply stored: its summary row and
+    the reply's spool copy are new) is read again by the re-check under the lock, not
+    judged as first read: the row and the copy are then what the ticket says, and
+    nothing is reported (exit 0)."""
+    tid = desk.ingest_tid(make_mail(sender="a@shop.example", msgid="<before@c.example>"))
+    mail = tmp_path / "reply.eml"
+    mail.write_bytes(staff_reply(tid, "Исправили, проверьте.", msgid="<reply@c.example>"))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), MAILD_DURING_MAIL=str(mail))
+    env["MAILD_DURING_TID"] = tid
+    cmd = [sys.executable, "-m", "tests.fsckduring", "--config", str(desk.config), "fsck"]
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout.splitlines()[-1] == "1 ticket(s), 0 problem(s)", p.stdout
+    assert desk.ticket(tid)["first_reaction_at"]  # the reply was stored meanwhile indeed
 
 
 def test_fsck_still_reports_a_real_problem_found_while_serving(desk):

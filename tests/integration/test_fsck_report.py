@@ -304,6 +304,7 @@ def test_a_store_lock_that_cannot_be_taken_is_named(desk):
         r = desk.run(*args)
         said = r.out.splitlines()[-1]
         assert said == "`maild fsck --repair` repairs nothing until the store lock is mended", r.out
+    assert addr.read_text() == "{broken"  # not written without the lock: serve may be writing
     (data / "lock").rmdir()
     assert desk.run("fsck", "--repair").code == 0
     assert desk.run("fsck").code == 0
