@@ -39,3 +39,19 @@ def test_release_names_every_entry_that_blocks_the_sender(desk):
         assert f"maild block remove {entry}" in err
         assert desk.run("block", "remove", entry).code == 0
     assert desk.run("block", "list", "--json").json() == []
+
+
+def test_a_release_the_pipeline_quarantines_again_keeps_the_mail_and_exits_1(desk):
+    """Staff's reply naming a ticket that is not there goes back to the quarantine on
+    release: the admin is told so (exit 1, the reason), never a TID, and the message
+    stays listed: deleting its entry then would lose the mail."""
+    from tests.helpers import staff_reply
+
+    assert desk.ingest(staff_reply("1111-2222", "Готово.")).out.startswith("quarantined ")
+    [entry] = desk.run("spam", "list", "--json").json()
+    r = desk.run("spam", "release", entry["id"])
+    assert r.code == 1, r.out + r.err
+    assert f"maild: {entry['id']} is back in the quarantine as " in r.err, r.err
+    assert "staff: no ticket [TID#1111-2222]" in r.err and "TID#" not in r.out, r.out
+    [kept] = desk.run("spam", "list", "--json").json()
+    assert kept["message_id"] == entry["message_id"]
