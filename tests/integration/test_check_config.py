@@ -192,6 +192,10 @@ def test_a_token_command_that_is_not_there_is_a_problem(tmp_path, sink):
     [line] = [x for x in r.err.strip().splitlines() if not x.startswith("maild: warning")]
     assert "'imap.oauth2_token_command'" in line and "'no-such-token-tool'" in line
     assert str(desk.config) in line
+    desk.sections["imap"]["oauth2_token_command"] = "  "  # blank: a line, not a traceback
+    desk.write_config()
+    r = desk.run("check-config")
+    assert r.code == 78 and "'imap.oauth2_token_command': no program ''" in r.err, r.err
     desk.sections["imap"]["oauth2_token_command"] = f"{sys.executable} -c print(1)"
     desk.write_config()
     assert desk.run("check-config").code == 0

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from maild.domain.addresses import comparable_domain
 from maild.domain.spam import BlockList
-from maild.registryinput import is_address, is_domain
+from maild.registryinput import group_refusal, is_address, is_domain
 
 LABEL = st.text(string.ascii_letters + string.digits + "-_*;,/:@!%? \t", min_size=0, max_size=8)
 NAMES = st.lists(LABEL, min_size=1, max_size=4).map(".".join) | st.text(max_size=20)
@@ -35,3 +35,16 @@ def test_what_no_mail_comes_from_is_refused():
         assert is_domain(good), good
     assert not is_address("a@b@x.ru") and not is_address("a@*.ru") and not is_address("@x.ru")
     assert is_address("ivan.petrov+desk@shop.ru")
+
+
+def test_a_domain_in_the_spellings_an_admin_types_is_taken():
+    """A fullwidth full stop (an East Asian keyboard: «окна．рф») is a full stop as IDNA
+    reads it, and the block list reads it so: `block add` takes it. `group add --domain
+    @shop.ru` is the domain shop.ru. Neither is refused as no domain (exit 64)."""
+    import argparse
+
+    for typed in ("окна．рф", "shop｡ru"):
+        assert is_domain(typed) and BlockList([typed]).match(f"ivan@{typed}"), typed
+    assert BlockList(["окна．рф"]).match("ivan@окна.рф")
+    for typed in ("@shop.ru", " Shop.RU "):
+        assert group_refusal(argparse.Namespace(name="Ромашка", domain=[typed])) is None, typed
