@@ -61,6 +61,20 @@ def test_warnings_on_their_own_lines_and_nothing_created(tmp_path, sink):
     assert not Path(desk.sections["storage"]["path"]).exists()  # not even the storage
 
 
+def test_plain_text_to_this_host_itself_is_no_warning(tmp_path, sink):
+    """The listener, the IMAP server and the relay on 127.0.0.1 without TLS (postfix
+    beside maild, a local Dovecot): nothing crosses a network, so nothing is warned of
+    but what is (here support.authserv_id); a false warning teaches admins to skip them."""
+    imap = {"host": "127.0.0.1", "port": 143, "ssl": False, "username": "u", "password": "p"}
+    desk = Desk(tmp_path, sink.port, imap=imap, smtp={"listen": "127.0.0.1:18125"})
+    desk.sections["outbound"].update(username="support@example.com", password="p")
+    desk.write_config()
+    r = desk.run("check-config")
+    assert r.code == 0, r.err
+    [warning] = r.err.strip().splitlines()
+    assert "support.authserv_id" in warning, r.err
+
+
 def refused_alike(desk: Desk, why: str, path: Path) -> None:
     """`ticket list` and check-config refuse the storage alike: exit 78, and
     check-config's one line names `path`."""

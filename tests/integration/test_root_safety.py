@@ -389,6 +389,12 @@ def test_permanent_errors_name_the_path(owned):
     r = run(desk, python, "check-config")
     assert r.code == 78 and "do not belong to its owner nobody" in r.err, r
     assert "in the top two levels of" in r.err  # it looks two levels down only
+    os.chown(data / "spool", OWNER.pw_uid, OWNER.pw_gid)
+    (data / "open").mkdir()
+    os.chown(data / "open", OWNER.pw_uid, OWNER.pw_gid)
+    (data / "open" / "07.json").write_text("{}")  # root's, one level down
+    r = run(desk, python, "check-config")
+    assert r.code == 78 and f"e.g. {data / 'open' / '07.json'}: chown" in r.err, r
 
 
 def test_a_missing_storage_names_the_root_owned_folder_it_would_be_in(owned):
@@ -738,6 +744,16 @@ def test_root_s_first_command_makes_a_missing_store_for_the_service_user(sink):
         assert r.code == 0 and f"storage.path {unit} does not exist and no user" in r.err, r
         assert f"install -d -o maild-no-such-user -g maild-no-such-user -m 0750 {unit}" in r.err
         assert not unit.exists()
+        # under a folder of the service's user: root's command makes it as that user
+        mine = Path(f"/var/lib/maild-test-{os.getpid()}-owned")
+        mine.mkdir()
+        try:
+            os.chown(mine, OWNER.pw_uid, OWNER.pw_gid)
+            desk.sections["storage"]["path"] = str(mine / "maild")
+            desk.write_config()
+            assert "does not exist" not in _run_env(desk, python, env, "check-config").err
+        finally:
+            shutil.rmtree(mine)
         desk.sections["storage"]["path"] = str(data)
         desk.write_config()
         env = dict(ENV, MAILD_USER=OWNER.pw_name)
