@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Desk, free_port
+from tests.helpers import REPLY_SECRET, Desk, free_port
 from tests.integration.test_root_safety import OWNER, _python_for, run
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
@@ -87,6 +87,26 @@ def test_a_tls_key_only_root_reads_is_a_problem(base, sink):
             f"{name}: nobody, the owner of {storage}, cannot read {path} (it may not enter "
             f"{tls}: root, mode 0700): maild serve stops at start; chmod o+x {tls}"
         ) in problems
+    tls.chmod(0o755)
+    os.chown(key, nobody.pw_uid, nobody.pw_gid)
+    key.chmod(0o200)  # its own key, its owner's bits bar it: a chgrp would not help
+    code, problems = _problems(desk)
+    assert code == 78 and problems == [
+        f"smtp.tls_key: nobody, the owner of {storage}, cannot read {key} (nobody, mode "
+        f"0200): maild serve stops at start; chmod u+r {key}"
+    ], problems
+    key.chmod(0o600)
+    # a link into a folder it may not enter (certbot's live/ -> archive/, 0700): the
+    # folders of where the link leads bar it too
+    archive = base / "archive"
+    archive.mkdir(mode=0o700)
+    key.rename(archive / "key1.pem")
+    key.symlink_to(archive / "key1.pem")
+    code, problems = _problems(desk)
+    assert code == 78 and problems == [
+        f"smtp.tls_key: nobody, the owner of {storage}, cannot read {key} (it may not enter "
+        f"{archive}: root, mode 0700): maild serve stops at start; chmod o+x {archive}"
+    ], problems
 
 
 def test_each_template_file_or_folder_only_root_reads_is_a_problem(base, sink):
@@ -151,6 +171,17 @@ def test_a_signing_key_of_the_store_its_owner_may_not_read_is_a_problem(base, si
     ], problems
     for name in ("reply_secret", "web_secret"):
         (storage / name).chmod(0o600)
+    assert _problems(desk) == (0, [])
+    os.chown(storage / "web_secret", 0, 0)  # root's: the chown is the fix, said once
+    code, problems = _problems(desk)
+    assert code == 78 and len(problems) == 1, problems
+    assert "do not belong to its owner nobody" in problems[0], problems
+    os.chown(storage / "web_secret", nobody.pw_uid, nobody.pw_gid)
+    # the keys the config sets: the store's are not read, whatever their mode
+    desk.sections["support"]["reply_secret"] = REPLY_SECRET
+    desk.write_config()
+    os.chown(desk.config, 0, nobody.pw_gid)
+    (storage / "reply_secret").chmod(0)
     assert _problems(desk) == (0, [])
 
 
