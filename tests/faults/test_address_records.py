@@ -131,3 +131,25 @@ def test_fsck_takes_records_with_the_bucket_of_proven_mail_and_those_before_it(d
     check = desk.run("fsck")
     assert check.code == 1, check.out
     assert f"corrupt address index entry of {IVAN} (proven_notices not as maild" in check.out
+
+
+def test_repair_keeps_a_records_own_date_of_the_first_ticket(desk):
+    """A record's first_seen older than every ticket (the first ones purged since,
+    storage.keep_closed_days) is kept when --repair rewrites the record for another
+    field: the tickets' later date would start his free support again."""
+    desk.ingest_tid(make_mail(sender=f"Иван <{IVAN}>"))
+    path = record(desk, IVAN)
+    write(path, {"first_seen": "2025-01-10", "auto_replies": "x"})
+    repaired = desk.run("fsck", "--repair")
+    assert repaired.code == 0 and "rewritten" in repaired.out, repaired.out
+    assert json.loads(path.read_text()) == {"first_seen": "2025-01-10"}
+
+
+def test_a_broken_record_of_a_tagged_address_is_named_by_its_mailbox(desk):
+    """The caps count a mailbox without its +tag (caps.mailbox_of): a broken record of
+    ivan+desk@'s mail is named as ivan@'s, whose it is, not as no one's."""
+    desk.ingest_tid(make_mail(sender="Иван <ivan+desk@shop-example.ru>"))
+    path = record(desk, IVAN)
+    write(path, {"auto_replies": "x"})
+    check = desk.run("fsck")
+    assert check.code == 1 and f"corrupt address index entry of {IVAN} (" in check.out, check.out

@@ -69,6 +69,8 @@ def test_a_poison_message_is_shunted_once_and_put_back(desk, app, monkeypatch):
     assert runner.run_batch(app, [poison]).ok == 1
     assert len(desk.tickets()) == 4
     assert desk.run("spool", "retry", "nope").code == 1
+    bare = desk.run("spool", "retry")  # neither a key nor --all: a usage error, one line
+    assert bare.code == 64 and bare.err == "maild: give a spool id or --all\n", bare.err
 
 
 def test_when_every_message_fails_nothing_is_counted(desk, app, monkeypatch):
