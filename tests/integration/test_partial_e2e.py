@@ -96,6 +96,22 @@ def test_fsck_rebuilds_the_key_that_leads_a_letters_parts(desk: Desk, sink: Sink
     assert desk.run("fsck").code == 0
 
 
+def test_a_letters_parts_in_two_tickets_may_be_led_to_either(desk: Desk):
+    """The parts of one letter in two tickets (the key lost between them, or a store of
+    a version that made a ticket of each part): the key's index entry naming either
+    ticket leads the next part to one holding the letter, and is no problem for fsck."""
+    tid = desk.run("ingest", "-", "--json", input=part(1)).json()["tid"]
+    key = partial.thread_key(CUSTOMER, partial.Fragment(LETTER_ID, 1))
+    entry = desk.root / "data" / "index" / "msgid" / key_hash(key)[:2] / key_hash(key)
+    entry.unlink()
+    other = desk.run("ingest", "-", "--json", input=part(2)).json()["tid"]
+    assert other != tid
+    for named in (tid, other):
+        entry.write_text(named)
+        r = desk.run("fsck")
+        assert r.code == 0 and r.out.splitlines()[-1] == "2 ticket(s), 0 problem(s)", r.out
+
+
 def test_the_parts_of_a_letter_with_an_8_bit_id_thread_and_are_stored_as_parts(desk: Desk):
     """A part whose id is raw 8-bit bytes (`id="\\xbcx"`) went to the raw-text
     fallback (its key could not be made): each part its own ticket, stored as raw
