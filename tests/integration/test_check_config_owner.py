@@ -131,6 +131,13 @@ def test_each_template_file_or_folder_only_root_reads_is_a_problem(base, sink):
     (tpl / "answers").chmod(0o755)
     (tpl / "confirmation.txt").chmod(0o644)
     assert _problems(desk) == (0, [])
+    # root reads them all: a template that does not compile is named beside the folder
+    # its user may not list, not left for the next run once that is mended
+    (tpl / "answers").chmod(0o700)
+    (tpl / "thanks.txt").write_text("Subject: Спасибо\n\n{% if tid %}\n")
+    code, problems = _problems(desk)
+    assert code == 78 and len(problems) == 2, problems
+    assert problems[1].startswith(f"templates.path: {tpl / 'thanks.txt'}: line 3: "), problems
 
 
 def test_a_token_program_only_root_may_run_is_a_problem(base, sink):
