@@ -47,9 +47,11 @@ class WrongUser(Exception):
 
 
 def existing_ancestor(path: Path) -> Path:
-    """`path` itself if it exists, else its nearest existing parent."""
+    """`path` itself if it exists, else its nearest existing parent. One this user may
+    not look into (a parent of mode 0600) counts as not there, as for os.path.exists:
+    Path.exists raised PermissionError, and check-config ended in a traceback."""
     path = path.absolute()
-    while not path.exists() and path != path.parent:
+    while not os.path.exists(path) and path != path.parent:
         path = path.parent
     return path
 

@@ -374,6 +374,23 @@ def test_a_read_only_storage_can_still_be_read(owned, seeds):
     assert not (data.parent / "b.tar.gz").exists()
 
 
+def test_a_parent_the_owner_may_write_but_not_enter_makes_no_store(owned):
+    """The storage not made yet, under a folder of mode 0600 (writable, not enterable):
+    nothing can be made in it, so check-config run by its owner names it (exit 78),
+    rather than say OK and leave the service to fail on its first mail."""
+    desk, python = owned
+    data = Path(desk.sections["storage"]["path"])
+    desk.sections["storage"]["path"] = str(data / "store")
+    desk.write_config()
+    data.chmod(0o600)
+    try:
+        r = run(desk, python, "check-config", user=OWNER.pw_uid)
+    finally:
+        data.chmod(0o755)
+    said = f"storage.path {data / 'store'} does not exist and nobody's {data} is not writable"
+    assert r.code == 78 and said in r.err, r
+
+
 def test_permanent_errors_name_the_path(owned):
     desk, python = owned
     data = Path(desk.sections["storage"]["path"])
