@@ -13,16 +13,22 @@ import sys
 from tests.helpers import ROOT, make_mail, staff_reply
 
 
-def test_fsck_reports_nothing_of_what_a_running_writer_does_meanwhile(desk, tmp_path):
-    tid = desk.ingest_tid(make_mail(sender="a@shop.example", msgid="<before@c.example>"))
-    mail = tmp_path / "during.eml"
-    mail.write_bytes(make_mail(sender="b@shop.example", msgid="<during@c.example>"))
+def _fsck_during(desk, tid: str, mail) -> str:
+    """Plain fsck by tests/fsckduring.py, `mail` stored meanwhile: exit 0, its output."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), MAILD_DURING_MAIL=str(mail))
     env["MAILD_DURING_TID"] = tid
     cmd = [sys.executable, "-m", "tests.fsckduring", "--config", str(desk.config), "fsck"]
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stdout + p.stderr
-    assert p.stdout.splitlines()[-1] == "2 ticket(s), 0 problem(s)", p.stdout
+    return p.stdout
+
+
+def test_fsck_reports_nothing_of_what_a_running_writer_does_meanwhile(desk, tmp_path):
+    tid = desk.ingest_tid(make_mail(sender="a@shop.example", msgid="<before@c.example>"))
+    mail = tmp_path / "during.eml"
+    mail.write_bytes(make_mail(sender="b@shop.example", msgid="<during@c.example>"))
+    out = _fsck_during(desk, tid, mail)
+    assert out.splitlines()[-1] == "2 ticket(s), 0 problem(s)", out
     assert len(desk.tickets()) == 2  # the mail was stored meanwhile indeed
 
 
@@ -34,12 +40,8 @@ def test_the_recheck_reads_again_a_ticket_written_meanwhile(desk, tmp_path):
     tid = desk.ingest_tid(make_mail(sender="a@shop.example", msgid="<before@c.example>"))
     mail = tmp_path / "reply.eml"
     mail.write_bytes(staff_reply(tid, "Исправили, проверьте.", msgid="<reply@c.example>"))
-    env = dict(os.environ, PYTHONPATH=str(ROOT), MAILD_DURING_MAIL=str(mail))
-    env["MAILD_DURING_TID"] = tid
-    cmd = [sys.executable, "-m", "tests.fsckduring", "--config", str(desk.config), "fsck"]
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
-    assert p.returncode == 0, p.stdout + p.stderr
-    assert p.stdout.splitlines()[-1] == "1 ticket(s), 0 problem(s)", p.stdout
+    out = _fsck_during(desk, tid, mail)
+    assert out.splitlines()[-1] == "1 ticket(s), 0 problem(s)", out
     assert desk.ticket(tid)["first_reaction_at"]  # the reply was stored meanwhile indeed
 
 
