@@ -25,7 +25,7 @@ from maild.domain.tid import parse_tid
 from maild.ingestcmd import cmd_ingest  # noqa: F401 (dispatched by name)
 from maild.output import print_json, report
 from maild.privileges import describe
-from maild.registryinput import group_refusal, license_refusal
+from maild.registryinput import as_routed, group_refusal, license_refusal
 from maild.spoolcmd import cmd_spool  # noqa: F401 (dispatched by name)
 from maild.status import cmd_status  # noqa: F401 - `maild status` (dispatched by name)
 from maild.threadview import print_messages, refused_line
@@ -269,6 +269,12 @@ def _say_added(
     report(args.json, {"added": added, "replaced": replaced[0] if replaced else None}, line, *said)
 
 
+def _routed(address: str) -> str:
+    """An address typed for a license, its domain as the mail system routes it."""
+    local, at, domain = address.rpartition("@")
+    return f"{local}@{as_routed(domain)}" if at else address
+
+
 def _once(given: tuple[str, ...], key: Callable[[str], str]) -> tuple[str, ...]:
     """Each entry once, as first typed: «окна.рф» and «xn--80atjc.xn--p1ai» (or «A@x.ru»
     and «a@x.ru») are one, as identification compares them."""
@@ -288,7 +294,7 @@ def cmd_license(app: App, args: argparse.Namespace) -> int:
         if refused:
             print(f"maild: {refused}", file=sys.stderr)
             return EX_USAGE
-        emails = tuple(address_of(e) or "" for e in args.email)
+        emails = tuple(_routed(address_of(e) or "") for e in args.email)
         emails = _once(emails, comparable_address)
         with app.store.locked():
             old = [lic for lic in app.store.registry()[0] if lic.key == args.key]
@@ -315,7 +321,7 @@ def cmd_group(app: App, args: argparse.Namespace) -> int:
         if refused:
             print(f"maild: {refused}", file=sys.stderr)
             return EX_USAGE
-        domains = tuple(d.strip().lower().lstrip("@") for d in args.domain)
+        domains = tuple(as_routed(d.strip().lower().lstrip("@")) for d in args.domain)
         domains = _once(domains, comparable_domain)
         with app.store.locked():
             old = [grp for grp in app.store.registry()[1] if grp.name == args.name]

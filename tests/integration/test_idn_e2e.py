@@ -180,3 +180,22 @@ def test_a_reply_from_the_a_label_spelling_joins_the_customers_ticket(desk):
     reply = make_mail(sender=f"Босс <boss@{OKNA_A}>", subject=f"Re: Вопрос [TID#{tid}]")
     assert desk.ingest_tid(reply) == tid
     assert len(desk.tickets()) == 1
+
+
+def test_a_domain_typed_with_a_fullwidth_or_ideographic_dot_is_the_one_mail_comes_from(desk):
+    """«магазин．рф» (a fullwidth full stop, as a Chinese or Japanese keyboard types it)
+    and «окна。рф» are магазин.рф and окна.рф to the mail system. As typed, the group's
+    and the license's entries matched no mail from those domains: they are stored as
+    the domains they name."""
+    r = desk.run(
+        "group", "add", "--name", "Магазин", "--level", "standard", "--domain", "магазин\uff0eрф"
+    )
+    assert r.code == 0, r.err
+    r = desk.run("license", "add", "--key", "K1", "--level", "vip", "--email", "boss@окна\u3002рф")
+    assert r.code == 0, r.err
+    assert desk.run("group", "list", "--json").json()[0]["domains"] == [SHOP]
+    assert desk.run("license", "list", "--json").json()[0]["emails"] == [f"boss@{OKNA}"]
+    shop = desk.ticket(desk.ingest_tid(ascii_mail(f"ivan@{SHOP_A}")))
+    assert shop["level"] == "standard", shop["identification"]
+    boss = desk.ticket(desk.ingest_tid(utf8_mail(f"boss@{OKNA}", "dot-b")))
+    assert boss["level"] == "vip", boss["identification"]
