@@ -7,10 +7,17 @@ moment, as it happens)."""
 from __future__ import annotations
 
 import logging
+import time
 
 from imapclient.exceptions import IMAPClientError
 
-from maild.adapters.imapfailures import log_connection_failure, server_bye_in
+from maild.adapters.imapfailures import (
+    DeliveryWatch,
+    LoginRefused,
+    LoginWatch,
+    log_connection_failure,
+    server_bye_in,
+)
 from tests.unit.test_imapfetch import CFG
 
 
@@ -30,3 +37,50 @@ def test_other_errors_are_no_bye():
     assert server_bye_in(IMAPClientError("Unexpected IDLE response: b'* 3 EXISTS'")) is None
     assert server_bye_in(IMAPClientError("BYE is a word in a NO answer")) is None
     assert server_bye_in(OSError(111, "Connection refused")) is None
+
+
+def test_a_refusal_with_new_words_is_logged_and_told_anew(caplog):
+    """The same refusal again is an INFO line; one with another answer (the password
+    fixed, the account now locked) is an ERROR and `maild status` is told its words."""
+    caplog.set_level(logging.INFO, logger="maild.imap")
+    told: list[object] = []
+    watch = LoginWatch(CFG, told.append, retry=600)
+    for answer in ("[AUTHENTICATIONFAILED] bad", "[AUTHENTICATIONFAILED] bad", "locked"):
+        watch.refused_now(LoginRefused("h", 993, "u", answer))
+    levels = [r.levelno for r in caplog.records]
+    assert levels == [logging.ERROR, logging.INFO, logging.ERROR]
+    assert [note["answer"] for note in told] == ["[AUTHENTICATIONFAILED] bad", "locked"]  # type: ignore[index]
+
+
+def test_a_login_accepted_with_none_refused_says_nothing(caplog):
+    """Every connection logs in: only the first login after a refusal is worth a line
+    and a note to status, not each of them."""
+    caplog.set_level(logging.INFO, logger="maild.imap")
+    told: list[object] = []
+    watch = LoginWatch(CFG, told.append, retry=600)
+    watch.accepted()
+    assert told == [] and caplog.records == []
+    watch.refused_now(LoginRefused("h", 993, "u", "bad"))
+    watch.accepted()
+    watch.accepted()
+    assert told[1:] == [None] and caplog.records[-1].getMessage().endswith("again")
+
+
+def test_a_refusal_for_a_while_is_known_in_any_case():
+    """RFC 3501: a response code is an atom, read in any case; «[unavailable]» is the
+    server's auth backend down for a while, retried with the back-off, not 600 s."""
+    for answer in ("[UNAVAILABLE] try later", "[unavailable] try later", "[InUse] busy"):
+        assert LoginRefused("h", 993, "u", answer).temporary
+    assert not LoginRefused("h", 993, "u", "[AUTHENTICATIONFAILED] bad").temporary
+
+
+def test_a_stalled_spool_keeps_the_time_it_first_failed():
+    """`maild status` says since when mail waits on the server: the first failure's
+    time, not the latest try's."""
+    told: list[object] = []
+    watch = DeliveryWatch(told.append)
+    watch.failed(1, OSError(28, "No space left on device"))
+    first = watch.stall["since"]  # type: ignore[index]
+    time.sleep(0.01)
+    watch.failed(2, OSError(28, "No space left on device"))
+    assert [n["since"] for n in told] == [first, first] and told[-1]["uid"] == 2  # type: ignore[index]

@@ -8,7 +8,7 @@ import pytest
 from imapclient import IMAPClient
 
 from maild.adapters.imapfailures import ServerBye
-from maild.adapters.imapfetch import FetchWatch, Unfetchable
+from maild.adapters.imapfetch import FetchWatch, Unfetchable, fetch_message
 from maild.configtypes import ImapConfig
 
 CFG = ImapConfig(
@@ -95,3 +95,58 @@ def test_several_suspects_are_each_fetched_again_after_the_newer_mail():
         with pytest.raises(Unfetchable):
             watch.fetch(Failing(bye), uid)  # type: ignore[arg-type]
     assert watch.suspects == set() and watch.order([1, 2, 3, 9, 10], 1) == [9, 10]
+
+
+class Giving:
+    """A client that gives each FETCH `answer` (the server's items for the UID), and
+    its size as `size`."""
+
+    def __init__(self, answer: dict, size: int = 100) -> None:
+        self.answer, self.size = answer, size
+
+    def fetch(self, uids: list[int], items: list[bytes]) -> dict:
+        if items == [b"RFC822.SIZE"]:
+            return {u: {b"RFC822.SIZE": self.size} for u in uids}
+        return {u: self.answer for u in uids}
+
+
+def test_a_suspect_given_at_last_is_fetched_in_turn_again():
+    """A BYE that the next FETCH of the message did not repeat was the connection's
+    end (a restart): the message is no suspect any more, taken in UID order, and a
+    later BYE over it is again first blamed on the connection."""
+    watch = FetchWatch(CFG, None, retry=300)
+    bye = IMAPClient.AbortError("command: FETCH => Server shutting down.")
+    with pytest.raises(ServerBye):
+        watch.fetch(Failing(bye), 5)  # type: ignore[arg-type]
+    assert watch.fetch(Giving({b"BODY[]": b"mail"}), 5) == b"mail"  # type: ignore[arg-type]
+    assert watch.order([5, 6], 1) == [5, 6]
+    with pytest.raises(ServerBye) as caught:
+        watch.fetch(Failing(bye), 5)  # type: ignore[arg-type]
+    assert not isinstance(caught.value, Unfetchable) and watch.failing == {}
+
+
+def test_a_folder_made_anew_keeps_no_suspect_of_the_old_one():
+    """A new UIDVALIDITY: its UID 5 is another message, fetched in UID order, not
+    after the others as the old UID 5 that a BYE answered."""
+    watch = FetchWatch(CFG, None, retry=300)
+    assert watch.order([5, 6], 1) == [5, 6]
+    with pytest.raises(ServerBye):
+        watch.fetch(Failing(IMAPClient.AbortError("command: FETCH => bye")), 5)  # type: ignore[arg-type]
+    assert watch.order([5, 6], 2) == [5, 6] and watch.suspects == set()
+
+
+def test_a_fetch_answered_without_the_message_is_a_message_gone():
+    """Expunged by another client since the SEARCH, a message's FETCH may be answered
+    without its body (only its FLAGS): it is gone (None), not a KeyError that fails
+    the whole round; over imap.max_message_size, the same for its header."""
+    flags_only = {b"FLAGS": (b"\\Deleted",)}
+    assert fetch_message(Giving(flags_only), 5, CFG) is None  # type: ignore[arg-type]
+    big = Giving(flags_only, size=CFG.max_message_size + 1)
+    assert fetch_message(big, 5, CFG) is None  # type: ignore[arg-type]
+
+
+def test_a_message_of_exactly_max_message_size_is_taken_whole():
+    """imap.max_message_size is the largest mail taken whole: only one over it is
+    taken as its header and a note."""
+    whole = Giving({b"BODY[]": b"mail"}, size=CFG.max_message_size)
+    assert fetch_message(whole, 5, CFG) == b"mail"  # type: ignore[arg-type]
