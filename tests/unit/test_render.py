@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import email.header
 import email.policy
 
 import pytest
@@ -72,6 +73,18 @@ def test_long_lines_or_control_characters_go_as_base64(body):
     assert _text_of(raw).split()[0] == body.split()[0]
 
 
+@pytest.mark.parametrize("octets", [998, 999])
+def test_a_line_goes_as_written_up_to_998_octets_and_base64_past_them(octets):
+    """RFC 5322 2.1.1: a line holds at most 998 octets; a customer's longer line (a
+    pasted log) goes out in base64, else a relay may refuse or cut the mail."""
+    body = "ж" * (octets // 2) + "x" * (octets % 2) + "\n"
+    raw = _mail(body)
+    cte = b"8bit" if octets <= 998 else b"base64"
+    assert b"Content-Transfer-Encoding: " + cte + b"\r\n" in raw
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    assert _text_of(raw) == body
+
+
 def test_seven_bit_keeps_the_text_for_a_relay_without_8bitmime():
     from maild.mime import seven_bit
 
@@ -124,3 +137,63 @@ def test_a_files_name_reads_back_from_both_of_its_parameters(name):
     [part] = list(msg.iter_attachments())
     assert part.get_filename() == name
     assert str(make_header(decode_header(part.get_param("name")))) == name
+
+
+def _rendered(**given: object) -> bytes:
+    from datetime import UTC, datetime
+
+    from maild.render import Renderer
+    from tests.helpers import support_config
+
+    fields: dict = {
+        "subject": "Ответ",
+        "body": "Текст.\n",
+        "to": ["ivan@shop-example.ru"],
+        "tid": "1234-5678",
+        "message_id": "<m1@example.com>",
+        "now": datetime(2026, 11, 23, 7, 0, tzinfo=UTC),
+    }
+    return Renderer(support_config()).message(**(fields | given)).raw
+
+
+def test_a_mail_carries_each_field_once_its_tag_once_and_each_reference_once():
+    """Two To fields (Gmail refuses such mail: not RFC 5322), a second tag when the
+    subject holds it in another case («[tid#...]» a client lowered), or an id twice in
+    References would each reach the customer."""
+    raw = _rendered(
+        subject="Re: Ответ [tid#1234-5678]",
+        to=["ivan@shop-example.ru", "olga@shop-example.ru"],
+        in_reply_to="<c2@shop-example.ru>",
+        references=["<c1@shop-example.ru>", "", "<c1@shop-example.ru>", "<c2@shop-example.ru>"],
+        reply_to="reply@example.com",
+    )
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    names = [n.lower() for n in msg]
+    assert len(names) == len(set(names)), names
+    assert msg["Subject"] == "Re: Ответ [tid#1234-5678]"
+    assert msg["References"] == "<c1@shop-example.ru> <c2@shop-example.ru>"
+    assert [a.addr_spec for a in msg["To"].addresses] == [
+        "ivan@shop-example.ru",
+        "olga@shop-example.ru",
+    ]
+
+
+def test_mail_of_no_ticket_carries_no_tag():
+    """The answer to a reply to the SLA report is about no ticket (tid.NO_TICKET): a
+    «[TID#0000-0000]» in its subject would name one that is not there."""
+    from maild.domain.tid import NO_TICKET
+
+    msg = email.message_from_bytes(_rendered(subject="Отчёт", tid=NO_TICKET))
+    assert "TID#" not in str(email.header.make_header(email.header.decode_header(msg["Subject"])))
+
+
+def test_a_relayed_staff_answer_reads_as_a_persons_mail_to_another_maild_desk():
+    """X-Loop names the desk's own address, as procmail's vacation reply does: with
+    X-Maild-TID and no Auto-Submitted, a customer's own maild desk takes a staff answer
+    for a person's (answered by no robot, a deadline started), not for an autoreply."""
+    from maild.domain.message import parse
+    from maild.domain.screen import screen
+
+    result = screen(parse(_rendered(auto=False)), "support@shop-example.ru")
+    assert not result.automated, result
+    assert screen(parse(_rendered(auto=True)), "support@shop-example.ru").automated

@@ -230,3 +230,23 @@ def test_a_cyrillic_domain_is_written_in_a_labels_and_a_name_stays_encoded():
             " anna@xn--80aairftm.xn--p1ai, иван@окна.рф\r\n"
         ).encode()
     )
+
+
+def test_a_quote_in_a_display_name_adds_no_recipient():
+    """A name of printable ASCII goes as a quoted string, its quotes and backslashes
+    escaped: unescaped, the name «Boss" <evil@example.net>, "x» would end the string
+    and put evil@example.net among the mail's recipients (a client's reply-all)."""
+    for display in ('Boss" <evil@example.net>, "x', 'a\\" <evil@example.net>, "b'):
+        raw = mailbox_field("To", [(display, "c@example.com")])
+        check_lines(raw)
+        assert read_addresses(raw) == [(display, "c@example.com")]
+
+
+def test_a_subject_whose_last_bracket_holds_cyrillic_stays_ascii_on_the_wire():
+    """Only an ASCII tail after the last " [" (the TID tag) is kept as written: a
+    customer's «[TID#...] Ошибка [срочно]», whose tag is not last, goes all in encoded
+    words, never as raw 8-bit octets in the header (a relay without SMTPUTF8)."""
+    subject = "[TID#1234-5678] Ошибка входа [срочно]"
+    raw = header_line("Subject", subject)
+    check_lines(raw)
+    assert str(parse(raw)["Subject"]) == subject
