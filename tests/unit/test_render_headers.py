@@ -232,6 +232,15 @@ def test_a_cyrillic_domain_is_written_in_a_labels_and_a_name_stays_encoded():
     )
 
 
+def test_a_reply_to_at_a_cyrillic_domain_is_an_address_in_a_labels():
+    """Reply-To is an address field as To is (the head's address on a staff answer's
+    copy, staffmail): at a Cyrillic domain it goes in A-labels, never as an encoded
+    word, which no client can reply to."""
+    raw = header_line("Reply-To", "boss@окна.рф")
+    assert raw == b"Reply-To: boss@xn--80atjc.xn--p1ai\r\n"
+    assert read_addresses(raw, "Reply-To") == [("", "boss@xn--80atjc.xn--p1ai")]
+
+
 def test_a_quote_in_a_display_name_adds_no_recipient():
     """A name of printable ASCII goes as a quoted string, its quotes and backslashes
     escaped: unescaped, the name «Boss" <evil@example.net>, "x» would end the string
