@@ -21,11 +21,12 @@ from maild.domain.pending import next_due, pending_due
 from maild.domain.records import OutboxEntry
 from maild.domain.sender import Group, License
 from maild.domain.sla import LEVELS
+from maild.domain.spelling import nfkc_dots
 from maild.domain.tid import parse_tid
 from maild.ingestcmd import cmd_ingest  # noqa: F401 (dispatched by name)
 from maild.output import print_json, report
 from maild.privileges import describe
-from maild.registryinput import as_routed, group_refusal, license_refusal
+from maild.registryinput import group_refusal, license_refusal
 from maild.spoolcmd import cmd_spool  # noqa: F401 (dispatched by name)
 from maild.status import cmd_status  # noqa: F401 - `maild status` (dispatched by name)
 from maild.threadview import print_messages, refused_line
@@ -270,9 +271,11 @@ def _say_added(
 
 
 def _routed(address: str) -> str:
-    """An address typed for a license, its domain as the mail system routes it."""
+    """An address typed for a license, its domain as the mail system routes it: a
+    license's (and a group's) entries are compared as stored (domain/sender.identify),
+    and «boss@окна。рф» as typed matched no mail from окна.рф."""
     local, at, domain = address.rpartition("@")
-    return f"{local}@{as_routed(domain)}" if at else address
+    return f"{local}@{nfkc_dots(domain)}" if at else address
 
 
 def _once(given: tuple[str, ...], key: Callable[[str], str]) -> tuple[str, ...]:
@@ -321,7 +324,7 @@ def cmd_group(app: App, args: argparse.Namespace) -> int:
         if refused:
             print(f"maild: {refused}", file=sys.stderr)
             return EX_USAGE
-        domains = tuple(as_routed(d.strip().lower().lstrip("@")) for d in args.domain)
+        domains = tuple(nfkc_dots(d.strip().lower().lstrip("@")) for d in args.domain)
         domains = _once(domains, comparable_domain)
         with app.store.locked():
             old = [grp for grp in app.store.registry()[1] if grp.name == args.name]

@@ -11,6 +11,7 @@ import unicodedata
 from urllib.parse import urlsplit
 
 from maild.domain.addresses import address_of
+from maild.domain.spelling import nfkc_dots
 
 
 def license_refusal(args: argparse.Namespace, support_address: str) -> str | None:
@@ -73,16 +74,8 @@ def is_domain(name: str) -> bool:
     "_" (a fullwidth letter or full stop as IDNA reads it). "x.ru, y.ru" (two in one
     argument), "*.ru", "a.ru;b.ru", "x..ru", an address or a URL would be a domain no
     mail ever comes from, listed as if it were right."""
-    labels = as_routed(name).split(".")
+    labels = nfkc_dots(name).split(".")
     return len(labels) > 1 and all(labels) and all(map(_label_chars, labels))
-
-
-def as_routed(name: str) -> str:
-    """A domain as typed, as the mail system routes it: a fullwidth letter or full stop
-    (NFKC), an ideographic full stop as "." («окна．рф» is окна.рф). A license's or
-    group's domain is compared as stored (domain/sender.identify), so it is stored so:
-    as typed, it matched no mail from the domain the admin meant."""
-    return unicodedata.normalize("NFKC", name).replace("\u3002", ".")
 
 
 def _label_chars(label: str) -> bool:

@@ -43,6 +43,12 @@ def from_as_listed(msg: ParsedMessage, listed: Iterable[str]) -> ParsedMessage:
     return msg if own == msg.from_addr else replace(msg, from_addr=own)
 
 
+def nfkc_dots(domain: str) -> str:
+    """``domain`` with what IDNA reads as other characters folded (routed_domain): NFKC,
+    the ideographic full stop as a dot («окна．рф», «окна。рф»: окна.рф)."""
+    return unicodedata.normalize("NFKC", domain).replace("\u3002", ".")
+
+
 def routed_domain(domain: str) -> str:
     """``domain`` as the block list and the caps compare it: as the mail system routes
     it, then as comparable_domain spells it. IDNA reads an ideographic, fullwidth or
@@ -54,7 +60,7 @@ def routed_domain(domain: str) -> str:
     example.com), so one is dropped here too. Mail to
     окна。рф, ｅxample.com or example.com. reaches окна.рф, example.com: a block of
     those covers them, a cap counts them as one."""
-    folded = unicodedata.normalize("NFKC", domain.strip()).replace("\u3002", ".")
+    folded = nfkc_dots(domain.strip())
     if folded.endswith(".") and not folded.endswith("..") and folded != ".":
         folded = folded[:-1]
     return comparable_domain(folded)
