@@ -81,5 +81,5 @@ def test_a_rating_refused_on_a_full_disk_is_taken_when_posted_again(tmp_path):
         ballast.unlink()
         again = post(link + "/rate", {"form": request(link).form_token(), "rating": "5"})
         assert again.status == 303, again.text[:300]
-        wait_until(lambda: desk.ticket(tid).get("rating") == 5)
+        assert wait_until(lambda: desk.ticket(tid).get("rating") == 5)
         assert desk.ticket(tid)["rating"] == 5

@@ -44,7 +44,7 @@ def _letters(desk, sink: Sink, to: str, count: int) -> list:
     spool = Spool(desk.root / "data" / "spool")
     assert wait_until(lambda: not spool.unprocessed(), 20), spool.unprocessed()
     desk.flush()
-    wait_until(lambda: len(sink.to(to)) >= count, 5)
+    assert wait_until(lambda: len(sink.to(to)) >= count, 5)
     time.sleep(0.3)
     return sink.to(to)
 

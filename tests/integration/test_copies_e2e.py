@@ -94,7 +94,7 @@ def test_a_cc_participants_mail_carries_no_link_of_the_requester(tmp_path, sink)
     desk, base = site_desk(tmp_path, sink.port, support={"authserv_id": AUTHSERV})
     daemon = Daemon(desk).start()
     try:
-        wait_until(lambda: "site on" in daemon.logtext(), 10)
+        assert wait_until(lambda: "site on" in daemon.logtext(), 10)
         with smtplib.SMTP("127.0.0.1", daemon.port) as s:  # DKIM proves ivan: petr joins
             first = make_mail(headers={"Cc": PETR, **dkim_pass(IVAN)})
             s.sendmail(IVAN, ["support@example.com"], first)

@@ -79,7 +79,7 @@ def ask(base: str, ip: str, subject: str = "ОльгинаТемаФормы") -
 
 def started(desk: Desk) -> Daemon:
     daemon = Daemon(desk).start()
-    wait_until(lambda: "site on" in daemon.logtext(), 10)
+    assert wait_until(lambda: "site on" in daemon.logtext(), 10)
     return daemon
 
 
@@ -105,7 +105,7 @@ def test_forget_erases_whoever_used_the_form_and_finishes(tmp_path):
         mail_in(daemon, reply, OLGA)
         assert wait_until(lambda: REPLY_TEXT in str(desk.ticket(tid))), "Olga's reply not stored"
         ask(base, "192.0.2.10")  # and a question on the site, its link not clicked
-        wait_until(lambda: len(sink.to(OLGA)) == 2)
+        assert wait_until(lambda: len(sink.to(OLGA)) == 2)
     finally:
         assert daemon.stop() == 0
         sink.stop()
@@ -135,7 +135,7 @@ def test_the_scheduler_removes_requests_left_unconfirmed_on_a_quiet_site(tmp_pat
         [_, second] = wait_until(lambda: sink.to(OLGA)[1:] and sink.to(OLGA))
         link = link_in(second.text, base, "c")
         assert post(link, {"form": request(link).form_token()}).status == 303
-        wait_until(lambda: desk.tickets())
+        assert wait_until(lambda: desk.tickets())
     finally:
         assert daemon.stop() == 0
         sink.stop()

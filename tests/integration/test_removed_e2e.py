@@ -120,10 +120,10 @@ def test_a_merged_tickets_link_stops_working_for_whom_staff_removed_after_the_me
             sender="anna@example.com", to=staff_to(tid), subject=f"[TID#{tid}]", body=body
         )
         mail(reply, "anna@example.com", staff_to(tid))
-        wait_until(lambda: len(desk.ticket(tid)["messages"]) > n)
+        assert wait_until(lambda: len(desk.ticket(tid)["messages"]) > n)
 
     try:
-        wait_until(lambda: "site on" in daemon.logtext(), 10)
+        assert wait_until(lambda: "site on" in daemon.logtext(), 10)
         files = [("screen.png", "image/png", PNG)]
         mail(make_mail(headers=FIRST, attachments=files), IVAN)
         [conf] = wait_until(lambda: sink.to(IVAN))

@@ -195,7 +195,7 @@ def test_kill_9_mid_stream_loses_and_duplicates_nothing(tmp_path, sink):
     threads = [threading.Thread(target=_send_batch, args=(daemon.port, w, accepted)) for w in work]
     for t in threads:
         t.start()
-    wait_until(lambda: len(accepted) >= 100, timeout=30, step=0.005)
+    assert wait_until(lambda: len(accepted) >= 100, timeout=30, step=0.005)
     daemon.kill()  # SIGKILL in the middle of the stream
     killed_at = len(accepted)
     total = n_conn * per_conn
@@ -209,7 +209,7 @@ def test_kill_9_mid_stream_loses_and_duplicates_nothing(tmp_path, sink):
     def confirmations():
         return [r for r in sink.received if "Обращение зарегистрировано" in r.subject]
 
-    wait_until(lambda: len({c.msg["In-Reply-To"] for c in confirmations()}) >= total, 60)
+    assert wait_until(lambda: len({c.msg["In-Reply-To"] for c in confirmations()}) >= total, 60)
     daemon.stop()
     tickets = desk.tickets()
     ids = Counter(m["message_id"] for t in tickets for m in t["messages"] if m["direction"] == "in")

@@ -32,7 +32,7 @@ def site(tmp_path_factory):
         attachments={"max_message_bytes": 1_000_000},
     )
     daemon = Daemon(desk).start()
-    wait_until(lambda: "site on" in daemon.logtext(), 10)
+    assert wait_until(lambda: "site on" in daemon.logtext(), 10)
     yield desk, daemon, sink, base
     assert daemon.stop() == 0  # SIGTERM stops the site with the rest
     sink.stop()

@@ -56,7 +56,7 @@ def test_no_new_site_link_goes_to_a_customer_blocked_since(site):
     expired = {}
     for who, n in (("yana@shop-example.ru", 1), ("ivan@shop-example.ru", 2)):
         mail_in(daemon, make_mail(sender=who, body=f"Вопрос {n}", msgid=f"<b{n}@c.example>"), who)
-        wait_until(lambda who=who: sink.to(who))
+        assert wait_until(lambda who=who: sink.to(who))
         [tid] = [t["tid"] for t in desk.tickets() if t["requester"] == who]
         expired[who] = f"{base}/t/{tokens.ticket_token(key, tid, who, old_days, 90)}"
     assert desk.run("block", "add", "yana@shop-example.ru").code == 0
@@ -89,7 +89,7 @@ def test_no_new_site_link_goes_to_an_address_the_relay_refused_for_good(site):
     expired, tids = {}, {}
     for who, n in ((olga, 3), (pavel, 4)):
         mail_in(daemon, make_mail(sender=who, body=f"Вопрос {n}", msgid=f"<b{n}@c.example>"), who)
-        wait_until(lambda who=who: [t for t in desk.tickets() if t["requester"] == who])
+        assert wait_until(lambda who=who: [t for t in desk.tickets() if t["requester"] == who])
         [tids[who]] = [t["tid"] for t in desk.tickets() if t["requester"] == who]
         expired[who] = f"{base}/t/{tokens.ticket_token(key, tids[who], who, old_days, 90)}"
     assert wait_until(lambda: sink.to(pavel))

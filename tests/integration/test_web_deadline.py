@@ -27,7 +27,7 @@ def test_a_passed_deadline_is_no_promise_on_the_ticket_page(tmp_path):
     )
     daemon = Daemon(desk).start()
     try:
-        wait_until(lambda: "site on" in daemon.logtext(), 10)
+        assert wait_until(lambda: "site on" in daemon.logtext(), 10)
         mail_in(daemon, make_mail(subject="Свежий вопрос", msgid="<fresh@c.example>"))
         mails = wait_until(lambda: len(sink.to(CUSTOMER)) >= 2 and sink.to(CUSTOMER))
         pages = {

@@ -54,7 +54,7 @@ def statuses(daemon, path: str, count: int = 0) -> list[int]:
     """The statuses of the access log's GETs of `path` (a masked path: /t/…), once
     it holds `count` of them (a line comes a moment after its answer)."""
     line = re.compile(rf"web GET {re.escape(path)} (\d+) ")
-    wait_until(lambda: len(line.findall(daemon.logtext())) >= count, 60)
+    assert wait_until(lambda: len(line.findall(daemon.logtext())) >= count, 60)
     return [int(s) for s in line.findall(daemon.logtext())]
 
 

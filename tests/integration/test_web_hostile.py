@@ -125,7 +125,7 @@ def test_the_site_caps_its_confirmation_mail_whatever_the_ip(tmp_path):
     desk, base = site_desk(tmp_path, sink.port, web={"max_confirmations_per_hour": 2})
     daemon = Daemon(desk).start()
     try:
-        wait_until(lambda: "site on" in daemon.logtext(), 10)
+        assert wait_until(lambda: "site on" in daemon.logtext(), 10)
         codes = []
         for n in range(4):
             headers = browser()  # another IP each time: the per-IP limit never bites

@@ -24,7 +24,7 @@ class Desk2:
         self.desk, self.base = site_desk(tmp_path, sink.port)
         self.sink = sink
         self.daemon = Daemon(self.desk).start()
-        wait_until(lambda: "site on" in self.daemon.logtext(), 10)
+        assert wait_until(lambda: "site on" in self.daemon.logtext(), 10)
 
     def mail(self, raw: bytes, sender: str, to: str = "support@example.com") -> None:
         with smtplib.SMTP("127.0.0.1", self.daemon.port) as s:
@@ -56,7 +56,7 @@ def merged(tmp_path, sink, close_old: bool = False):
             assert wait_until(lambda: d.desk.ticket(old)["status"] == "closed"), "#close not done"
         opened = request(link)
         d.staff(old, f"#merge {new}")
-        wait_until(lambda: d.desk.ticket(old).get("merged_into") == new)
+        assert wait_until(lambda: d.desk.ticket(old).get("merged_into") == new)
         yield d, old, new, link, opened
     finally:
         assert d.daemon.stop() == 0
@@ -98,7 +98,7 @@ def test_a_post_from_a_merged_tickets_page_shows_on_the_surviving_tickets_page(t
         return subject.split("[TID#")[1].split("]")[0]
 
     try:
-        wait_until(lambda: "site on" in daemon.logtext(), 10)
+        assert wait_until(lambda: "site on" in daemon.logtext(), 10)
         mail(make_mail(), IVAN)
         [conf] = wait_until(lambda: sink.to(IVAN))
         old = tid_of(conf.subject)
@@ -114,7 +114,7 @@ def test_a_post_from_a_merged_tickets_page_shows_on_the_surviving_tickets_page(t
             body=f"#merge {new}",
         )
         mail(merge, "anna@example.com", staff_to(old))
-        wait_until(lambda: desk.ticket(old).get("merged_into") == new)
+        assert wait_until(lambda: desk.ticket(old).get("merged_into") == new)
         text = "Дополнение с сайта после объединения."
         sent = post(link + "/reply", {"form": opened.form_token(), "text": text})
         assert sent.status == 303
@@ -190,7 +190,7 @@ def test_an_answer_written_with_merge_shows_only_to_whom_it_went(tmp_path, sink)
         new, olga_link = d.ticket_of(OLGA, "Та же ошибка")
         answer = "Иван, очистите, пожалуйста, кэш браузера."
         d.staff(old, f"{answer}\n#merge {new}")
-        wait_until(lambda: d.desk.ticket(old).get("merged_into") == new)
+        assert wait_until(lambda: d.desk.ticket(old).get("merged_into") == new)
         assert wait_until(lambda: [m for m in d.sink.to(IVAN) if answer in m.text]), "not to Ivan"
         assert not [m for m in d.sink.to(OLGA) if answer in m.text]
         olga_page = request(olga_link)

@@ -26,7 +26,7 @@ def site(tmp_path_factory):
     trusted = {"authserv_id": AUTHSERV}
     desk, base = site_desk(tmp_path_factory.mktemp("participant"), sink.port, support=trusted)
     daemon = Daemon(desk).start()
-    wait_until(lambda: "site on" in daemon.logtext(), 10)
+    assert wait_until(lambda: "site on" in daemon.logtext(), 10)
     yield desk, daemon, sink, base
     assert daemon.stop() == 0
     sink.stop()
@@ -46,7 +46,7 @@ def _opened(site, subject: str) -> str:
     tid = re.search(r"TID#(\d{4}-\d{4})", conf.subject).group(1)
     told = len(sink.to(PETR))
     mail_in(daemon, staff_reply(tid, "Пришлите, пожалуйста, доступы."), sender="anna@example.com")
-    wait_until(lambda: len(sink.to(PETR)) > told)
+    assert wait_until(lambda: len(sink.to(PETR)) > told)
     return tid
 
 
@@ -68,7 +68,7 @@ def test_a_cc_participant_does_not_see_the_requesters_mail_to_support_alone(site
         attachments=[("dostup.png", "image/png", PNG)],
     )
     mail_in(daemon, private, sender=IVAN)
-    wait_until(lambda: len(sink.to(IVAN)) > acked)  # its acknowledgement: it is stored
+    assert wait_until(lambda: len(sink.to(IVAN)) > acked)  # its acknowledgement: it is stored
     assert len(sink.to(PETR)) == petr_before  # no mail of it reached Petr
 
     ivan = request(_link(site, IVAN))
@@ -101,7 +101,7 @@ def test_a_cc_participant_does_not_see_the_requesters_mail_to_support_alone(site
     )
     mail_in(daemon, staff_reply(tid, "Починили, проверьте."), sender="anna@example.com")
     # the answer itself at the relay (Petr's own mail may bring him an acknowledgement first)
-    wait_until(lambda: any("Починили, проверьте." in r.text for r in sink.to(PETR)))
+    assert wait_until(lambda: any("Починили, проверьте." in r.text for r in sink.to(PETR)))
     for who in (IVAN, PETR):
         page = request(_link(site, who)).text
         assert "У меня тоже не открывается." in page and "Починили, проверьте." in page
@@ -120,7 +120,7 @@ def test_one_added_by_cc_sees_from_the_answer_that_added_them(site):
     )
     answer = f"#cc {OLGA}\nОльга, посмотрите, пожалуйста, настройки."
     mail_in(daemon, staff_reply(tid, answer), sender="anna@example.com")
-    wait_until(lambda: sink.to(OLGA))
+    assert wait_until(lambda: sink.to(OLGA))
     olga = request(_link(site, OLGA))
     assert olga.status == 200
     assert "посмотрите, пожалуйста, настройки" in olga.text  # the answer that added her
@@ -137,7 +137,7 @@ def test_a_participants_rating_is_not_called_the_requesters_own(site):
     desk, daemon, _sink, _base = site
     tid = _opened(site, "Отчёт")
     mail_in(daemon, staff_reply(tid, "Исправлено.\n#close"), sender="anna@example.com")
-    wait_until(lambda: desk.ticket(tid)["status"] == "closed")
+    assert wait_until(lambda: desk.ticket(tid)["status"] == "closed")
     petr_link, ivan_link = _link(site, PETR), _link(site, IVAN)
     rated = post(petr_link + "/rate", {"form": request(petr_link).form_token(), "rating": "1"})
     assert rated.status == 303 and rated.headers["location"].endswith("?sent=rate")
