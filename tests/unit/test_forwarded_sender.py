@@ -5,6 +5,7 @@ customer."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -51,6 +52,20 @@ def test_a_colleagues_forward_is_passed_over_for_the_customers_under_it():
         "-------- Пересланное сообщение --------\nОт: petr@client-shop.ru\n"
     )
     assert forwarded_sender(text, OWN) == ("petr@client-shop.ru", "")
+
+
+@pytest.mark.parametrize("sender", ["Анна <anna@example.com>", "Анна Петрова"])
+def test_only_the_first_from_line_under_a_mark_names_the_sender(sender):
+    """A forward's header block names its sender once, on its first From line (here a
+    colleague's, or a name without an address as Outlook writes one from its address
+    book): a «From:» line a few lines below it is the forwarded mail's text, and the
+    address on it is no customer a ticket is opened for."""
+    text = (
+        f"---------- Forwarded message ---------\nFrom: {sender}\n"
+        "Subject: Заказ\nTo: support@example.com\n\n"
+        "Письмо клиента пришло ко мне, в заголовке стоит\nFrom: petr@client-shop.ru\n"
+    )
+    assert forwarded_sender(text, OWN) is None
 
 
 def test_quoted_history_and_a_mark_without_a_from_name_no_one():
