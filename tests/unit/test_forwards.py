@@ -60,6 +60,20 @@ def test_a_forward_declared_7bit_is_read_as_it_came() -> None:
     assert body.text.strip().splitlines()[-3:] == ["Тема: Счёт", "", "ok=3D1"]
 
 
+def test_a_forward_mislabelled_base64_is_read_as_it_came() -> None:
+    """A forward whose part says base64 but whose bytes are the plain mail (a client's
+    wrong Content-Transfer-Encoding: the parser finds its header block) is read as it
+    came: decoding its text as base64 would show staff noise for the customer's mail."""
+    inner = b"From: noreply@shop.example\r\nSubject: =?utf-8?b?0KHRh9GR0YI=?=\r\n\r\nOrder 15 paid."
+    body = read_body(email.message_from_bytes(_forward("base64", inner), policy=RAW_POLICY))
+    assert body.text.strip().splitlines()[-4:] == [
+        "От: noreply@shop.example",
+        "Тема: Счёт",
+        "",
+        "Order 15 paid.",
+    ]
+
+
 def _base64_forward(inner: bytes) -> bytes:
     return _forward("base64", base64.encodebytes(inner).replace(b"\n", b"\r\n"))
 
