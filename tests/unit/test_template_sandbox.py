@@ -61,6 +61,10 @@ def override(folder, added: str, name: str = "confirmation.txt") -> None:
         ('{{ ("%*s" % (-200000, tid)) | length }}', "a number over 10000 given"),
         # 2 MB of text from a loop within the caps: stopped once past 1 MB
         ('{% for i in "x" * 10000 %}{{ "y" * 200 }}{% endfor %}', "longer than 1000000 char"),
+        # jinja's own globals are none of maild's names (renderfilters.environment): an
+        # override sees the values and filters maild gives, no loops or text of its own
+        ("{% for i in range(3) %}{{ i }}{% endfor %}", "'range' is undefined"),
+        ("{{ lipsum(1) }}", "'lipsum' is undefined"),
     ],
 )
 def test_an_override_the_sandbox_refuses_gives_way_to_the_shipped_one(
@@ -121,6 +125,16 @@ def test_an_override_within_bounds_is_made_as_before(tmp_path, caplog):
         f"[18446744073709551616] [[1, 2]] [{ctx['tid'].upper()}] [   abc   ] [Прив] [{names}]"
     )
     assert not caplog.records and not (tmp_path / "run").exists()
+
+
+def test_an_overrides_indented_block_tags_leave_no_spaces_in_the_mail(tmp_path):
+    """An admin indents the tags of nested blocks as code is indented: the lines of the
+    tags leave nothing in the mail, their indent neither (lstrip_blocks, trim_blocks),
+    so no line of the text is pushed right by a tag above it."""
+    override(tmp_path, "  {% if tid %}\n    {% if tid %}\nОК\n    {% endif %}\n  {% endif %}\nДа")
+    _, body = Renderer(SUPPORT, override=tmp_path).text("confirmation.txt", variants()[0])
+    lines = body.splitlines()
+    assert lines[lines.index("ОК") + 1] == "Да"
 
 
 def test_shipped_text_and_the_sandbox_share_no_compiled_code(tmp_path):
