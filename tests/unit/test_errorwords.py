@@ -32,3 +32,13 @@ def test_the_relay_s_refusals_and_unknown_errors():
     assert "логин или пароль" in gloss("535 5.7.8 Authentication credentials invalid")
     assert "не ответил вовремя" in gloss("relay smtp.example:587: TimeoutError: timed out")
     assert gloss("ValueError: something else") == "" and gloss(None) == ""
+
+
+def test_the_first_known_phrase_names_the_cause_when_an_error_holds_two():
+    """smtplib words a read that timed out as a closed connection with the cause after
+    it: the head is told the relay did not answer in time (the cause to look into), not
+    that it broke the connection."""
+    error = (
+        "relay smtp.example:587: SMTPServerDisconnected: Connection unexpectedly closed: timed out"
+    )
+    assert gloss(error) == "почтовый сервер не ответил вовремя"
