@@ -155,3 +155,25 @@ def test_mail_of_a_spam_marked_ticket_from_someone_not_blocked_stays_with_it(des
     kept = [e for e in desk.run("spam", "list", "--json").json() if e["from"] == COLLEAGUE]
     assert [e["reason"] for e in kept] == [f"spam: #spam [TID#{tid}]"]
     assert_store_clean(desk)
+
+
+def test_a_reply_to_mail_kept_with_a_spam_marked_ticket_stays_with_it_too(desk, sink):
+    """Mail kept with a #spam ticket has its Message-ID indexed to the ticket: a reply
+    to it alone (In-Reply-To, no tag in the subject) is the ticket's mail too, kept
+    with it, never a ticket of its own with a confirmation and a notice to staff."""
+    tid, _ = open_ticket(desk, sink, subject="SEO")
+    desk.ingest(staff_reply(tid, "#spam"))
+    first = make_mail(sender=f"Пётр <{COLLEAGUE}>", subject=f"Re: SEO [TID#{tid}]", msgid="<p1@x>")
+    assert desk.ingest(first).out.startswith("quarantined ")
+    desk.flush()
+    before = len(sink.received)
+    reply = make_mail(
+        sender=f"Пётр <{COLLEAGUE}>",
+        subject="Re: SEO",
+        headers={"In-Reply-To": "<p1@x>", "References": "<p1@x>"},
+    )
+    assert desk.ingest(reply).out.startswith("quarantined ")
+    desk.flush()
+    assert desk.tickets() == [] and len(sink.received) == before
+    kept = [e for e in desk.run("spam", "list", "--json").json() if e["from"] == COLLEAGUE]
+    assert [e["reason"] for e in kept] == [f"spam: #spam [TID#{tid}]"] * 2
