@@ -71,8 +71,8 @@ def apply(
         if out.unheard is not None and not queued_in(app, out.key, decision.tid, messages):
             ticket = unheard(ticket, out.unheard)
     messages = _with_copies(messages, relayed)
-    # #merge: the target first; saving the ticket with the message commits the whole
-    # (a re-run after a crash between the two merges again, idempotently)
+    # #merge: the target first; both saves land in the batch's one commit (all or none,
+    # the store's redo journal), and the target never holds a message twice (_joined)
     for other, its_messages in decision.also:
         store.save(other, _with_copies(_joined(its_messages, merged), relayed))
     store.save(ticket, messages)  # our own Message-IDs need no index: signed
@@ -146,8 +146,8 @@ def _with_copies(
 
 
 def _joined(messages: list[MessageRecord], more: list[MessageRecord]) -> list[MessageRecord]:
-    """``messages`` with those of ``more`` they do not hold yet (a re-run's target holds
-    what the first run recorded there)."""
+    """``messages`` with those of ``more`` they do not hold yet: a merge is idempotent
+    whatever a target already holds."""
     held = {m.get("message_id") for m in messages}
     return [*messages, *(m for m in more if m.get("message_id") not in held)]
 
