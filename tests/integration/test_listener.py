@@ -364,3 +364,76 @@ def test_a_body_over_the_size_limit_of_usual_lines_is_refused_for_its_size(tmp_p
         assert reply.startswith(b"552") and b"too many lines" not in reply, reply
         assert c.command(b"NOOP").startswith(b"250")  # not closed
         c.close()
+
+
+def test_refused_connections_are_logged_once_in_ten_seconds_with_how_many(tmp_path, caplog):
+    """Past smtp.max_connections each refusal counts, but one log line in LOG_EVERY
+    seconds tells them: a flood of connections (each answered 421 at once) would
+    otherwise write a journal line each. The next line, once that time is past,
+    tells how many were refused since the last."""
+    from maild.adapters.sessions import LOG_EVERY, SessionLimits
+
+    handler = SupportHandler(Spool(tmp_path / "spool"), lambda a: True, lambda k: None)
+    limits = SessionLimits(max_connections=1, timeout=5)
+    ctl = _Limited(handler, limits)
+    ctl.start()
+
+    def refused() -> None:
+        with socket.create_connection(("127.0.0.1", ctl.port), timeout=5) as s:
+            assert s.recv(1024).startswith(b"421 4.7.0")
+
+    def lines() -> list[str]:
+        said = (r.getMessage() for r in caplog.records)
+        return [line for line in said if "421 too many connections" in line]
+
+    caplog.set_level("WARNING", logger="maild.listener")
+    held = _Client(ctl.port)
+    try:
+        for _ in range(5):
+            refused()
+        assert len(lines()) == 1 and "refused 1," in lines()[0], lines()
+        limits.logged_at -= LOG_EVERY  # (as if that time had gone by)
+        refused()
+        assert len(lines()) == 2 and "refused 5," in lines()[1], lines()
+    finally:
+        held.close()
+        ctl.stop()
+
+
+def test_a_body_refused_while_it_waits_for_a_slot_gives_up_its_wait(tmp_path):
+    """A body past 2 MB of cost with no slot free waits for one, its reading paused.
+    asyncio's StreamReader under aiosmtpd resumes reading once it has handed on what
+    it buffered, so a chunk still comes; one of bare newlines makes the body cost past
+    3 times the size limit: refused. It needs no slot any more: the slot freed goes to
+    no one, while the rest is dropped and the client gets its 552 at the final dot."""
+    import asyncio
+
+    from maild.adapters.sessions import LARGE, TOO_COSTLY, DataTransfer, SessionLimits
+
+    async def run() -> bytes:
+        loop = asyncio.get_running_loop()
+        ours, theirs = socket.socketpair()
+        theirs.setblocking(False)
+        transport, _ = await loop.connect_accepted_socket(asyncio.Protocol, ours)
+        limits = SessionLimits(max_data_transfers=1)
+        slots = limits.slots()
+        await slots.acquire()  # the one slot: another transfer's
+        fed: list[bytes] = []
+        transfer = DataTransfer(limits, transport, None, fed.append, wire=5_000_000)
+        big = b"x" * 98 + b"\r\n"
+        assert not transfer.passes(big * (LARGE // 190 + 1))  # past 2 MB of cost
+        assert not transport.is_reading()  # waits for the slot
+        transport.resume_reading()  # (the StreamReader's, its buffer handed on)
+        assert not transfer.passes(b"\r\n" * 200_000)  # 18 MB more: past 17 MB
+        slots.release()  # the other transfer is over
+        await asyncio.sleep(0.05)
+        assert not slots.locked() and not transfer.held and not fed
+        transfer.passes(b"rest\r\n.\r\n")
+        await asyncio.sleep(0.05)
+        answer = theirs.recv(1024)
+        transfer.end()
+        transport.close()
+        theirs.close()
+        return answer
+
+    assert asyncio.run(run()) == TOO_COSTLY
