@@ -37,3 +37,30 @@ def test_a_lists_posts_from_many_posters_meet_one_notice_cap(tmp_path, sink):
     assert [
         r for r in sink.received if r.rcpt_tos[0].endswith(".example") and "corp" in r.rcpt_tos[0]
     ] == []
+
+
+def test_a_lists_proven_posts_held_give_no_command_for_an_empty_address(tmp_path, sink):
+    """A list that keeps its posters' From and their DKIM (our MTA's dkim=pass for
+    each poster's domain): the posts prove their senders, yet count as the list's,
+    unproven (trust.notice_sender). The notice that they are held names the list and
+    asks it be unsubscribed; it gives no `ticket list --requester` nor `block add`
+    line: counted as proven, the notice's commands named an empty address ('')."""
+    from tests.helpers import AUTHSERV, dkim_pass
+
+    support = {"max_staff_notices_per_sender_per_hour": 2, "authserv_id": AUTHSERV}
+    desk = Desk(tmp_path, sink.port, support=support)
+    for i in range(4):
+        poster = f"p{i}@corp{i}.example"
+        post = make_mail(
+            sender=f"Poster {i} <{poster}>",
+            to="devel@lists.example.org",
+            subject=f"[devel] build failure {i}",
+            headers={**LIST, **dkim_pass(poster)},
+        )
+        desk.ingest(post)
+    desk.flush()
+    sink.wait_for(6)
+    anna = sink.to("anna@example.com")
+    [held] = [r for r in anna if "рассылки <devel.lists.example.org>" in r.subject]
+    assert "попросите отписать адрес поддержки" in held.text
+    assert "--requester" not in held.text and "block add" not in held.text, held.text
