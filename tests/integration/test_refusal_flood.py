@@ -117,3 +117,33 @@ def test_a_few_refused_customers_are_still_told_one_notice_each(tmp_path):
             assert lists == []
     finally:
         relay.stop()
+
+
+def test_a_staff_member_added_since_the_last_list_does_not_bring_the_next_one_sooner(tmp_path):
+    """The list goes at most once in 10 minutes to each staff member: one added to
+    support.staff since (never sent one) does not make it due for the others. The
+    refused mail waits, then one list goes to all three."""
+    relay = refusing(4)
+    try:
+        desk = Desk(tmp_path, relay.port, support={"max_reminders_per_person_per_hour": 1})
+        open_tickets(desk, 0, 3)
+        assert desk.flush().code == 0
+        for staff in STAFF:  # the first singly, the other two listed
+            singles, lists = told(relay, staff)
+            assert (len(singles), len(lists)) == (1, 1)
+        carl = "carl@example.com"
+        desk.sections["support"]["staff"] = [*STAFF, carl]
+        desk.write_config()
+        more = open_tickets(desk, 3, 1)
+        sent = len(relay.received)
+        assert desk.flush().code == 0
+        assert all(told(relay, staff, sent) == ([], []) for staff in (*STAFF, carl))
+        later = (datetime.now().astimezone() + timedelta(minutes=11)).isoformat()
+        jobs = desk.run("jobs", "run", "--now", later, "--json")
+        assert jobs.code == 0 and jobs.json()["refused_told"] == 1, jobs.err
+        assert desk.flush().code == 0
+        for staff in (*STAFF, carl):
+            [listed] = told(relay, staff, sent)[1]
+            assert LINE.findall(listed.text) == more
+    finally:
+        relay.stop()
