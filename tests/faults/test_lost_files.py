@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import stat
+import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -158,3 +159,29 @@ def test_what_repair_sets_aside_is_as_private_as_the_store_under_an_admins_umask
     copies = sorted(p for p in lost.rglob("*") if p.is_file())
     assert {p.relative_to(lost).parts[0] for p in copies} == {"tickets", "open"}, copies
     assert {oct(stat.S_IMODE(p.stat().st_mode)) for p in copies} == {oct(0o640)}
+
+
+def test_mail_serve_claimed_after_the_repair_keeps_its_index_entries(desk, sink):
+    """A lost ticket's mail, re-queued by `fsck --repair`, is claimed by a `maild
+    serve` (spool/claimed/<pid>/) that has not stored it yet when fsck runs again
+    (or serve was killed holding it: the next serve takes it back). The index entries
+    naming the ticket stay: removed, serve would store the mail in a new ticket and
+    confirm it to the customer again."""
+    tid = desk.ingest_tid(make_mail(sender="ivan@shop.ru", subject="Ошибка 500"))
+    assert desk.flush().code == 0
+    sent = len(sink.received)
+    _ticket_file(desk, tid).unlink()
+    assert desk.run("fsck", "--repair").code == 0
+    spool = _data(desk) / "spool"
+    [queued] = [p for p in (spool / "new").iterdir() if not p.name.startswith(".")]
+    claimer = subprocess.Popen(["true"])
+    claimer.wait()  # (a pid that no longer runs)
+    (spool / "claimed" / str(claimer.pid)).mkdir()
+    queued.rename(spool / "claimed" / str(claimer.pid) / queued.name)
+
+    fixed = desk.run("fsck", "--repair")
+    assert "a ticket that does not exist" not in fixed.out, fixed.out
+    serve_until_spool_empty(desk)
+    assert [t["tid"] for t in desk.tickets()] == [tid]
+    assert desk.flush().code == 0
+    assert [r.subject for r in sink.received[sent:]] == []
