@@ -73,7 +73,7 @@ def gather(
     tid, loaded, refers_to, report_of, merged_source = find_ticket(
         app, msg, scr, ident, resumed_tid, staff_verified
     )
-    off_store = {} if loaded else _off_store(app, msg, scr, tid, staff_verified, claims_staff)
+    off_store = {} if loaded else _off_store(app, msg, tid, staff_verified, claims_staff)
     if off_store:  # the ticket it names is in the quarantine, or is none
         return Snapshot(loaded=None, **base, **off_store)
     signed = _staff_signed(app, msg, loaded is not None, claims_staff)
@@ -215,7 +215,6 @@ def _staff_signed(
 def _off_store(
     app: App,
     msg: ParsedMessage,
-    scr: Screening,
     tid: str | None,
     staff_verified: bool,
     claims_staff: bool,
@@ -224,7 +223,7 @@ def _off_store(
     ``spammed`` when it threads to one marked #spam, its ``tid`` and ``missing`` when
     staff or the head name one that is not there (deleted, or a typo); else nothing:
     a new ticket. ``claims_staff``: Policy.claims_staff for this message."""
-    own_side = msg.from_addr in app.config.support.internal and not scr.automated
+    own_side = msg.from_addr in app.config.support.internal
     if tid and held_by_spam(app, msg, tid, claims_staff):
         return {"tid": tid, "spammed": spam_facts(app, tid, msg.message_id)}
     if own_side and tid is None:

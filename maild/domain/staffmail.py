@@ -190,8 +190,19 @@ def decide_missing(ctx: Context) -> Decision:
     staff address with a new [TID#...] each time. Staff by staff_noticket.txt (no
     answer went to the customer); the head by head_noticket.txt, in his words: his
     mail goes to no customer on any path, and, as his mail to support@ naming no
-    ticket opens one with him its customer, he is sent to staff, never there."""
+    ticket opens one with him its customer, he is sent to staff, never there.
+    Automatic mail (an out-of-office answering a notice of a ticket deleted since) is
+    kept with no one told, as on a ticket that is there (decide_staff_auto): an answer
+    to a robot may bring another."""
     snap, msg = ctx.snapshot, ctx.msg
+    if ctx.scr.automated:
+        line = said.info(
+            LOG,
+            "%s automatic mail from staff address or the head's %s names [TID#%s], not "
+            "there (%s): kept, no one told",
+            *(msg.message_id, msg.from_addr, snap.tid, ctx.scr.reason),
+        )
+        return Decision("held", snap.tid, None, [], ctx.record, [], said=(line,))
     context = {**ctx.common, "tid": snap.tid, "issued": snap.missing == "issued"}
     head = ctx.policy.is_head(msg.from_addr)
     out = Outgoing(

@@ -162,6 +162,30 @@ def test_a_reply_to_a_ticket_deleted_by_retention_is_kept_and_staff_are_told(tmp
     assert len(sink.received) == before + 1
 
 
+def test_an_out_of_office_of_staff_naming_a_deleted_ticket_is_kept_and_no_one_told(tmp_path, sink):
+    """Anna's out-of-office answers a notice of a ticket storage.keep_closed_days
+    deleted since (its signed address). It opened a ticket with her as its customer
+    and told all staff of it; it is kept in the quarantine, as her reply would be,
+    and, automatic, it is told to no one: an answer to a robot may bring another."""
+    desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 1})
+    tid, _notice = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "Готово.\n#close"))
+    assert "purged 1" in desk.run("jobs", "run", "--now", "2027-01-20T10:00:00+03:00").out
+    desk.flush()
+    before = len(sink.received)
+    away = staff_reply(
+        tid,
+        "Я в отпуске до понедельника.",
+        subject=f"Автоответ: Новое обращение [TID#{tid}]",
+        headers={"Auto-Submitted": "auto-replied"},
+    )
+    assert desk.ingest(away).out.startswith("quarantined ")
+    desk.flush()
+    assert desk.tickets() == [] and sink.received[before:] == []
+    [kept] = desk.run("spam", "list", "--json").json()
+    assert kept["reason"] == f"staff: no ticket [TID#{tid}]"
+
+
 def test_staff_mail_naming_a_ticket_that_never_was_opens_none(desk: Desk, sink):
     """A new mail from a staff address with a mistyped [TID#...] (no signed address)
     opened a ticket with the staff member as its customer, a confirmation to them and
