@@ -177,3 +177,22 @@ def test_a_reply_to_mail_kept_with_a_spam_marked_ticket_stays_with_it_too(desk, 
     assert desk.tickets() == [] and len(sink.received) == before
     kept = [e for e in desk.run("spam", "list", "--json").json() if e["from"] == COLLEAGUE]
     assert [e["reason"] for e in kept] == [f"spam: #spam [TID#{tid}]"] * 2
+
+
+def test_mail_of_a_spam_marked_ticket_whose_mail_was_deleted_stays_in_the_quarantine(desk, sink):
+    """The admin deleted what #spam kept of a ticket (`maild spam delete`); its mark
+    stays. A colleague of the spammer (not blocked) then writes under its tag: the mail
+    is kept in the quarantine still, not a ticket under that TID nor one of its own:
+    only mail the admin released brings a #spam ticket back."""
+    tid, _ = open_ticket(desk, sink, subject="SEO")
+    desk.ingest(staff_reply(tid, "#spam"))
+    desk.flush()
+    [entry] = desk.run("spam", "list", "--json").json()
+    assert desk.run("spam", "delete", entry["id"]).code == 0
+    before = len(sink.received)
+    mail = make_mail(sender=f"Пётр <{COLLEAGUE}>", subject=f"Re: SEO [TID#{tid}]")
+    assert desk.ingest(mail).out.startswith("quarantined "), desk.tickets()
+    desk.flush()
+    assert desk.tickets() == [] and len(sink.received) == before
+    [kept] = desk.run("spam", "list", "--json").json()
+    assert kept["from"] == COLLEAGUE and kept["reason"] == f"spam: #spam [TID#{tid}]"
