@@ -130,16 +130,22 @@ def test_an_answer_to_a_ticket_whose_customer_was_forgotten_goes_nowhere_and_say
 NO_TICKET = "Обращение не найдено"
 
 
-def test_a_reply_to_a_ticket_deleted_by_retention_is_kept_and_staff_are_told(tmp_path, sink):
-    """storage.keep_closed_days deleted the ticket with its index entries; a staff
-    member then answers one of its notices. The reply opened a new ticket with the
-    staff member as its customer; now it is kept in the quarantine, and the staff
-    member is told the ticket was deleted (the signed address proves it existed)."""
+def _deleted_ticket(tmp_path, sink) -> tuple[Desk, str]:
+    """A desk whose one ticket, closed, storage.keep_closed_days deleted; its TID."""
     desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 1})
     tid, _notice = open_ticket(desk, sink)
     desk.ingest(staff_reply(tid, "Готово.\n#close"))
     assert "purged 1" in desk.run("jobs", "run", "--now", "2027-01-20T10:00:00+03:00").out
     desk.flush()
+    return desk, tid
+
+
+def test_a_reply_to_a_ticket_deleted_by_retention_is_kept_and_staff_are_told(tmp_path, sink):
+    """storage.keep_closed_days deleted the ticket with its index entries; a staff
+    member then answers one of its notices. The reply opened a new ticket with the
+    staff member as its customer; now it is kept in the quarantine, and the staff
+    member is told the ticket was deleted (the signed address proves it existed)."""
+    desk, tid = _deleted_ticket(tmp_path, sink)
     before = len(sink.received)
     reply = staff_reply(tid, "Иван, и ещё одно уточнение.")
     assert desk.ingest(reply).out.startswith("quarantined ")
@@ -167,11 +173,7 @@ def test_an_out_of_office_of_staff_naming_a_deleted_ticket_is_kept_and_no_one_to
     deleted since (its signed address). It opened a ticket with her as its customer
     and told all staff of it; it is kept in the quarantine, as her reply would be,
     and, automatic, it is told to no one: an answer to a robot may bring another."""
-    desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 1})
-    tid, _notice = open_ticket(desk, sink)
-    desk.ingest(staff_reply(tid, "Готово.\n#close"))
-    assert "purged 1" in desk.run("jobs", "run", "--now", "2027-01-20T10:00:00+03:00").out
-    desk.flush()
+    desk, tid = _deleted_ticket(tmp_path, sink)
     before = len(sink.received)
     away = staff_reply(
         tid,
