@@ -117,7 +117,7 @@ def keyed(check: Fsck) -> dict[str, tuple[str, str]]:
 def count_waiting(check: Fsck) -> None:
     """Count the mail not processed yet (again after --repair re-queued some)."""
     spool = check.app.spool
-    check.pending = len(os.listdir(spool.root / "new"))
+    check.pending = len(spool.waiting())
     check.held = len(spool.unprocessed()) - check.pending  # after a kill -9 too
     check.working = working(spool.root / "claimed")
 

@@ -322,13 +322,19 @@ class Spool:
 
     def pending(self) -> Iterator[str]:
         """Keys spooled but not processed yet, oldest first."""
-        yield from sorted(os.listdir(self.root / "new"))
+        yield from sorted(self.waiting())
+
+    def waiting(self) -> list[str]:
+        """The keys in new/. A name starting with a dot is no mail yet: what a copying
+        tool writes before renaming it whole (rsync's `.KEY.XXXXXX`), as in a Maildir;
+        maild's own keys never start with one."""
+        return [k for k in os.listdir(self.root / "new") if not k.startswith(".")]
 
     def unprocessed(self) -> list[str]:
         """Keys of every message not processed yet, oldest first: those waiting in new/
         and those claimed by a process, which is working on them or died holding them
         (after a crash they stay there until `maild serve` starts and recovers them)."""
-        keys = os.listdir(self.root / "new")
+        keys = self.waiting()
         claimed = self.root / "claimed"
         for folder in os.listdir(claimed):
             try:
