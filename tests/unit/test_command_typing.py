@@ -533,3 +533,11 @@ def test_a_russian_word_typed_in_the_latin_layout_reads_as_one(word: str) -> Non
 @pytest.mark.parametrize("typed", ["'s", "[k]", "[k]ey", "...and", "thanks'", '"thanks"', "don't"])
 def test_english_punctuation_on_the_keys_of_russian_letters_is_no_russian_word(typed: str) -> None:
     assert not russian_typed(typed)
+
+
+def test_the_heads_note_line_is_not_named_among_the_commands_that_did_not_run() -> None:
+    """headmail.head_commands: the head's mail is a note anyway, so his «#note» did what
+    it says; he is told only of the lines that did not run («#close»)."""
+    from maild.domain.headmail import head_commands
+
+    assert head_commands("Посмотрите срочно.\n#note\n#close\n") == ["#close"]

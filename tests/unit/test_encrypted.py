@@ -148,3 +148,27 @@ def test_a_mail_of_files_alone_is_told_by_its_files_not_as_empty():
     )
     assert enc.empty_text("PGP", files) == "(текст не прочитан: письмо зашифровано, PGP)"
     assert enc.empty_text(None, []) == "(пустое письмо)"
+
+
+def test_an_encrypted_p7m_named_in_capitals_is_told_as_encrypted() -> None:
+    """A p7m sent as application/octet-stream is known by its name, in any case
+    («ДОГОВОР.P7M» from a Windows folder): the customer is told it is encrypted and
+    asked for it unencrypted, not asked to pack a file support still could not read."""
+    part = p7m("ДОГОВОР.P7M").replace(
+        "application/pkcs7-mime; smime-type=enveloped-data;", "application/octet-stream;"
+    )
+    [refused] = [d for d in told(mixed(TEXT, part))["attachments"] if not d.accepted]
+    assert refused.kind == "encrypted" and "зашифрован" in (refused.reason or "")
+
+
+def test_files_past_the_listed_ones_are_counted_to_the_last() -> None:
+    """A mail with 23 screenshots: the mail about it names the first 20 and says how
+    many more there are, 3, not one fewer."""
+    png = base64.encodebytes(b"\x89PNG\r\n\x1a\n" + bytes(64)).decode().replace("\n", "\r\n")
+    shots = [
+        f'Content-Type: image/png; name="s{n}.png"\r\nContent-Transfer-Encoding: base64\r\n'
+        f'Content-Disposition: attachment; filename="s{n}.png"\r\n\r\n{png}'
+        for n in range(23)
+    ]
+    c = told(mixed(TEXT, *shots))
+    assert (len(c["attachments"]), c["attachments_more"]) == (20, 3)

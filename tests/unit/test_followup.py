@@ -387,3 +387,34 @@ def test_a_rating_is_unproven_as_the_robot_rules_judge_its_mail(
     assert d.ticket["rating"] == 4
     assert d.ticket.get("rated_unproven", False) is not proven(snap, msg, policy)
     assert proven(snap, msg, policy) is (signed or headers == PROOF)
+
+
+@pytest.mark.parametrize("body", ["5", "Оценка: 5. Но вот ещё вопрос: как выгрузить отчёт?"])
+def test_a_rating_of_a_ticket_merged_in_here_rates_no_closing_of_this_one(body: str) -> None:
+    """Her two tickets closed, the other merged into this one: her «5» to the other's
+    closing letter (Snapshot.merged_source) rated the other's closing, not this one's,
+    though she is this ticket's requester too; alone, or opening a new question. It
+    stays in the thread as text, and this closing is hers to rate still."""
+    ticket, messages = _ticket()
+    closed = {**ticket, "status": "closed", "closed_at": NOW.isoformat()}
+    snap = Snapshot(TID, (closed, messages), IDENT, False, merged_source="3333-4444")
+    d = _decide(snap, _msg(body=body))
+    assert d.ticket.get("rating") is None and "rating" not in d.incoming
+    assert "thanks.txt" not in _templates(d) and rating_of_closing(d.ticket, d.messages) is None
+
+
+def test_a_participant_who_wrote_in_the_thread_rates_its_closing() -> None:
+    """Petr, in Cc, wrote in the thread himself (no message of his came by #merge): he
+    is one of the ticket's people, and his «4» rates its closing, thanked as the
+    requester's would be."""
+    ticket, messages = _ticket()
+    closed = {**ticket, "status": "closed", "closed_at": NOW.isoformat(), "participants": [PETR]}
+    his = {
+        **messages[0],
+        "message_id": "<petr-1@shop-example.ru>",
+        "from": PETR,
+        "text": "И у меня",
+    }
+    snap = Snapshot(TID, (closed, [*messages, his]), IDENT, False)
+    d = _decide(snap, _msg(sender=PETR, body="4"))
+    assert d.ticket["rating"] == 4 and _templates(d) == ["thanks.txt"]

@@ -1105,3 +1105,19 @@ def test_left_in_quote_names_a_short_line_typed_inside_outlooks_quote():
     )
     assert left_in_quote(reply, [notice, "Добрый день. Ответы ниже."]) == ["Да"]
     assert left_in_quote(reply.replace("\nДа\n", "\n"), [notice]) == []
+
+
+@pytest.mark.parametrize(
+    "marked",
+    [
+        ["--- текст обращения ---", "Не работает оплата.", "--- конец текста ---"],
+        ["----- письмо руководителя -----", "Ответьте сегодня.", "----- конец письма -----"],
+    ],
+)
+def test_a_notice_cut_above_its_cheat_sheet_is_found_by_its_text_markers(marked) -> None:
+    """commands.holds_notice: a notice set unquoted under an unknown header whose foot
+    (the cheat sheet) the staff member deleted still shows its own text markers, the
+    customer's or another's: the reply's text cannot be told from it, and nothing of it
+    may reach the customer (the head's note least of all)."""
+    unknown = ["Von: Служба поддержки <support@example.com>", "Gesendet: Donnerstag", ""]
+    assert holds_notice("\n".join(["Исправлено.", "", *unknown, *marked]))

@@ -432,3 +432,18 @@ def test_an_epoch_of_thousands_of_digits_is_no_address_of_ours() -> None:
     huge = f"support+4821-7730.{'1' * 4301}.abcdefghij@example.com"
     assert signed_epoch(huge, "anna@example.com", SECRET, SUPPORT) is None
     assert verify(huge, SECRET, SUPPORT) == (None, False)
+
+
+def test_only_supports_own_people_answer_a_list_by_its_message_id() -> None:
+    """listreply.list_reply: a staff member whose client ignores Reply-To answers a
+    list by its Message-ID, and the reply is one to the list (kept, no ticket). An
+    outsider's mail naming that Message-ID (a list forwarded to him) is his own mail to
+    support: it opens his ticket, it is not kept in the quarantine with a staff member
+    told of it."""
+    from maild.domain.listreply import list_reply
+    from tests.unit.test_decide import POLICY, STAFF, _msg
+
+    listed = POLICY.list_message_id("ab12", "4821-7730")
+    for sender, found in [(STAFF[0], ("4821-7730", STAFF[0])), ("ivan@shop-example.ru", ("", ""))]:
+        msg = _msg(sender=sender, headers={"In-Reply-To": listed, "References": listed})
+        assert list_reply(msg, POLICY, POLICY.internal) == found

@@ -227,3 +227,14 @@ def test_critical_off_takes_the_mark_off_and_nothing_else():
     assert marked["critical"] is True and n == []
     t, n = tk.apply_command(marked, "critical", "нет", at, due, "boris@s.ru")
     assert t == {**marked, "critical": False} and n == []
+
+
+def test_a_later_mail_to_a_closed_tickets_customer_keeps_the_first_reaction():
+    """Staff reacted 5 minutes in and closed; an answer to the closed ticket hours later
+    is no first reaction: the SLA report judges the ticket by the first one, which a
+    later mail moving it would turn from in time to breached."""
+    at = T0 + timedelta(minutes=5)
+    closed, _ = tk.apply_command(make(), "close", None, at, due, "a")
+    closed = tk.on_mail_to_customer(closed, at)
+    later = tk.on_mail_to_customer(closed, T0 + timedelta(days=2))
+    assert later["first_reaction_at"] == at.isoformat()
