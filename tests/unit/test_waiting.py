@@ -129,3 +129,17 @@ def test_the_close_once_due_stays_due_and_never_comes_within_seven_days(reminded
     assert got.kind == "close" and got.since == reminded.isoformat()
     assert got.close_at <= reminded + later and later >= timedelta(days=7)
     assert step(ticket, reminded + later + timedelta(days=1)) is not None
+
+
+def test_a_new_wait_reminds_the_customer_afresh_before_any_close():
+    """Reminded in a first #wait, the customer answered; weeks later staff #wait again.
+    The old reminder is no reminder of this wait: kept, the close counted from it was
+    long past and the ticket closed the next minute, the customer never asked. The new
+    wait reminds first, three business days in."""
+    from maild.domain import ticket as tk
+
+    answered = waiting(status="open", sent={"waiting_reminder": msk(26, 10).isoformat()})
+    again = msk(14, 10, 0, 12)  # a Monday, weeks after that reminder
+    t, _ = tk.apply_command(answered, "wait", None, again, lambda lv, at: at, "anna@s.ru")
+    assert step(t, again + timedelta(minutes=1)) is None
+    assert step(t, msk(17, 10, 0, 12)).kind == "remind"
