@@ -351,3 +351,16 @@ def test_a_second_reading_reads_the_mail_as_the_first_did() -> None:
     ]
     raw = outlook_tnef_mail()
     assert redecode(raw, "koi8-r") == parse(raw).text.strip() == WORDS
+
+
+def test_merge_brings_the_sources_undeliverable_marks_and_what_was_merged_into_it() -> None:
+    """After #merge the target is where the source's mail goes on: an address the relay
+    refused for good there gets no answer from here either (its mark comes along), and
+    mail to the reply addresses of a ticket merged into the source before is this
+    ticket's too (its TID comes along in `merged_from`)."""
+    bounced = {"c@x.ru": {"since": "2026-11-20T10:00:00+03:00", "error": "550 5.1.1 no such user"}}
+    src = ticket("1111-1111", None, participants=["c@x.ru"], undeliverable=bounced)
+    src["merged_from"] = ["0000-0001"]
+    _s, t, _msgs = merge(src, [], ticket("2222-2222", None), [], NOW)
+    assert t["undeliverable"] == bounced
+    assert t["merged_from"] == ["0000-0001", "1111-1111"]
