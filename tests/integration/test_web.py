@@ -288,6 +288,49 @@ def test_new_form_honeypot_rate_limit_and_confirmation(site):
     assert done.status == 303 and "/t/" in done.headers["location"]
     assert "Как?" in request(base + done.headers["location"]).text
     assert sum(t["requester"] == "oleg@client.example" for t in desk.tickets()) == 1
+    # opened and posted, the confirmation link is in the access log masked, as /t/ is
+    assert link.rsplit("/", 1)[1] not in daemon.logtext() and "/c/… 303" in daemon.logtext()
+
+
+def test_a_question_with_a_blank_subject_or_text_is_refused_and_mails_nothing(site):
+    """A subject or a text of spaces alone passes the browser's `required` but says
+    nothing: each one's form comes back, «Заполните тему и текст вопроса», and no link
+    is mailed (a question with a text and no subject, or a subject and no text, was
+    sent on: a ticket «(без текста)»)."""
+    _desk, _daemon, sink, base = site
+    fields = {"name": "", "email": "pustoy@client.example"}
+    for blank in ({"subject": "Вопрос", "text": "  \n "}, {"subject": "   ", "text": "Как?"}):
+        form = request(base + "/new").form_token()
+        refused = post(base + "/new", {**fields, **blank, "form": form})
+        assert refused.status == 400, blank
+        assert "Заполните тему и текст вопроса" in refused.text, blank
+    time.sleep(0.3)
+    assert not sink.to("pustoy@client.example")
+
+
+def test_a_staff_answer_on_the_page_is_the_desks_with_its_access_data_blanked(site):
+    """A staff answer shows on the page as «Служба поддержки», never its writer's
+    address (staff addresses are not the customer's to know), and access data in it
+    (a temporary password given by mail) are blanked as in a customer's text: the page
+    is behind a link that may be forwarded; the mail is the place for them."""
+    _desk, daemon, sink, base = site
+    customer = "lena@shop-example.ru"
+    asked = make_mail(sender=customer, body="Не могу войти.", msgid="<w-staff@c.example>")
+    mail_in(daemon, asked, customer)
+    [conf] = wait_until(lambda: sink.to(customer))
+    tid = conf.subject.split("[TID#")[1].rstrip("]")
+    body = "Сбросили доступ.\nПароль: Zx9-temp-41"
+    answer = make_mail(sender="anna@example.com", to=staff_to(tid), body=body)
+    mail_in(daemon, answer, "anna@example.com", staff_to(tid))
+    link = link_in(conf.text, base)
+
+    def answered() -> str | None:
+        text = request(link).text
+        return text if "Сбросили доступ." in text else None
+
+    page = wait_until(answered)
+    assert "Служба поддержки" in page and "anna@example.com" not in page
+    assert "Zx9-temp-41" not in page
 
 
 def test_body_cap_rating_only_when_closed_and_reopen(site):

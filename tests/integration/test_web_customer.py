@@ -470,7 +470,10 @@ def test_the_same_question_sent_again_after_its_link_expired_gets_a_new_link(tmp
     """A confirmation link left unclicked for its 2 days; the customer fills the form in
     again with the same question, as the page of the expired link asks: the page said
     «отправлено письмо со ссылкой», but no letter went, the request taken for the one
-    whose link waited (dead) for its click. Days pass on the daemon's clock."""
+    whose link waited (dead) for its click. Sent again on the link's last day, the same
+    question is the request still waiting: no second letter. Days pass on the daemon's
+    clock: to the day after the link's last, not 3 days, whose scheduler's sweep took
+    the old request (sitepending.sweep) and left nothing to tell it from."""
     desk, base = site_desk(tmp_path, sink.port)
     headers = {"X-Forwarded-For": "192.0.2.82"}
     fields = {"email": "petr@client.example", "subject": "Счёт", "text": "Не печатается."}
@@ -496,10 +499,24 @@ def test_the_same_question_sent_again_after_its_link_expired_gets_a_new_link(tmp
         [first] = wait_until(letters)
     finally:
         daemon.stop()
-    daemon = serving(3)
+    expires = tokens.split(link_in(first.text, base, "c").rsplit("/", 1)[1])[1]
+
+    def at(day: int, second: int) -> float:
+        """The days ahead that set the daemon's clock to `second` of `day` (tokens.day_of)."""
+        return (day * 86400 + second - time.time()) / 86400
+
+    daemon = serving(at(expires, 43200))  # the link's last day: it still opens
     try:
-        old = request(link_in(first.text, base, "c"))
-        assert old.status == 403 and "устарела" in old.text
+        ask()
+        assert wait_until(lambda: outbox_empty(desk))
+        assert len(letters()) == 1, "a second link went while the first was valid"
+    finally:
+        daemon.stop()
+    daemon = serving(at(expires + 1, 1))
+    try:
+        old = request(link_in(first.text, base, "c"))  # opens nothing, says nothing is
+        assert old.status == 403 and "устарела" in old.text  # registered: nothing is
+        assert "Обращение уже зарегистрировано" not in old.text
         for _ in range(2):  # sent twice while its new link waits: one letter
             ask()
         assert wait_until(lambda: letters()[1:]), "the page said a letter went: none did"

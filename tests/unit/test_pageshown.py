@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from maild.domain.pageshown import merge_moment, shown_to
+from maild.web.pages import shown_at
 
 IVAN, PETR, OLGA = "ivan@shop.ru", "petr@shop.ru", "olga@shop.ru"
 TICKET: dict[str, Any] = {"tid": "1111-2222", "requester": IVAN, "participants": [IVAN, PETR]}
@@ -112,3 +113,14 @@ def test_the_merged_threads_earlier_answers_show_to_all_the_merge_answer_to_whom
         seen = shown_to(ticket, thread, who)
         assert seen[earlier] is True
         assert seen[merge] is (who == OLGA)
+
+
+def test_a_file_or_whole_text_is_there_only_of_a_message_the_page_shows():
+    """The page's downloads (a message's files, its whole text: views.Site.download,
+    text_file) open only for a message its page shows the viewer: a participant's link
+    with another message's number got the requester's files sent to support alone
+    (access data, a contract), and an internal note's."""
+    assert [shown_at(TICKET, THREAD, n, PETR) for n in range(6)] == shown_to(TICKET, THREAD, PETR)
+    assert not shown_at(TICKET, THREAD, 3, PETR) and not shown_at(TICKET, THREAD, 1, IVAN)
+    assert shown_at(TICKET, THREAD, 3, IVAN)
+    assert not shown_at(TICKET, THREAD, 6, IVAN) and not shown_at(TICKET, THREAD, -1, IVAN)

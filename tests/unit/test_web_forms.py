@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import UTC, datetime
+import io
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from aiohttp import web
+from multidict import CIMultiDict, CIMultiDictProxy, MultiDict
 
 from maild.domain.message import parse
-from maild.web.forms import MAX_TEXT, clean_line, clean_text, compose
+from maild.web.forms import (
+    MAX_TEXT,
+    Upload,
+    clean_line,
+    clean_text,
+    compose,
+    content_digest,
+    sent_just_now,
+    uploads,
+)
 from maild.web.visitors import limit_key
 
 
@@ -117,3 +129,68 @@ def test_a_post_to_a_desk_at_a_cyrillic_domain_names_it_in_a_labels():
     assert message_id == "<web.0123abcd@xn--80ahaefyxhn.xn--p1ai>"
     msg = parse(raw)
     assert msg.to == ("support@xn--80ahaefyxhn.xn--p1ai",) and msg.message_id == message_id
+
+
+def _said(sender: str, at: datetime, files: tuple[tuple[str, int], ...] = ()) -> dict:
+    """A customer's message «Спасибо» in the ticket, as the store keeps it."""
+    attached = [{"filename": name, "size": size} for name, size in files]
+    return {"kind": "customer", "from": sender, "received_at": at.isoformat(),
+            "text": "Спасибо", "attachments": attached}  # fmt: skip
+
+
+def test_only_the_same_reply_of_the_same_customer_just_now_is_taken_for_sent_twice():
+    """Sent again (back, «Отправить» once more) the same reply of the same customer
+    within 15 minutes is not sent a second time; any other is a reply of its own and
+    goes: the same words of another customer of the ticket (a Cc participant thanking
+    too), the same words after 15 minutes, or with another file (a second screenshot
+    under the same words). Each of those, taken for sent twice, was dropped while the
+    page said it was added."""
+    now = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+    png = Upload("экран.png", "image/png", b"x" * 10)
+    last = [_said("ivan@shop.ru", now - timedelta(minutes=1), (("экран.png", 10),))]
+    assert sent_just_now(last, "ivan@shop.ru", "Спасибо", [png], now)
+    assert not sent_just_now(last, "kate@shop.ru", "Спасибо", [png], now)
+    assert not sent_just_now(last, "ivan@shop.ru", "Спасибо", [png], now + timedelta(minutes=15))
+    other = Upload("экран-2.png", "image/png", b"y" * 12)
+    assert not sent_just_now(last, "ivan@shop.ru", "Спасибо", [other], now)
+    assert not sent_just_now(last, "ivan@shop.ru", "Спасибо!", [png], now)
+
+
+def _picked(filename: str, content_type: str) -> web.FileField:
+    """A file of a posted form as aiohttp gives it."""
+    return web.FileField(
+        "files", filename, io.BytesIO(b"PNG"), content_type, CIMultiDictProxy(CIMultiDict())
+    )
+
+
+@pytest.mark.parametrize(
+    ("filename", "content_type", "upload"),
+    [
+        # old Edge and IE send the path the file was picked from: its name alone goes
+        ("C:\\Users\\ivan\\Desktop\\скрин.png", "image/png", ("скрин.png", "image/png")),
+        ("../../etc/скрин.png", "IMAGE/PNG; x=1", ("скрин.png", "image/png")),
+        # a leaf part is never typed as a container nor as anything but a type token
+        ("a.eml", "message/rfc822", ("a.eml", "application/octet-stream")),
+        ("b.bin", "multipart/mixed", ("b.bin", "application/octet-stream")),
+        ("c.txt", "text/plain\r\nX-Evil: 1", ("c.txt", "application/octet-stream")),
+    ],
+)
+def test_a_posted_file_goes_by_its_name_alone_and_a_plain_leaf_type(filename, content_type, upload):
+    """A file's name loses the folders a browser sent with it (the path of the
+    customer's disk, their user name in it, went to staff and the page as the name);
+    its type is the browser's only when one plain type/subtype a leaf part may carry,
+    else application/octet-stream (the pipeline looks at the bytes anyway)."""
+    form = MultiDict([("files", _picked(filename, content_type))])
+    [got] = uploads(form)
+    assert (got.filename, got.content_type, got.data) == (*upload, b"PNG")
+
+
+def test_a_request_with_another_file_of_the_same_name_and_size_is_another_request():
+    """What a request or a post says includes its files' bytes: a screenshot taken
+    again (the same name, the same size, as a BMP of the same screen has) sent with
+    the same words is a new request, not the first one sent twice, dropped while the
+    page said a letter went."""
+    first = content_digest("Вопрос", [Upload("экран.bmp", "image/bmp", b"\0" * 64)])
+    again = content_digest("Вопрос", [Upload("экран.bmp", "image/bmp", b"\1" * 64)])
+    same = content_digest("Вопрос", [Upload("экран.bmp", "image/bmp", b"\0" * 64)])
+    assert first != again and first == same
