@@ -333,6 +333,39 @@ def test_a_staff_answer_on_the_page_is_the_desks_with_its_access_data_blanked(si
     assert "Zx9-temp-41" not in page
 
 
+def test_a_file_is_served_as_its_type_only_when_that_is_a_picture_or_zip(site):
+    """Staff may send any file (README, Attachments), and the customer's page offers it
+    for download. It is served as its own type only when that is a picture or a ZIP
+    archive: an HTML page (or SVG, or anything a browser would run) comes as
+    application/octet-stream, to be saved, never opened as a page of the site."""
+    _desk, daemon, sink, base = site
+    customer = "kira@shop-example.ru"
+    mail_in(daemon, make_mail(sender=customer, body="Где инструкция?"), customer)
+    [conf] = wait_until(lambda: sink.to(customer))
+    tid = conf.subject.split("[TID#")[1].rstrip("]")
+    html = b"<html><script>alert(document.cookie)</script></html>"
+    files = [("инструкция.html", "text/html", html), ("снимок.png", "image/png", PNG)]
+    answer = make_mail(
+        sender="anna@example.com",
+        to=staff_to(tid),
+        body="Инструкция во вложении.",
+        attachments=files,
+    )
+    mail_in(daemon, answer, "anna@example.com", staff_to(tid))
+    link = link_in(conf.text, base)
+
+    def answered() -> str | None:
+        text = request(link).text
+        return text if "инструкция.html" in text else None
+
+    page = wait_until(answered)
+    served = {}
+    for href in re.findall(r'href="([^"]*/file/\d+/\d+)"', page):
+        got = request(href if href.startswith("http") else base + href)
+        served[got.body] = got.headers["content-type"]
+    assert served == {html: "application/octet-stream", PNG: "image/png"}, served
+
+
 def test_body_cap_rating_only_when_closed_and_reopen(site):
     desk, daemon, sink, base = site
     mail_in(daemon, make_mail(body="Второй вопрос", msgid="<w2@c.example>"))
