@@ -547,6 +547,18 @@ def test_bomb_inside_a_nested_zip_refused() -> None:
     assert reason is not None and reason.startswith("Вложенный архив «inner.zip»: архив слишком")
 
 
+def test_unpacked_sizes_add_up_across_nested_archives() -> None:
+    """A bomb split into nested archives, each under the unpacked limit, is as big
+    unpacked as one: the sizes of every level add up (as the member counts do), or
+    two archives of 1.5 MB inside one passed a limit of 2 MB."""
+    inner = zeros_zip(3 * MB // 2)
+    data = zip_bytes({"a.zip": inner, "b.zip": inner}, zipfile.ZIP_STORED)
+    policy = AttachmentPolicy(zip_max_total_uncompressed=2 * MB, zip_max_ratio=10.0**6)
+    assert inspect_zip(zip_bytes({"a.zip": inner}, zipfile.ZIP_STORED), policy) is None
+    reason = inspect_zip(data, policy)
+    assert reason is not None and reason.startswith("Вложенный архив «b.zip»: архив слишком")
+
+
 def test_nested_zip_too_big_to_inspect_refused() -> None:
     data = zip_bytes(
         {"inner.zip": zip_bytes({"a.txt": bytes(range(256)) * 40}, zipfile.ZIP_STORED)}
@@ -743,6 +755,16 @@ def test_zip_with_relative_paths_accepted(name: str) -> None:
     assert inspect_zip(zip_bytes({name: b"x"}), POLICY) is None
 
 
+def test_an_unsafe_path_is_shown_cut_to_100_characters() -> None:
+    """The path of a member that unpacks outside its folder is the sender's to make as
+    long as a ZIP allows (64 KB): the customer's reply and the site show at most its
+    first 99 characters and «…», not a page of the sender's choosing."""
+    name = "../" + "а" * 300 + ".png"
+    reason = inspect_zip(zip_bytes({name: b"x"}), POLICY)
+    assert reason is not None and f"«{name[:99]}…»" in reason
+    assert "а" * 100 not in reason
+
+
 ZIP_OF_A_PNG = zip_bytes({"screen.png": png_bytes()})
 
 
@@ -753,6 +775,7 @@ ZIP_OF_A_PNG = zip_bytes({"screen.png": png_bytes()})
         ("screenshot.jpg", png_bytes(), "screenshot.png"),
         ("shot.bat", JPEG, "shot.jpg"),  # cmd.exe would run the lines after the JPEG bytes
         ("invoice.hta", GIF, "invoice.gif"),
+        ("Скриншот.scr", JPEG, "Скриншот.jpg"),  # a screen saver is a program Windows runs
         ("tool.jar", ZIP_OF_A_PNG, "tool.zip"),
         ("Снимок экрана", png_bytes(), "Снимок экрана.png"),
         ("Отчёт за 1.5 года", png_bytes(), "Отчёт за 1.5 года.png"),
