@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from maild.domain import knownfiles as known
 from maild.domain import leftout, logos
 from maild.domain.attachments import AttachmentDecision
-from maild.domain.message import fallback_message
+from maild.domain.message import fallback_message, parse
 from maild.domain.mimeparts import RawAttachment
 
 A, B = known.digest(b"a"), known.digest(b"b")
@@ -145,6 +145,31 @@ def test_held_files_of_a_staff_answer_are_what_every_recipient_had():
     assert known.had_by_all(messages, both) == {B}
     assert known.had_by_all(messages, []) == frozenset()
     assert known.held(messages) == {A, B}
+
+
+def test_a_file_support_sent_before_is_no_file_a_customer_had():
+    """Only a customer's own mail (or one they were a To/Cc of) makes a file theirs: the
+    manual a staff member sent before, relayed or with the customer in Cc, goes again
+    when asked for (a staff answer's record is an incoming mail of kind "staff")."""
+    answer = {"direction": "in", "kind": "staff", "from": "anna@example.com",
+              "to": ["support@example.com"], "cc": ["ivan@shop-example.ru"],
+              "attachments": [{"sha256": A}]}  # fmt: skip
+    relayed = {"direction": "out", "kind": "staff", "from": "support@example.com",
+               "to": ["ivan@shop-example.ru"], "attachments": [{"sha256": A}]}  # fmt: skip
+    assert known.had_by_all([answer, relayed], ["ivan@shop-example.ru"]) == frozenset()
+    assert known.held([answer, relayed]) == {A}
+
+
+def test_a_post_on_the_site_keeps_a_file_the_ticket_holds():
+    """The file a customer picks in the site's form is theirs to send again (a post
+    quotes nothing): a post (X-Maild-Source: web) keeps it, a mail leaves it out."""
+    files = (RawAttachment("a.png", "image/png", b"a"),)
+    raw = b"X-Maild-Source: web\r\nSubject: x\r\n\r\nx\r\n"
+    post = replace(parse(raw), attachments=files)
+    kept, gone = known.without_held(post, frozenset({A}))
+    assert [a.filename for a in kept.attachments] == ["a.png"] and gone == []
+    mail = replace(parse(raw[21:]), attachments=files)
+    assert known.without_held(mail, frozenset({A}))[0].attachments == ()
 
 
 def test_without_held_gives_the_files_left_out():
