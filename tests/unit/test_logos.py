@@ -250,6 +250,24 @@ def test_a_plain_text_stays_the_text_when_no_picture_stands_in_it() -> None:
     assert [(a.place, is_logo(a)) for a in body.attachments] == [(SIGNATURE, True)]
 
 
+def test_a_data_picture_is_named_and_typed_by_its_media_type() -> None:
+    """A data: picture's file is named and typed as its media type says, in lower case
+    and without a suffix («image/svg+xml»: image2.svg, not image2.svg+xml); an empty one
+    holds no picture: it stays in the HTML as it was, and no empty file is made of it
+    (a customer would be told their «image1.png» arrived empty)."""
+    html = (
+        '<img src="data:image/png;base64,"><img src="data:IMAGE/PNG;base64,iVBORw0K">'
+        '<img src="data:image/svg+xml;base64,PHN2Zz4=">'
+    )
+    rest, found, more = data_images(html, 5, 0)
+    assert [(p.name, p.content_type) for p in found] == [
+        ("image1.png", "image/png"),
+        ("image2.svg", "image/svg+xml"),
+    ]
+    assert rest.startswith('<img src="data:image/png;base64,"><img src="cid:data0@')
+    assert not more
+
+
 def test_data_pictures_are_taken_out_in_linear_time() -> None:
     """Each data: picture is taken out of the HTML and the rest of it copied once: the
     cost grows with the HTML, however many pictures (empty ones too) it holds."""
