@@ -78,6 +78,31 @@ def test_an_alternative_attached_by_name_is_still_a_file() -> None:
     assert [a.filename for a in read.attachments] == ["invite.ics"]
 
 
+def test_a_text_file_beside_the_text_is_a_file_whatever_its_disposition_says() -> None:
+    """A named text file inline in the alternative (log.txt) is the sender's file, not
+    another rendering of the text; and a text part disposed «ATTACHMENT» (any case, RFC
+    2183) is a file too, though it has no name: neither is lost or read as the text."""
+    named = alternative('text/plain; name="log.txt"', "ERROR 500 at 10:15")
+    assert [a.filename for a in read_body(named).attachments] == ["log.txt"]
+    assert "ERROR" not in read_body(named).text
+    disposed = _msg(
+        'Content-Type: multipart/mixed; boundary="m"',
+        "",
+        "--m",
+        "Content-Type: text/plain; charset=utf-8",
+        "",
+        "Текст",
+        "--m",
+        "Content-Type: text/plain",
+        "Content-Disposition: ATTACHMENT",
+        "",
+        "ERROR 500 at 10:15",
+        "--m--",
+    )
+    read = read_body(disposed)
+    assert read.text.strip() == "Текст" and len(read.attachments) == 1
+
+
 def test_enriched_text_alone_is_read_as_its_words() -> None:
     read = read_body(alternative("text/enriched", b"", plain=""))
     assert read.text == ""
