@@ -74,6 +74,20 @@ def test_a_banner_further_down_or_the_same_words_in_a_sentence_stay():
     assert without_banner(longer, BANNERS) == longer
 
 
+def test_a_banner_listed_short_and_long_goes_whole_and_a_longer_word_stays():
+    """Listed both as its first sentence and whole (Exchange adds either), the banner
+    goes whole: the longest listed one that matches. A last word is whole too: a listed
+    «CAUTION» takes nothing of a customer's «CAUTIONARY», nor a subject tag «External»
+    of «Externally»."""
+    assert without_banner(f"{WARNING}\n\n5", (M365, WARNING)) == "5"
+    assert without_banner(f"{WARNING}\n\n5", (WARNING, M365)) == "5"
+    cautionary = "CAUTIONARY tale: the site is down.\n"
+    assert without_banner(cautionary, ("CAUTION",)) == cautionary
+    subject = "Externally hosted site is down"
+    assert without_subject_tags(subject, ("External",)) == subject
+    assert without_subject_tags("External site is down", ("External",)) == "site is down"
+
+
 def test_no_banners_configured_changes_nothing():
     text = f"{WARNING}\n\n5"
     assert without_banner(text, ()) is text
