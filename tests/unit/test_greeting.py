@@ -65,6 +65,13 @@ def test_quotes_and_runs_of_spaces_around_a_name_go():
     assert addressable('  "Иван   Петров" ') == "Иван Петров"
 
 
+def test_guillemets_and_single_quotes_around_a_name_go():
+    """A display name quoted «Иван Петров» (as a Russian client or an address book
+    writes it) or 'Иван Петров' greets Иван Петров, not a plain «Здравствуйте!»."""
+    assert addressable("«Иван Петров»") == "Иван Петров"
+    assert addressable("'Иван Петров'") == "Иван Петров"
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=60) | st.from_regex(r"[А-Яа-яA-Za-z @|,.0-9+-]{0,40}", fullmatch=True))
 @example(display="A\x85¹")  # a superscript: a digit to str.isdigit, not to \d
