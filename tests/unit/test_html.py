@@ -59,6 +59,9 @@ def test_whitespace_collapses() -> None:
         ('<a href="mailto:sales@example.ru?subject=Hi">отдел продаж</a>',
          "отдел продаж (sales@example.ru)"),
         ('<a href="mailto:Ivan%20<ivan@example.ru>">Иван</a>', "Иван (Ivan <ivan@example.ru>)"),
+        # an address the text names already, in any case, is not said twice
+        ('<a href="mailto:support@example.ru">Пишите: Support@Example.ru</a>',
+         "Пишите: Support@Example.ru"),
         ('<a href="#top">наверх</a>', "наверх"),
         ('<a href="javascript:void(0)">кнопка</a>', "кнопка"),
         ('<a>без ссылки</a>', "без ссылки"),
