@@ -21,9 +21,22 @@ def test_br_and_div_are_line_breaks() -> None:
     assert html_to_text(html) == "Строка один\nСтрока два\n\nСтрока четыре\nДальше"
 
 
+def test_a_self_closed_br_is_one_line_break() -> None:
+    """<br/> (XHTML, as some editors write it) breaks the line once, as <br> does: no
+    blank line between the lines the sender typed one under the other."""
+    assert html_to_text("Строка<br/>строка<br />и ещё") == "Строка\nстрока\nи ещё"
+
+
 def test_gmail_empty_div_is_one_blank_line() -> None:
     html = "<div>Добрый день.</div><div><br></div><div><br></div><div>С уважением, Иван</div>"
     assert html_to_text(html) == "Добрый день.\n\nС уважением, Иван"
+
+
+def test_a_webmails_nbsp_div_is_one_blank_line() -> None:
+    """Mail.ru and Yandex write an empty line typed as <div>&nbsp;</div>: a blank line
+    between the paragraphs, not lines run together."""
+    html = "<div>Добрый день.</div><div>&nbsp;</div><div>Сайт не открывается.</div>"
+    assert html_to_text(html) == "Добрый день.\n\nСайт не открывается."
 
 
 def test_at_most_one_blank_line() -> None:
@@ -204,6 +217,13 @@ def test_blockquote_lines_are_prefixed() -> None:
         "Спасибо, помогло.\nИван написал:\n"
         "> Очистите кеш.\n>\n> Потом\n> перезапустите.\n> > Ещё глубже\n\nОтвет"
     )
+
+
+def test_a_stray_end_of_a_quote_leaves_the_next_quote_quoted() -> None:
+    """A </blockquote> that closes nothing (an editor's leftover) is no quote level
+    below none: the quote after it still reads «> », not as the sender's own words."""
+    html = "</blockquote><p>Ответ</p><blockquote>Вопрос</blockquote>"
+    assert html_to_text(html) == "Ответ\n> Вопрос"
 
 
 def test_nesting_past_ten_levels_is_drawn_ten_deep() -> None:
