@@ -242,6 +242,59 @@ def test_an_outlook_item_that_cannot_be_read_is_a_file_named_for_staff() -> None
     assert [(f.name, f.data) for f in files[1:]] == [("Вложенное письмо Outlook", b"")]
 
 
+def item_file(name: str, data: bytes) -> bytes:
+    """An Outlook item attached (attach method 5): its data a TNEF stream behind the
+    object's 16-byte id."""
+    return attribute(2, 6, 0x9002, bytes(14)) + attribute(2, 6, 0x9005, props(
+        prop(3, 0x3705, 5), prop(0x001F, 0x3001, utf16(name)), prop(13, 0x3701, bytes(16) + data)
+    ))  # fmt: skip
+
+
+def mail_item(text: str, *files: bytes) -> bytes:
+    body = attribute(1, 6, 0x9003, props(prop(0x001F, 0x1000, utf16(text))))
+    return SIGNATURE + bytes(2) + body + b"".join(files)
+
+
+def test_an_item_inside_an_item_stays_a_file_of_it() -> None:
+    """One level: an Outlook item inside an attached item is a file of that item, not
+    read in turn (a hostile stream of items in items would be read level by level)."""
+    inner = mail_item("Ещё глубже")
+    tnef = read_tnef(mail_item("Снаружи", item_file("Письмо", mail_item("Внутри", item_file(
+        "Вложенное", inner)))))  # fmt: skip
+    assert [m.text for m in tnef.messages] == ["Внутри"]
+    assert tnef.messages[0].messages == []
+    assert [(f.name, f.data) for f in tnef.messages[0].files] == [("Вложенное", inner)]
+
+
+def test_the_files_of_items_stay_under_the_cap_with_the_rest() -> None:
+    """Hostile sizes: an item's files count against the one cap (MAX_TNEF_FILES) with
+    the winmail.dat's own (the item took a place of its own): 998 files and an item of
+    3 give the item 1 file, and a cut."""
+    one = attribute(2, 6, 0x9002, bytes(14)) + attribute(2, 6, 0x800F, b"x")
+    item = mail_item("Внутри", one, one, one)
+    tnef = read_tnef(mail_item("Снаружи", *[one] * 998, item_file("Письмо", item)))
+    assert len(tnef.files) == 998 and [len(m.files) for m in tnef.messages] == [1]
+    assert tnef.cut
+
+
+def test_a_sender_known_only_by_an_exchange_name_is_named_without_it() -> None:
+    """An Exchange directory name (/O=EXCHANGE/OU=...) tells staff nothing: an item
+    whose sender has no SMTP address shows the sender's name alone."""
+    item = SIGNATURE + bytes(2) + attribute(1, 6, 0x9003, props(
+        prop(0x001F, 0x0C1A, utf16("Пётр Сидоров")),
+        prop(0x001F, 0x0C1F, utf16("/O=EXCHANGE/OU=FIRST/CN=PETR")),
+    ))  # fmt: skip
+    assert read_tnef(item).sender == "Пётр Сидоров"
+
+
+def test_an_rtf_body_is_read_within_the_room_left() -> None:
+    """Hostile sizes: a text/rtf body (not packed) is read up to the room the message
+    has left, as an unpacked one is: reading RTF is slow."""
+    room = RtfRoom(100)
+    text, _html = room.read(rb"{\rtf1 " + b"a" * 1000 + b"}")
+    assert 0 < len(text) <= 100 and room.left <= 0
+
+
 def mela(words: bytes) -> bytes:
     """An RTF body Outlook stored uncompressed ("MELA"): here one run of words."""
     rtf = rb"{\rtf1\ansi " + words + b"}"
