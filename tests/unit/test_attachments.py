@@ -567,6 +567,15 @@ def test_nested_zip_too_big_to_inspect_refused() -> None:
     assert reason is not None and "слишком велик для проверки" in reason
 
 
+def test_a_nested_zip_just_over_the_size_to_inspect_is_too_big_not_damaged() -> None:
+    """A nested archive one byte over the size read is told as too big to check: read
+    cut short, it would be told to the customer as damaged, which it is not."""
+    inner = zip_bytes({"a.txt": bytes(range(256)) * 40}, zipfile.ZIP_STORED)
+    data = zip_bytes({"inner.zip": inner}, zipfile.ZIP_STORED)
+    reason = inspect_zip(data, AttachmentPolicy(max_attachment_bytes=len(inner) - 1))
+    assert reason is not None and "слишком велик для проверки" in reason
+
+
 def test_encrypted_members_are_fine() -> None:
     data = with_encrypted_flag(zip_bytes({"secret.zip": nested(3)}, zipfile.ZIP_STORED))
     assert zipfile.ZipFile(io.BytesIO(data)).infolist()[0].flag_bits & 0x1
