@@ -287,6 +287,27 @@ def test_a_sender_known_only_by_an_exchange_name_is_named_without_it() -> None:
     assert read_tnef(item).sender == "Пётр Сидоров"
 
 
+def test_a_plain_body_and_a_files_title_read_in_the_oem_code_page() -> None:
+    """Outlook's plain-text attBody and a file's 8.3 title are bytes in the code page
+    attOemCodepage names (1251 on a Russian Windows), not Latin-1's «Ïðèâåò»."""
+    tnef = read_tnef(SIGNATURE + bytes(2) + b"".join([
+        attribute(1, 6, 0x9007, (1251).to_bytes(4, "little") + bytes(4)),
+        attribute(1, 1, 0x800C, "Привет, ошибка 500.".encode("cp1251")),
+        attribute(2, 6, 0x9002, bytes(14)),
+        attribute(2, 1, 0x8010, "отчёт.txt\0".encode("cp1251")),
+        attribute(2, 6, 0x800F, b"x"),
+    ]))  # fmt: skip
+    assert tnef.text == "Привет, ошибка 500."
+    assert [f.name for f in tnef.files] == ["отчёт.txt"]
+
+
+def test_a_picture_in_an_rtf_body_is_no_words() -> None:
+    """A screenshot pasted into Outlook's rich text is a {\\pict ...} group of hex:
+    staff read the words around it, not pages of the picture's bytes."""
+    rtf = rb"{\rtf1 Error:{\pict\pngblip 89504e470d0a1a0a} here}"
+    assert rtf_to_text(rtf) == "Error: here"
+
+
 def test_an_rtf_body_is_read_within_the_room_left() -> None:
     """Hostile sizes: a text/rtf body (not packed) is read up to the room the message
     has left, as an unpacked one is: reading RTF is slow."""
