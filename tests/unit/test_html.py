@@ -77,6 +77,7 @@ def test_whitespace_collapses() -> None:
          "Пишите: Support@Example.ru"),
         ('<a href="#top">наверх</a>', "наверх"),
         ('<a href="javascript:void(0)">кнопка</a>', "кнопка"),
+        ('<a href="data:text/html;base64,PHNjcmlwdD4=">открыть</a>', "открыть"),
         ('<a>без ссылки</a>', "без ссылки"),
         ('<a href="https://example.ru/x"></a>', "https://example.ru/x"),
         ('<a href="https://example.ru"><img src="logo.png" alt="Логотип"></a>',
