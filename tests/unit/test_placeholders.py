@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import email
+import time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -72,6 +73,20 @@ def test_placeholders_amid_text_and_blank_lines_are_kept_in_place() -> None:
     # a removed mark leaves one space between words, not two
     assert name_pictures("См. [cid:x@y] выше [cid:z@y]\t и тут", names) == "См. выше и тут"
     assert name_pictures("[cid]", names) == "[cid]"
+
+
+def test_a_long_run_of_blanks_before_a_removed_mark_costs_linear_time() -> None:
+    """Hostile sizes: the gap a removed mark leaves is looked for from the start of a
+    run of blanks only; looked for from each blank of a run that a word ends, a line of
+    20,000 spaces before «x[cid:...]» cost 2 s, four times the spaces sixteen times it."""
+
+    def cpu(n: int) -> float:
+        started = time.process_time()
+        assert name_pictures(" " * n + "x[cid:nothing@x]\n", {}) == " " * n + "x\n"
+        return time.process_time() - started
+
+    small, large = min(cpu(5_000) for _ in range(2)), min(cpu(20_000) for _ in range(2))
+    assert large / max(small, 0.01) < 8, (small, large)  # linear 4, quadratic 16
 
 
 @settings(max_examples=60, deadline=None)
