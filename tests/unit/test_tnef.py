@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from maild.domain.limits import MAX_RTF_BYTES
 from maild.domain.mimeparts import RAW_POLICY, read_body
-from maild.domain.rtf import _PREBUF, RtfRoom, decompress, rtf_to_text
+from maild.domain.rtf import _PREBUF, RtfRoom, decompress, rtf_html, rtf_to_text
 from maild.domain.tnef import SIGNATURE, read_tnef
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
@@ -380,6 +380,13 @@ ENGLISH_WINDOWS_RTF = (
     rb"{\*\generator Riched20 16.0;}\pard\fs20 \'cf\'f0\'e8\'e2\'e5\'f2, {\f1 caf\'e9} "
     rb"\'ec\'e8\'f0!\par\f1 Men\'fc \f0\'ec\'e5\'ed\'fe\par}"
 )
+
+
+def test_a_negative_unicode_skip_count_loses_no_later_word_of_wrapped_html() -> None:
+    """The same in the HTML Outlook wraps in RTF (\\fromhtml1): a negative \\ucN is
+    none, not a count that cuts the first letter off every later run of text."""
+    rtf = rb"{\rtf1\ansi\fromhtml1 {\*\htmltag64 <p>}\uc-1 abc \u1055?def{\*\htmltag72 </p>} ghi}"
+    assert rtf_html(rtf) == "<p>abc П?def</p> ghi"
 
 
 def test_rtf_in_fonts_of_another_charset_reads_in_theirs() -> None:
