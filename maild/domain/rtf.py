@@ -74,12 +74,6 @@ class RtfRoom:
     def __init__(self, size: int = MAX_RTF_BYTES) -> None:
         self.left = size
 
-    def words(self, compressed: bytes) -> str:
-        """The words of one PR_RTF_COMPRESSED body, unpacked within what is left."""
-        rtf = decompress(compressed, cap=self.left)
-        self.left -= len(rtf)
-        return rtf_to_text(rtf)
-
     def body(self, compressed: bytes) -> tuple[str, str]:
         """One PR_RTF_COMPRESSED body, unpacked within what is left, as (text, HTML):
         the HTML Outlook wrapped in it when it was written in HTML, else its words."""
