@@ -46,18 +46,6 @@ def test_the_site_offers_and_accepts_the_grades_of_the_scale() -> None:
     assert "4 из 5</dd>" in page and "<p>5 — отлично, 1 — плохо.</p>" in page
 
 
-def test_a_rating_posted_from_a_stale_page_of_a_ticket_open_again_is_no_text() -> None:
-    """The page was loaded while the ticket was closed, and it was reopened since: its
-    rating form's post is sent nowhere (None: the site says a rating waits for the
-    closing, rating.nothing_sent), never «Оценка: 5» as the customer's words to staff
-    about an open ticket."""
-    forms = TicketForms(SimpleNamespace(cfg=SimpleNamespace(max_submissions_per_hour=10)))
-    for status in ("open", "waiting"):
-        ticket = {**CLOSED, "status": status}
-        assert forms.message_text("rate", {"rating": "5"}, ticket)[0] is None, status
-        assert "когда обращение будет закрыто" in nothing_sent("rate", ticket, None)
-
-
 @pytest.mark.usefixtures("wider")
 def test_a_wider_scale_is_the_sites_form_page_and_words() -> None:
     assert _posted("7") == "Оценка: 7" and rating_of("Оценка: 7", site=True) == 7
