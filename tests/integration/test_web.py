@@ -308,27 +308,33 @@ def test_a_question_with_a_blank_subject_or_text_is_refused_and_mails_nothing(si
     assert not sink.to("pustoy@client.example")
 
 
+def answered_page(site, customer: str, answer: str, shows: str, files=()) -> str:
+    """The customer's page once it shows ``shows`` of a staff answer (``answer``, with
+    ``files``) to the question the customer mailed."""
+    _desk, daemon, sink, base = site
+    mail_in(daemon, make_mail(sender=customer, body="Не могу войти."), customer)
+    [conf] = wait_until(lambda: sink.to(customer))
+    tid = conf.subject.split("[TID#")[1].rstrip("]")
+    reply = make_mail(sender="anna@example.com", to=staff_to(tid), body=answer, attachments=files)
+    mail_in(daemon, reply, "anna@example.com", staff_to(tid))
+    link = link_in(conf.text, base)
+
+    def answered() -> str | None:
+        text = request(link).text
+        return text if shows in text else None
+
+    page = wait_until(answered)
+    assert page, f"{shows!r} not on the page"
+    return page
+
+
 def test_a_staff_answer_on_the_page_is_the_desks_with_its_access_data_blanked(site):
     """A staff answer shows on the page as «Служба поддержки», never its writer's
     address (staff addresses are not the customer's to know), and access data in it
     (a temporary password given by mail) are blanked as in a customer's text: the page
     is behind a link that may be forwarded; the mail is the place for them."""
-    _desk, daemon, sink, base = site
-    customer = "lena@shop-example.ru"
-    asked = make_mail(sender=customer, body="Не могу войти.", msgid="<w-staff@c.example>")
-    mail_in(daemon, asked, customer)
-    [conf] = wait_until(lambda: sink.to(customer))
-    tid = conf.subject.split("[TID#")[1].rstrip("]")
     body = "Сбросили доступ.\nПароль: Zx9-temp-41"
-    answer = make_mail(sender="anna@example.com", to=staff_to(tid), body=body)
-    mail_in(daemon, answer, "anna@example.com", staff_to(tid))
-    link = link_in(conf.text, base)
-
-    def answered() -> str | None:
-        text = request(link).text
-        return text if "Сбросили доступ." in text else None
-
-    page = wait_until(answered)
+    page = answered_page(site, "lena@shop-example.ru", body, "Сбросили доступ.")
     assert "Служба поддержки" in page and "anna@example.com" not in page
     assert "Zx9-temp-41" not in page
 
@@ -338,27 +344,10 @@ def test_a_file_is_served_as_its_type_only_when_that_is_a_picture_or_zip(site):
     for download. It is served as its own type only when that is a picture or a ZIP
     archive: an HTML page (or SVG, or anything a browser would run) comes as
     application/octet-stream, to be saved, never opened as a page of the site."""
-    _desk, daemon, sink, base = site
-    customer = "kira@shop-example.ru"
-    mail_in(daemon, make_mail(sender=customer, body="Где инструкция?"), customer)
-    [conf] = wait_until(lambda: sink.to(customer))
-    tid = conf.subject.split("[TID#")[1].rstrip("]")
+    base = site[3]
     html = b"<html><script>alert(document.cookie)</script></html>"
     files = [("инструкция.html", "text/html", html), ("снимок.png", "image/png", PNG)]
-    answer = make_mail(
-        sender="anna@example.com",
-        to=staff_to(tid),
-        body="Инструкция во вложении.",
-        attachments=files,
-    )
-    mail_in(daemon, answer, "anna@example.com", staff_to(tid))
-    link = link_in(conf.text, base)
-
-    def answered() -> str | None:
-        text = request(link).text
-        return text if "инструкция.html" in text else None
-
-    page = wait_until(answered)
+    page = answered_page(site, "kira@shop-example.ru", "Во вложении.", "инструкция.html", files)
     served = {}
     for href in re.findall(r'href="([^"]*/file/\d+/\d+)"', page):
         got = request(href if href.startswith("http") else base + href)
