@@ -5,7 +5,7 @@ bounce marks, silence and lists for staff; one rule each."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -418,3 +418,16 @@ def test_a_participant_who_wrote_in_the_thread_rates_its_closing() -> None:
     snap = Snapshot(TID, (closed, [*messages, his]), IDENT, False)
     d = _decide(snap, _msg(sender=PETR, body="4"))
     assert d.ticket["rating"] == 4 and _templates(d) == ["thanks.txt"]
+
+
+def test_a_deadline_that_passed_while_the_mail_waited_in_the_spool_is_told_as_past() -> None:
+    """A follow-up that waited in the spool (serve stopped, a fault) is answered when
+    it is stored: a deadline passed meanwhile is no promise in the acknowledgement
+    («overdue»), though it was still ahead when the mail arrived."""
+    ticket, _ = _ticket()
+    due = datetime.fromisoformat(ticket["reaction_due"])
+    msg = _msg(subject=f"Re: Заказ [TID#{TID}]", body="Есть новости?")
+    for written_at, overdue in ((None, False), (due + timedelta(minutes=1), True)):
+        d = _followup(ticket, msg, written_at=written_at)
+        [ack] = [o for o in d.outgoing if o.kind == "confirmation"]
+        assert ack.context["overdue"] is overdue, (written_at, ack.template)
