@@ -204,3 +204,25 @@ def test_a_name_goes_from_a_latin1_encoded_word_of_a_header(tmp_path):
     field = head.split(b"Subject: ", 1)[1].split(b"\r\n")[0].decode()
     subject = str(make_header(decode_header(field)))
     assert _LATIN not in subject and subject == "[erased on request] called", subject
+
+
+def test_a_name_given_only_beside_their_address_in_capitals_goes_and_others_stay(tmp_path):
+    """Ivan never wrote: his name is known only from the Cc of Petr's mail, where his
+    client wrote the address in capitals; forget takes the name (any case of the
+    address) out of Petr's text too. Petr's own name, the requester of a ticket that
+    names Ivan, is not Ivan's: his signature stays."""
+    desk = Desk(tmp_path, dead_port())
+    body = f"{NAME} обещал перезвонить.\n\n--\nПетр Сидоров\n"
+    petr = make_mail(
+        sender="Петр Сидоров <petr@shop.ru>",
+        body=body,
+        msgid="<p4@shop.ru>",
+        headers={"Cc": f"{NAME} <Ivan@Shop.RU>"},
+    )
+    tid = desk.ingest_tid(petr)
+    assert desk.run("forget", GONE).code == 0
+    [first] = [m for m in desk.ticket(tid)["messages"] if m["direction"] == "in"]
+    assert first["text"].startswith(f"{ERASED} обещал перезвонить.")
+    assert first["text"].rstrip().endswith("Петр Сидоров")
+    shown = _read(_copy(desk, "<p4@shop.ru>"))
+    assert NAME not in shown and "--\nПетр Сидоров" in shown.replace("\r\n", "\n")
