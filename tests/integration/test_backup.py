@@ -315,3 +315,48 @@ def test_restore_makes_the_storage_folder_0750_under_an_admins_umask(tmp_path, d
     assert files and all(p.stat().st_mode & 0o007 == 0 for p in files), [
         (p, oct(p.stat().st_mode)) for p in files if p.stat().st_mode & 0o007
     ]
+
+
+def test_a_mail_caught_both_queued_and_sent_is_restored_as_sent_only(tmp_path):
+    """The snapshot links outbox/queue/ before sent/ (so no mail moved in between is
+    lost): a mail the sender moved meanwhile is found in both. The restored desk
+    keeps it once, as sent: queued too, it would go to the customer a second time."""
+    desk = Desk(tmp_path, dead_port())
+    desk.ingest(make_mail())
+    outbox = desk.root / "data" / "outbox"
+    moved = sorted((outbox / "queue").iterdir())[0]
+    os.link(moved, outbox / "sent" / moved.name)  # the sender's move, half seen
+    archive = tmp_path / "b.tar.gz"
+    assert desk.run("backup", str(archive)).code == 0
+    target = tmp_path / "restored"
+    assert desk.run("restore", str(archive), "--storage", str(target), *AS_ME).code == 0
+    assert (target / "outbox" / "sent" / moved.name).is_file()
+    assert not (target / "outbox" / "queue" / moved.name).exists()
+    assert len(list((target / "outbox" / "queue").iterdir())) == 2  # the others wait
+
+
+def test_backup_replaces_no_other_archive(tmp_path, desk):
+    """Only an archive `maild backup` wrote (its manifest first) is replaced, not the
+    admin's own tar.gz of /etc under the name typed."""
+    desk.ingest(make_mail())
+    other = tmp_path / "etc.tar.gz"
+    with tarfile.open(other, "w:gz") as tar:
+        tar.add(desk.config, arcname="maild.toml")
+    before = other.read_bytes()
+    r = desk.run("backup", str(other))
+    assert r.code == 1 and "exists and is not a maild backup; not replaced" in r.err, r
+    assert other.read_bytes() == before
+
+
+def test_restore_refuses_an_archive_of_another_format(tmp_path, desk):
+    """A manifest of a format this maild does not know (a later version's backup) is
+    no backup it can restore: refused, nothing made."""
+    archive = tmp_path / "later.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        data = json.dumps({"format": FORMAT + 1}).encode()
+        info = tarfile.TarInfo(MANIFEST)
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    r = desk.run("restore", str(archive), "--storage", str(tmp_path / "new"))
+    assert r.code == 1 and "not a maild backup" in r.err, r
+    assert not (tmp_path / "new").exists()
