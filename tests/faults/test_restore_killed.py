@@ -18,6 +18,8 @@ import pytest
 
 from maild.adapters import restoremark
 from maild.adapters.layout import StoreRefused, check_storage
+from maild.ops.backup import BackupError
+from maild.ops.restore import restore
 from tests.helpers import AS_ME, ROOT, Daemon, Desk, Sink, dead_port, make_mail, wait_until
 
 
@@ -89,6 +91,8 @@ def test_a_running_restore_is_said_as_such(tmp_path):
         with pytest.raises(StoreRefused, match="is still running"):
             check_storage(target)
         assert restoremark.state(target) == restoremark.RUNNING
+        with pytest.raises(BackupError, match="a restore into it is still running"):
+            restore(target.parent / "any.tar.gz", target)
     finally:
         os.close(fd)
     assert restoremark.state(target) == restoremark.UNFINISHED
