@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from maild.domain.longtext import MAX_MAILED_TEXT
-from tests.helpers import Daemon, Desk, Sink, make_mail, staff_reply, staff_to
+from tests.helpers import Daemon, Desk, Sink, dead_port, make_mail, staff_reply, staff_to
 from tests.integration.test_serve import wait_until
 from tests.integration.test_web import mail_in
 from tests.webclient import link_in, post, request, site_desk
@@ -120,6 +120,22 @@ def test_forget_erases_whoever_used_the_form_and_finishes(tmp_path):
     assert "Касса" in str(desk.ticket(tid))  # Pyotr's ticket stays his
     again = desk.run("forget", OLGA)
     assert again.code == 0 and "Traceback" not in again.err, again.err
+
+
+def test_forget_erases_a_request_whose_record_was_never_written(tmp_path):
+    """A kill or a full disk between the request's two writes leaves its .eml without
+    its .json: forget knows it as the person's by the address in the mail, any case,
+    and leaves another's request be."""
+    desk = Desk(tmp_path, dead_port())
+    desk.ingest(make_mail(sender="petr@shop.ru"))
+    pending = tmp_path / "data" / "web" / "pending"
+    pending.mkdir(parents=True, exist_ok=True)
+    theirs, others = pending / "a1b2c3.eml", pending / "d4e5f6.eml"
+    theirs.write_bytes(make_mail(sender=f"{NAME} <Olga@Client.RU>", body=FORM_TEXT))
+    others.write_bytes(make_mail(sender="petr@shop.ru", body=FORM_TEXT))
+    done = desk.run("forget", OLGA)
+    assert done.code == 0, done.err
+    assert not theirs.exists() and others.exists()
 
 
 def test_the_scheduler_removes_requests_left_unconfirmed_on_a_quiet_site(tmp_path):
