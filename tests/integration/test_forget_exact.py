@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from maild.app import App
+from maild.config import load
 from tests.helpers import Desk, dead_port, make_mail
 
 
@@ -38,3 +40,16 @@ def test_forgetting_an_address_leaves_the_one_that_ends_with_it(tmp_path: Path) 
     assert _ivans(desk) == files
     gone = desk.run("ticket", "show", theirs, "--json")
     assert "an@shop.ru" not in gone.out.lower() and "forgotten@invalid" in gone.out
+
+
+def test_the_index_files_an_id_that_held_the_address_only_as_kept(tmp_path: Path) -> None:
+    """Ivan's client made his Message-ID of his address: after forget the index files
+    it under the id the ticket keeps (a reply to that still threads), and no entry is
+    left under the id he sent: its name, a hash of the id, would confirm a guess."""
+    desk = Desk(tmp_path, dead_port())
+    tid = desk.ingest_tid(make_mail(sender="ivan@shop.ru", msgid="<1700.ivan@shop.ru>"))
+    assert desk.run("forget", "ivan@shop.ru").code == 0
+    store = App(load(desk.config)).store
+    assert store.tid_for_msgid("<1700.forgotten@invalid>") == tid
+    assert store.tid_for_msgid("<1700.ivan@shop.ru>") is None
+    assert desk.run("fsck").code == 0
