@@ -476,6 +476,25 @@ def test_a_redacted_spool_copy_keeps_no_content_fields_written_before_their_colo
     assert parse(copy).text.startswith("Пароль: [скрыто]")
 
 
+def test_a_redacted_spool_copy_drops_the_folded_lines_of_the_content_fields() -> None:
+    """A multipart mail's Content-Type folds its boundary onto the next line: that
+    line goes with its field. Kept, it would continue the field before it (the
+    Subject here) and read as part of it."""
+    from datetime import UTC, datetime
+
+    from maild.domain.message import parse
+    from maild.redaction import redact_spool_copy
+
+    raw = (
+        b"From: ivan@x.ru\r\nSubject: Pay\r\nContent-Type: multipart/mixed;\r\n"
+        b'\tboundary="b1"\r\nTo: desk@x.ru\r\n\r\n--b1\r\n\r\nx\r\n--b1--\r\n'
+    )
+    copy = redact_spool_copy(raw, "Пароль: [скрыто]", datetime(2026, 12, 5, tzinfo=UTC))
+    assert b"boundary" not in copy and b"\r\nTo: desk@x.ru\r\n" in copy
+    mail = parse(copy)
+    assert mail.subject == "Pay" and mail.text.startswith("Пароль: [скрыто]")
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
