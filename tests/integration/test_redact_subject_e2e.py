@@ -29,9 +29,12 @@ def test_subject_and_common_shapes_are_redacted_everywhere(desk, sink):
     staff_subject = f"Re: Новое обращение [TID#{tid}] {subject}"
     reply = make_mail(
         sender="Анна <anna@example.com>", to=staff_to(tid), subject=staff_subject,
-        body="#close\nГотово, смените пароль.\n\n> Админка: admin / qwerty123\n",
+        body="#cc olga@y.example\n#close\nГотово, смените пароль.\n\n"
+        "> Админка: admin / qwerty123\n",
     )  # fmt: skip
-    desk.ingest(reply)  # the answer with the rating request stays queued: queue/
+    # the answer with the rating request stays queued (queue/), a copy to each: Olga's
+    # copy (its own id, staff answers' "copies") is redacted as Ivan's is
+    desk.ingest(reply)
     assert [r for r in desk.run("outbox", "list", "--json").json() if r["tid"] == tid]
     stored = stored_text(desk.root)
     assert all(s in stored for s in ("Qwerty123", "qwerty123", "9f8d7s", "Zx81kq"))
