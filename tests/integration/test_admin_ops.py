@@ -316,6 +316,8 @@ def test_ticket_list_filters(desk):
     assert [t["tid"] for t in desk.tickets("--requester", "Y@Other.example")] == [c]
     assert [t["tid"] for t in desk.tickets("--limit", "2")] == [a, b]
     assert desk.tickets("--since", "2999-01-01") == []
+    today = desk.ticket(a)["created_at"][:10]  # --since takes in the day it names
+    assert [t["tid"] for t in desk.tickets("--since", today)] == [a, b, c]
     full = desk.tickets("--limit", "1")[0]
     assert full == desk.ticket(a)  # the INTERFACE.md shape, messages included
     plain = desk.run("ticket", "list", "--level", "free")
