@@ -357,6 +357,21 @@ def test_an_attachment_file_gains_a_reference_while_it_is_swept(tmp_path, sink, 
     assert not left.exists()  # forget removes it: nobody else names it
 
 
+def test_the_sweep_leaves_the_temp_file_of_a_commit_be(tmp_path, sink):
+    """An attachment file is written beside its place first (.<sha>.<pid>.<ns>.tx.tmp)
+    and renamed when its message commits: the sweep takes only the files named by
+    their content, never one a commit under way (or the redo of a killed one) needs."""
+    desk = Desk(tmp_path, sink.port)
+    start = datetime(2026, 9, 1, 10, 0, tzinfo=MSK)
+    ingest(_app(desk, start), make_mail())
+    sha = hashlib.sha256(PNG).hexdigest()
+    temp = desk.root / "data" / "attachments" / sha[:2] / f".{sha}.4242.17.tx.tmp"
+    temp.parent.mkdir(parents=True)
+    temp.write_bytes(PNG)
+    assert remove_unreferenced(_app(desk, start)) == 0
+    assert temp.read_bytes() == PNG
+
+
 def test_forget_erases_a_cc_participant_who_never_wrote(dkim_desk, sink):
     """Only in Cc of the requester's mail, never a sender nor sent automatic mail:
     the person has no address record, and the removal of none used to fail the whole
