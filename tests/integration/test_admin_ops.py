@@ -115,6 +115,9 @@ def test_forget_erases_a_person_but_keeps_tickets_and_timing(desk, sink):
     dry = desk.run("forget", IVAN, "--dry-run")
     assert dry.code == 0 and "dry run" in dry.out and f"[TID#{ivan_tid}]" in dry.out
     assert {t: desk.ticket(t) for t in before} == before
+    # the dry run counts the file its tickets alone name, as the forget then removes it
+    said = desk.run("forget", IVAN, "--dry-run", "--json").json()
+    assert said["attachment_files_removed"] == 1 and said["held_removed"] == 2
 
     r = desk.run("forget", IVAN.upper(), "--json")
     assert r.code == 0, r.err
