@@ -140,6 +140,18 @@ def test_a_swap_is_a_slip_no_other_is() -> None:
     assert not swapped("cloud") and not swapped("notes")
 
 
+@pytest.mark.parametrize("word", ["tone", "kate", "noel", "clsxe"])
+def test_a_swap_is_of_two_neighbours_each_in_the_others_place(word: str) -> None:
+    """Only two neighbouring letters exchanged are a swap: "tone" ("note" with its first
+    and third letter exchanged), "kate" ("take" so) and "noel" ("note" with one letter
+    moved into its neighbour's place and the other replaced; "clsxe" of "close" so) are
+    no swap: «#tone of voice» under the answer goes to the customer as text; taken for a
+    swap, the line would be stopped as a command mistyped."""
+    assert not swapped(word) and near_command(word) is None
+    reply = below(f"#{word} of voice")
+    assert reply.errors == () and f"#{word} of voice" in reply.body
+
+
 def test_a_mistyped_command_in_the_quote_is_not_read() -> None:
     text = "Готово.\n\nOn Mon, 25 Nov 2026 at 10:00, Ivan <ivan@example.com> wrote:\n#clsoe\n"
     assert parse_reply(text).errors == ()
