@@ -281,13 +281,25 @@ def test_header_encoded_words(value: str) -> None:
 @pytest.mark.parametrize("fold", ["\r\n ", "\r\n\t", "\n ", " "])
 def test_header_split_words_join_without_space(fold: str) -> None:
     raw = SUBJECT.encode("utf-8")
-    # Split inside a two-byte letter: clients do it, joining bytes first repairs it.
-    first, second = raw[:5], raw[5:]
+    # Split inside a two-byte letter («р»): clients do it, joining bytes first repairs it.
+    first, second = raw[:6], raw[6:]
     value = (
         f"Re: =?utf-8?B?{base64.b64encode(first).decode()}?={fold}"
         f"=?utf-8?B?{base64.b64encode(second).decode()}?= [TID-123]"
     )
     assert decode_header(value) == f"Re: {SUBJECT} [TID-123]"
+
+
+def test_header_split_words_join_whatever_the_case_of_their_label() -> None:
+    """«UTF-8» and «utf-8» name one charset (RFC 2047 labels are case-insensitive): a
+    letter split across two words so labelled is joined, not two «�»."""
+    raw = SUBJECT.encode("utf-8")
+    first, second = raw[:6], raw[6:]  # inside «р»
+    value = (
+        f"=?UTF-8?B?{base64.b64encode(first).decode()}?=\r\n "
+        f"=?utf-8?B?{base64.b64encode(second).decode()}?="
+    )
+    assert decode_header(value) == SUBJECT
 
 
 def test_header_split_words_in_two_charsets() -> None:
@@ -384,6 +396,11 @@ def test_header_never_yields_line_breaks() -> None:
     assert "\r" not in decoded
     assert "\n" not in decoded
     assert decoded == "Hi Bcc: victim@example.com"
+    # nor a line or paragraph separator: str.splitlines breaks lines at them, and the
+    # email package refuses a header holding one (a subject shown on one line)
+    for sep in ("\u2028", "\u2029", "\x85"):
+        encoded = base64.b64encode(f"Hi{sep}Bcc: x@example.com".encode()).decode()
+        assert decode_header(f"=?utf-8?B?{encoded}?=") == "Hi Bcc: x@example.com"
 
 
 @pytest.mark.parametrize("value", [None, "", b"", "=??=", "=?utf-8?X?abc?=", "=?utf-8?B?", "?="])
