@@ -16,7 +16,12 @@ from hypothesis import strategies as st
 from maild.domain.addresses import addresses, sender
 from maild.domain.attachments import AttachmentPolicy, inspect_zip
 from maild.domain.header_text import decode_compat32
-from maild.domain.limits import MAX_CARRIED_FILES, MAX_DATA_IMAGES, MAX_TNEF_FILES
+from maild.domain.limits import (
+    MAX_CARRIED_FILES,
+    MAX_DATA_IMAGES,
+    MAX_HEADER_CHARS,
+    MAX_TNEF_FILES,
+)
 from maild.domain.logos import TEXT
 from maild.domain.mimeparts import RAW_POLICY, RawAttachment, header_of, read_body
 from maild.domain.tnef import SIGNATURE
@@ -78,6 +83,41 @@ def test_headers_and_addresses_are_decoded() -> None:
     assert sender(msg) == ("Анна", "anna@example.com")
     assert addresses(msg, "to") == ("a@x.example", "ivan@x.ru")
     assert addresses(msg, "to", limit=1) == ("a@x.example",)
+
+
+def test_a_header_is_read_up_to_its_first_sixteen_thousand_characters() -> None:
+    """A Subject of megabytes (no MTA limit on mail read from IMAP or a pipe) is read
+    as far as limits.MAX_HEADER_CHARS: the ticket, the site and each notice carry its
+    start, and decoding it costs no more than that."""
+    msg = _msg(*MIXED[:2], "Subject: " + "Ошибка оплаты " * 20_000, *MIXED[3:])
+    subject = header_of(msg, "subject")
+    assert subject.startswith("Ошибка оплаты Ошибка") and len(subject) <= MAX_HEADER_CHARS
+
+
+@pytest.mark.parametrize("cte", ["base64", "BASE64", "Base64"])
+def test_base64_padded_line_by_line_is_read_whole(cte: str) -> None:
+    """Some mailers encode each line of base64 on its own, padding and all: the stdlib
+    decoder stops at the first "=" and the customer's text after it was lost. The
+    encoding's name is any case (RFC 2045)."""
+    lines = [
+        base64.b64encode(s.encode()).decode() for s in ("Привет, ", "заказ 7731 ", "не оплачен")
+    ]
+    msg = _msg(
+        *MIXED[:5], "--b", "Content-Type: text/plain; charset=utf-8",
+        f"Content-Transfer-Encoding: {cte}", "", *lines, "--b--",
+    )  # fmt: skip
+    assert read_body(msg).text.strip() == "Привет, заказ 7731 не оплачен"
+
+
+def test_format_flowed_is_read_whatever_the_case_of_its_value() -> None:
+    """ "format=Flowed" is format=flowed (RFC 3676 values are case-insensitive): its soft
+    line breaks are joined, not shown as a text broken every 72 characters, and with
+    "DelSp=Yes" the space before one is no space of the text (a word split there)."""
+    msg = _msg(
+        *MIXED[:5], "--b", "Content-Type: text/plain; charset=utf-8; format=Flowed; DelSp=Yes",
+        "", "Заказ не оформля ", "ется, ошибка на шаге оплаты.", "--b--",
+    )  # fmt: skip
+    assert read_body(msg).text.strip() == "Заказ не оформляется, ошибка на шаге оплаты."
 
 
 def test_decode_compat32_reads_raw_8bit_bytes() -> None:
@@ -318,6 +358,27 @@ def test_an_rfc2231_name_is_read_in_the_charset_its_bytes_are(disposition: str) 
         *MIXED[:-6],
         "Content-Type: image/png",
         f"Content-Disposition: {disposition}",
+        *MIXED[-4:],
+    ]
+    [file] = read_body(_msg(*lines)).attachments
+    assert file.filename == "Снимок.png"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "name*=utf-8''%D1%ED%E8%EC%EE%EA.png",  # cp1251 bytes labelled utf-8
+        "name*=''%D1%ED%E8%EC%EE%EA.png",  # labelled nothing
+    ],
+)
+def test_an_rfc2231_name_of_the_content_type_is_read_so_too(name: str) -> None:
+    """A file named only by Content-Type's name (Disposition without a filename, as
+    old Outlook and webmail write it) is read as Disposition's filename is: the stdlib
+    gave «������.png» and «Ñíèìîê.png» for these, the name staff see of the file."""
+    lines = [
+        *MIXED[:-6],
+        f"Content-Type: image/png; {name}",
+        "Content-Disposition: attachment",
         *MIXED[-4:],
     ]
     [file] = read_body(_msg(*lines)).attachments
