@@ -925,6 +925,29 @@ def test_a_notice_quoted_in_koi8_r_holds_nothing_typed() -> None:
     assert typed_lines("Что делать?!\n:-)\n--", [text, "Что делать?\n:)\n--"]) == [":-)"]
 
 
+def test_a_koi8_r_quote_a_client_rewrapped_holds_nothing_typed_strictly() -> None:
+    """A client writing KOI8-R quotes «» and — as "?" and re-wraps the line: its short
+    tail («кнопка сброса кэша.») is no run of the mail as written, but goes on from the
+    line above it by the mail's words, so the strict rule (the site, the notice of
+    lines typed in a staff reply's quote) takes it for quoted too."""
+    sent = "Проверьте раздел «Настройки» — там внизу страницы есть кнопка сброса кэша."
+    lossy = sent.encode("koi8-r", "replace").decode("koi8-r")
+    head, tail = lossy.split(" кнопка")
+    reply = f"Иван, очистил.\n\n> {head}\n> кнопка{tail}"
+    assert typed_lines(reply, [sent], strict=True) == ["Иван, очистил."]
+
+
+def test_a_line_quoted_with_underscores_for_underlining_holds_nothing_typed() -> None:
+    """A client turning a mail's HTML into text writes an underlined word as «_Важно:_»
+    (Thunderbird's plain text): the line is still the mail's by its words, "_" no
+    letter of them; taken for typed, it showed the customer's mail whole on the site."""
+    sent = "Важно: проверьте настройки оплаты.\nС уважением, поддержка"
+    reply = "Иван, очистил кэш.\n\n> _Важно:_ проверьте настройки оплаты.\n> С уважением, поддержка"
+    assert typed_lines(reply, [sent]) == ["Иван, очистил кэш."]
+    answered_below = "Служба поддержки пишет:\n" + reply.split("\n\n")[1] + "\n\nИван, очистил кэш."
+    assert for_site(answered_below, [sent]) == "Иван, очистил кэш."
+
+
 @pytest.mark.parametrize(
     "attribution",
     [
