@@ -33,7 +33,7 @@ _SECRET = (
     r"password|passwd|pass|pwd|пароль|passphrase|token|secret|api[-_ ]?key|secret[-_ ]?key"
     rf"|client[-_ ]?secret|access[-_ ]?token|ключ(?:{_H}+|-)api|api[-_ ]?ключ|ключ{_H}+доступа"
 )
-_LOGIN = r"username|user|login|логин|пользователь|имя\s+пользователя|учетная\s+запись"
+_LOGIN = r"username|user|login|логин|пользователь|имя\s+пользователя|уч[её]тная\s+запись"
 _LABEL = rf"(?<!\w)(?:{_SECRET}|{_LOGIN})(?!\w)"
 # One value after a label: a quoted string or one word. A password rarely has spaces,
 # and the words after it ("Пароль: 123 (временный)") are worth keeping.

@@ -29,6 +29,8 @@ from maild.domain.redact import MARKER, redact_credentials, redact_subject, reda
         ("Username: admin", f"Username: {MARKER}"),
         ("Пользователь: admin", f"Пользователь: {MARKER}"),
         ("Имя пользователя: admin", f"Имя пользователя: {MARKER}"),
+        ("Учетная запись: admin", f"Учетная запись: {MARKER}"),
+        ("Учётная запись: admin", f"Учётная запись: {MARKER}"),  # «ё» as typed, too
         ("API key: sk_live_abc", f"API key: {MARKER}"),
         ("token=abcdef", f"token={MARKER}"),
     ],
