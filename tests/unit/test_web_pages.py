@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maild.domain.nearlabels import redact_near_labels
-from maild.domain.redact import redact_credentials
+from maild.domain.nearlabels import credentials_near_labels, redact_near_labels
+from maild.domain.redact import MARKER, redact_credentials
 
 LINES = [
     "Добрый день!",
@@ -59,6 +60,25 @@ LINES = [
 def test_redacting_near_labels_equals_redacting_everything(lines):
     text = "\n".join(lines)
     assert redact_near_labels(text) == redact_credentials(text)[0]
+    # and a file of text holds access data as redact would find it (redaction.py)
+    assert credentials_near_labels(text) == bool(redact_credentials(text)[1])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Logın: ivan.petrov",  # a Turkish keyboard's dotless «ı»: re.IGNORECASE's «i»
+        "Учётная запись: root",  # «ё» as typed
+        "Учетная запись: root",
+    ],
+)
+def test_a_label_spelt_as_customers_type_it_is_near_itself(line: str) -> None:
+    """A label redact reads (its rules ignore case, and take «ё» as «е») is a label
+    stem here too: else the line was never searched, and the login stayed on the page
+    and in the spool copy of a file of text it came in."""
+    text = f"Добрый день!\n\n\n{line}\n\n\nСпасибо"
+    assert redact_near_labels(text) == redact_credentials(text)[0]
+    assert MARKER in redact_near_labels(text) and credentials_near_labels(text)
 
 
 def test_the_page_caches_keep_no_long_text():
