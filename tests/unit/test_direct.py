@@ -133,3 +133,34 @@ def test_unverified_mail_naming_the_customer_says_the_customer_has_it() -> None:
     d = decide(Snapshot(TID, loaded, ident, False), plain, screen(plain, SUPPORT), NOW, POLICY)
     assert d.outgoing[0].context["direct"] == []
     assert tk.customers(d.ticket, POLICY.internal, SUPPORT) == [CUSTOMER]
+
+
+QUESTION = "Можно ли оплатить картой? Если да, то какой?"
+
+
+def _answered_in_the_quote(cc: str | None) -> Decision:
+    """Anna's answer to the customer's QUESTION, with «Да» typed under it inside
+    Outlook's quote of the notice, ``cc`` in its Cc."""
+    ticket, messages = _ticket()
+    messages[0]["text"] = QUESTION
+    snap = Snapshot(TID, (ticket, messages), identify(ANNA, [], [], NOW.date()), True)
+    body = (
+        "Иван, ответ ниже.\n\nОт: Служба поддержки <support@example.com>\n"
+        "Отправлено: пятница, 4 декабря 2026 г. 12:31\nКому: anna@example.com\n"
+        f"Тема: [TID#{TID}]\n\n{QUESTION}\nДа\n"
+    )
+    headers = {"Cc": cc} if cc else {}
+    msg = _msg(sender=f"Анна <{ANNA}>", to=staff_to(TID), subject=f"Re: [TID#{TID}]", body=body,
+               headers=headers)  # fmt: skip
+    return decide(snap, msg, screen(msg, SUPPORT), NOW, POLICY)
+
+
+def test_lines_typed_in_the_quote_are_told_only_of_an_answer_relayed() -> None:
+    """Relayed, the answer goes without the quote, so Anna is told of the «Да» she typed
+    inside it (inquote.told); the customer in Cc got her mail as written, quote and
+    all, and a notice saying «Да» did not go would be false: only staff_direct goes."""
+    relayed = _answered_in_the_quote(None)
+    [told] = [o for o in _to(relayed, ANNA) if o.template == "staff_quote_left.txt"]
+    assert told.context["typed"] == ["Да"] and _to(relayed, CUSTOMER)
+    direct = _answered_in_the_quote(CUSTOMER)
+    assert [o.template for o in _to(direct, ANNA)] == ["staff_direct.txt"]
