@@ -49,6 +49,13 @@ def test_a_line_names_its_first_files_and_counts_the_rest() -> None:
     assert names == f"{listed} и ещё{NBSP}12{NBSP}файлов"
 
 
+def test_a_line_of_max_names_files_names_them_all_and_counts_none() -> None:
+    """MAX_NAMES files alike are all named, with no «и ещё 0 файлов» after them."""
+    files = [(f"{n}.bmp", "image/bmp", bmp_bytes()) for n in range(MAX_NAMES)]
+    [(names, _)] = lines(files)
+    assert names == ", ".join(f"{n}.bmp" for n in range(MAX_NAMES))
+
+
 def pasted_lines(files: list[tuple[str | None, str, bytes]], pasted: list[bool]) -> list:
     refused = [d for d in decide_all(files, AttachmentPolicy(), pasted) if not d.accepted]
     return [(line.filename, line.reason) for line in refused_lines(refused)]
