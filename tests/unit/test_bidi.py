@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from maild.domain.bidi import BIDI_CONTROLS, without_bidi_controls, without_controls
@@ -29,6 +29,7 @@ def test_each_control_goes_and_the_marks_stay() -> None:
 
 
 @given(st.text(st.one_of(st.characters(max_codepoint=0x20), st.characters())))
+@example("Готово.\x0c#close\x0bИван\x1ca\x1db\x1ec")  # each control that breaks a line
 def test_a_mail_text_loses_the_c0_controls_but_tab_and_line_break(text: str) -> None:
     """NUL, ESC and the rest show as nothing anywhere and each was kept as six bytes
     ("\\u0000") in the ticket's JSON; tab and line break are text, and the controls

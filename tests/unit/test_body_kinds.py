@@ -115,6 +115,9 @@ def test_enriched_text_alone_is_read_as_its_words() -> None:
 def test_enriched_and_richtext_rules() -> None:
     assert enriched_to_text("a\nb\n\nc\n\n\nd") == "a b\nc\n\nd"  # RFC 1896: n breaks, n - 1
     assert enriched_to_text("<color><param>red</param>x</color> <<y>") == "x <y>"
+    # each param goes alone, not the words between two of them on one line
+    two = "<color><param>red</param>Важно</color> и <color><param>blue</param>срочно</color>"
+    assert enriched_to_text(two) == "Важно и срочно"
     assert enriched_to_text("a\nb<nl>c<lt>d", richtext=True) == "a b\nc<d"
 
 
