@@ -119,6 +119,9 @@ def test_enriched_and_richtext_rules() -> None:
     two = "<color><param>red</param>Важно</color> и <color><param>blue</param>срочно</color>"
     assert enriched_to_text(two) == "Важно и срочно"
     assert enriched_to_text("a\nb<nl>c<lt>d", richtext=True) == "a b\nc<d"
+    # commands in any case (RFC 1896 §2, RFC 1341 7.1.3); the blanks at a line's ends go
+    assert enriched_to_text("a\nb<NL>c<Lt>d", richtext=True) == "a b\nc<d"
+    assert enriched_to_text("<Bold>a</BOLD> \n\n b") == "a\nb"
 
 
 @pytest.mark.parametrize("ctype", ["text/rtf", "application/rtf"])
