@@ -301,6 +301,7 @@ def test_every_russian_alias_is_read_in_the_latin_layout(alias: str) -> None:
         ("#pfrhnsm", "#закрыть?"),  # two swapped
         ("#pfrhnsm вопрос решён", "#закрыть?"),
         ("#;lfn", "#ждать?"),
+        ("#;LFN", "#ждать?"),  # Caps Lock on, too
         ("#hfphf,jnr", "#разработка?"),
         ("#pfvtnrfw", "#заметка?"),
     ],
