@@ -52,6 +52,14 @@ def test_zero_width_space_from_html_client() -> None:
     assert parse_reply("\u200b#take\nРаботаем").commands == (Command("take"),)
 
 
+@pytest.mark.parametrize("start", ["\u200b ", "\ufeff\t", " \u200b  "])
+def test_blanks_after_an_invisible_character_before_a_command_are_fine(start: str) -> None:
+    """An HTML client's zero width space, then the blanks of the line's indent: the
+    line is still «#close», run, and not sent to the customer as text."""
+    parsed = parse_reply(f"{start}#close\nГотово.")
+    assert parsed.commands == (Command("close"),) and "#close" not in parsed.body
+
+
 @pytest.mark.parametrize("mark", ["\u200e", "\u200f", "\u061c", "\u00ad"])
 def test_a_direction_mark_or_soft_hyphen_before_a_command_is_invisible_too(mark) -> None:
     """A client writing right to left (or a paste) leaves an LRM, RLM or ALM, or a soft
