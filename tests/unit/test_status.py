@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from maild.metrics import SLOTS, exposition
+from maild.metrics import SLOTS, Counters, exposition
 from maild.status import DEGRADED, FAILING, HEALTHY, assess
 
 
@@ -71,6 +71,49 @@ def test_exposition_is_prometheus_text():
     assert 'maild_processing_seconds_bucket{le="+Inf"} 0' in text
     assert "maild_tickets_overdue 1" in text and "maild_imap" not in text
     assert "maild_spool_oldest_age_seconds" not in text  # nothing pending: no sample
+
+
+def _samples(text: str) -> dict[str, str]:
+    return dict(line.rsplit(" ", 1) for line in text.splitlines() if not line.startswith("#"))
+
+
+def test_the_histogram_is_cumulative_and_a_time_on_a_bound_is_inside_it():
+    """Prometheus reads a histogram's bucket le="X" as every message done in X seconds
+    or less (cumulative, the bound included: histogram_quantile rests on it); a time
+    over the last bound is in +Inf alone. Each counter adds what it is given, one too."""
+    counters = Counters()
+    for seconds in (0.003, 0.1, 0.1, 0.7, 30.0):
+        counters.observe(seconds)
+    counters.add("received")
+    counters.add("sent", 3)
+    got = _samples(exposition(counters.snapshot(), figures(state="healthy")))
+    bucket = 'maild_processing_seconds_bucket{le="%s"}'
+    want = {"0.005": "1", "0.05": "1", "0.1": "3", "0.5": "3", "1": "4", "10": "4", "+Inf": "5"}
+    assert {le: got[bucket % le] for le in want} == want
+    assert got["maild_processing_seconds_count"] == "5"
+    assert float(got["maild_processing_seconds_sum"]) == pytest.approx(30.903)
+    assert got["maild_mail_received_total"] == "1" and got["maild_mail_sent_total"] == "3"
+
+
+def test_the_gauges_an_alert_rests_on_say_a_fault_refused_mail_and_a_spool_that_fails():
+    """A fault that pauses processing, mail the relay refused for good, and a spool
+    that fails under `maild ingest` or the listener (mail deferred, answered 451) are
+    what an admin's alert rule watches: each is a gauge, 1 (or the count) while so."""
+    stall = {"since": "2026-12-02T10:00:00+00:00", "error": "No space left on device"}
+    f = figures(
+        fault={"since": "s", "error": "disk full", "path": "/p"},
+        outbox={"queued": 0, "failing": 0, "refused": 2, "oldest_error": None},
+        ingest={"spool_failing": stall},
+        listener={"spool_failing": stall},
+        state="failing",
+    )
+    got = _samples(exposition([0.0] * SLOTS, f))
+    assert got["maild_fault"] == "1" and got["maild_outbox_refused"] == "2"
+    assert got["maild_ingest_spool_failing"] == "1" and got["maild_health"] == "2"
+    assert got["maild_listener_spool_failing"] == "1"
+    got = _samples(exposition([0.0] * SLOTS, figures(listener={}, state="healthy")))
+    assert (got["maild_fault"], got["maild_ingest_spool_failing"]) == ("0", "0")
+    assert (got["maild_listener_spool_failing"], got["maild_outbox_refused"]) == ("0", "0")
 
 
 def test_a_long_imap_round_is_no_fault_and_its_backlog_is_a_gauge():
