@@ -3,10 +3,22 @@ costs that line only, and a line is written whole however the kernel takes it.""
 
 from __future__ import annotations
 
+import errno
 import os
+import resource
+import signal
 import threading
 
-from maild.adapters.outlogs import SENT_LOG, append_line, read_sent_log
+import pytest
+
+from maild.adapters.outlogs import (
+    REFUSED_LOG,
+    SENT_LOG,
+    append_line,
+    read_refused_log,
+    read_sent_log,
+    trim_sent_log,
+)
 
 
 def test_a_cut_line_costs_itself_not_the_lines_after_it(tmp_path) -> None:
@@ -42,3 +54,57 @@ def test_a_line_is_written_whole_when_the_kernel_takes_part_of_it() -> None:
     reader.join()
     os.close(r)
     assert bytes(got) == line
+
+
+def test_a_file_that_takes_part_of_a_line_and_then_no_more_raises(tmp_path) -> None:
+    """A full disk takes part of a line, then nothing: the rest is written or the error
+    raised, never the part taken for the whole (the sender then starts its next line on
+    a line of its own, else that one was glued to the part and both were lost). The
+    file size limit makes a file system cut a write as a full disk does. (A pipe, as
+    above, takes a blocking write whole: that test alone would pass on one write.)"""
+    path = tmp_path / SENT_LOG
+    path.write_bytes(b"x" * 50)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    old = resource.getrlimit(resource.RLIMIT_FSIZE)
+    was = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    try:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100, old[1]))
+        with pytest.raises(OSError) as raised:
+            append_line(fd, b"y" * 80 + b"\n")
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, old)
+        signal.signal(signal.SIGXFSZ, was)
+        os.close(fd)
+    assert raised.value.errno == errno.EFBIG
+    assert path.stat().st_size == 100  # the part the file took
+
+
+def test_a_trimmed_log_whose_last_line_was_cut_ends_with_a_line_end(tmp_path) -> None:
+    """The daily trim keeps a line cut short by a crash when its id is kept, ended: the
+    sender's next line, appended after it, is a line of its own and is read."""
+    (tmp_path / SENT_LOG).write_bytes(
+        b"gone 2026-12-06T06:00:00+03:00 1\nkept 2026-12-06T06:01:00+03:00 1\nkept 2026-12"
+    )
+    assert trim_sent_log(tmp_path, {"kept"}) == 1
+    with open(tmp_path / SENT_LOG, "ab") as f:
+        f.write(b"next 2026-12-06T06:02:00+03:00 1\n")
+    assert read_sent_log(tmp_path) == {
+        "kept": ("2026-12-06T06:01:00+03:00", 1),
+        "next": ("2026-12-06T06:02:00+03:00", 1),
+    }
+
+
+def test_a_refused_line_cut_short_is_no_refused_mail(tmp_path) -> None:
+    """`maild status` counts the refused log's ids: a line a crash cut (its time
+    unfinished) or a line not maild's is not counted; an id logged twice counts once."""
+    (tmp_path / REFUSED_LOG).write_text(
+        "r1 2026-12-06T06:00:00+03:00\n"
+        "r1 2026-12-06T06:00:00+03:00\n"
+        "r2 2026-12-06T0\n"  # cut by a crash; logged again whole on the next pass
+        "some text an admin wrote\n"
+        "r3 2026-12-06T06:05:00+03:00\n"
+    )
+    assert read_refused_log(tmp_path) == {
+        "r1": "2026-12-06T06:00:00+03:00",
+        "r3": "2026-12-06T06:05:00+03:00",
+    }
