@@ -7,13 +7,16 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import stat
 import tarfile
 
 from maild.adapters.backupleft import (
     MANIFEST,
+    _claim,
     partial_archive,
     remove_dead_partials,
     remove_dead_stages,
+    stage_pid,
     staging_folder,
 )
 
@@ -57,3 +60,73 @@ def test_partial_archives_of_dead_backups_are_removed_not_others_files(tmp_path)
     assert sorted(os.listdir(tmp_path)) == sorted(
         [others.name, empty.name, ".maild-20261205-100200.tar.gz.1.tmp"]
     )
+
+
+def _gzip_tar(member: str) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo(member)
+        info.size = 2
+        tar.addfile(info, io.BytesIO(b"{}"))
+    return gzip.compress(buf.getvalue())
+
+
+def test_another_programs_gzip_temp_file_stays_beside_the_partials(tmp_path):
+    """A temp file of the partial's shape (`.<name>.<pid>.tmp`) that another program
+    writes there, itself a .tar.gz, is no backup's unless its first member is maild's
+    manifest: it stays, however dead its pid; an empty one of a dated backup name (the
+    daily `maild backup` of another day, killed before its first write) is maild's."""
+    theirs = tmp_path / ".site.tar.gz.4242.tmp"
+    theirs.write_bytes(_gzip_tar("index.html"))
+    plain = tmp_path / ".log.gz.4243.tmp"
+    plain.write_bytes(gzip.compress(b"a log line\n" * 100))
+    dated = tmp_path / ".maild-20261204-020000.tar.gz.4244.tmp"
+    dated.write_bytes(b"")
+    assert remove_dead_partials(tmp_path, "maild-20261205-020000.tar.gz") == [str(dated)]
+    assert sorted(os.listdir(tmp_path)) == sorted([theirs.name, plain.name])
+
+
+def test_a_staging_folder_names_the_pid_of_its_backup():
+    """`maild forget` says which backup it waits for by the pid in the folder's name
+    (`.backup-<pid>.<ns>`): the pid alone, as ps shows it, not the nanoseconds after it."""
+    assert stage_pid("/srv/maild/.backup-2696.1733390503123456789") == "2696"
+
+
+def test_a_backups_partial_archive_and_staging_folder_are_the_owners_alone(tmp_path):
+    """The partial archive becomes the archive by a rename, mode and all: every
+    person's data and the reply secret, so 0600 from its first byte; the staging
+    folder of links to the whole store is 0700. Whatever the umask lets through."""
+    old = os.umask(0o022)
+    try:
+        fd = partial_archive(tmp_path / ".maild-20261205-100200.tar.gz.1.tmp")
+        try:
+            assert stat.S_IMODE(os.fstat(fd).st_mode) == 0o600
+        finally:
+            os.close(fd)
+        with staging_folder(tmp_path) as stage:
+            assert stat.S_IMODE(os.stat(stage).st_mode) == 0o700
+    finally:
+        os.umask(old)
+
+
+def test_a_backup_whose_new_file_a_cleaner_removed_before_the_lock_makes_it_again(tmp_path):
+    """A cleaner (another backup, fsck) that found the file made but not locked yet
+    removed it: the backup's fd leads to a removed file, whose archive would be renamed
+    from nothing. It sees that (the name no longer leads to what it locked) and makes
+    the file again; the fd it keeps is the one the name leads to."""
+    path = tmp_path / ".maild-20261205-100200.tar.gz.1.tmp"
+    made = []
+
+    def make(name: str) -> int:
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        if not made:
+            os.unlink(name)  # the cleaner, between the backup's open and its lock
+        made.append(fd)
+        return fd
+
+    fd = _claim(str(path), make)
+    try:
+        assert len(made) == 2 and fd == made[1]
+        assert os.path.samestat(os.fstat(fd), os.stat(path))
+    finally:
+        os.close(fd)
