@@ -66,3 +66,18 @@ def test_ingest_stores_the_mail_even_when_stderr_cannot_say_so_either(desk):
     )
     assert code == 0
     assert [t["subject"] for t in desk.tickets()] == ["Не работает оформление заказа"]
+
+
+def test_a_listing_whose_reader_has_gone_ends_quietly(desk):
+    """`maild ticket list | head`: the reader gone is no error of maild's. A broken
+    pipe stays one (not "cannot write the output"): exit 0 and nothing on stderr."""
+    desk.ingest(make_mail())
+    r, w = os.pipe()
+    os.close(r)  # the reader (head) has ended before maild writes
+    try:
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        cmd = [sys.executable, "-m", "maild", "--config", str(desk.config), "ticket", "list"]
+        p = subprocess.run(cmd, stdout=w, stderr=subprocess.PIPE, timeout=60, env=env)
+    finally:
+        os.close(w)
+    assert (p.returncode, p.stderr.decode()) == (0, "")
