@@ -278,3 +278,33 @@ def test_a_mail_whose_records_fail_at_commit_stalls_no_other_mail(served, sink):
     log = daemon.logtext()
     assert "processing paused" not in log, log[-3000:]
     assert max(map(len, log.splitlines())) < 2000  # no line carries a record's JSON
+
+
+def test_a_key_is_queued_once_and_a_faulted_batch_goes_back_in_arrival_order(tmp_path, sink):
+    """The daemon's queue of spool keys (in this process: no fork, no listener). The
+    rescan every 30 s finds mail that still waits (queued, or paused by a fault): it is
+    neither queued nor counted as received a second time. A batch a fault stopped goes
+    back with what waited, in arrival order (a key begins with its arrival time: a
+    follow-up is never processed before the mail it follows), after the back-off; a
+    key the fault shunted to spool/bad does not come back."""
+    from maild.app import App
+    from maild.config import load
+    from maild.metrics import NAMES
+    from maild.runner import BatchResult
+    from maild.server import Daemon as Served
+
+    desk = Desk(tmp_path, sink.port, metrics={"listen": f"127.0.0.1:{free_port()}"})
+    daemon = Served(App(load(desk.config)))
+    keys = [f"20261205T1000{n:02d}-{n}" for n in range(10)]
+    for key in [*keys, keys[0], keys[3]]:
+        daemon.enqueue(key)
+    assert daemon.counters is not None
+    assert daemon.counters.snapshot()[NAMES.index("received")] == 10
+    batch = [daemon.queue.get_nowait() for _ in range(4)]
+    assert batch == keys[:4] and daemon.queue.qsize() == 6
+    result = BatchResult([], fault=("No space left on device", str(tmp_path)))
+    daemon.faults.after(result)
+    daemon._requeue(batch, result, shunted=[keys[2]])
+    back = [daemon.queue.get_nowait() for _ in range(daemon.queue.qsize())]
+    assert back == [k for k in keys if k != keys[2]]
+    assert daemon.resume_at > time.monotonic()
