@@ -280,3 +280,15 @@ def test_the_example_sets_no_value_of_its_own_but_the_schemas_defaults():
                 assert "yours (default: " in comment, f"[{name}] {key} = {value!r}, not {default!r}"
             checked += 1
     assert checked > 30  # the loop saw the example's values
+
+
+def test_an_ipv6_listen_address_is_its_host_without_brackets():
+    """`listen = "[::1]:2525"`: the listener is opened on ::1 (a host in brackets is no
+    address the socket takes: serve would not start) at port 2525."""
+    from maild.configtypes import SmtpConfig
+
+    smtp = SmtpConfig(listen="[::1]:2525", protocol="smtp", max_message_size=1000)
+    assert (smtp.host, smtp.port) == ("::1", 2525)
+    assert (
+        SmtpConfig(listen="127.0.0.1:25", protocol="lmtp", max_message_size=1).host == "127.0.0.1"
+    )
