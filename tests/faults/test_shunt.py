@@ -89,6 +89,61 @@ def test_when_every_message_fails_nothing_is_counted(desk, app, monkeypatch):
     assert len(desk.tickets()) == 2
 
 
+def test_a_lone_message_failing_while_every_try_fails_is_counted_once_not_shunted(
+    desk, app, monkeypatch
+):
+    """A single message in the queue that fails on every try is the environment (a
+    broken registry file), not the message: only its first failure right after a batch
+    that worked counts; the tries after a batch that failed too count nothing, so an
+    outage that lasts longer than storage.max_attempts tries turns no mail bad."""
+    monkeypatch.setenv("TEST_ALL_FAIL", "1")
+    key = app.spool.add(make_mail(msgid="<alone@c.example>"))
+    faults = Faults(app)
+    for _ in range(2 * app.config.storage.max_attempts):
+        faults.after(runner.run_batch(app, [key]))
+    assert app.spool.shunted() == [] and list(app.spool.pending()) == [key]
+    assert app.spool.attempts(key) == 1
+    assert "every message fails" in read_fault(app.config.storage_path)["error"]
+
+
+def test_the_backoff_starts_at_one_second_and_doubles_up_to_its_cap(desk, app):
+    """README: processing is tried again after 1 s, doubling, at most 30 s; the pause's
+    log line says the wait, and admins read it so."""
+    faults = Faults(app)
+    waits = []
+    for _ in range(7):
+        faults.tries += 1
+        waits.append(faults.delay())
+    assert waits == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
+    faults.cleared()
+    assert faults.delay() == 0.0
+
+
+def test_one_failed_try_alerts_no_one_the_second_does(desk, app):
+    """A blip (one failed try, the next works) mails no one: head and staff are told
+    once the fault has outlasted one retry, and once only however long it lasts."""
+    faults = Faults(app)
+    faults.fault("tickets: Read-only file system", "")
+    assert _alerts(app) == []
+    faults.fault("tickets: Read-only file system", "")
+    faults.fault("tickets: Read-only file system", "")
+    assert len(_alerts(app)) == 1
+
+
+def test_a_fault_file_naming_our_own_pid_is_a_stopped_runs(desk, app):
+    """A container's daemon may get the same pid every boot: run/fault.json naming this
+    process's pid was left by a run that stopped, and a new serve takes it over (keeps
+    its start, removes the file) instead of leaving it as another running maild's."""
+    path = app.config.storage_path / "run" / "fault.json"
+    path.parent.mkdir(exist_ok=True)
+    since = "2026-01-02T03:04:05+00:00"
+    path.write_text(json.dumps({"since": since, "error": "e", "path": "", "pid": os.getpid()}))
+    faults = Faults(app)
+    faults.take_over()
+    assert not path.exists() and faults.previous is not None
+    assert faults.previous["since"] == since
+
+
 def test_the_message_a_dead_process_worked_on_is_counted(desk, app):
     keys = [app.spool.add(make_mail(msgid=f"<d{n}@c.example>")) for n in range(2)]
     dead = os.fork()
