@@ -29,3 +29,17 @@ def test_a_listing_on_a_missing_store_answers_as_for_an_empty_one_and_makes_noth
     assert desk.run("block", "remove", "spam.example").code == 0
     for args, r in missing.items():  # as on the empty store now there
         assert desk.run(*args).out == r.out, args
+
+
+def test_a_command_that_lists_no_setup_refuses_a_missing_store(desk):
+    """Only the listings of the desk's setup answer as for an empty store: `ticket
+    list` or `spool list` on a storage.path with no store is a wrong path or a file
+    system not mounted yet, and is refused in one line, not answered as an empty desk."""
+    store = desk.root / "mnt" / "typo" / "data"
+    desk.sections["storage"]["path"] = str(store)
+    desk.write_config()
+    for args in (("ticket", "list", "--json"), ("spool", "list")):
+        r = desk.run(*args)
+        assert r.code != 0 and r.out == "" and r.err.count("\n") == 1, (args, r)
+        assert r.err.endswith("is the path right and its file system mounted?\n"), r.err
+    assert not (desk.root / "mnt").exists()
