@@ -47,3 +47,14 @@ def test_a_key_set_over_the_kept_one_is_warned_by_check_config_and_serve(tmp_pat
     log = daemon.logtext()
     for line in expected:
         assert log.count(line) == 1, log
+
+
+def test_keys_set_in_the_config_from_the_start_replace_none(tmp_path, sink):
+    """A store that never kept a key of its own (the config set both from its first
+    mail) has nothing they replaced: check-config warns of none."""
+    web = {"base_url": SITE, "listen": f"127.0.0.1:{free_port()}", "secret": "site-key-0123456789"}
+    desk = Desk(tmp_path, sink.port, web=web)
+    desk.ingest(make_mail())
+    assert not (tmp_path / "data" / "reply_secret").exists()
+    r = desk.run("check-config")
+    assert r.code == 0 and "is not the key kept" not in r.err, r.err
