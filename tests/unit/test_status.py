@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from maild import servecheck
 from maild.metrics import SLOTS, Counters, exposition
 from maild.status import DEGRADED, FAILING, HEALTHY, assess
 
@@ -61,6 +62,17 @@ def test_assess(changes, state, needle):
     got, reasons = assess(figures(**changes))
     assert got == state
     assert (needle is None and reasons == []) or any(needle in r for r in reasons)
+
+
+def test_a_storage_serve_never_ran_on_is_told_serve_is_not_running(tmp_path):
+    """No run/serve.lock (serve never ran here, a restored backup) is no process holding
+    it: status says serve is not running and what to do, not that it cannot be told;
+    a lock file no process holds says the same."""
+    assert servecheck.probe(tmp_path) == {"running": False, "pid": None, "error": None}
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "serve.lock").touch()
+    assert servecheck.probe(tmp_path) == {"running": False, "pid": None, "error": None}
+    assert servecheck.line(servecheck.probe(tmp_path)) == "serve: not running"
 
 
 def test_exposition_is_prometheus_text():
