@@ -143,3 +143,15 @@ def test_check_config_warns_of_the_answers_answers_list_cannot_make(tmp_path, si
     assert "request_info.txt cannot be made: line 1: ZeroDivisionError" in r.err
     assert "#answer request_info would insert the shipped answer instead" in r.err
     assert os.path.exists(tpl)
+
+
+def test_a_templates_path_without_answers_lists_the_shipped_ones_and_exits_0(tmp_path, sink):
+    """An admin's templates.path that overrides templates but saves no answers (no
+    answers/ folder) has nothing left out: `answers list` lists the shipped answers,
+    says nothing of a folder it cannot list, and exits 0."""
+    tpl = tmp_path / "tpl"
+    tpl.mkdir()
+    desk = Desk(tmp_path, sink.port, templates={"path": str(tpl)})
+    listed = desk.run("answers", "list")
+    assert listed.code == 0 and "cannot list" not in listed.err, listed
+    assert "request_info" in listed.out
