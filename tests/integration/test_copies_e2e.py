@@ -140,3 +140,14 @@ def test_the_reply_that_adds_a_participant_reaches_them(desk, sink):
     desk.flush()
     assert len(sink.to(PETR)) == 1
     assert len([m for m in sink.to(IVAN) if "Петра убрал" in m.text]) == 1
+
+
+def test_a_staff_members_copy_names_only_them(desk, sink):
+    """Staff's copies of a notice each name only their own address in the To they read
+    (a customer's copy names all its customers, for reply-all): who else of staff was
+    told is not for one staff member's mail to show."""
+    tid = desk.ingest_tid(make_mail())
+    desk.flush()
+    for who in ("anna@example.com", "boris@example.com"):
+        [notice] = [m for m in sink.to(who) if f"[TID#{tid}]" in m.subject]
+        assert [a.addr_spec for a in notice.msg["To"].addresses] == [who]
