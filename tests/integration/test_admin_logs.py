@@ -4,6 +4,7 @@ how it waits and what to do about a certificate, `[log] target = "syslog"`."""
 from __future__ import annotations
 
 import logging
+import logging.handlers
 import socket
 import threading
 
@@ -116,6 +117,9 @@ def test_imap_without_idle_says_it_polls(dovecot, caplog):
 def test_log_target_syslog_sends_whole_lines_to_the_syslog_socket(
     tmp_path, sink, monkeypatch, caplog
 ):
+    """`[log] target = "syslog"`: each line goes whole to the syslog socket, facility
+    mail, and to nowhere else: the stderr handler goes, as postfix would copy a pipe
+    command's stderr into its own log again, cut to one line."""
     caplog.set_level(logging.INFO)  # as the CLI's own logging set-up does
     path = str(tmp_path / "log.sock")
     server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -130,6 +134,7 @@ def test_log_target_syslog_sends_whole_lines_to_the_syslog_socket(
         lines = []
         while not any("<sys-1@c.example>" in x for x in lines):
             lines.append(server.recv(65536).decode())
+        handlers = list(root.handlers)
     finally:
         for h in list(root.handlers):
             root.removeHandler(h)
@@ -140,6 +145,7 @@ def test_log_target_syslog_sends_whole_lines_to_the_syslog_socket(
     [line] = [x for x in lines if "<sys-1@c.example>" in x]
     assert line.startswith("<22>maild[")  # facility mail (2*8), level info (6)
     assert "opened ticket" in line
+    assert [type(h) for h in handlers] == [logging.handlers.SysLogHandler], handlers
 
 
 def test_the_line_about_a_message_names_its_own_message_id_and_tid(tmp_path, caplog, sink):
