@@ -149,6 +149,9 @@ def test_encoded_words_of_any_charset_lose_the_address_only():
         and lines[1] == b" " + subject.split("\r\n ")[1].encode()
     )
     assert lines[2] == b"X-Other: =?x-unknown?B?aXZhbkBzaG9wLnJ1?="  # unknown: left
+    # a Q word written again holds no blank (RFC 2047 5: a space is "_"), which would
+    # end the word for a strict reader and show its code
+    assert lines[3] == b"Keywords: =?utf-8?q?forgotten=40invalid_?="
 
 
 def test_an_address_cut_between_two_words_is_put_in_the_first():
