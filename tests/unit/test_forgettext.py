@@ -154,6 +154,18 @@ def test_encoded_words_of_any_charset_lose_the_address_only():
     assert lines[3] == b"Keywords: =?utf-8?q?forgotten=40invalid_?="
 
 
+def test_a_base64_word_written_without_its_padding_is_scrubbed_too():
+    """Some mailers end a B word without its "=" padding, which readers decode all the
+    same: the address in it goes like any other, not left in the kept mail because
+    the word's strict decoding failed."""
+    payload = base64.b64encode(f"Вопрос от {ADDRESS}!".encode()).rstrip(b"=")
+    assert len(payload) % 4  # (the padding it lacks)
+    raw = b"Subject: =?utf-8?B?" + payload + b"?=\r\n\r\nbody\r\n"
+    out = scrub_mail(raw, scrub, MENTION, PLACEHOLDER)
+    msg = email.message_from_bytes(out, policy=email.policy.default)
+    assert msg["Subject"] == f"Вопрос от {PLACEHOLDER}!"
+
+
 def test_an_address_cut_between_two_words_is_put_in_the_first():
     field = header_line("Subject", "Обращение зарегистрировано: данные " + ADDRESS + " удалите")
     words = field.split(b"\r\n ")
