@@ -113,6 +113,8 @@ def test_a_cut_short_p7m_is_refused_at_every_length(open_length):
         (der(0x30, signed_data(der(0x04, b"x"))[2:], der(0x05)), "лишние"),  # after [0]
         (der(0x30, OID_DATA), "не SignedData"),
         (signed_data(der(0x0C, b"text")), "структура"),  # a UTF8String, not OCTET STRING
+        # it signs no MIME entity (id-data) but another CMS type: its bytes are no letter
+        (signed_data(der(0x04, b"x")).replace(OID_DATA, OID_ENVELOPED_DATA), "не письмо"),
         (signed_data(None), "нет подписанного текста"),  # NoContent, a CmsError
         (bytes([0x30, 0x80, 0x06, 0x80]), "открытая длина"),
         (bytes([0x30, 0x89]) + bytes(9), "длина"),

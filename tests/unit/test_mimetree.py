@@ -22,6 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from maild.domain import mimetree
 from maild.domain.mimeparts import RAW_POLICY
 from maild.domain.mimetree import (
     MAX_HEAD_LINES,
@@ -147,6 +148,18 @@ def test_lone_cr_line_ends_count_as_lines_of_parts() -> None:
         assert msg.get_content_type() == "text/plain" and "строк больше предела" in problem
     small, problem = read_tree(raw + b"x\r" * 10 + b"\r\n--b--\r\n", RAW_POLICY)
     assert small.is_multipart() and problem is None
+
+
+def test_a_crlf_is_one_line_of_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CR LF ends one line, as the parser splits it, not two: a mail of CRLF lines
+    (every client's) under MAX_LINES has its parts read, its files among them, and is
+    not cut to raw text at half the cap."""
+    monkeypatch.setattr(mimetree, "MAX_LINES", 100)
+    raw = b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n\r\nhi\r\n'
+    msg, problem = read_tree(raw + b"x\r\n" * 80 + b"--b--\r\n", RAW_POLICY)
+    assert msg.is_multipart() and problem is None
+    msg, problem = read_tree(raw + b"x\r\n" * 120 + b"--b--\r\n", RAW_POLICY)
+    assert not msg.is_multipart() and "строк больше предела" in problem
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,12 @@ def test_a_public_key_is_told_by_its_armour_and_its_type_or_name() -> None:
     assert sent_key("0xABCDEF.ASC", "application/octet-stream", KEY)  # Enigmail, untyped
 
 
+def test_a_key_saved_with_a_byte_order_mark_is_still_a_key() -> None:
+    """A key file saved by Windows Notepad starts with UTF-8's byte order mark: it is
+    the same armoured key, so it is not listed to the customer as a refused file."""
+    assert sent_key("mykey.asc", "application/octet-stream", b"\xef\xbb\xbf" + KEY)
+
+
 def test_anything_else_is_a_file() -> None:
     assert not sent_key("key.txt", "text/plain", KEY)  # no key's type or name
     assert not sent_key("OpenPGP_0xAB.asc", "application/pgp-keys", b"not a key")
