@@ -47,6 +47,10 @@ def test_outlooks_plain_text_tells_a_pasted_screenshot_from_the_signatures_logo(
         (["Ответ.", "Анна", "[cid:x]"], [], TEXT),  # nothing says it is a signature
         (["Ответ.", "> [cid:x]"], [], QUOTE),
         (["Ответ: см. [cid:x]", "", "С уважением, Анна", "[cid:x]"], [], TEXT),  # twice
+        (["Ответ.", "> [cid:x]", "Вот он: [cid:x]"], [], TEXT),  # quoted, then in the text
+        (["Ответ.", "> Вопрос [cid:x]", "Ещё ответ."], [], QUOTE),  # a quote between answers
+        (["Анна", "Вот так:", "[cid:x]", "", "Анна"], ["Анна Смирнова"], TEXT),  # the last name
+        (["Ответ.", "Анна проверит, вот экран:", "[cid:x]"], ["Анна Смирнова"], TEXT),  # a sentence
     ],
 )
 def test_where_a_mark_stands(lines, names, place) -> None:

@@ -352,6 +352,21 @@ def test_a_read_receipt_is_a_report_with_nothing_for_staff() -> None:
     )
 
 
+def test_a_read_receipt_alone_names_the_mail_it_is_about() -> None:
+    """A receipt that returns no copy of the mail names it by Original-Message-ID
+    alone (Outlook's, Thunderbird's): that id is the report's, so it finds the ticket
+    of the mail read instead of coming as an unknown mail."""
+    raw = (
+        "From: ivan@shop-example.ru\r\n"
+        'Content-Type: multipart/report; report-type=disposition-notification; boundary="b"\r\n'
+        "\r\n--b\r\nContent-Type: text/plain\r\n\r\nПрочитано\r\n"
+        "--b\r\nContent-Type: message/disposition-notification\r\n\r\n"
+        "Original-Message-ID: <c1@example.com>\r\nDisposition: manual-action/MDN-sent-manually;"
+        " displayed\r\n--b--\r\n"
+    )
+    assert parse(raw.encode()).reported_message_id == "<c1@example.com>"
+
+
 def test_a_report_is_a_bounce_by_its_type_or_by_its_fields_alone() -> None:
     typed_only = (
         "From: postmaster@small-isp.example\r\n"
