@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from maild.domain.html import html_to_text
-from maild.domain.htmlbulk import MAX_PIECES, SIMPLIFIED, too_big
+from maild.domain.htmlbulk import MAX_PIECES, SIMPLIFIED, bulk_text, too_big
 from maild.domain.message import parse
 
 PARAGRAPH = "<p>Абзац&nbsp;{n}: <b>жирный</b> &amp; <i>курсив</i>, &lt;тег&gt; как текст</p>\n"
@@ -48,6 +48,19 @@ def test_a_big_html_reads_as_text() -> None:
     ]
     for hidden in ("color", "скрыто", "alert", "Т\n", "DOCTYPE", "<b>", "&amp;"):
         assert hidden not in text, hidden
+
+
+def test_an_unclosed_head_hides_nothing_of_the_body() -> None:
+    """A <head> that is never closed ends where <body> starts: the text under it is
+    read, not skipped with the head to the end of the mail."""
+    assert bulk_text("<html><head><meta charset=utf-8><body><p>Текст</p>") == "Текст"
+    assert bulk_text("<head><title>Счёт</title><BODY class=x>Оплатили.") == "Оплатили."
+
+
+def test_control_characters_of_the_mail_break_no_lines() -> None:
+    """The reader marks block edges with \\x01 and \\x02; the same characters in the
+    mail are taken out first, so they make no line breaks or paragraphs of their own."""
+    assert bulk_text("<p>a\x01b\x02c</p>") == "abc"
 
 
 def test_a_normal_html_is_rendered_as_before() -> None:

@@ -57,6 +57,14 @@ def test_where_a_mark_stands(lines, names, place) -> None:
     assert places("\n".join(lines), names) == {"x": place}
 
 
+def test_the_text_sent_on_gains_no_signature_line() -> None:
+    """marked(signatures=False) is the HTML sent on: its pictures' marks alone, no "--"
+    line added where the client's signature block opens."""
+    html = '<p>Ответ.</p><div class="moz-signature">Анна</div>'
+    assert marked(html, signatures=False) == html
+    assert marked(html).count("--") == 1
+
+
 def test_html_pictures_and_signature_blocks_are_marked_where_they_stand() -> None:
     html = (
         '<div>Вот ошибка:</div><div><img alt="" src="cid:ii_shot%40x"></div>'

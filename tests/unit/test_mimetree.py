@@ -356,6 +356,19 @@ def test_a_message_of_parts_is_what_the_parser_makes_of_it(text: str) -> None:
     assert _shape(got) == _shape(_parsed(raw))
 
 
+def test_a_delimiter_line_ends_in_spaces_and_tabs_alone() -> None:
+    """The parser's delimiter line is the boundary, an optional "--", then spaces and
+    tabs (email.feedparser): after a form feed or a vertical tab the line is the part's
+    text, and the tree is split where the parser splits it, not one part more."""
+    for blank in ("\x0c", "\x0b", " \x0c", "--\x0c"):
+        raw = (
+            'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n\r\nhi\r\n'
+            f"--b{blank}\r\n\r\nthere\r\n--b--\r\n"
+        ).encode()
+        got, problem = read_tree(raw, RAW_POLICY)
+        assert problem is None and _shape(got) == _shape(_parsed(raw))
+
+
 def test_the_bench_mix_is_read_as_the_parser_reads_it() -> None:
     """Real-looking mail (bench/mails.py): multipart/alternative and mixed, PNG files."""
     import sys
