@@ -106,3 +106,45 @@ def test_a_stranger_naming_a_live_ticket_keeps_the_stranger_words(desk, sink):
     [told] = sink.to("petr@other-example.ru")
     assert new != tid and GONE not in told.text
     assert f"не добавлено к обращению {tid}" in _words(told.text)
+
+
+def test_a_reply_by_its_signed_message_id_in_references_alone_is_told_too(tmp_path, sink):
+    """A client that writes References but no In-Reply-To still names our Message-ID,
+    signed: that proves the mail answers ours as well (issued.issued_tids reads both)."""
+    desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 30})
+    tid, closing = _closed_and_deleted(desk, sink)
+    reply = make_mail(
+        subject="Ошибка вернулась",
+        headers={"References": f"<earlier@shop-example.ru> {closing.msg['Message-ID']}"},
+    )
+    _new, told, notice = _new_ticket_mail(desk, sink, reply)
+    assert f"Обращение {tid}" in told and GONE in told, told
+    assert f"по обращению {tid}, которого больше нет в архиве" in notice, notice
+
+
+def test_an_answer_to_a_ticket_marked_spam_is_not_told_it_was_removed(desk, sink):
+    """Staff marked a ticket #spam: it waits in the quarantine, where the admin may
+    bring it back (`maild spam release`), so it is not gone. Someone else answering its
+    confirmation by our signed Message-ID alone (no tag in the subject) opens a ticket
+    of their own, and neither they nor staff are told the marked one was removed."""
+    tid = desk.ingest_tid(make_mail(subject="Ошибка 500"))
+    desk.flush()
+    confirmation = sink.to(CUSTOMER)[-1]
+    desk.ingest(staff_reply(tid, "#spam", sender="boris@example.com"))
+    desk.flush()
+    before = len(sink.received)
+    reply = make_mail(
+        sender="Пётр <petr@shop-example.ru>",
+        subject="Ошибка вернулась",
+        headers={"In-Reply-To": confirmation.msg["Message-ID"]},
+    )
+    new = desk.ingest_tid(reply)
+    desk.flush()
+    got = sink.received[before:]
+    [told] = [m for m in got if "petr@shop-example.ru" in m.rcpt_tos]
+    [notice] = [m for m in got if "anna@example.com" in m.rcpt_tos]
+    assert new != tid and f"[TID#{new}]" in told.subject
+    assert GONE not in _words(told.text) and tid not in told.text, told.text
+    assert "больше нет в архиве" not in _words(notice.text) and tid not in notice.text
+    [kept] = desk.run("spam", "list", "--json").json()  # the ticket, where it was
+    assert kept["reason"] == f"spam: #spam [TID#{tid}]"
