@@ -82,16 +82,20 @@ def test_a_blocked_domain_keeps_automatic_mail_from_a_participant(tmp_path, sink
 
 
 def test_block_remove_sends_the_started_notice_the_block_held_back(tmp_path, sink):
-    """#take while the customer was blocked: «работа начата» was held (a note). Once
-    unblocked, with the ticket still in work and nothing told them since, it goes."""
+    """#take while the customer was blocked: «работа начата» was held (a note), and,
+    the customer having heard nothing, the ticket kept no reaction. Once unblocked,
+    with the ticket still in work and nothing told them since, it goes, and that is
+    the ticket's first reaction (first_reaction_at: the SLA report judges by it)."""
     desk = Desk(tmp_path, sink.port)
     tid = desk.ingest_tid(make_mail(sender=CUSTOMER, body="Не работает оплата."))
     assert desk.flush().code == 0 and len(sink.to(CUSTOMER)) == 1  # the confirmation
     assert desk.run("block", "add", CUSTOMER).code == 0
     desk.ingest(_staff(tid, "#take"))
     assert desk.flush().code == 0 and len(sink.to(CUSTOMER)) == 1  # held
+    assert desk.ticket(tid)["first_reaction_at"] is None
     r = desk.run("block", "remove", CUSTOMER, "--json")
     assert r.code == 0 and r.json()["started"] == 1, r.out + r.err
+    assert desk.ticket(tid)["first_reaction_at"] is not None
     assert desk.flush().code == 0
     got = sink.to(CUSTOMER)
     assert len(got) == 2 and "Работа по обращению начата" in got[1].subject
