@@ -185,3 +185,23 @@ def test_ticket_show_speaks_russian_to_staff(tmp_path):
     assert f"  кому: {IVAN}" in shown and "   (без текста)" in shown, shown
     [shot, exe] = desk.ticket(tid)["messages"][0]["attachments"]
     assert shot["accepted"] is True and exe["accepted"] is False
+
+
+def test_ticket_show_gives_automatic_mail_its_first_line_and_any_text_forty(tmp_path, sink):
+    """`maild ticket show` is for reading a thread in a terminal: of a confirmation or
+    a notice, maild's own templated mail, it prints the first line (it says which mail
+    it was; the template says the rest), and of any text its first 40 lines (a pasted
+    log of thousands would bury the thread; `--json` keeps the whole)."""
+    desk = Desk(tmp_path, sink.port)
+    body = "\n".join(f"строка журнала {n:02}" for n in range(1, 61))
+    tid = desk.ingest_tid(make_mail(subject="Журнал ошибок", body=body))
+    assert desk.flush().code == 0
+    shown = [*desk.run("ticket", "show", tid).out.splitlines(), ""]
+    texts = {m["kind"]: m["text"] for m in desk.ticket(tid)["messages"]}
+    assert texts["confirmation"].count("\n") > 3 and texts["notice"].count("\n") > 3
+    for kind in ("confirmation", "notice"):
+        [at] = [i for i, line in enumerate(shown) if f"  {kind}  " in line]
+        entry = shown[at + 1 : shown.index("", at)]  # up to the next message's blank line
+        assert entry == ["   " + texts[kind].strip().splitlines()[0]], shown
+    assert "   строка журнала 40" in shown and "   строка журнала 41" not in shown, shown
+    assert "строка журнала 60" in desk.ticket(tid)["messages"][0]["text"]
