@@ -139,3 +139,15 @@ def test_an_answer_of_the_admins_own_states_the_file_rule_from_its_tables(tmp_pa
     r = desk.run("check-config")
     assert r.code == 0 and "answers/files.txt uses" not in r.err, r.err
     assert desk.run("answers", "list").code == 0
+
+
+def test_answers_list_shows_an_answer_by_its_first_line_of_text(tmp_path, sink):
+    """An answer whose file starts with blank lines (left at its top by hand)
+    is listed by its first line of text, not by that blank: `answers list` is where
+    staff pick an answer by what it says, a made one or one that cannot be made."""
+    answers = {"spaced": "\n\nОтвет по обращению {{ tid }}.\nГотово.\n", "broken": "\n{% if %}\n"}
+    desk, _tpl = desk_with(tmp_path, sink, answers)
+    rows = {a["name"]: a for a in desk.run("answers", "list", "--json").json()}
+    assert rows["spaced"]["first_line"] == "Ответ по обращению 1234-5678.", rows["spaced"]
+    assert rows["broken"]["first_line"] == "{% if %}", rows["broken"]
+    assert "Ответ по обращению 1234-5678." in desk.run("answers", "list").out
