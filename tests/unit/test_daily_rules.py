@@ -58,6 +58,18 @@ def test_a_paragraph_goes_above_the_signature() -> None:
     assert above_signature("Исправили.\n", f"\n{link}\n") == f"Исправили.\n\n{link}\n"
 
 
+def test_an_answer_with_a_dash_line_in_its_text_keeps_it_above_the_notices() -> None:
+    """The signature is what stands under the last "--" line: a staff answer that
+    also has one in its text (a divider, a pasted letter) keeps all its text together,
+    and the notices and the site's link go under it, above the signature, not into
+    the middle of the answer."""
+    answer = "Шаг 1: перезапустите.\n--\nШаг 2: войдите снова.\n\n--\nАнна\n"
+    closed = "Здравствуйте!\n\nОбращение закрыто.\n\n--\nПоддержка\n"
+    text = "Шаг 1: перезапустите.\n--\nШаг 2: войдите снова."
+    assert fold(answer, [closed]) == f"{text}\n\nОбращение закрыто.\n\n--\nАнна\n"
+    assert above_signature(answer, "Ссылка.") == f"{text}\n\nСсылка.\n\n--\nАнна\n"
+
+
 def ticket(tid: str, due: str | None, **kw) -> dict:
     return {
         "tid": tid,

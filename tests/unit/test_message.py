@@ -394,6 +394,17 @@ def test_bounce_with_the_whole_returned_message() -> None:
     assert "our text" not in msg.text
 
 
+def test_a_report_names_the_first_returned_original_that_has_a_message_id() -> None:
+    """A report may return more than one original (a relay that adds the headers it
+    got besides the message): one without a Message-ID names nothing, so the next is
+    read, and the report still finds the ticket of the mail it is about."""
+    bare = b"Content-Type: text/rfc822-headers\r\n\r\nFrom: support@example.com\r\n"
+    named = b"Content-Type: text/rfc822-headers\r\n\r\nFrom: support@example.com\r\n"
+    named += b"Message-ID: <conf-3@example.com>\r\n"
+    msg = parse(mail(*_multipart("r", _text("failed"), STATUS, bare, named, subtype="report")))
+    assert msg.reported_message_id == "<conf-3@example.com>"
+
+
 def test_report_without_human_part_shows_the_status() -> None:
     msg = parse(mail(*_multipart("r", STATUS, subtype="report")))
     assert "Action: failed" in msg.text
