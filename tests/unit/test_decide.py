@@ -543,9 +543,12 @@ def test_another_help_desks_robot_answering_our_mail_is_noted_once_and_gets_none
         assert [m["kind"] for m in d.messages[len(thread) :]] == ["customer", "note"]
         assert CUSTOMER in d.messages[-1]["text"] and "робот" in d.messages[-1]["text"]
         assert all(CUSTOMER not in o.to for o in d.outgoing)  # no acknowledgement
-        # its line starts with the mail's Message-ID (STYLE.md)
-        [robot] = [x.text for x in d.said if "treated as a robot" in x.text]
-        assert robot.startswith(f"{d.incoming['message_id']} [TID#1111-2222] {CUSTOMER} "), robot
+        # its line starts with the mail's Message-ID (STYLE.md); an INFO line of its
+        # own logger, as logging had it (the daemon logs INFO: a DEBUG line is lost)
+        [robot] = [x for x in d.said if "treated as a robot" in x.text]
+        assert (robot.level, robot.logger) == (logging.INFO, "maild.trust")
+        line = robot.text
+        assert line.startswith(f"{d.incoming['message_id']} [TID#1111-2222] {CUSTOMER} "), line
     # known already: no second note, and another robot of the ticket stays known
     known = {**ticket, "robots": {CUSTOMER: "ранее", "bot@elsewhere.example": "ранее"}}
     d = answer(known, **{"In-Reply-To": "<ack@example.com>"})
