@@ -123,6 +123,27 @@ def test_a_header_block_past_the_cap_is_read_from_its_start_and_its_end(junk: in
     assert all(v == "a\r\n b" for k, v in msg.items() if k == "X-Folded")
 
 
+def test_the_tail_of_a_cut_block_starts_at_a_whole_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tail read below the cap starts at a field's first line: folded lines whose
+    first line fell outside it are left out, however many (else they would fold onto
+    the last field read from the start), and so is a line the byte window begins in
+    the middle of (a line that is no field ends the block: the verdict below it, the
+    To and the Message-ID went unread, and the spam got a ticket). The cap is lowered
+    here as past 20,000 lines the rule is the same."""
+    monkeypatch.setattr(mimetree, "MAX_HEAD_LINES", 5)
+    monkeypatch.setattr(mimetree, "TAIL_LINES", 4)
+    head = b"From: ivan@shop.ru\r\nSubject: s\r\n" + b"X-Junk: y\r\n" * 5
+    late = b"X-Spam-Flag: YES\r\nTo: late@x.ru\r\n\r\nbody\r\n"
+    folded = head + b"X-Folded: a\r\n b1\r\n b2\r\n b3\r\n" + late  # 4 lines: b2 b3 and late
+    midline = head + b"X-Long: " + b"z" * 60 + b"\r\n" + late  # 40 bytes: "zzzzz" and late
+    for raw, window in ((folded, 1024), (midline, 40)):
+        monkeypatch.setattr(mimetree, "TAIL_BYTES", window)
+        msg, problem = read_tree(raw, RAW_POLICY)
+        assert (msg["x-spam-flag"], msg["to"]) == ("YES", "late@x.ru") and msg.defects == []
+        assert set(msg.values()) == {"ivan@shop.ru", "s", "y", "YES", "late@x.ru"}
+        assert msg.get_payload() == "body\r\n" and "прочитаны начало и конец" in problem
+
+
 def test_parts_of_too_many_lines_are_kept_as_raw_text() -> None:
     raw = (
         b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n\r\nhi\r\n'
