@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
+from maild.domain import longtext
 from maild.domain.decide import decide
 from maild.domain.decision import Decision
 from maild.domain.longtext import MAX_MAILED_TEXT
 from maild.domain.message import parse
-from maild.domain.owntext import known_before
+from maild.domain.owntext import known_before, own_text
 from maild.domain.policy import Policy
 from maild.domain.screen import screen
 from maild.domain.sender import identify
@@ -333,6 +334,36 @@ def test_a_followups_notice_shows_the_customers_text_without_the_quoted_thread(
     c = _notice_of(body, relayed)
     assert c["text"] == NEW_TEXT and c["quote_cut"] is True and c["text_cut"] is None
     assert c["text"] == for_site(body, known_before(_answered()[1], 2, relayed))
+
+
+def test_a_quote_of_an_answer_a_few_records_back_is_still_known() -> None:
+    """A reply quotes the mail it answers, and the desk adds records after that mail
+    (the acknowledgement, notes, staff notices): the answer quoted stands several
+    records back and is still known, so its quote is cut from what the site and the
+    notice show. Looked up only one record back, the quote was taken as typed and
+    the mail showed whole, the answer repeated under it."""
+    _, messages = _answered()
+    notes = [{**messages[0], "kind": "note", "text": f"Заметка {n}."} for n in range(5)]
+    body = f"{NEW_TEXT}\n\n{OUTLOOK_HEAD}\n{ANSWER}\n\n{FOLDED}\n"
+    assert own_text(body, [*messages, *notes]) == NEW_TEXT
+
+
+def test_a_quote_of_what_the_page_cuts_of_a_long_text_shows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Of a long text the page shows its start (longtext.mailed_text) and links the
+    whole as a file: a reply quoting its rest is shown whole, quote and all, as known
+    only so far as the page shows it; the quoted lines are on the page nowhere else.
+    (The limit is lowered here: the rule is the same at 100,000 characters.)"""
+    monkeypatch.setattr(longtext, "MAX_MAILED_TEXT", 200)
+    _, messages = _answered()
+    long = "\n".join(f"Строка журнала {n}: ошибка оплаты." for n in range(20))
+    thread = [*messages, {**messages[0], "text": long}]
+    rest = "\n".join(long.splitlines()[-3:])  # past the first 200 characters
+    body = f"{NEW_TEXT}\n\n{OUTLOOK_HEAD}\n{rest}\n"
+    assert own_text(body, thread) == body.strip()
+    start = "\n".join(long.splitlines()[:3])  # what the page shows: known, cut
+    assert own_text(f"{NEW_TEXT}\n\n{OUTLOOK_HEAD}\n{start}\n", thread) == NEW_TEXT
 
 
 @pytest.mark.parametrize(
