@@ -548,6 +548,18 @@ def test_the_site_never_hides_what_the_customer_wrote(reply: tuple[str, list[str
     assert all(s in shown for s in written), shown
 
 
+def test_a_line_typed_inside_a_quote_the_site_shows_lets_the_history_below_go() -> None:
+    """A line typed inside the quote the customer answers between (iOS Mail keeps it
+    quoted) is in what the site shows, quote marks and all: the thread's history under
+    Outlook's «От:/Отправлено:» block is cut all the same. Looked for as written, with
+    its «> », it was taken for lost and the mail showed whole, the history under it."""
+    previous = "\n".join(PREVIOUS)
+    head = "\n".join(OUTLOOK_HEAD)
+    typed = "> Вот тут я ещё дописал строку"
+    answer = f"> {PREVIOUS[0]}\n{typed}\n> {PREVIOUS[1]}\nСделал, не помогло."
+    assert for_site(f"{answer}\n\n{head}\n\n{previous}\n", [previous]) == answer
+
+
 QUESTIONS = [
     "Подскажите, пожалуйста:",
     "1. Вы обновляли модуль оплаты? Если да, то до какой версии?",
@@ -1095,6 +1107,29 @@ def _outlook_header(lang: str, extra: str) -> list[str]:
         head += ["Subject: Новое обращение [TID#1234-5678]"]
     # Outlook writes them under the subject (files and copies above it: either place)
     return [*head[:-1], extra, head[-1]] if "копия" in extra.lower() else [*head, extra]
+
+
+@pytest.mark.parametrize(
+    "nested",
+    [
+        "On Mon, 25 Nov 2026 at 10:00, Ivan Petrov\n<ivan@shop.ru> wrote:",
+        "On Mon, Nov 25, 2026 at 10:00 AM Иван Петров <\nivan@shop.ru> wrote:",
+        "пн, 25 нояб. 2026 г. в 10:00, Иван Петров <\nivan@shop.ru>:",
+    ],
+)
+def test_an_attribution_wrapped_inside_the_quote_is_no_line_typed(nested: str) -> None:
+    """Support's answer quoted the customer's first mail under Gmail's attribution,
+    wrapped over two lines; the customer's reply quotes it all one level deeper. The
+    wrapped attribution is a quote header at that depth too (its lines read without
+    their «> »), not a line typed: the site shows the reply's new text alone."""
+    first, answer = "Не работает оплата картой.\nИван", "Иван, очистите кэш.\nАнна"
+    inner = "\n".join(f"> {line}" for line in nested.splitlines())
+    reply = (
+        "Не помогло.\n\nOn Tue, 26 Nov 2026 at 11:00, Support <support@example.com> wrote:\n"
+        f"> Иван, очистите кэш.\n> Анна\n>\n{inner}\n>> Не работает оплата картой.\n>> Иван\n"
+    )
+    assert typed_lines(reply, [first, answer], strict=True) == ["Не помогло."]
+    assert for_site(reply, [first, answer]) == "Не помогло."
 
 
 @pytest.mark.parametrize(("extra", "lang"), OUTLOOK_EXTRA)
