@@ -138,16 +138,16 @@ def test_unverified_mail_naming_the_customer_says_the_customer_has_it() -> None:
 QUESTION = "Можно ли оплатить картой? Если да, то какой?"
 
 
-def _answered_in_the_quote(cc: str | None) -> Decision:
+def _answered_in_the_quote(cc: str | None, below: str = "") -> Decision:
     """Anna's answer to the customer's QUESTION, with «Да» typed under it inside
-    Outlook's quote of the notice, ``cc`` in its Cc."""
+    Outlook's quote of the notice, ``cc`` in its Cc, ``below`` under it all."""
     ticket, messages = _ticket()
     messages[0]["text"] = QUESTION
     snap = Snapshot(TID, (ticket, messages), identify(ANNA, [], [], NOW.date()), True)
     body = (
         "Иван, ответ ниже.\n\nОт: Служба поддержки <support@example.com>\n"
         "Отправлено: пятница, 4 декабря 2026 г. 12:31\nКому: anna@example.com\n"
-        f"Тема: [TID#{TID}]\n\n{QUESTION}\nДа\n"
+        f"Тема: [TID#{TID}]\n\n{QUESTION}\nДа\n{below}"
     )
     headers = {"Cc": cc} if cc else {}
     msg = _msg(sender=f"Анна <{ANNA}>", to=staff_to(TID), subject=f"Re: [TID#{TID}]", body=body,
@@ -164,3 +164,20 @@ def test_lines_typed_in_the_quote_are_told_only_of_an_answer_relayed() -> None:
     assert told.context["typed"] == ["Да"] and _to(relayed, CUSTOMER)
     direct = _answered_in_the_quote(CUSTOMER)
     assert [o.template for o in _to(direct, ANNA)] == ["staff_direct.txt"]
+
+
+def test_the_notice_attached_to_an_answer_holds_no_line_she_typed() -> None:
+    """Outlook set to attach the original sends the notice answered as a forward under
+    the reply (staffquote.without_our_forward): that is support's own mail, not hers.
+    She is told of the «Да» she typed inside the quote, and of no line of the notice
+    (its mark, its heading and level were named as lines she typed and lost)."""
+    attached = (
+        "\n-------- Пересланное сообщение --------\n"
+        f"Тема: Новое обращение [TID#{TID}]\nДата: Fri, 4 Dec 2026 12:31:00 +0300\n"
+        "От: Служба поддержки <support@example.com>\nКому: anna@example.com\n\n"
+        f"Новое обращение {TID}\nУровень: VIP\n\n{QUESTION}\n"
+    )
+    d = _answered_in_the_quote(None, attached)
+    [told] = [o for o in _to(d, ANNA) if o.template == "staff_quote_left.txt"]
+    assert told.context["typed"] == ["Да"]
+    assert [o.body for o in _to(d, CUSTOMER)] == ["Иван, ответ ниже.\n\n--\nСлужба поддержки\n"]
