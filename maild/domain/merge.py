@@ -205,7 +205,7 @@ def merge(
     if source.get("critical"):
         t["critical"] = True
     t.update(_addressed_here(t, source))
-    known = {m["message_id"] for m in target_messages}
+    known = {m["message_id"] for m in target_messages} - {""}  # a note has none: no mail
     moved: list[MessageRecord] = [
         {**m, "merged_from": source["tid"]} for m in source_messages if m["message_id"] not in known
     ]

@@ -101,6 +101,27 @@ def test_merge_keeps_its_own_deadline_and_everyone() -> None:
     assert [m["message_id"] for m in msgs] == ["<b>", "<a>"]
 
 
+def test_merge_brings_every_note_of_the_source_and_each_mail_once() -> None:
+    """A note (records.note_record: a forwarding staff member's words, a robot noted, a
+    refusal) is no mail and has no Message-ID: the source's notes all go with it into
+    the target's thread, whatever notes the target has. They were dropped as mails the
+    target held already, the empty Message-ID of its own notes taken for theirs. A mail
+    both threads hold stays once."""
+    src = ticket("1111-1111", None)
+    dst = ticket("2222-2222", None)
+    note = {"message_id": "", "kind": "note", "received_at": "2026-12-01T10:00:00+03:00"}
+    theirs = {**note, "text": "Её слова о клиенте", "received_at": "2026-12-01T11:00:00+03:00"}
+    ours = {**note, "text": "Отказ: письмо не отправлено"}
+    mail = {"message_id": "<a>", "kind": "customer", "received_at": "2026-12-01T10:30:00+03:00"}
+    _s, _t, msgs = merge(src, [mail, theirs], dst, [ours, mail], NOW)
+    assert [(m["message_id"], m.get("text")) for m in msgs] == [
+        ("", "Отказ: письмо не отправлено"),
+        ("<a>", None),
+        ("", "Её слова о клиенте"),
+    ]
+    assert msgs[-1]["merged_from"] == "1111-1111"
+
+
 def test_merge_keeps_whom_staff_removed_off_unless_it_brings_them_in() -> None:
     """#uncc on either ticket holds after #merge (ticket.may_append reads `removed`),
     but a person of the merged ticket joins the surviving one by the merge."""
