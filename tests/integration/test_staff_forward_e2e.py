@@ -231,3 +231,21 @@ def test_the_first_cc_of_a_customer_judges_the_level_not_a_colleagues(desk, sink
     body = f"#cc boris+home@example.com\n#cc {PETR}\nПётр, посмотрим."
     _sent(desk, sink, staff_reply(t["tid"], body))
     assert desk.ticket(t["tid"])["level"] == "vip"
+
+
+def test_her_words_on_a_forwarded_ticket_go_with_it_when_merged(tmp_path, sink):
+    """Two forwards of his mails opened two tickets, each with her words as a note;
+    #merge of one into the other keeps both notes in the thread that goes on. The
+    merged ticket's note was dropped: notes have no Message-ID, and the target's own
+    note's empty one was taken for a mail it held already."""
+    desk = Desk(tmp_path, sink.port, support={"authserv_id": "mx.example.com"})
+    tids = []
+    for words, subject in (("он VIP", "Корзина"), ("просит перезвонить", "Оплата")):
+        body = FWD.replace("заведите обращение на клиента", f"заведите обращение, {words}")
+        raw = make_mail(sender=ANNA, subject=f"Fwd: {subject}", body=body, headers=dkim_pass(ANNA))
+        tids.append(desk.ingest_tid(raw))
+    first, second = tids
+    desk.ingest(staff_reply(second, f"#merge {first}"))
+    assert desk.ticket(second)["merged_into"] == first
+    notes = [m["text"] for m in desk.ticket(first)["messages"] if m["kind"] == "note"]
+    assert any("он VIP" in n for n in notes) and any("просит перезвонить" in n for n in notes)
