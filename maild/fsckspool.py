@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from maild.adapters.quarantine import entry_id
-from maild.adapters.spool import claimer_alive
+from maild.adapters.spool import claimer_alive, mail_in
 from maild.adapters.store import CorruptFile
 from maild.adapters.store.files import stamp
 from maild.adapters.store.rebuild import keep_copy
@@ -117,7 +117,7 @@ def keyed(check: Fsck) -> dict[str, tuple[str, str]]:
 def count_waiting(check: Fsck) -> None:
     """Count the mail not processed yet (again after --repair re-queued some)."""
     spool = check.app.spool
-    check.pending = len(spool.waiting())
+    check.pending = len(mail_in(spool.root / "new"))
     check.held = len(spool.unprocessed()) - check.pending  # after a kill -9 too
     check.working = working(spool.root / "claimed")
 
@@ -279,7 +279,7 @@ def working(claimed: Path) -> dict[int, int]:
     out = {}
     for name in sorted(os.listdir(claimed)):
         try:
-            n = sum(not k.startswith(".") for k in os.listdir(claimed / name))
+            n = len(mail_in(claimed / name))
         except (FileNotFoundError, NotADirectoryError):  # given up meanwhile
             continue
         if n and name.isdigit() and claimer_alive(os.fspath(claimed / name), int(name)):

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from maild import imapnotes, ingestnote, servecheck, storagehealth
 from maild.adapters import daymark
 from maild.adapters.layout import KEY_READABLE, readable_keys
 from maild.adapters.outhold import RELEASE
-from maild.adapters.spool import pid_alive
+from maild.adapters.spool import mail_in, pid_alive
 from maild.app import App
 from maild.domain.pending import next_due
 from maild.domain.records import aware_time
@@ -126,7 +125,7 @@ def _spool(app: App, now: datetime) -> dict[str, Any]:
             oldest = datetime.fromtimestamp(int(pending[0].split(".", 1)[0]) / 1e9, UTC)
         except ValueError:
             pass
-    bad = [n for n in os.listdir(app.spool.root / "bad") if not n.startswith(".")]
+    bad = mail_in(app.spool.root / "bad")
     unreadable = {"unreadable": u} if (u := unreadable_spool(app.config.storage_path)) else {}
     return {
         "pending": len(pending),

@@ -69,6 +69,12 @@ def claimer_alive(folder: str, pid: int) -> bool:
     return pid_alive(pid) and _locked(folder) is not False
 
 
+def mail_in(folder: str | os.PathLike[str]) -> list[str]:
+    """The keys of the mail in a spool folder: a name starting with a dot is none
+    (CURRENT, LOCK, a copying tool's temporary: rsync's `.KEY.XXXXXX`, as in a Maildir)."""
+    return [n for n in os.listdir(folder) if not n.startswith(".")]
+
+
 def _locked(folder: str) -> bool | None:
     """Whether `folder`'s .lock is flocked now (durable.flock_held); None: it has no
     .lock."""
@@ -210,7 +216,7 @@ class Spool:
             os.close(self._current_fd)
             self._current_fd = None
         self._claims = self._lock_fd = None
-        if any(not n.startswith(".") for n in os.listdir(folder)):
+        if mail_in(folder):
             return  # claims left (a failure): recover() takes them when we are gone
         if lock is not None:
             self._held.remove(lock)
@@ -225,7 +231,7 @@ class Spool:
     def claimed(self) -> list[str]:
         """Keys this process holds claimed."""
         folder = self._claim_dir()
-        return [n for n in os.listdir(folder) if not n.startswith(".")]
+        return mail_in(folder)
 
     def recover(self) -> list[tuple[str, int, bool]]:
         """Put back the claims of processes that died (claimer_alive: its pid may
@@ -322,23 +328,17 @@ class Spool:
 
     def pending(self) -> Iterator[str]:
         """Keys spooled but not processed yet, oldest first."""
-        yield from sorted(self.waiting())
-
-    def waiting(self) -> list[str]:
-        """The keys in new/. A name starting with a dot is no mail yet: what a copying
-        tool writes before renaming it whole (rsync's `.KEY.XXXXXX`), as in a Maildir;
-        maild's own keys never start with one."""
-        return [k for k in os.listdir(self.root / "new") if not k.startswith(".")]
+        yield from sorted(mail_in(self.root / "new"))
 
     def unprocessed(self) -> list[str]:
         """Keys of every message not processed yet, oldest first: those waiting in new/
         and those claimed by a process, which is working on them or died holding them
         (after a crash they stay there until `maild serve` starts and recovers them)."""
-        keys = self.waiting()
+        keys = mail_in(self.root / "new")
         claimed = self.root / "claimed"
         for folder in os.listdir(claimed):
             try:
-                keys += [k for k in os.listdir(claimed / folder) if not k.startswith(".")]
+                keys += mail_in(claimed / folder)
             except (FileNotFoundError, NotADirectoryError):  # given up meanwhile
                 continue
         return sorted(keys)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 
 from maild.adapters.outfile import pack, read_record, relength
+from maild.adapters.spool import mail_in
 from maild.adapters.store.indexes import person_key
 from maild.adapters.store.rebuild import ticket_paths
 from maild.app import App
@@ -369,7 +370,7 @@ def _erase_waiting(app: App, result: ForgetResult, dry_run: bool) -> int:
     claimed = sorted((app.spool.root / "claimed").glob("[0-9]*"))
     for folder in [app.spool.root / "new", *claimed, app.spool.root / "bad"]:
         try:
-            keys = sorted(k for k in os.listdir(folder) if not k.startswith("."))
+            keys = sorted(mail_in(folder))
         except (FileNotFoundError, NotADirectoryError):  # a claimed/ folder given up
             continue
         for key in keys:
