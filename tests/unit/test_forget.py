@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from maild.domain.forget import ERASED, PLACEHOLDER, erase_person, scrub_listed
+from maild.domain.forget import ERASED, PLACEHOLDER, Erasure, erase_mail, erase_person, scrub_listed
+from maild.domain.forgetnames import names_pattern
 
 TICKET = {
     "tid": "1234-5678",
@@ -124,6 +125,20 @@ def test_the_notices_folded_under_a_staff_answer_go_with_its_text():
     assert out[0]["folded_text"] == folded.replace("ivan@x.example", PLACEHOLDER)
 
 
+def test_their_name_goes_from_anothers_texts_and_the_notices_folded_there():
+    """In a ticket they did not open their name (`named`) goes wherever the address
+    does: from another's text and from the notices folded under a staff answer, which
+    quote their mail by «Иван Петров <...> писал»."""
+    named = names_pattern(["Иван Петров"])
+    folded = "Иван Петров <ivan@x.example> писал: мой телефон 123"
+    olga = msg("olga@x.example", "Иван Петров в копии")
+    answer = msg("anna@example.com", "Готово", direction="out", folded_text=folded)
+    other = dict(TICKET, requester="olga@x.example")
+    _, out, _ = erase_person(other, [olga, answer], "ivan@x.example", named)
+    assert out[0]["text"] == f"{ERASED} в копии"
+    assert out[1]["folded_text"] == f"{ERASED} <{PLACEHOLDER}> писал: мой телефон 123"
+
+
 def test_the_records_keyed_by_their_address_lose_it_and_count_every_place() -> None:
     """A robot seen stays seen, under the placeholder (no automatic mail to it there,
     whoever it was); a mark of refused for good has nobody left to hold. Other people's
@@ -146,6 +161,46 @@ def test_the_records_keyed_by_their_address_lose_it_and_count_every_place() -> N
     _, [m], e = erase_person(other, [staff_reply], "ivan@x.example")
     assert m["to"] == [PLACEHOLDER, PLACEHOLDER] and m["commands"] == [f"#cc {PLACEHOLDER}", 5]
     assert e.replaced == 3 + 2 + 1
+
+
+def test_a_key_that_names_them_in_another_ticket_names_the_placeholder() -> None:
+    """Records keyed by what holds the address («unverified:ADDRESS» in `sent`, the
+    reason per sender in `automatic`) lose it from the key as from any value, or the
+    ticket they did not open still names them after `maild forget`."""
+    at = "2026-11-25T10:00:00+03:00"
+    other = dict(
+        TICKET,
+        requester="olga@x.example",
+        sent={"unverified:ivan@x.example": at, "started": at},
+        automatic={"ivan@x.example": "Auto-Submitted", "olga@x.example": "bulk"},
+    )
+    t, _, _e = erase_person(other, [], "ivan@x.example")
+    assert t["sent"] == {f"unverified:{PLACEHOLDER}": at, "started": at}
+    assert t["automatic"] == {PLACEHOLDER: "Auto-Submitted", "olga@x.example": "bulk"}
+    assert "ivan@x.example" not in json.dumps(t)
+
+
+def test_their_messages_spool_copy_is_given_to_remove_and_no_longer_named() -> None:
+    """Their message's spool copy is removed (spool_keys): its record names no key any
+    more, or fsck after `maild forget` would call the copy missing."""
+    _, [m], e = erase_person(TICKET, [msg("ivan@x.example", "x", spool_key="k1")], "ivan@x.example")
+    assert e.spool_keys == ["k1"] and m["spool_key"] is None
+
+
+def test_the_staff_notice_about_them_goes_to_every_staff_copy_and_their_own_mail_stays():
+    """In a ticket they did not open, maild's mail about them is found by the id of any
+    copy: a staff notice quoting their message goes though each staff member got a copy
+    of their own (a notice goes to staff, never to «others» to keep it for); an incoming
+    mail under the same Message-ID (a mailer that writes one id on every mail) is
+    another's and stays."""
+    copies = {"anna@desk.example": "<n1@desk>", "petr@desk.example": "<n2@desk>"}
+    notice = msg("support@desk.example", "Иван пишет: мой телефон 123", direction="out",
+                 kind="notice", message_id="<n1@desk>", copies=copies)  # fmt: skip
+    olga = msg("olga@x.example", "Не могу войти", message_id="<n2@desk>", kind="customer")
+    e = Erasure("1234-5678")
+    out = erase_mail([notice, olga], {"<n2@desk>"}, "ivan@x.example", e)
+    assert out[0]["text"] == ERASED and e.messages == 1
+    assert out[1] == olga and notice["text"].startswith("Иван")  # the input is not changed
 
 
 def test_their_copy_of_support_mail_is_no_longer_named() -> None:

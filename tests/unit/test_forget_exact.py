@@ -179,6 +179,16 @@ def test_forgetting_the_a_label_spelling_erases_the_u_label_requester() -> None:
     assert "телефон" not in str(out[0].get("text")) and e.theirs
 
 
+@pytest.mark.parametrize("key", ["participants", "removed", "humans", "robots_unproven"])
+def test_a_ticket_list_of_people_names_them_in_any_spelling_no_more(key: str) -> None:
+    """The ticket's lists of people (#uncc's removed, #human's humans, the robots a
+    mail proved none of) are address fields: their entry goes whatever the spelling of
+    the domain, not only where the text spells it as `maild forget` was given it."""
+    ticket = {**_ticket("olga@x.ru"), key: ["Boss@Окна.РФ", "olga@x.ru"]}
+    t, _out, _e = erase_person(ticket, [], BOSS_A)
+    assert t[key] == [PLACEHOLDER, "olga@x.ru"]
+
+
 def test_asked_to_join_in_another_spelling_is_theirs() -> None:
     """A customer's «add my colleague» (asked_to_join) names the person as any address
     field does: it goes, whatever the spelling of the domain."""
