@@ -3,6 +3,7 @@ part and its encoded-word headers, every other byte kept."""
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
 import re
@@ -61,3 +62,27 @@ def test_an_encoded_subject_naming_them_is_written_again_without_them():
     msg = email.message_from_bytes(out, policy=email.policy.default)
     assert msg["Subject"] == f"Вопрос про {PLACEHOLDER} [TID#1234-5678]"
     assert out.partition(b"MIME-Version")[2] == raw.partition(b"MIME-Version")[2]
+
+
+def test_a_mail_cut_short_loses_them_from_its_last_part_too():
+    """A copy cut before its closing line (a client or a disk gave up mid-mail) still
+    holds its last text part, sent base64: it runs to the end of the mail and is
+    scrubbed as a whole one is, or the person stays in it."""
+    body = f"Клиент {ADDRESS}\n" + "я" * 600 + "\n"
+    raw = mail(body, [("a.png", "image/png", PNG)])
+    text_end = raw.index(b"\r\n--=_maild", raw.index(b"base64"))  # the file's delimiter
+    cut = raw[:text_end] + b"\r\n"  # the file and the closing line never came
+    out = scrub_mail(cut, scrub, MENTION, PLACEHOLDER)
+    encoded = out.partition(b"Content-Transfer-Encoding: base64\r\n\r\n")[2]
+    assert "Клиент " + PLACEHOLDER in base64.b64decode(encoded).decode()
+
+
+def test_a_multipart_without_a_boundary_is_left_to_the_byte_scrub():
+    """A multipart whose Content-Type names no boundary has no parts to read: the mail
+    comes back as it was (the caller's byte scrub does the rest), not an error that
+    stops `maild forget` in the middle of the person's mail."""
+    raw = (
+        b"Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.b64encode(ADDRESS.encode()) + b"\r\n"
+    )
+    assert scrub_mail(raw, scrub, MENTION, PLACEHOLDER) == raw

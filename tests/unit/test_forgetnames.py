@@ -82,3 +82,16 @@ def test_address_fields_come_back_as_the_mailbox_scrub_left_them():
     assert with_mailboxes_of(block, scrubbed) == (
         b"From: " + WORD + b" <petr@shop.ru>\r\nSubject: ERASED\r\n"
     )
+
+
+def test_a_name_goes_in_any_case_and_whole_not_a_shorter_one_of_theirs_inside_it():
+    """A name is looked for in any case («ИВАН ПЕТРОВ» in a signature in capitals); of
+    two names of theirs where one begins the other, the longer is erased whole (or
+    «Сидоров» stays); a name at the end of a longer word (another's «Жанна Ли» for
+    «Анна Ли») is another's and stays."""
+    named = names_pattern(["Иван Петров", "Иван Петров Сидоров", "Анна Ли"])
+    text = "ИВАН ПЕТРОВ. Иван Петров Сидоров писал. Жанна Ли, Анна Ли"
+    assert scrub_names(text, named) == (
+        f"{ERASED}. {ERASED} писал. Жанна Ли, {ERASED}",
+        3,
+    )
