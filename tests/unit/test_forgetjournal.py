@@ -4,7 +4,9 @@ finish, read from the notes' names (<person key>.<n>) in index/forgets/."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
+from maild.fsckfiles import _check_forgetting
 from maild.ops.forgetjournal import journal_path, unfinished
 
 
@@ -30,3 +32,18 @@ def test_a_name_that_is_no_note_makes_the_count_unknown(tmp_path: Path) -> None:
     (folder / "abc.1").write_text("{}")
     (folder / "stray").write_text("x")
     assert unfinished(tmp_path) is None
+
+
+def test_fsck_names_notes_it_cannot_count_as_an_erasure_that_did_not_finish(tmp_path: Path):
+    """Unknown (None) is no «none left»: fsck names the notes as an erasure «of one or
+    more people» that did not finish, so the admin runs `maild forget` again, rather
+    than says nothing of a person whose mail may still be queued."""
+    said: list[str] = []
+    check = SimpleNamespace(root=tmp_path, problem=lambda path, what: said.append(what))
+    _check_forgetting(check)
+    assert said == []
+    folder = Path(journal_path(tmp_path))
+    folder.mkdir(parents=True)
+    (folder / "stray").write_text("x")
+    _check_forgetting(check)
+    assert len(said) == 1 and "of one or more people did not finish" in said[0]

@@ -22,3 +22,14 @@ def test_a_ticket_file_where_the_layout_puts_it_is_no_stray_and_elsewhere_is(tmp
     for path, tid in zip(placed, ("1234-5678", "9900-0001"), strict=True):
         assert ticket_file_tid(tmp_path, os.fspath(path.parent), path.name) == tid
     assert ticket_file_tid(tmp_path, os.fspath(misplaced.parent), misplaced.name) is None
+
+
+def test_a_writes_temp_file_in_tickets_is_no_stray(tmp_path: Path):
+    """A ticket's temp file (durable.temp_path: .<name>.<pid>.<ns>.tmp) is a write under
+    way or a leftover fsck names as such: not «not a ticket file», which --repair would
+    move aside from under its writer's rename."""
+    folder = tmp_path / "tickets" / "12"
+    folder.mkdir(parents=True)
+    (folder / ".1234-5678.json.4242.1700000000000000000.tmp").write_text("{}")
+    (folder / "1234-5678.json.tmp").write_text("{}")  # no writer's name: a stray
+    assert stray_files(tmp_path) == [folder / "1234-5678.json.tmp"]
