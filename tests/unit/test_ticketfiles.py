@@ -4,10 +4,13 @@ Store writes to, `maild fsck` looks in and calls no stray."""
 from __future__ import annotations
 
 import os
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 from maild.adapters.store.ticketfiles import ticket_file_tid, ticket_path
-from maild.fsckfiles import stray_files
+from maild.fsckfiles import check_files, lock_broken, move_aside, stray_files
 
 
 def test_a_ticket_file_where_the_layout_puts_it_is_no_stray_and_elsewhere_is(tmp_path: Path):
@@ -33,3 +36,49 @@ def test_a_writes_temp_file_in_tickets_is_no_stray(tmp_path: Path):
     (folder / ".1234-5678.json.4242.1700000000000000000.tmp").write_text("{}")
     (folder / "1234-5678.json.tmp").write_text("{}")  # no writer's name: a stray
     assert stray_files(tmp_path) == [folder / "1234-5678.json.tmp"]
+
+
+def test_a_stray_moved_aside_never_takes_the_place_of_one_moved_before(tmp_path: Path):
+    """lost+found/ keeps every stray: a name taken (the same file moved in the same
+    second, again and again) gets the next free number, not the first one's again."""
+    stray = tmp_path / "tickets" / "12" / "notes.txt"
+    stray.parent.mkdir(parents=True)
+    now = datetime.now(UTC)
+    kept = []
+    for second in range(-1, 3):  # whichever second move_aside reads
+        stamp = f"{now + timedelta(seconds=second):%Y%m%dT%H%M%SZ}"
+        base = tmp_path / "lost+found" / "tickets" / "12" / f"notes.txt.{stamp}"
+        base.parent.mkdir(parents=True, exist_ok=True)
+        for path in (base, base.with_name(f"{base.name}.1")):
+            path.write_text(path.name)
+            kept.append(path)
+    stray.write_text("the stray")
+    dest = move_aside(tmp_path, stray)
+    assert dest.read_text() == "the stray" and not stray.exists()
+    assert all(path.read_text() == path.name for path in kept)
+
+
+def test_a_lock_that_is_no_file_is_named(tmp_path: Path):
+    """A fifo or a socket at <storage>/lock is no lock file a writer can take: fsck
+    names it and how to mend it."""
+    os.mkfifo(tmp_path / "lock")
+    assert lock_broken(tmp_path) == ("not a file", f"remove {tmp_path / 'lock'}")
+
+
+def test_fsck_without_repair_names_a_leftover_and_keeps_it(tmp_path: Path):
+    """A plain `maild fsck` changes nothing: the temp file of an interrupted write is
+    named, and removed only by --repair."""
+    said: list[str] = []
+    check = SimpleNamespace(root=tmp_path, locked=False, repair=False, stray=[],
+                            problem=lambda path, what, fix=None: said.append(what),
+                            wanted=lambda path: True)  # fmt: skip
+    temp = tmp_path / "tickets" / "12" / ".1234-5678.json.99999999.1.tmp"
+    temp.parent.mkdir(parents=True)
+    temp.write_text("{}")
+    old = time.time() - 7 * 86400
+    os.utime(temp, (old, old))
+    check_files(check)
+    assert said == ["temp file of an interrupted write"] and temp.exists()
+    check.repair = True
+    check_files(check)
+    assert not temp.exists()
