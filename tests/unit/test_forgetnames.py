@@ -95,3 +95,14 @@ def test_a_name_goes_in_any_case_and_whole_not_a_shorter_one_of_theirs_inside_it
         f"{ERASED}. {ERASED} писал. Жанна Ли, {ERASED}",
         3,
     )
+
+
+def test_a_comma_in_a_comment_or_a_quoted_pair_ends_no_mailbox():
+    """The name before the placeholder goes whole: a comma inside a comment («(work,
+    sales)») or after a quoted pair («\\"the, boss\\"») is part of it, not the end of
+    a mailbox (or «Ivan (work,» stays); a mailbox without a name is given none."""
+    erased = b"=?utf-8?b?" + base64.b64encode(ERASED.encode()) + b"?="
+    tail = b" <forgotten@invalid>, olga@x.ru\r\n"
+    assert scrub_mailboxes(b"Cc: Ivan (work, sales)" + tail) == b"Cc: " + erased + tail
+    assert scrub_mailboxes(b'Cc: "Ivan \\"the, boss\\" P"' + tail) == b"Cc: " + erased + tail
+    assert scrub_mailboxes(b"Cc: <forgotten@invalid>\r\n") == b"Cc: <forgotten@invalid>\r\n"
