@@ -238,6 +238,10 @@ def test_words_besides_the_template_are_a_followup():
         ("Прочитано: Re: Q", "Мы уже трижды писали: ваше сообщение было прочитано."),
         ("Read: Re: Q", "Your message was read on Monday, but nobody answered since."),
         ("Прочитано: Re: Q", "Ваше письмо было прочитано в 11:00 (а ответа нет до сих пор)."),
+        # no word that it was read; more words before it than a template's lead; too long
+        ("Прочитано: Re: Q", "Тема: оплата не проходит\nОт: Иван Петров"),
+        ("Прочитано: Re: Q", "Ваше письмо я переслал директору, и оно было прочитано."),
+        ("Прочитано: Re: Q", RECEIPT.replace("Тема: Re: Q", "Тема: " + "оплата не прошла " * 130)),
     ):
         assert parse(_letter(subject, body)).unproven is None, (subject, body)
 
@@ -308,3 +312,101 @@ def test_a_receipt_with_an_empty_return_path_about_other_mail_stays_a_mail() -> 
     msg = parse(raw)
     assert msg.unproven is not None and msg.unproven.receipt
     assert proven_report(msg, lambda _id: None) is msg
+
+
+@pytest.mark.parametrize(
+    ("sender", "subject", "return_path"),
+    [
+        ("robot@far.example", "Недоставленное сообщение", None),
+        ("robot@far.example", "Mail delivery failed: returning message to sender", None),
+        ("robot@far.example", "Message not delivered: Re: Q", "<>"),
+    ],
+)
+def test_a_bounce_is_told_by_its_subject_or_its_empty_return_path_alone(
+    sender: str, subject: str, return_path: str | None
+) -> None:
+    """Not every mail server signs as MAILER-DAEMON: a bounce's subject (Yandex's
+    «Недоставленное сообщение», Exim's) or the null Return-Path (RFC 5321 4.5.5) is
+    sign enough, so the report of our mail is read as one, not opened as a ticket."""
+    raw = _mixed(sender, subject, EXCHANGE_SAID)
+    if return_path is not None:
+        raw = f"Return-Path: {return_path}\r\n".encode() + raw
+    msg = proven_report(parse(raw), _ours)
+    assert msg.reported_message_id == OURS
+    assert _failures(msg) == {CUSTOMER: ("failed", "5.1.10")}
+
+
+@pytest.mark.parametrize(
+    ("subject", "said", "status"),
+    [
+        # Exchange's final «Undeliverable» whose words say no more than its code
+        ("Undeliverable: Re: Q", f"{CUSTOMER}\r\nRemote Server returned '550 4.4.7'", "4.4.7"),
+        (
+            "Delivery Status Notification (Failure)",
+            f"Delivery to the following recipient failed permanently:\r\n\r\n     {CUSTOMER}\r\n"
+            "\r\nThe recipient server did not accept our requests. [mx: 421 4.4.5 Try later]",
+            "4.4.5",
+        ),
+        (
+            "Delivery Status Notification (Failure)",
+            "The recipient server did not accept our requests to connect. We gave up"
+            " after 72 hours. [mx: 421 4.4.5 Try again later]",
+            "4.4.5",
+        ),
+    ],
+)
+def test_a_bounce_that_says_it_failed_for_good_is_a_failure_whatever_its_code(
+    subject: str, said: str, status: str
+) -> None:
+    """The subject («Undeliverable») or the words («failed permanently», «gave up»)
+    say the mail will not arrive, though the last code was a transient one: staff are
+    told the customer did not get it, not that it is only delayed."""
+    msg = proven_report(parse(_mixed("postmaster@shop.ru", subject, said)), _ours)
+    assert _failures(msg) == {CUSTOMER: ("failed", status)}
+
+
+@pytest.mark.parametrize(
+    ("subject", "said"),
+    [
+        ("Delivery delayed: Re: Q", "The recipient's server does not answer; the mail is queued."),
+        ("Delivery Status Notification (Delay)", "Доставка письма задерживается: сервер молчит."),
+    ],
+)
+def test_a_delay_said_only_in_its_subject_or_in_russian_is_no_failure(
+    subject: str, said: str
+) -> None:
+    """A warning with no code: the mail may still arrive. Its subject alone, or the
+    Russian «задерживается», says so; the returned copy's To is not taken as failed."""
+    msg = proven_report(parse(_mixed("postmaster@shop.ru", subject, said)), _ours)
+    ticket = {"tid": "1111-2222", "requester": CUSTOMER}
+    assert ud.failed_people(ticket, msg.delivery_status) == []
+
+
+def test_the_returned_copys_own_header_is_read_not_lines_quoted_in_its_body() -> None:
+    """Yandex's copy of our answer may quote older mail («To:», «Message-ID:» lines in
+    its text): the first header block names the mail and the recipient, not the quote."""
+    quoted = ANSWER.decode() + (
+        "\r\n-----Original Message-----\r\nTo: olga@shop-example.ru\r\n"
+        "Message-ID: <older@shop-example.ru>\r\n\r\nВопрос\r\n"
+    )
+    body = "Сообщение не доставлено.\nПричина: 550 5.7.1 No such user!\n\n" + quoted
+    raw = make_mail(sender="mailer-daemon@yandex.ru", subject="Недоставленное сообщение", body=body)
+    msg = proven_report(parse(raw), _ours)
+    assert msg.reported_message_id == OURS
+    assert _failures(msg) == {CUSTOMER: ("failed", "5.7.1")}
+
+
+def test_a_recipient_written_in_capitals_has_its_own_code() -> None:
+    """An address is matched whatever its case: each failed recipient keeps the code
+    the server gave it, lower-cased as the ticket keeps it."""
+    said = (
+        "Delivery has failed to these recipients or groups:\r\n\r\nIvan@Shop-Example.ru\r\n"
+        "Olga@Shop-Example.ru\r\n\r\nDiagnostic information for administrators:\r\n"
+        "Ivan@Shop-Example.ru\r\n#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##\r\n"
+        "Olga@Shop-Example.ru\r\nRemote Server returned '452 4.2.2 Mailbox full'"
+    )
+    msg = proven_report(parse(_mixed("postmaster@shop.ru", "Undeliverable: Re: Q", said)), _ours)
+    assert _failures(msg) == {
+        "ivan@shop-example.ru": ("failed", "5.1.1"),
+        "olga@shop-example.ru": ("failed", "4.2.2"),
+    }
