@@ -216,6 +216,29 @@ def test_plausibility_examples() -> None:
     assert plausibility("Заказ №15 «срочно» — оплачен 😀") >= 0.99
 
 
+@pytest.mark.parametrize(("encoding", "label"), [("cp1251", "koi8-r"), ("koi8-r", None)])
+def test_russian_after_a_long_english_quote_is_still_read(encoding: str, label: str | None) -> None:
+    """Plausibility scores the start and the first non-ASCII stretch after it: a reply
+    under 1,700 characters of quoted English is judged by its Russian, not by the quote
+    alone (which every table reads alike), so the customer's words are not garbled."""
+    quote = "> The order page returns error 500 after the update to version 7.0.\n" * 25
+    text = quote + SENTENCE
+    assert decode_bytes(text.encode(encoding), label) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "label"),
+    [("Да", "koi8-r", None), ("Да", "cp1251", "koi8-r"), ("Спасибо!", "cp1251", "mac-cyrillic")],
+)
+def test_a_short_reply_is_read_in_its_table_whatever_its_label(
+    text: str, encoding: str, label: str | None
+) -> None:
+    """A two-letter word read in a wrong table flips its case («дЮ», «дБ»), and a
+    capital read through MacCyrillic glues a dash to a lowercase word («—пасибо»):
+    both count as debris, so the customer's «Да» or «Спасибо!» reaches staff as sent."""
+    assert decode_bytes(text.encode(encoding), label) == text
+
+
 # --- b64decode_lenient ---------------------------------------------------------
 
 
