@@ -140,6 +140,24 @@ def test_an_address_past_the_lengths_relays_take_or_undecoded_is_no_address() ->
     assert valid_addr_spec("galina@продукты-оптом.рф")
 
 
+def test_a_character_that_shows_as_none_or_another_is_no_address() -> None:
+    """Beyond ASCII an address may hold letters of any script, but no bidi override
+    («иван\u202e@» shows its domain reversed to staff), no-break or zero-width space:
+    such a sender's address is never stored as a requester nor mailed."""
+    assert valid_addr_spec("иван@магазин.рф")
+    assert not valid_addr_spec("иван\u202e@магазин.рф")
+    assert not valid_addr_spec("иван\u00a0петров@магазин.рф")
+    assert not valid_addr_spec("ivan@магазин\u200b.рф")
+
+
+def test_an_address_literal_is_a_mailbox_a_relay_takes() -> None:
+    """RFC 5321 4.1.3: a host with no name is mailed at its address in brackets; a
+    sender writing from one is answered there, no bracket is left open."""
+    assert valid_addr_spec("ivan@[192.0.2.1]")
+    assert valid_addr_spec("ivan@[IPv6:2001:db8::1]")
+    assert not valid_addr_spec("ivan@[192.0.2.1")
+
+
 @given(st.text(st.sampled_from("яЁ語ab1-"), min_size=50, max_size=70))
 def test_a_long_non_ascii_label_is_refused_as_its_a_label_is(label: str) -> None:
     """Past 59 characters a non-ASCII label is refused unencoded (punycode's cost grows
