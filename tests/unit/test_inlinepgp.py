@@ -73,6 +73,24 @@ def test_not_dash_escaped_text_is_kept_as_written():
     assert read_inline(text).text == "- a\n--- b\n"
 
 
+def test_armour_headers_above_the_radix_64_are_part_of_the_block():
+    """Older GnuPG, Enigmail and others write «Version:» and «Comment:» lines under
+    the BEGIN line (RFC 4880 §6.2): the block is cut out whole all the same, so the
+    customer is asked for the letter unencrypted, not left with its armour as text."""
+    headed = ENCRYPTED.replace(
+        f"{BEGIN_MESSAGE}\n", f"{BEGIN_MESSAGE}\nVersion: GnuPG v2\nComment: https://gnupg.org\n"
+    )
+    assert read_inline("Текст:\n" + headed) == Inline("Текст:\n", (headed,))
+
+
+def test_a_key_pasted_unescaped_in_a_signed_text_is_read_as_its_text():
+    """An armour line that opens no block (a public key pasted in) does not end the
+    clear-signed text: the signed text is read, the key in it as written."""
+    key = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEZ\n-----END PGP PUBLIC KEY BLOCK-----\n"
+    text = f"{BEGIN_SIGNED}\nHash: SHA256\n\nМой ключ:\n{key}{SIGNATURE}"
+    assert read_inline(text) == Inline(f"Мой ключ:\n{key}")
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -83,6 +101,7 @@ def test_not_dash_escaped_text_is_kept_as_written():
         f"{BEGIN_MESSAGE}\n\nhQEMA\nэто уже не броня\n{END_MESSAGE}\n",
         f"{BEGIN_MESSAGE}\n\nhQEMA\n=abcd\n{END_SIGNATURE}\n",  # the wrong end
         f"> {BEGIN_MESSAGE}\n> \n> hQEMA\n> {END_MESSAGE}\n",  # quoted
+        f"Пришло вот что: {BEGIN_MESSAGE}\n\nhQEMA\n{END_MESSAGE}\n",  # not at a line's start
         f"{BEGIN_MESSAGE}, PART 1/2\n\nhQEMA\n{END_MESSAGE}, PART 1/2\n",  # split armour
         f"Вот что пришло:\n{END_MESSAGE}\n{END_SIGNATURE}\n",
     ],
