@@ -123,6 +123,16 @@ def test_an_unreadable_or_encrypted_p7m_stays_a_file():
         assert msg.parse_problem is None
 
 
+def test_staff_are_told_of_an_unreadable_p7m_though_a_later_one_was_read():
+    """The first problem of the mail is kept: a cut-short smime.p7m before a signed
+    letter that reads is still named to staff, who would else never know a part of
+    the customer's mail was left unread."""
+    cut = p7m_part(signed(letter())[:-40], name="первое.p7m")
+    msg = parse(mail(cut, p7m_part(signed(letter()))))
+    assert TEXT in msg.text
+    assert "«первое.p7m»" in msg.parse_problem
+
+
 def test_the_bytes_tell_signed_from_encrypted_not_the_label():
     """smime-type is the sender's word: a SignedData labelled enveloped-data (or not
     labelled) is read; an EnvelopedData labelled signed-data stays a file."""
@@ -137,6 +147,50 @@ def test_signed_letters_opened_per_mail_are_capped():
     msg = parse(mail(*[part] * (smime.MAX_SIGNED + 5)))
     assert msg.text.split() == ["x"] * smime.MAX_SIGNED
     assert [a.filename for a in msg.attachments] == ["smime.p7m"] * 5
+
+
+def test_the_signed_letters_opened_under_the_cap_are_the_first_ones():
+    """In the order the customer wrote them: the first MAX_SIGNED are read, the last
+    stay files, as a reader of the mail would meet them."""
+    parts = [
+        p7m_part(signed(f"Content-Type: text/plain\r\n\r\nx{i}".encode()))
+        for i in range(smime.MAX_SIGNED + 2)
+    ]
+    assert parse(mail(*parts)).text.split() == [f"x{i}" for i in range(smime.MAX_SIGNED)]
+
+
+def test_a_relays_octet_stream_named_p7m_in_capitals_is_read():
+    """A relay that did not know the type: «SMIME.P7M» as application/octet-stream is
+    the signed letter still, its text read, not left a file staff must open."""
+    upper = p7m_part(signed(letter()), ctype="application/octet-stream", name="SMIME.P7M")
+    assert parse(mail(upper)).text.strip().startswith(TEXT)
+
+
+def test_a_letter_is_told_from_a_signed_file_by_its_header_alone():
+    """A MIME-Version field alone makes the signed bytes a letter; a signed text file
+    whose body (past its first empty line) holds a «Content-Type:» line stays a file."""
+    bare = p7m_part(signed(b"MIME-Version: 1.0\r\n\r\nhello there"))
+    assert parse(mail(bare)).text.strip() == "hello there"
+    report = b"Title: report\r\n\r\nContent-Type: text/plain is what we send\r\n"
+    document = p7m_part(signed(report), name="report.txt.p7m")
+    assert files(mail(document)) == [("report.txt.p7m", "application/pkcs7-mime")]
+    unfielded = b"Report for May\r\nContent-Type: text/plain is what we send\r\n"
+    document = p7m_part(signed(unfielded), name="report.txt.p7m")
+    assert files(mail(document)) == [("report.txt.p7m", "application/pkcs7-mime")]
+
+
+def test_a_mail_forwarded_in_base64_inside_the_signed_letter_is_read():
+    """The signed letter is read as any mail is: a forwarded mail in it sent as base64
+    message/rfc822 (Outlook's) shows its text, not the base64."""
+    forwarded = base64.encodebytes(b"Subject: fwd\r\n\r\nforwarded words\r\n").decode()
+    inner = (
+        b'Content-Type: multipart/mixed; boundary="F"\r\n\r\n--F\r\n'
+        b"Content-Type: text/plain\r\n\r\nsee below\r\n--F\r\n"
+        b"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + forwarded.encode()
+        + b"\r\n--F--\r\n"
+    )
+    assert "forwarded words" in parse(mail(root=signed(inner))).text
 
 
 @settings(max_examples=examples(150), deadline=None, database=None)
