@@ -239,6 +239,24 @@ def test_a_short_reply_is_read_in_its_table_whatever_its_label(
     assert decode_bytes(text.encode(encoding), label) == text
 
 
+def test_latin_words_in_maccyrillic_quotes_keep_their_quotes() -> None:
+    """A Mac's English line labelled windows-1251: its “ ” – are Т У Р there, and a
+    Cyrillic letter glued to Latin ones («ТquotesУ») is debris, so the quotes stay."""
+    text = "Smart “quotes” – Outlook"
+    assert decode_bytes(text.encode("mac-cyrillic"), "cp1251") == text
+
+
+def test_the_shortcut_wants_russians_frequent_letters_in_the_label() -> None:
+    """Lowercase ISO 8859-5 text labelled KOI8-R reads there as 77 lowercase letters
+    and 19 capitals («тчяЮКы тущЛ»), none of them о, е, а, и (Russian: a third): the
+    shortcut leaves it to the full score, which reads it right."""
+    text = (
+        "добрый день. не работает оформление заказа в магазине, ошибка после"
+        " обновления до версии семь. помогите пожалуйста"
+    )
+    assert decode_bytes(text.encode("iso8859-5"), "koi8-r") == text
+
+
 # --- b64decode_lenient ---------------------------------------------------------
 
 
