@@ -202,6 +202,10 @@ def test_a_template_receipt_is_an_mdn_of_our_mail():
         ("Lu : Re: Q", "Votre message\n\n  À : x@y.ru\n  Objet : Q\n\na été lu le 23/11/2026."),
         ("Прочтено: Re: Q", "Ваше письмо для x@y.ru с темой «Q» было прочитано 23.11.2026."),
         (
+            "Прочтено: Re: Q",
+            "Ваше письмо для x@y.ru с темой «Re: не проходит оплата на сайте» было прочитано.",
+        ),
+        (
             "Прочитано: Re: Q",
             "Ваше сообщение\n\n Кому: x@y.ru\n Тема: Q\n Отправлено: 7 декабря 2026 г. 10:00\n\n"
             " было прочитано понедельник, 7 декабря 2026 г. 10:05:00 (UTC+03:00) Москва,"
@@ -410,3 +414,12 @@ def test_a_recipient_written_in_capitals_has_its_own_code() -> None:
         "ivan@shop-example.ru": ("failed", "5.1.1"),
         "olga@shop-example.ru": ("failed", "4.2.2"),
     }
+
+
+def test_each_recipient_a_russian_bounce_names_is_the_one_failed() -> None:
+    """«Не удалось доставить по адресу:» and a list of them, past a line or two: those
+    are failed, not the returned copy's To (the requester, who did get the mail)."""
+    others = [f"colleague{n}@shop-example.ru" for n in range(5)]
+    said = "Не удалось доставить по адресу:\r\n" + "\r\n".join(others) + "\r\n"
+    msg = proven_report(parse(_mixed("robot@mx.shop.ru", "Недоставленное сообщение", said)), _ours)
+    assert _failures(msg) == {a: ("failed", "5.0.0") for a in others}
