@@ -123,6 +123,12 @@ RECALLS = {
         f"Anna Smirnova souhaite rappeler le message « RE: {NOTICE} ».",
         dat=winmail(),
     ),
+    # [MS-OXOMSG] compares a message class case-blind: any writer's case is the class
+    "the class in another case": mail(f"RE: {NOTICE}", None, dat=winmail("ipm.OUTLOOK.recall")),
+    # blank lines before the sentence are no first paragraph of their own
+    "the text opening with blank lines": mail(
+        f"Отзыв: RE: {NOTICE}", f'\n\n  \nАнна Смирнова хочет отозвать сообщение "RE: {NOTICE}".\n'
+    ),
 }
 
 
@@ -158,6 +164,15 @@ NOT_RECALLS = {
         "Иван, " * 60 + f'клиент хочет отозвать сообщение "RE: {NOTICE}".',
     ),
     "an answer's winmail.dat": mail(f"Отзыв: RE: {NOTICE}", "Ответ.", dat=winmail("IPM.Note")),
+    # a subject cut at its limit names the mail only by its beginning: another's is none
+    "the cut subject, the sentence naming another mail": mail(
+        f"Отзыв: RE: {LONG}", 'Анна Смирнова хочет отозвать сообщение "RE: Счёт № 5".'
+    ),
+    # a first paragraph longer than any request is not searched (the search costs the
+    # square of what it reads), even when it names the cut subject
+    "a first paragraph past the limit": mail(
+        f"Отзыв: RE: {LONG * 8}", f'Анна Смирнова хочет отозвать сообщение "RE: {LONG * 8}".'
+    ),
     "a recall forwarded in a mail": mail(
         "Fwd: пришёл отзыв письма",
         "Пересылаю, что пришло.",
