@@ -30,8 +30,12 @@ def test_a_part_is_read_as_a_part_with_no_text_and_no_file():
 
 
 def test_a_whole_mail_is_no_part():
+    """Only message/partial is a part: a whole mail whose Content-Type carries the
+    parameters of one (a client's own id, number) is read whole, its text kept."""
     raw = b"From: a@b.ru\r\nSubject: x\r\nContent-Type: text/plain\r\n\r\nHello\r\n"
     assert parse(raw).fragment is None
+    raw = raw.replace(b"text/plain", b'text/plain; id="x"; number=1; total=2')
+    assert parse(raw).fragment is None and parse(raw).text.strip() == "Hello"
 
 
 def test_a_part_without_total_or_with_nonsense_numbers():
