@@ -4,6 +4,7 @@ spelt (магазин.рф or xn--80aairftm.xn--p1ai, any case), for identificat
 from __future__ import annotations
 
 import tracemalloc
+import unicodedata
 
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -42,6 +43,17 @@ def test_case_does_not_matter_in_either_form(local, labels, case1, case2, case3)
     expected = comparable_address(f"{local}@{domain}")
     assert comparable_address(f"{case1(local)}@{case2(domain)}") == expected
     assert comparable_address(f"{case1(local)}@{case3(a_label)}") == expected
+
+
+def test_a_domain_in_decomposed_letters_is_the_same_domain() -> None:
+    """«й» typed as и and a combining breve (NFD: macOS, some forms) is the same
+    letter: IDNA's A-label of it reads back composed, and the address is still the
+    person's (licenses, groups), not a domain of its own spelt as typed."""
+    composed = "ivan@мойсайт.рф"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert decomposed != composed
+    assert comparable_address(decomposed) == comparable_address(composed)
+    assert comparable_address(decomposed) == "ivan@xn--80arbjktj.xn--p1ai"
 
 
 def test_the_registry_examples() -> None:

@@ -182,6 +182,9 @@ def test_to_cc_reply_to_and_threading_headers() -> None:
         # Whole "Name <address>" in one encoded word: broken web forms do this.
         ("=?utf-8?B?0JjQstCw0L0gPGl2YW5AeC5ydT4=?=", "ivan@x.ru", "Иван"),
         ("=?utf-8?B?0JjQstCw0L0=?= ivan@x.ru", "ivan@x.ru", "Иван"),
+        # glued to the address: the encoded word is never part of it (RFC 2047 5), else
+        # the confirmation went to "=?utf-8?b?...?=ivan@x.ru", which no one reads
+        ("=?utf-8?B?0JjQstCw0L0=?=ivan@x.ru", "ivan@x.ru", "Иван"),
     ],
 )
 def test_from_name_and_address(value: str, address: str, name: str) -> None:
@@ -201,6 +204,8 @@ def test_from_name_and_address(value: str, address: str, name: str) -> None:
         # Malformed, unquoted: the angle-addr is the mailbox, as DMARC checks see it.
         "anna@example.com <attacker@evil.example>",
         "attacker@evil.example (Anna <anna@example.com>)",
+        # comments nest (RFC 5322 3.2.2): one inside another hides no mailbox either
+        "attacker@evil.example (Anna (a (b)) <anna@example.com>)",
     ],
 )
 def test_display_name_cannot_pose_as_the_sender(value: str) -> None:
@@ -822,6 +827,7 @@ _DOMAIN = st.from_regex(r"[A-Za-z0-9-]{1,8}(\.[A-Za-z0-9-]{1,5}){0,2}", fullmatc
     shape=st.sampled_from(["{n} <{a}>", "{n}<{a}>", " <{a}> ", "{a}", " {a} ", '"{n}" <{a}>']),
 )
 @example(name='"0"@0', local="0", domain="0", shape="{n} <{a}>")  # "0"@0 is 0@0
+@example(name="Ivan \t Petrov", local="ivan", domain="x.ru", shape="{n} <{a}>")  # one space
 def test_simple_mailboxes_read_as_the_full_parser_reads_them(name, local, domain, shape):
     """What the full parser reads, each local part quoted without need unquoted (as
     _getaddresses promises: «"0"@0 <0@0>» names 0@0 twice)."""
