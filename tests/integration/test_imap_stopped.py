@@ -181,3 +181,23 @@ def test_a_copy_flagged_deleted_in_processed_is_no_copy(server):  # noqa: F811
     ]
     assert sorted(kept) == [make_raw(n) for n in (1, 2, 3)]
     assert messages(info, USER, "INBOX") == {}
+
+
+def test_a_move_finished_without_uidplus_is_no_half_move_at_the_next_start(server, caplog):  # noqa: F811
+    """Without UIDPLUS a moved message stays in the folder, flagged $MaildProcessed (its
+    $MaildMoving with it): the next `maild serve` takes it for no move left half done,
+    so each start neither searches Processed for the copy of every message ever moved
+    nor logs each as one."""
+    caplog.set_level(logging.INFO, logger="maild.imap")
+    info = server(NEITHER).info()
+    for n in (1, 2):
+        append(info, USER, make_raw(n))
+    for _start in range(2):
+        poller = ImapPoller(config(info), Inbox())
+        try:
+            poller.poll()
+        finally:
+            poller.close()
+    said = "\n".join(r.getMessage() for r in caplog.records)
+    assert "no longer waiting" not in said and "maild stopped" not in said, said
+    assert in_processed(info) == [make_raw(1), make_raw(2)]
