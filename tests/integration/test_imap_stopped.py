@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from maild.adapters.imap import PROCESSED_KEYWORD, ImapPoller
+from maild.adapters.imapmove import MOVING_KEYWORD
 from tests.dovecot import append, messages
 from tests.integration.test_imap import USER, Inbox, config, make_raw
 from tests.integration.test_imap_unmoved import NEITHER, NO_MOVE, server  # noqa: F401 (fixture)
@@ -202,3 +203,20 @@ def test_a_move_finished_without_uidplus_is_no_half_move_at_the_next_start(serve
     said = "\n".join(r.getMessage() for r in caplog.records)
     assert "no longer waiting" not in said and "maild stopped" not in said, said
     assert in_processed(info) == [make_raw(1), make_raw(2)]
+
+
+def test_without_uidplus_a_half_moved_message_flagged_deleted_holds_up_nothing(server):  # noqa: F811
+    """A message a stopped maild began to move, then flagged \\Deleted by someone, on a
+    server without UIDPLUS: no UID EXPUNGE is sent (an extension the server does not
+    have), the message is left to its owner, and the mail after it is taken."""
+    info = server(NEITHER).info()
+    append(info, USER, make_raw(1), flags=(MOVING_KEYWORD, b"\\Deleted"))
+    append(info, USER, make_raw(2))
+    inbox = Inbox()
+    poller = ImapPoller(config(info), inbox)
+    try:
+        poller.poll()
+    finally:
+        poller.close()
+    assert inbox.raws == [make_raw(2)]
+    assert [m["raw"] for m in messages(info, USER, "INBOX").values()][:1] == [make_raw(1)]
