@@ -15,6 +15,7 @@ from maild.domain.addresses import (
     ascii_domain,
     comparable_address,
     comparable_domain,
+    each_once,
     normalize_address,
     spellings,
 )
@@ -158,6 +159,16 @@ def test_a_labelled_names_the_same_mailbox(address: str) -> None:
     assert a_labelled(spelt) == spelt
     assert spelt == address or (spelt.isascii() and spelt.rpartition("@")[0].isascii())
     assert comparable_address(spelt) == comparable_address(address)
+
+
+def test_each_once_takes_one_mailbox_in_either_spelling_once() -> None:
+    """A ticket's participants (merge, a To and Cc list) hold each person once: anna at
+    магазин.рф and at its A-labels (as our headers name her) is one mailbox, so she
+    gets one copy of each mail, in the spelling met first; an empty entry is none."""
+    got = each_once(
+        ["anna@магазин.рф", "", "Boris@Firm.ru", "ANNA@XN--80AAIRFTM.XN--P1AI", "boris@firm.ru"]
+    )
+    assert got == ["anna@магазин.рф", "Boris@Firm.ru"]
 
 
 def test_spellings_of_an_address_are_its_unicode_and_a_label_forms() -> None:
