@@ -42,3 +42,14 @@ def test_a_persons_mail_or_human_lifts_that_address_alone() -> None:
     assert "automatic" not in (vouched(both, "") or {})
     t, error = vouch(both, LIST)
     assert error is None and t["humans"] == [LIST] and LIST not in held(t)
+
+
+def test_a_robot_of_an_idn_domain_is_held_in_either_spelling() -> None:
+    """A robot writing from noreply@магазин.рф (an SMTPUTF8 client keeps the Unicode
+    spelling in the ticket) is held as the ASCII one too: the hold compares addresses
+    as comparable_address does, and the robot gets no notice of staff's commands."""
+    robot = "noreply@магазин.рф"
+    ticket = {"tid": "5555-6666", "requester": robot, "participants": [robot], "automatic": WHY}
+    assert notices_held(ticket, robot) == WHY
+    assert notices_held(ticket, "noreply@xn--80aairftm.xn--p1ai") == WHY
+    assert held_among(ticket, [IVAN, robot]) == [robot]
