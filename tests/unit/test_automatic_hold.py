@@ -8,7 +8,9 @@ from maild.domain.automatic import attended, notices_held, opened_by
 from maild.domain.decision import Decision
 from maild.domain.humans import noted, vouch
 from maild.domain.screen import HUMAN, Screening, automatic
-from tests.unit.test_decide import NOW
+from maild.domain.sender import identify
+from maild.domain.snapshot import Snapshot
+from tests.unit.test_decide import NOW, STAFF, _decide, _msg, _ticket
 
 LIST = "devel@lists.example.org"
 POST = Screening(True, "письмо из рассылки (List-Id)")
@@ -46,3 +48,27 @@ def test_human_says_the_requester_is_a_person_and_a_note_says_who() -> None:
     decision = noted(Decision("appended", "1111-2222", t, [], None, []), TICKET, "anna@x.ru", NOW)
     [note] = decision.messages
     assert "anna@x.ru" in note["text"] and LIST in note["text"] and "человек" in note["text"]
+
+
+def test_a_command_alone_sends_the_held_nothing_and_a_plain_answer_tells_of_no_hold() -> None:
+    """«#take» or «#close» alone on a ticket whose requester is held: no notice is
+    queued, to anyone (capped.held: none goes when all are held), the staff member is
+    told it was held, and no reaction is counted (nobody heard one). Staff's own answer
+    with no command goes to the requester, and no word of a held notice with it: none
+    was held (a «не отправлено уведомление» on every answer would be noise)."""
+    anna = identify(STAFF[0], [], [], NOW.date())
+    for body, mails in (
+        ("#take", ["staff_capped.txt"]),
+        ("#close", ["staff_capped.txt"]),
+        ("Проверили, всё работает.", [None]),
+    ):
+        ticket, messages = _ticket()
+        ticket = {**ticket, "automatic": POST.reason, "first_reaction_at": None}
+        snap = Snapshot("1111-2222", (ticket, messages), anna, staff_verified=True)
+        d = _decide(snap, _msg(sender=f"Анна <{STAFF[0]}>", body=body))
+        assert [o.template for o in d.outgoing] == mails, body
+        if body.startswith("#"):
+            [told] = d.outgoing
+            assert told.to == [STAFF[0]] and told.context["kept_back"] == "automatic"
+            assert told.context["why"] == POST.reason  # what sign of the mail held it
+            assert d.ticket.get("first_reaction_at") is None and not d.ticket.get("sent")

@@ -3,7 +3,9 @@ relay refused for good, and when the mark goes."""
 
 from __future__ import annotations
 
+from maild.domain import capped
 from maild.domain import undeliverable as ud
+from maild.domain.decision import Outgoing
 
 TYPO = "ivan@exmaple.ru"
 
@@ -182,3 +184,29 @@ def test_our_sender_address_refused_is_not_said_to_be_a_missing_mailbox():
     ):
         report = f"Final-Recipient: rfc822; ivan@shop.ru\nAction: failed\nStatus: {status}\n"
         assert ud.failed_people(ticket, report)[0]["meaning"] == meaning, status
+
+
+def test_the_staff_member_hears_of_the_blocked_and_the_refused_apart() -> None:
+    """A #take's notice kept back from a blocked address and from one refused for
+    good: the staff member who gave it gets a mail for each (capped.kept_back), each
+    under a key of its own (under one, the outbox queues one of them only) and naming
+    only those it was kept from: the others got the notice."""
+    told = Outgoing(
+        "k",
+        "notice",
+        "staff_capped.txt",
+        ["anna@example.com"],
+        {"unsent_to": ["spam@x.ru", TYPO, "olga@shop.ru"], "kept_back": ""},
+        record=True,
+    )
+    notes = [
+        {"suppressed": "blocked", "to": ["spam@x.ru"]},
+        {"suppressed": "refused", "to": [TYPO]},
+    ]
+    blocked, refused = capped.kept_back(told, notes)
+    assert (blocked.context["kept_back"], blocked.context["unsent_to"]) == (
+        "blocked",
+        ["spam@x.ru"],
+    )
+    assert (refused.context["kept_back"], refused.context["unsent_to"]) == ("refused", [TYPO])
+    assert len({told.key, blocked.key, refused.key}) == 3
