@@ -72,6 +72,8 @@ def test_a_command_with_one_lookalike_letter_is_never_text(word, data, top, uppe
         ("#сп\u0061м", Command("spam")),  # a Latin "a" in a Russian alias
         ("#charset wind\u043ews-1251", Command("charset", "cp1251")),
         ("#merge [\u0422ID#1234-5678]", Command("merge", "1234-5678")),
+        ("#\u041dUMAN", Command("human")),  # typed in capitals: a Russian «Н»
+        ("#charset WIND\u041eWS-1251", Command("charset", "cp1251")),  # and «О»
     ],
 )
 def test_a_lookalike_letter_under_the_answer_is_the_command(line, command) -> None:
@@ -101,6 +103,8 @@ def test_a_word_of_one_alphabet_or_a_hashtag_stays_text(line) -> None:
         ("#cl\u043es\u0435e", "в слове «cl\u043es\u0435e» буквы «\u043e», «\u0435» — русские"),
         ("#cc buh@sh\u043ep.ru", "в слове «sh\u043ep» буква «\u043e» — русская, а не латинская"),
         ("#спaмм", "в слове «спaмм» буква «a» — латинская, а не русская"),
+        # a Russian «д» in a Latin word: that letter is named, not the Latin ones
+        ("#level v\u0434p", "в слове «v\u0434p» буква «\u0434» — русская, а не латинская"),
     ],
 )
 def test_an_error_names_the_letters_of_another_alphabet(line, said) -> None:
@@ -120,6 +124,17 @@ def test_an_address_with_letters_of_latin_words_is_an_address(address) -> None:
     """«ü», «ö» are letters of German words, no lookalikes of another alphabet."""
     reply = below(f"#cc {address}")
     assert not reply.errors and [c.arg for c in reply.commands] == [address]
+
+
+def test_an_error_explains_three_words_of_three_letters_at_most() -> None:
+    """A hostile line of many mixed words, each of many odd letters: the error names
+    TOLD words and TOLD letters of each (lookalike.TOLD), not a screenful."""
+    line = " ".join(f"w{c}xyz\u043e\u0435\u0430\u0441\u0440" for c in "abcde")
+    said = told(line)
+    assert said.count("в слове") == 3 and "wdxyz" not in said
+    assert (
+        said.count("буквы «\u043e», «\u0435», «\u0430» — русские") == 3 and "«\u0441»" not in said
+    )
 
 
 def test_told_and_unconfused() -> None:
