@@ -58,6 +58,22 @@ def test_a_line_that_is_no_field_leaves_the_sender_s_fields_after_it_in_place() 
     )
 
 
+def test_a_line_that_is_no_field_amid_the_header_leaves_the_fields_after_it() -> None:
+    """A stray line between two fields (a broken mailer's) is left out with what folds
+    under it: kept, it would end the header there, and the subject, the Message-ID and
+    the stand-in's own fields below it would be read as its body."""
+    top, rest = HEADER.split(b"To:", 1)
+    msg = parse(
+        stand_in(top + b"\xfe\xff stray\r\n\tfolded\r\nTo:" + rest, 150_000_000, 30 << 20, "x")
+    )
+    assert (msg.from_addr, msg.subject, msg.message_id) == (
+        "ivan@shop.example",
+        "Ошибка",
+        "<big@shop.example>",
+    )
+    assert sizes_of(msg.header(FIELD)) == ("143,1 МБ", "30 МБ") and "пришлите текст" in msg.text
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.text(min_size=1, max_size=40))
 def test_any_folder_name_comes_back_to_staff_as_it_was(folder: str) -> None:
