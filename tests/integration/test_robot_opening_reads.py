@@ -58,3 +58,32 @@ def test_mail_from_an_address_with_no_automatic_mail_lately_reads_no_ticket(desk
         assert loads == []
         assert len(opened_before(app, msg, None, loop.now - timedelta(hours=2))) == 1
         assert len(loads) == 1  # (within the window one is read: the count counts)
+
+
+def test_a_closed_or_vouched_ticket_ends_the_chain_and_a_refused_file_is_none(desk, sink):
+    """The chain opening_reason reads ends at an earlier ticket staff closed (a person
+    of staff dealt with it) or where staff said #human of the address (a person writes
+    there): the next canned mail is confirmed. A file the ticket refused (its first
+    mail's attachment not accepted) is no file of a person's news: the chain goes on."""
+    loop = Loop(desk, sink)
+    loop.ingest(make_mail(sender=ROBOT, subject="Проблема с интеграцией"))
+    loop.run(1, 0, lambda r, n: None, ROBOT)
+    for _ in range(3):
+        loop.ingest(make_mail(sender=ROBOT, subject="Ваше письмо получено", body=CANNED))
+        loop.run(1, 0, lambda r, n: None, ROBOT)
+    app = loop.app()
+    msg = parse(make_mail(sender=ROBOT, subject="Ваше письмо получено", body=CANNED))
+    with app.store.locked():
+        last, newest, older, _first = app.store.new_tickets(ROBOT)
+        at = datetime.fromisoformat(app.store.load(last)[0]["created_at"])
+        assert len(opened_before(app, msg, last, at)) == 3
+        ticket, messages = app.store.load(newest)
+        for changed in ({**ticket, "status": "closed"}, {**ticket, "humans": [ROBOT]}):
+            app.store.save(changed, messages)
+            assert opened_before(app, msg, last, at) == (), changed
+        app.store.save(ticket, messages)
+        ticket, messages = app.store.load(older)
+        refused = {"filename": "x.exe", "accepted": False}
+        first = {**messages[0], "attachments": [refused]}
+        app.store.save(ticket, [first, *messages[1:]])
+        assert len(opened_before(app, msg, last, at)) == 3
