@@ -4,6 +4,7 @@ already in the outbox is neither capped again nor queued twice."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,8 +13,9 @@ import pytest
 from maild import guard
 from maild.app import App
 from maild.config import load
+from maild.domain.decision import Outgoing
 from maild.domain.ownside import staff_side
-from maild.outgoing import queue_ticketless
+from maild.outgoing import queue_ticketless, send
 from tests.helpers import Desk
 
 NOW = datetime(2026, 11, 20, 16, 0, tzinfo=ZoneInfo("Europe/Moscow"))
@@ -119,3 +121,30 @@ def test_staff_notices_about_one_senders_mail_are_capped_per_mailbox(tmp_path, s
     assert refilled.to == [] and refilled.held.until == NOW + 120 * minute
     # staff mail without an outsider behind it is never capped so
     assert notice(None, 63).to == sorted(STAFF)
+
+
+def test_send_queues_the_staff_copy_of_a_mail_whose_customer_copy_a_cap_stopped(tmp_path, sink):
+    """outgoing.send of a notice to a customer whose day is used up and to a staff
+    member: the customer's copy is stopped and noted in the thread, the staff
+    member's is queued all the same, and not counted as automatic mail (a cap on
+    automatic mail to outsiders holds nothing of staff's). To a customer with mail to
+    come, her copy is counted against her caps; the desk-wide count of confirmations
+    of new tickets counts none of a notice."""
+    support = {"max_auto_replies_per_day": 1, "max_confirmations_per_hour": 5}
+    app = App(load(Desk(tmp_path, sink.port, support=support).config), clock=lambda: NOW)
+    app.store.record_auto_reply(CUSTOMER, NOW)  # the day's one automatic mail: gone
+    out = Outgoing(
+        "k9", "notice", None, [CUSTOMER, "anna@example.com"], {}, True, body="b", subject="s"
+    )
+    records, queued = send(app, out, tid="1111-2222", thread=[], replying_to=(None, []), now=NOW)
+    assert queued == ["anna@example.com"]
+    assert [r.get("suppressed") for r in records] == ["cap", None]
+    [entry] = app.outbox.entries()
+    assert entry["to"] == ["anna@example.com"] and not entry.get("counted")
+    other = "olga@client-example.ru"  # a customer with her day's mail to come
+    out = replace(out, key="k10", to=[other, "anna@example.com"])
+    queued = send(app, out, tid="1111-2222", thread=[], replying_to=(None, []), now=NOW)[1]
+    assert queued == [other, "anna@example.com"]
+    assert len(app.store.auto_replies(other)) == 1  # her copy counted, anna's not
+    assert not app.store.auto_replies("anna@example.com")
+    assert app.store.desk_confirmations(app.config.support.address) == []
