@@ -14,7 +14,9 @@ from maild import guard
 from maild.app import App
 from maild.config import load
 from maild.domain.decision import Outgoing
+from maild.domain.message import parse
 from maild.domain.ownside import staff_side
+from maild.domain.tid import NO_TICKET
 from maild.outgoing import queue_ticketless, send
 from tests.helpers import Desk
 
@@ -148,3 +150,13 @@ def test_send_queues_the_staff_copy_of_a_mail_whose_customer_copy_a_cap_stopped(
     assert len(app.store.auto_replies(other)) == 1  # her copy counted, anna's not
     assert not app.store.auto_replies("anna@example.com")
     assert app.store.desk_confirmations(app.config.support.address) == []
+
+
+def test_a_list_mail_to_two_staff_members_is_signed_for_each(app):
+    """queue_ticketless (a report, the morning queue) to two: each copy's Reply-To is
+    the list address signed for its own reader, so a reply to it proves that reader
+    (domain.listreply); signed for the first, the second's reply proved nobody."""
+    readers = ["anna@example.com", "boris@example.com"]
+    queue_ticketless(app, "k3", ("s", "b"), readers, NOW)
+    replies = {e["to"][0]: parse(app.outbox.raw(e["id"])).reply_to for e in app.outbox.entries()}
+    assert replies == {r: app.list_address(NO_TICKET, r) for r in readers}
