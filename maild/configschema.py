@@ -129,7 +129,7 @@ def _fraction(value: Any) -> bool:
 
 def _hhmm(value: Any) -> bool:
     if not isinstance(value, str) or value.count(":") != 1:
-        return False
+        return value == "off"  # the daily mail is not sent (schedule's two times)
     h, m = value.split(":")
     return h.isdigit() and m.isdigit() and int(h) < 24 and int(m) < 60
 

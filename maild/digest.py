@@ -45,15 +45,19 @@ def _row(app: App, r: Summary) -> dict[str, Any]:
 
 def _due_now(app: App, now: datetime) -> str | None:
     """Today's date when the digest is due and not sent yet, else None."""
-    due = app.calendar.daily_due(now, hhmm(app.config.schedule.digest_time))
+    at = hhmm(app.config.schedule.digest_time)
+    due = app.calendar.daily_due(now, at) if at is not None else None
     if due is None:
         return None
     day = due.isoformat()
     return None if daymark.ran_on(app.config.storage_path / "digest.last", day) else day
 
 
-def hhmm(value: str) -> time:
-    """A config time "HH:MM" (checked by the config schema) as a time of day."""
+def hhmm(value: str) -> time | None:
+    """A config time "HH:MM" (checked by the config schema) as a time of day; None for
+    "off", a daily mail the desk does not want."""
+    if value == "off":
+        return None
     hh, mm = value.split(":")
     return time(int(hh), int(mm))
 

@@ -9,7 +9,7 @@ only decides *when* to call.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from maild import guard, privileges, status
@@ -172,7 +172,8 @@ def daily_report(app: App, now: datetime) -> bool:
     # New Year days, the mail quarantined while no report went is counted too.
     since = datetime.combine(
         app.calendar.previous_working_day(local.date()),
-        hhmm(app.config.schedule.daily_report_time),
+        # (reports "off", this one asked for by hand: since that day's start)
+        hhmm(app.config.schedule.daily_report_time) or time(0),
         tzinfo=app.tz,
     )
     subject, body = app.renderer.text(
@@ -217,7 +218,8 @@ def scheduled_report(app: App, now: datetime) -> int:
     """The daily report by the schedule: from `daily_report_time` on a business day,
     once (daily_report keeps the day). Run by every tick rather than at that minute
     only, so a daemon started or a machine resumed later that day still sends it."""
-    if app.calendar.daily_due(now, hhmm(app.config.schedule.daily_report_time)) is None:
+    at = hhmm(app.config.schedule.daily_report_time)
+    if at is None or app.calendar.daily_due(now, at) is None:
         return 0
     return int(daily_report(app, now))
 

@@ -35,6 +35,14 @@ def dkim_desk(tmp_path, sink) -> Desk:
     return Desk(tmp_path, sink.port, support={"authserv_id": AUTHSERV})
 
 
+@pytest.fixture(autouse=True)
+def _daily_mail(request, monkeypatch) -> None:
+    """A test marked daily_mail gets desks that send the morning digest and the daily
+    report at their default times (helpers.Desk.daily_mail)."""
+    if request.node.get_closest_marker("daily_mail") is not None:
+        monkeypatch.setattr(Desk, "daily_mail", True)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """What collecting made (every test module, its functions and their marks) lives as
     long as the run: it is frozen out of the garbage collector, whose full passes would

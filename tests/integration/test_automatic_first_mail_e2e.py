@@ -45,6 +45,7 @@ AUTOMATIC = [
 ]
 
 
+@pytest.mark.daily_mail
 @pytest.mark.parametrize(("headers", "subject", "sign"), AUTOMATIC)
 def test_a_ticket_opened_by_automatic_mail_nags_no_one(desk, sink, headers, subject, sign):
     """A free ticket at Monday 10:00 would be due Wednesday 16:00, reminded at 75 % of

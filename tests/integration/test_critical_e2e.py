@@ -31,6 +31,7 @@ def morning_queue(desk, sink, day) -> str:
     return mail.text
 
 
+@pytest.mark.daily_mail
 def test_critical_off_puts_the_ticket_back_in_its_place(desk, sink):
     """Anna marks the site that is down critical: it jumps the queue. The site is back
     up; Boris takes the mark off, and the ticket is in its place by deadline again, in

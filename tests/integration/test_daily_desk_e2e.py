@@ -8,6 +8,8 @@ from datetime import date, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP
 
+import pytest
+
 from maild.domain.calendar import BusinessCalendar
 from tests.helpers import Desk, make_mail, staff_to
 from tests.integration.test_staff_e2e import open_ticket, staff_reply
@@ -247,6 +249,7 @@ def digest_at(desk: Desk, day: date, hhmm: str) -> int:
     return r.json()["digest"]
 
 
+@pytest.mark.daily_mail
 def test_morning_queue(desk, sink):
     monday = business_monday()
     assert digest_at(desk, monday - timedelta(days=7), "09:05") == 0  # nothing open: no mail

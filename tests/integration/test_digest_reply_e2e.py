@@ -98,6 +98,7 @@ def held(desk: Desk, relay: Sink, raw: bytes, told: str, subject: str = TOLD) ->
     return notice
 
 
+@pytest.mark.daily_mail
 def test_the_queue_and_the_report_carry_a_lists_reply_address(tmp_path, sink):
     desk = Desk(tmp_path, sink.port)
     tids, queue, report = morning(desk, sink)
@@ -107,6 +108,7 @@ def test_the_queue_and_the_report_carry_a_lists_reply_address(tmp_path, sink):
     assert "[TID#" not in report.subject  # it is about no ticket
 
 
+@pytest.mark.daily_mail
 @pytest.mark.parametrize("to", [None, "support@example.com"], ids=["reply-to", "ignores-reply-to"])
 def test_a_staff_reply_to_the_morning_queue_opens_no_ticket(tmp_path, sink, to):
     desk = Desk(tmp_path, sink.port)
@@ -119,6 +121,7 @@ def test_a_staff_reply_to_the_morning_queue_opens_no_ticket(tmp_path, sink, to):
     held(desk, sink, reply(notice, ANNA, "Понятно"), ANNA)
 
 
+@pytest.mark.daily_mail
 @pytest.mark.parametrize("to", [None, "support@example.com"], ids=["reply-to", "ignores-reply-to"])
 def test_the_heads_reply_to_the_sla_report_opens_no_ticket(tmp_path, sink, to):
     desk = Desk(tmp_path, sink.port)
@@ -134,6 +137,7 @@ def test_the_heads_reply_to_the_sla_report_opens_no_ticket(tmp_path, sink, to):
     assert entry["reason"] == f"staff: reply to a list [TID#{NO_TICKET}]"
 
 
+@pytest.mark.daily_mail
 def test_someone_else_answering_the_queue_opens_no_ticket(tmp_path, sink):
     """Anna forwarded her queue to a colleague outside the staff list, who replied to
     its Reply-To: kept, and Anna (whose queue it was) told, not the outsider: told
@@ -145,6 +149,7 @@ def test_someone_else_answering_the_queue_opens_no_ticket(tmp_path, sink):
     assert "но не с вашего адреса" in " ".join(notice.text.split())
 
 
+@pytest.mark.daily_mail
 @pytest.mark.parametrize("who", [ANNA, HEAD])
 def test_the_queue_or_report_forwarded_back_to_support_opens_no_ticket(tmp_path, sink, who):
     desk = Desk(tmp_path, sink.port)

@@ -10,6 +10,8 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from maild.app import App
 from maild.config import load
 from maild.runner import ingest
@@ -60,6 +62,7 @@ def _digest(tmp_path, sink) -> tuple[Desk, dict[str, str], str, str]:
     return desk, tid, mail.subject, mail.text.replace("\r\n", "\n")
 
 
+@pytest.mark.daily_mail
 def test_each_line_of_the_morning_queue_says_its_state_in_words(tmp_path, sink):
     """A ticket staff answered (or took) and that is still open has no deadline: its
     line read «[TID#...] до -, Бесплатная поддержка», a dash for the time."""
@@ -96,6 +99,7 @@ def test_each_line_of_the_morning_queue_says_its_state_in_words(tmp_path, sink):
     assert "c2@shop2.example: Борису (ответственный: boris@example.com)\n" in text
 
 
+@pytest.mark.daily_mail
 def test_forget_erases_the_subject_under_an_answered_tickets_line(tmp_path, sink):
     """The answered ticket's line has no «до ...»: `maild forget` still finds the
     subject under it in the digest kept in the outbox."""

@@ -14,6 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from maild.app import App
 from maild.config import load
 from maild.runner import ingest
@@ -58,6 +60,7 @@ def _shown(data: bytes, msg: email.message.EmailMessage) -> str:
     return "\n".join([data.decode(), headers, body.get_content() if body else ""]).lower()
 
 
+@pytest.mark.daily_mail
 def test_forget_scrubs_a_digest_sent_as_base64(tmp_path: Path, sink) -> None:
     """A subject of 280 emoji makes the digest's line 1,100 octets: render sends the
     digest base64. `maild forget` left «Секретный заказ», the emoji and the address

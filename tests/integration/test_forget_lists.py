@@ -9,6 +9,8 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from maild.app import App
 from maild.config import load
 from maild.runner import ingest
@@ -35,6 +37,7 @@ def _outbox(desk: Desk, folder: str, marker: str) -> list[str]:
     return [t for t in (p.read_bytes().decode() for p in files) if marker in t]
 
 
+@pytest.mark.daily_mail
 def test_forget_erases_a_customers_subject_from_the_morning_digest(tmp_path, sink):
     """The digest names each open ticket «requester: subject» under its line: after
     `maild forget` the forgotten customer's «Секретный заказ 1» stayed in the digest

@@ -117,6 +117,7 @@ def test_the_heads_answer_to_an_escalation_goes_to_staff_as_a_note(world, sink):
     assert len(sink.wait_for(before + 2)) == before + 2 and len(desk.tickets()) == 1
 
 
+@pytest.mark.daily_mail
 def test_a_corrupt_ticket_file_stops_no_other_job(tmp_path, sink):
     """A damaged file of a ticket closed before storage.keep_closed_days: the purge
     raised on every run, and every job after it (the morning queue, the daily report,
@@ -315,6 +316,7 @@ def test_daily_report_is_russian_and_dated_by_the_jobs_now(world, sink):
     assert not [w for w in english if w in report.text]
 
 
+@pytest.mark.daily_mail
 def test_a_day_run_ahead_is_not_run_again_for_an_earlier_day(world, sink):
     """`jobs run --now` a day ahead (as README suggests for trying things), then the
     real day before it: no second morning queue or report for that day; the next day
@@ -341,6 +343,27 @@ def test_a_day_run_ahead_is_not_run_again_for_an_earlier_day(world, sink):
     after = run("2026-12-09T09:05:00+03:00")  # the Wednesday after
     assert (after["digest"], after["report"]) == (2, 1) and mails() == (2, 2)
     assert run("2026-12-09T12:00:00+03:00")["digest"] == 0 and mails() == (2, 2)
+
+
+def test_a_desk_with_its_daily_mail_off_sends_none_but_the_report_asked_for(world, sink):
+    """`digest_time = "off"` and `daily_report_time = "off"` (tests' desks have them):
+    no morning queue to staff nor report to the head on a business morning with a
+    ticket open, in the daemon's ticks or `jobs run`; `jobs run --report` still
+    makes the head's report, which counts the quarantine since the day before's start."""
+    desk, clock = world
+    assert desk.sections["schedule"]["digest_time"] == "off"
+    ingest_at(desk, clock, make_mail())
+    r = desk.run("jobs", "run", "--now", "2026-12-08T10:00:00+03:00", "--json")
+    assert r.code == 0, r.err
+    assert (r.json()["digest"], r.json()["report"]) == (0, 0)
+    desk.flush()
+    assert not [s for s in subjects(sink, "anna@example.com") if "Очередь" in s]
+    assert not [s for s in subjects(sink, "head@example.com") if "Отчёт" in s]
+    r = desk.run("jobs", "run", "--now", "2026-12-08T10:00:00+03:00", "--report", "--json")
+    assert r.code == 0 and r.json()["report"] == 1, r.err
+    desk.flush()
+    [report] = [m for m in sink.to("head@example.com") if "Отчёт" in m.subject]
+    assert "на 08.12.2026" in report.subject
 
 
 def test_report_sla_json_and_table(world, sink):
@@ -457,6 +480,7 @@ def test_reminders_pass_over_tickets_not_due_without_reading_them(world, sink):
     assert f"[TID#{early}]" in reminder
 
 
+@pytest.mark.daily_mail
 def test_daily_report_goes_out_when_the_daemon_starts_after_its_time(world, sink):
     """A daemon (re)started, or a machine resumed, at 14:00 on a business day still
     sends that day's report on its first tick: from daily_report_time on, not at that
@@ -511,6 +535,7 @@ def test_a_now_without_offset_is_refused_with_an_example_that_works(desk, given)
     assert desk.run("jobs", "run", "--now", example).code == 0
 
 
+@pytest.mark.daily_mail
 def test_the_report_after_days_off_counts_the_quarantine_since_the_last_report(world, sink):
     """Mail quarantined over a weekend or the New Year days is in the first report
     after them: the report counts since the previous working day's report, so no

@@ -11,6 +11,8 @@ import json
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
+import pytest
+
 from maild.adapters.sitepending import PENDING_DAYS
 from maild.app import App
 from maild.config import load
@@ -60,6 +62,7 @@ def _working_evening(desk: Desk, day0: datetime) -> datetime:
     return datetime.combine(day, time(18, 0), tzinfo=app.tz)
 
 
+@pytest.mark.daily_mail
 def test_sent_mail_of_no_ticket_goes_after_keep_closed_days(tmp_path, sink):
     # (the quarantine's mail goes sooner: the sent mail outlives it, keep_days 10)
     desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 20}, spam={"keep_days": 10})
@@ -106,6 +109,7 @@ def test_sent_mail_of_no_ticket_goes_after_keep_closed_days(tmp_path, sink):
     assert {m["id"] for m in listed} == set(left) and all(m.get("sent_at") for m in listed)
 
 
+@pytest.mark.daily_mail
 def test_sent_mail_of_no_ticket_is_kept_without_keep_closed_days(tmp_path, sink):
     """keep_closed_days unset (the default: keep for ever) keeps the mail of no
     ticket, but the site's confirmation letters still go once their link expired:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from tests.helpers import Desk, make_mail
 from tests.integration.test_deadlines_e2e import at, ingest_at, jobs_run, mails_to
 from tests.integration.test_merged_wait_mail_e2e import (
@@ -117,6 +119,7 @@ def test_the_survivor_keeps_its_own_deadline_and_shows_the_nearest(tmp_path, sin
     assert figures(levels["standard"])[:3] == (1, 1, 0)
 
 
+@pytest.mark.daily_mail
 def test_a_merged_customers_next_mail_waits_by_their_own_deadline(tmp_path, sink):
     """A answered before B came; B merged into A, then B's customer writes again: their
     mail waits by their pending 13:00, and starts no deadline of A's own (A's customer

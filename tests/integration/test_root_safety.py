@@ -173,6 +173,7 @@ def children(pid: int) -> list[str]:
     return sorted(Path(f"/proc/{kid}/comm").read_text().strip() for kid in kids)
 
 
+@pytest.mark.daily_mail
 def test_root_commands_leave_only_the_owners_files(owned, sink):
     desk, python = owned
     data = Path(desk.sections["storage"]["path"])

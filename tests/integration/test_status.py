@@ -13,6 +13,8 @@ import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+
 from maild.app import App
 from maild.config import load
 from tests.helpers import AS_ME, QUICK_RETRIES, Daemon, Desk, free_port, make_mail, wait_until
@@ -324,6 +326,7 @@ def test_status_names_a_corrupt_registry_that_holds_all_new_mail(tmp_path, sink)
         daemon.stop()
 
 
+@pytest.mark.daily_mail
 def test_status_says_when_a_daily_job_last_ran_for_a_day_ahead(desk):
     """`maild jobs run --now` a day ahead (or a clock set forward once) counts the days
     up to it as done: no SLA report nor digest went out until then, and status said
