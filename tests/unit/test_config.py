@@ -292,3 +292,90 @@ def test_an_ipv6_listen_address_is_its_host_without_brackets():
     assert (
         SmtpConfig(listen="127.0.0.1:25", protocol="lmtp", max_message_size=1).host == "127.0.0.1"
     )
+
+
+# Every section set, each key valid: one key changed at a time, so each case gives
+# exactly one problem.
+FULL = {
+    **BASE,
+    "support": {**BASE["support"], "staff": ["anna@example.com"], "inbound_banners": ["EXT"]},
+    "smtp": {"listen": "127.0.0.1:8025"},
+    "web": {"base_url": "https://support.example.com"},
+    "metrics": {"listen": "127.0.0.1:9100"},
+    "imap": {"host": "imap.example.com", "username": "u", "password": "p"},
+}
+
+
+def _with(section: str, key: str, value) -> dict:
+    return {**FULL, section: {**FULL.get(section, {}), key: value}}
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value"),
+    [
+        ("support", "address", "support@example.com@evil.example"),  # two @: which domain?
+        ("support", "address", "sup port@example.com"),  # a space in the mailbox
+        ("support", "staff", ["anna@example.com", "bo ris@example.com"]),
+        ("support", "inbound_banners", ["EXT", "  "]),  # a blank text is in every mail
+        ("smtp", "listen", "127.0.0.1:0"),  # a new random port at each start
+        ("metrics", "listen", "127.0.0.1:65536"),
+        ("outbound", "port", 0),
+        ("outbound", "port", 65536),
+        ("outbound", "host", "relay example.com"),
+        ("limits", "max_recipients", True),  # TOML true is no number
+        ("storage", "max_attempts", True),
+        ("schedule", "reminder_fraction", 1),  # a reminder at the deadline itself
+        ("schedule", "reminder_fraction", 0),
+        ("schedule", "digest_time", "24:00"),
+        ("schedule", "daily_report_time", "09:60"),
+        ("web", "base_url", "https://"),  # no host: every link in every letter broken
+        ("web", "base_url", "https://support.example.com/a b"),
+    ],
+)
+def test_a_value_out_of_range_is_one_line_naming_key_and_file_and_not_taken(section, key, value):
+    """An admin's value the checks must refuse, each just past the edge of what is
+    taken: one line naming the key and the file, the only problem (so the edge is what
+    refused it, not another key); the config is not taken."""
+    with pytest.raises(ConfigError) as e:
+        parse(_with(section, key, value), "/etc/maild/maild.toml")
+    assert e.value.problems == [str(e.value)]
+    assert str(e.value).startswith(f"/etc/maild/maild.toml: key '{section}.{key}' must be ")
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value"),
+    [
+        ("smtp", "listen", "127.0.0.1:1"),
+        ("metrics", "listen", "[::1]:65535"),
+        ("outbound", "port", 1),
+        ("outbound", "port", 65535),
+        ("storage", "max_attempts", 1),  # one try, no retry
+        ("schedule", "outbox_give_up_attempts", 1),
+        ("smtp", "max_connections", 1),
+        ("limits", "max_recipients", 0),
+        ("schedule", "reminder_fraction", 0.99),
+        ("schedule", "digest_time", "23:59"),
+        ("schedule", "daily_report_time", "00:00"),
+        ("web", "base_url", "http://h"),
+        ("support", "address", " support@example.com "),
+    ],
+)
+def test_a_value_at_the_edge_of_its_range_is_taken(section, key, value):
+    """The nearest values that are in range load as written: a bound one off would
+    refuse a config an admin may rightly have."""
+    cfg = parse(_with(section, key, value), "/etc/maild/maild.toml")
+    got = getattr(getattr(cfg, section), key)
+    assert got == (value.strip().lower() if key == "address" else value)
+
+
+def test_processed_mail_moved_into_the_folder_it_is_read_from_is_refused():
+    """Any folder, not only INBOX: mail moved where it is read would be taken, spooled
+    and moved again on every round, without end."""
+    imap = {**FULL["imap"], "folder": "Support", "processed_folder": "Support"}
+    with pytest.raises(ConfigError) as e:
+        parse({**FULL, "imap": imap}, "/etc/maild/maild.toml")
+    assert str(e.value).startswith(
+        "/etc/maild/maild.toml: key 'imap.processed_folder' is imap.folder ('Support')"
+    )
+    other = parse({**FULL, "imap": {**imap, "processed_folder": "Support/Done"}}, "f.toml")
+    assert other.imap.processed_folder == "Support/Done"
