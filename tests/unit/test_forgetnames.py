@@ -106,3 +106,12 @@ def test_a_comma_in_a_comment_or_a_quoted_pair_ends_no_mailbox():
     assert scrub_mailboxes(b"Cc: Ivan (work, sales)" + tail) == b"Cc: " + erased + tail
     assert scrub_mailboxes(b'Cc: "Ivan \\"the, boss\\" P"' + tail) == b"Cc: " + erased + tail
     assert scrub_mailboxes(b"Cc: <forgotten@invalid>\r\n") == b"Cc: <forgotten@invalid>\r\n"
+
+
+def test_a_colon_inside_a_quoted_name_makes_no_group():
+    """«"Sales: Ivan" <forgotten@invalid>» is one quoted name, not the group «"Sales:»:
+    the name goes whole, and no half of a quoted string is left to swallow the next
+    mailbox (Cc would then read as one mangled name)."""
+    out = scrub_mailboxes(b'Cc: "Sales: Ivan" <forgotten@invalid>, olga@x.ru\r\n')
+    assert b"Sales" not in out and out.count(b'"') == 0
+    assert _field(out, "Cc") == f'"{ERASED}" <{PLACEHOLDER}>, olga@x.ru'
