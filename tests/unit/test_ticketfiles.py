@@ -82,3 +82,35 @@ def test_fsck_without_repair_names_a_leftover_and_keeps_it(tmp_path: Path):
     check.repair = True
     check_files(check)
     assert not temp.exists()
+
+
+def _check(root: Path, said: list[str], wanted=lambda path: True) -> SimpleNamespace:
+    return SimpleNamespace(root=root, locked=False, repair=False, stray=[], wanted=wanted,
+                           problem=lambda path, what, fix=None: said.append(what))  # fmt: skip
+
+
+def test_the_recheck_names_no_stray_it_was_not_asked_about(tmp_path: Path):
+    """fsck's re-check under the lock looks only at the files the first run found
+    (`wanted`): a stray file it was not asked about is neither named nor listed in
+    --json's "stray" (nor, with --repair, moved aside)."""
+    said: list[str] = []
+    stray = tmp_path / "tickets" / "12" / "notes.txt"
+    stray.parent.mkdir(parents=True)
+    stray.write_text("x")
+    check = _check(tmp_path, said, wanted=lambda path: False)
+    check_files(check)
+    assert said == [] and check.stray == []
+    check = _check(tmp_path, said)
+    check_files(check)
+    assert said == ["not a ticket file"] and check.stray == ["tickets/12/notes.txt"]
+
+
+def test_fsck_without_the_lock_names_a_redo_journal_under_way(tmp_path: Path):
+    """A plain fsck (no lock: serve may be committing) that finds commit.redo names it,
+    "a commit under way or cut short"; the run under the lock then tells which."""
+    from maild.adapters.redo import journal_path
+
+    said: list[str] = []
+    Path(journal_path(os.fspath(tmp_path))).write_text("")
+    check_files(_check(tmp_path, said))
+    assert said == ["a commit under way or cut short"]
