@@ -423,3 +423,38 @@ def test_each_recipient_a_russian_bounce_names_is_the_one_failed() -> None:
     said = "Не удалось доставить по адресу:\r\n" + "\r\n".join(others) + "\r\n"
     msg = proven_report(parse(_mixed("robot@mx.shop.ru", "Недоставленное сообщение", said)), _ours)
     assert _failures(msg) == {a: ("failed", "5.0.0") for a in others}
+
+
+YANDEX_COPY = (
+    f"From: support@example.com\nSubject: Re: Q (version 4.2.1)\nTo: {CUSTOMER}\n"
+    f"Message-ID: {OURS}\n\nЗдравствуйте!\n"
+)
+
+
+def _yandex(said: str) -> bytes:
+    body = f"Ваше сообщение не было доставлено по адресу {CUSTOMER}.\n{said}\n\n"
+    subject = "Недоставленное сообщение"
+    return make_mail(sender="mailer-daemon@yandex.ru", subject=subject, body=body + YANDEX_COPY)
+
+
+def test_what_a_bounce_said_ends_at_the_returned_copys_header_block_not_its_first_to_line():
+    """Yandex's copy may begin with From and Subject before To: the whole block is the
+    copy's, so its Subject («version 4.2.1») and From are not what the bounce said,
+    neither the Diagnostic-Code staff see nor the source of the recipient's code."""
+    msg = proven_report(parse(_yandex("Такого ящика не существует.")), _ours)
+    assert msg.delivery_status.splitlines()[2:] == [
+        "Status: 5.1.1",
+        f"Diagnostic-Code: smtp; Ваше сообщение не было доставлено по адресу {CUSTOMER}. "
+        "Такого ящика не существует.",
+    ]
+
+
+def test_the_diagnostic_of_a_long_bounce_is_its_first_500_characters():
+    """A bounce's words go into the report's Diagnostic-Code cut at 500 characters, its
+    spaces folded: a bounce of pages (a server's whole transcript) is not copied into
+    the ticket's record for each recipient it names."""
+    said = "550 5.1.1 No such user\n" + "Подробности. " * 300
+    msg = proven_report(parse(_yandex(said)), _ours)
+    (diagnostic,) = [line for line in msg.delivery_status.splitlines() if "Diagnostic" in line]
+    words = " ".join(f"Ваше сообщение не было доставлено по адресу {CUSTOMER}.\n{said}".split())
+    assert diagnostic == f"Diagnostic-Code: smtp; {words[:500]}"
