@@ -1,7 +1,11 @@
 """The shipped systemd unit: a config error (exit 78) is not restarted every 5 s
-forever, and the storage it lets maild write is the one README names."""
+forever, and the storage it lets maild write is the one README names; and what
+maild tells systemd (adapters/systemd.py: sd_notify, the watchdog's period)."""
 
 from __future__ import annotations
+
+import os
+import socket
 
 from maild.privileges import UNIT_STORAGE
 from tests.helpers import ROOT
@@ -52,3 +56,37 @@ def test_the_documentation_named_is_installed():
     for uri in " ".join(_service("[Unit]").get("Documentation", [])).split():
         if uri.startswith("file://"):
             assert uri.removeprefix("file://") in readme, uri
+
+
+def test_the_watchdog_is_fed_at_half_its_period_and_only_by_the_process_it_watches(monkeypatch):
+    """sd_notify's rules: WATCHDOG_USEC=30 s asks for a ping every 15 s (half: a late
+    tick does not get maild killed); WATCHDOG_PID naming another process (a child that
+    inherited the environment) means the watchdog is not this process's to feed."""
+    from maild.adapters.systemd import watchdog_interval
+
+    monkeypatch.setenv("WATCHDOG_USEC", "30000000")
+    monkeypatch.delenv("WATCHDOG_PID", raising=False)
+    assert watchdog_interval() == 15.0
+    monkeypatch.setenv("WATCHDOG_PID", str(os.getpid()))
+    assert watchdog_interval() == 15.0
+    monkeypatch.setenv("WATCHDOG_PID", str(os.getpid() + 1))
+    assert watchdog_interval() is None
+    monkeypatch.delenv("WATCHDOG_USEC")
+    monkeypatch.delenv("WATCHDOG_PID")
+    assert watchdog_interval() is None
+
+
+def test_a_state_goes_to_the_notify_socket_an_abstract_one_too(monkeypatch, tmp_path):
+    """READY=1 reaches the datagram socket NOTIFY_SOCKET names; «@name» is Linux's
+    abstract namespace (a NUL first), as systemd may give it; no socket: False."""
+    from maild.adapters.systemd import notify
+
+    for name in [str(tmp_path / "notify"), f"@maild-test-{os.getpid()}"]:
+        addr = "\0" + name[1:] if name.startswith("@") else name
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+            s.bind(addr)
+            monkeypatch.setenv("NOTIFY_SOCKET", name)
+            assert notify("READY=1\nSTATUS=accepting mail") is True
+            assert s.recv(100) == b"READY=1\nSTATUS=accepting mail"
+    monkeypatch.delenv("NOTIFY_SOCKET")
+    assert notify("READY=1") is False
