@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
-from maild.adapters.leftovers import remove_leftovers
+from maild.adapters.leftovers import MAX_AGE, leftovers, remove_leftovers
 from tests.faults.fs import read_only
 from tests.helpers import Daemon, make_mail
 
@@ -104,3 +104,40 @@ def test_a_temp_file_that_cannot_be_removed_leaves_the_staging_folders_removed(d
     assert "Read-only file system" in log
     assert not stage.exists(), log
     assert f"removed {stage}: the staging folder of a backup that did not finish" in log
+
+
+def test_a_live_writers_commit_temp_file_is_a_leftover_only_to_the_lock_holder(tmp_path):
+    """Only the holder of the store lock writes `.tx.tmp` files: while the caller holds
+    the lock their writer is done or dead; without it (serve's start when an admin's
+    fsck --repair holds the lock) a live pid's is a commit under way, kept (removed,
+    its rename would fail and the mail with it)."""
+    temp = tmp_path / "open" / f".a4.json.{os.getpid()}.1.tx.tmp"
+    temp.parent.mkdir()
+    temp.write_text("{}")
+    assert leftovers(tmp_path) == []
+    assert leftovers(tmp_path, locked=True) == [str(temp)]
+
+
+def test_the_outbox_reserve_cut_short_is_a_leftover_once_old(tmp_path):
+    """outbox/reserve.tmp (adapters/reserve.py: a MiB made before its rename) names no
+    writer: a leftover once older than MAX_AGE, not while it may be being made."""
+    temp = tmp_path / "outbox" / "reserve.tmp"
+    temp.parent.mkdir()
+    temp.write_bytes(b"\0" * 1024)
+    made = temp.stat().st_mtime
+    assert leftovers(tmp_path, now=made + 60) == []
+    assert leftovers(tmp_path, now=made + MAX_AGE + 1) == [str(temp)]
+
+
+def test_nothing_in_a_backups_staging_folder_is_taken_for_a_leftover(tmp_path):
+    """A backup's staging folder holds links to the store's files (adapters/backupleft
+    .py removes it whole): a temp file's name in it is no write of the store's, and
+    unlinking it would cut the backup's copy."""
+    dead = os.fork()
+    if dead == 0:
+        os._exit(0)
+    os.waitpid(dead, 0)
+    stage = tmp_path / f".backup-{dead}" / "open"
+    stage.mkdir(parents=True)
+    (stage / f".3f.json.{dead}.5.tmp").write_text("{}")
+    assert leftovers(tmp_path) == []
