@@ -379,3 +379,22 @@ def test_processed_mail_moved_into_the_folder_it_is_read_from_is_refused():
     )
     other = parse({**FULL, "imap": {**imap, "processed_folder": "Support/Done"}}, "f.toml")
     assert other.imap.processed_folder == "Support/Done"
+
+
+def test_a_year_named_only_by_a_working_day_set_by_hand_is_known_to_the_calendar():
+    """An admin who lists next year's transferred working Saturday alone has told maild
+    that year: check-config and the daily report no longer warn that its transfers are
+    unknown (both read calendar.listed: days off and working days)."""
+    from maild.domain.calendar import unknown_year
+
+    cfg = parse({**BASE, "calendar": {"extra_working_days": ["2027-01-09"]}}, "f.toml")
+    assert cfg.calendar.listed == (date(2027, 1, 9),)
+    assert unknown_year(date(2026, 12, 7), cfg.calendar.listed, lambda year: False) == 2026
+    assert unknown_year(date(2027, 3, 1), cfg.calendar.listed, lambda year: False) is None
+
+
+def test_the_domain_of_a_cyrillic_support_address_is_in_a_labels():
+    """maild's Message-IDs name support's domain: «поддержка.рф» in 8-bit characters
+    would give ids that thread in no client (and are left out of the mail)."""
+    cfg = parse({**BASE, "support": {"address": "help@поддержка.рф"}}, "f.toml")
+    assert cfg.support.domain == "xn--80ahaefyxhn.xn--p1ai"
