@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from maild.adapters.sitepending import PENDING_DAYS
+from maild.adapters.store import CorruptFile
 from maild.app import App
 from maild.config import load
 from maild.web import tokens
@@ -185,3 +186,35 @@ def test_sent_mail_of_a_spam_ticket_goes_once_the_quarantine_no_longer_holds_it(
     assert desk.run("spam", "list", "--json").json() == []
     _jobs(desk, _day0() + timedelta(days=40))
     assert not set(_sent(desk)) & set(before)
+
+
+def _gone_at(meta: dict, exists) -> bool:
+    """ops/leftovers._gone of `meta` (queued 30 days ago) with keep_closed_days's cut
+    20 days ago; `exists`: the store's answer whether its ticket is there."""
+    from types import SimpleNamespace
+
+    from maild.ops.leftovers import _gone
+
+    now = datetime.now().astimezone()
+    app = SimpleNamespace(store=SimpleNamespace(ticket_exists=exists))
+    meta = {"queued_at": (now - timedelta(days=30)).isoformat(), **meta}
+    return _gone(app, meta, (now - timedelta(days=20), now - timedelta(days=3)), {})
+
+
+def test_which_sent_mail_of_no_live_ticket_goes():
+    """Past keep_closed_days: a ticket's mail goes once the ticket is gone, not while
+    it is there nor when its file cannot be read (it may be); an alert to the head
+    naming no ticket stays (its file is what sends it once: an outage outlasting
+    keep_closed_days would be told again); mail of a ticket queued since the cut stays."""
+
+    def corrupt(tid):
+        raise CorruptFile(tid, "not JSON")
+
+    assert _gone_at({"id": "a", "tid": MISSING, "kind": "notice"}, lambda tid: False)
+    assert not _gone_at({"id": "a", "tid": MISSING, "kind": "notice"}, lambda tid: True)
+    assert not _gone_at({"id": "a", "tid": MISSING, "kind": "notice"}, corrupt)
+    assert not _gone_at({"id": "imap-down-1", "kind": "alert"}, lambda tid: False)
+    assert _gone_at({"id": "report-1", "kind": "report"}, lambda tid: False)
+    recent = {"id": "a", "tid": MISSING, "kind": "notice"}
+    recent["queued_at"] = (datetime.now().astimezone() - timedelta(days=1)).isoformat()
+    assert not _gone_at(recent, lambda tid: False)
