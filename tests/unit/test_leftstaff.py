@@ -62,3 +62,15 @@ def test_alerts_and_reports_queued_before_roles_count_as_the_heads():
     assert still_ours(now, None, "alert", [BORIS]) is False
     assert still_ours(now, None, "report", [ANNA]) is True
     assert still_ours(now, None, "report", [HEAD_ADDR]) is True
+
+
+def test_the_sender_asks_by_the_mails_kind_when_it_has_no_role():
+    """An alert or a report queued before mail kept its role (no "role" in its record)
+    is the head's: the outbox's look (adapters/outleft.py) passes its kind, so it is not
+    sent to a head who has since been replaced; a customer's mail of no role goes."""
+    from maild.adapters.outleft import _ours
+
+    now = Members.of([ANNA], "new-head@example.com")
+    assert not _ours(now, {"id": "a", "to": [HEAD_ADDR], "kind": "alert"})
+    assert not _ours(now, {"id": "r", "to": [HEAD_ADDR], "kind": "report"})
+    assert _ours(now, {"id": "n", "to": [CUSTOMER], "kind": "notice"})
