@@ -19,6 +19,8 @@ import pytest
 
 from tests.helpers import Desk, Received, Sink, make_mail
 
+pytestmark = pytest.mark.daily_mail  # each test answers the morning queue
+
 ANNA = "anna@example.com"
 MORNING = "2026-12-09T16:00:00+03:00"  # a Wednesday: the morning queue goes
 TOLD = "Ответ на общее письмо клиенту не отправлен"  # staff_list_reply.txt's subject
