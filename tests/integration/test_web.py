@@ -73,6 +73,9 @@ def test_customer_mail_has_a_link_staff_mail_none_and_the_store_no_token(site, t
     mail_in(_daemon, quoted)  # a reply quoting the whole confirmation, link and all
     assert wait_until(lambda: len(desk.ticket(tid)["messages"]) > 3)
     assert token not in str(desk.ticket(tid))
+    # the notice of the reply itself (the count of stored messages does not wait for it)
+    told = f"Новое письмо клиента: Не работает оформление заказа [TID#{tid}]"
+    assert wait_until(lambda: [m for m in sink.to("anna@example.com") if m.subject == told])
     assert all(token not in m.text for m in sink.to("anna@example.com"))
     page = request(link).text  # the page shows what is new in a reply, not the quote
     assert "Спасибо." in page and "Обращения обрабатываются" not in page
