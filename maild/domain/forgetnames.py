@@ -114,11 +114,33 @@ def _erase_names(value: bytes) -> bytes:
         if angle > 0 and segment[:angle].strip():
             head = segment[:angle]
             lead = head[: len(head) - len(head.lstrip())]
-            group, colon, _name = head.rpartition(b":")  # «Team: name <...>»: a group
-            keep = group + colon if colon and b'"' not in group else lead
-            segment = keep + (b" " if colon else b"") + _ERASED_WORD + b" " + segment[angle:]
+            colon = _group_colon(head)  # «Team: name <...>»: a group, its name kept
+            keep = head[: colon + 1] if colon >= 0 else lead
+            segment = keep + (b" " if colon >= 0 else b"") + _ERASED_WORD + b" " + segment[angle:]
         out.append(segment)
     return b",".join(out)
+
+
+def _group_colon(head: bytes) -> int:
+    """Where the colon ending a group's name is in what precedes an angle address (the
+    first one outside quotes and comments: «Team: "Ivan: P"»), -1 if none is."""
+    quoted, depth, i = False, 0, 0
+    while i < len(head):
+        c = head[i : i + 1]
+        if c == b"\\":
+            i += 1
+        elif quoted:
+            quoted = c != b'"'
+        elif c == b'"':
+            quoted = True
+        elif c == b"(":
+            depth += 1
+        elif c == b")" and depth:
+            depth -= 1
+        elif c == b":" and not depth:
+            return i
+        i += 1
+    return -1
 
 
 def _mailboxes(value: bytes) -> list[bytes]:

@@ -115,3 +115,14 @@ def test_a_colon_inside_a_quoted_name_makes_no_group():
     out = scrub_mailboxes(b'Cc: "Sales: Ivan" <forgotten@invalid>, olga@x.ru\r\n')
     assert b"Sales" not in out and out.count(b'"') == 0
     assert _field(out, "Cc") == f'"{ERASED}" <{PLACEHOLDER}>, olga@x.ru'
+
+
+def test_a_group_keeps_its_name_when_the_erased_name_holds_a_colon():
+    """«Team: "Ivan: P" <forgotten@invalid>;»: the group's name ends at the first colon
+    outside quotes, not the last: «Team:» was lost and the «;» that closes the group
+    left alone, a field no parser reads as the group it was."""
+    out = scrub_mailboxes(b'Cc: Team: "Ivan: P" <forgotten@invalid>;, olga@x.ru\r\n')
+    assert b"Ivan" not in out
+    assert _field(out, "Cc") == f'Team: "{ERASED}" <{PLACEHOLDER}>;, olga@x.ru'
+    out = scrub_mailboxes(b"Cc: Team (a: b): Ivan <forgotten@invalid>;\r\n")
+    assert out.startswith(b"Cc: Team (a: b): =?") and b"Ivan" not in out
