@@ -324,7 +324,7 @@ def _apply_commands(
     tells the customer nothing). A follow-up's deadline they end is counted for the SLA
     report (sla.followup_ended), under the level it was set by."""
     notices: list[str] = []
-    level, found = ticket["level"], {**ticket}  # (on_staff_reply may change it in place)
+    level, found = ticket["level"], ticket
     # a #cc of the first customer of a ticket staff opened: his level first (staffforward)
     ticket = staffforward.cc_level(ctx, ticket, messages)
     if replied:

@@ -195,7 +195,7 @@ def reacted_at(ticket: Ticket, at: datetime) -> str:
 def on_staff_reply(ticket: Ticket, at: datetime) -> Ticket:
     """Staff answered: the reaction happened (to customers merged in too), nothing waits
     for staff now."""
-    t: Ticket = answered(ticket, at)
+    t: Ticket = {**answered(ticket, at)}  # (answered may give ``ticket`` itself back)
     if t.get("first_reaction_at") is None:
         t["first_reaction_at"] = reacted_at(t, at)
     t["reaction_due"] = None

@@ -238,3 +238,22 @@ def test_a_later_mail_to_a_closed_tickets_customer_keeps_the_first_reaction():
     closed = tk.on_mail_to_customer(closed, at)
     later = tk.on_mail_to_customer(closed, T0 + timedelta(days=2))
     assert later["first_reaction_at"] == at.isoformat()
+
+
+def test_a_staff_reply_leaves_the_ticket_it_was_given_as_it_was():
+    """on_staff_reply gives a new ticket: the one it was given (the decision's snapshot,
+    which the SLA report's follow-up count compares with the result) keeps its status
+    and deadline even when no merged wait made answered() copy it."""
+    ticket = {
+        "tid": "1",
+        "status": "new",
+        "level": "free",
+        "reaction_due": "2026-12-08T10:00:00+03:00",
+        "reaction_from": "2026-12-07T10:00:00+03:00",
+        "first_reaction_at": None,
+        "created_at": "2026-12-07T10:00:00+03:00",
+    }
+    before = dict(ticket)
+    after = tk.on_staff_reply(ticket, datetime(2026, 12, 7, 12, 0, tzinfo=MSK))
+    assert ticket == before
+    assert after["status"] == "open" and after["reaction_due"] is None
