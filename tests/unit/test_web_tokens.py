@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
+import pytest
+
 from maild.domain.message import ParsedMessage
 from maild.domain.ownside import own_side
 from maild.web import tokens
@@ -26,6 +28,58 @@ def test_ticket_token_is_bound_to_ticket_address_and_time():
     for forged in (f"4821-7731.{expiry}.{mac}", f"{tid}.{int(expiry) + 9}.{mac}", token + "x.y"):
         assert tokens.check_ticket_token(KEY, forged, [ADDR], NOW) is tokens.Refusal.BAD
     assert tokens.check_ticket_token(KEY, "../../etc/passwd", [ADDR], NOW) is tokens.Refusal.BAD
+
+
+def test_a_link_opens_through_its_last_day_and_not_after():
+    """A link made for 90 days opens until the end of its 90th day (UTC) and is
+    refused as expired from the first second of the next: customers are told how
+    long it lasts, and an early refusal sends them asking for a new one, a late
+    acceptance gives a day more than the link promised. A confirmation likewise."""
+    token = tokens.ticket_token(KEY, "4821-7730", ADDR, NOW, 90)
+    last = datetime(2026, 11, 25, tzinfo=UTC) + timedelta(days=91) - timedelta(seconds=1)
+    assert tokens.check_ticket_token(KEY, token, [ADDR], last) == ADDR
+    after = last + timedelta(seconds=1)
+    assert tokens.check_ticket_token(KEY, token, [ADDR], after) is tokens.Refusal.EXPIRED
+    confirm = tokens.confirm_token(KEY, "abc123", ADDR, NOW, 2)
+    last = datetime(2026, 11, 28, tzinfo=UTC) - timedelta(seconds=1)
+    assert tokens.check_confirm_token(KEY, confirm, ADDR, last) is True
+    late = last + timedelta(seconds=1)
+    assert tokens.check_confirm_token(KEY, confirm, ADDR, late) is tokens.Refusal.EXPIRED
+
+
+def test_a_link_made_for_an_address_in_capitals_opens_for_it():
+    """The address is compared as mail compares it, on both sides: a customer whose
+    address the ticket keeps as they wrote it («Ivan@Shop-Example.ru») gets a link
+    that opens their page, not the «bad link» one."""
+    upper = "Ivan@Shop-Example.RU"
+    token = tokens.ticket_token(KEY, "4821-7730", upper, NOW, 90)
+    assert tokens.check_ticket_token(KEY, token, [upper], NOW) == upper
+    assert tokens.check_ticket_token(KEY, token, ["x@y.ru", ADDR], NOW) == ADDR
+    confirm = tokens.confirm_token(KEY, "abc123", upper, NOW, 2)
+    assert tokens.check_confirm_token(KEY, confirm, ADDR, NOW) is True
+
+
+def test_links_mailed_by_an_earlier_maild_still_open():
+    """The tokens' form is fixed: links already in customers' mailboxes (90 days of
+    them) and confirmations in flight open after an upgrade as before. The fields
+    are signed apart («|» between them), so no two (ticket, address) pairs sign
+    alike."""
+    link = "4821-7730.20872.o23o4ut2lrs5ryisfjxiz733bq"
+    assert tokens.ticket_token(KEY, "4821-7730", "Ivan@Shop-Example.ru", NOW, 90) == link
+    assert tokens.check_ticket_token(KEY, link, [ADDR], NOW) == ADDR
+    confirm = "abc123.20784.2anrodgukzxeuaao2rxaxb77ly"
+    assert tokens.confirm_token(KEY, "abc123", ADDR, NOW, 2) == confirm
+
+
+@pytest.mark.parametrize("expiry", ["abc", "２０８７２", "²⁰", "1e5", ""])
+def test_a_link_whose_day_is_no_number_is_a_bad_link_not_an_error(expiry):
+    """A mangled or hand-made link («/t/4821-7730.abc.x») gets the plain «bad link»
+    page: a day that is no run of ASCII digits never reaches int() (full-width or
+    superscript digits pass str.isdigit and make int() raise)."""
+    token = f"4821-7730.{expiry}.o23o4ut2lrs5ryisfjxiz733bq"
+    assert tokens.split(token) is None and tokens.tid_of(token) is None
+    assert tokens.check_ticket_token(KEY, token, [ADDR], NOW) is tokens.Refusal.BAD
+    assert tokens.check_confirm_token(KEY, token, ADDR, NOW) is tokens.Refusal.BAD
 
 
 def test_form_token_scope_age_and_nonce():
