@@ -59,6 +59,9 @@ def test_addresses_compare_as_mailboxes_do():
     assert shown_to(TICKET, THREAD, "Petr@Shop.RU") == shown_to(TICKET, THREAD, PETR)
     thread = [customer(1, IVAN, cc=["PETR@shop.ru"])]
     assert shown_to(TICKET, thread, PETR) == [True]
+    # the requester kept as they first wrote it: still the requester, who sees all
+    ticket = {**TICKET, "requester": "Ivan@Shop.RU"}
+    assert shown_to(ticket, THREAD, IVAN) == shown_to(TICKET, THREAD, IVAN)
 
 
 def test_one_added_by_cc_sees_from_the_answer_that_added_them():
@@ -71,6 +74,28 @@ def test_an_answer_withdrawn_before_it_reached_them_is_not_theirs():
     withdrawn = answer(3, [IVAN, PETR], withdrawn_copies={PETR: "uncc"})
     assert shown_to(TICKET, [withdrawn], PETR) == [False]
     assert shown_to(TICKET, [withdrawn], IVAN) == [True]
+
+
+def test_staff_mail_an_older_store_kept_as_forged_is_shown_to_no_one():
+    """Mail in a staff member's name that failed the check, as stores older than
+    `unverified_staff` kept it (kind "staff", `forged_staff`): an outsider's words
+    under support's name, which no page shows, not even to the requester."""
+    forged = answer(3, [IVAN, PETR], forged_staff=True)
+    for who in (IVAN, PETR):
+        assert shown_to(TICKET, [forged], who) == [False]
+    inbound = {**customer(3, "anna@example.com"), "kind": "staff", "forged_staff": True}
+    assert shown_to(TICKET, [inbound], IVAN) == [False]
+
+
+def test_the_latest_merge_is_the_latest_instant_in_any_offset():
+    """Records keep the desk's local time of when they were written: after its time
+    zone changed, «08:00+00:00» is later than «10:07+03:00» though it sorts before
+    it; the merge moment is the later instant."""
+    moved = [
+        customer(7, OLGA, merged_from="3333-4444"),  # 10:07+03:00, 07:07 UTC
+        {**answer(8, [OLGA], merged_from="3333-4444"), "received_at": "2026-12-01T08:00:00+00:00"},
+    ]
+    assert merge_moment(moved) == "2026-12-01T08:00:00+00:00"
 
 
 def test_an_answer_stored_before_records_named_its_customers_went_to_them_all():
