@@ -26,12 +26,15 @@ URL = "https://docs.example.com/pay?order=10234"
         ("Пишите: Ivan@Shop.ru<mailto:ivan@shop.ru>", "Пишите: Ivan@Shop.ru"),
         # Outlook links a typed «www.» to http://...: the target says where it leads
         ("www.example.com<http://www.example.com/>", "http://www.example.com/"),
+        ("WWW.Example.com<http://www.example.com/>", "http://www.example.com/"),  # any case
+        ("ivan@shop.ru<MAILTO:ivan@shop.ru>", "ivan@shop.ru"),
         ("(https://example.com<https://example.com>)", "(https://example.com)"),
         ("«https://example.com/a<https://example.com/a>»", "«https://example.com/a»"),
         ("a<https://a.ru> b<https://b.ru>", "a<https://a.ru> b<https://b.ru>"),
         # a real "text<link>": the text is not the address, both stay
         (f"Инструкция<{URL}>", f"Инструкция<{URL}>"),
         ("https://good.example<https://evil.example/login>", None),
+        (f"https://docs.example.com/pay?order=1<{URL}>", None),  # another order
         ("ivan@shop.ru<mailto:petr@shop.ru>", None),
         ("ivan@shop.ru<mailto:ivan@shop.ru?subject=x>", None),
         ("см. <https://example.com>", None),  # no text before the target
