@@ -78,6 +78,16 @@ def test_the_own_id_is_stable_and_gives_the_message_id_back():
     assert as_sent("<reused-x.1@localhost>") == "<reused-x.1@localhost>"  # not one of ours
 
 
+def test_the_digest_of_a_mail_is_the_one_earlier_mailds_made():
+    """The digest is kept: mail with no Message-ID is filed under an id made of it, a
+    reused Message-ID's mail under reused_id. A redelivery after an upgrade (an MTA
+    retry, an IMAP re-fetch) is found as the duplicate it is only while the digest of
+    the same bytes stays what it was: each field named and set apart, the body after."""
+    assert content_digest(MAIL) == "2a5508403aa34a73607e04a215cdb5d5"
+    odd = b"From: a@b.example\nSubject: x\nno field\n\ntext\n"
+    assert former_digest(odd) == "79fb4ea25daa91d1234e60f5911966c2"
+
+
 def test_the_former_digest_is_there_only_where_it_differs():
     """Mail whose header block ends at its first empty line, as ever, has one digest;
     mail with a line that is no field above it had another, by which older mailds
