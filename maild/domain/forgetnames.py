@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from maild.domain.forget import ERASED, PLACEHOLDER
 
@@ -124,30 +124,26 @@ def _erase_names(value: bytes) -> bytes:
 def _group_colon(head: bytes) -> int:
     """Where the colon ending a group's name is in what precedes an angle address (the
     first one outside quotes and comments: «Team: "Ivan: P"»), -1 if none is."""
-    quoted, depth, i = False, 0, 0
-    while i < len(head):
-        c = head[i : i + 1]
-        if c == b"\\":
-            i += 1
-        elif quoted:
-            quoted = c != b'"'
-        elif c == b'"':
-            quoted = True
-        elif c == b"(":
-            depth += 1
-        elif c == b")" and depth:
-            depth -= 1
-        elif c == b":" and not depth:
-            return i
-        i += 1
-    return -1
+    return next((i for i, c in _outside_quotes(head) if c == b":"), -1)
 
 
 def _mailboxes(value: bytes) -> list[bytes]:
     """A field's value cut at each comma that parts its mailboxes (not one in a quoted
     name, a comment or an angle address)."""
-    parts, start, quoted, depth, angle = [], 0, False, 0, False
-    i = 0
+    parts, start, angle = [], 0, False
+    for i, c in _outside_quotes(value):
+        if c in (b"<", b">"):
+            angle = c == b"<"
+        elif c == b"," and not angle:
+            parts.append(value[start:i])
+            start = i + 1
+    return [*parts, value[start:]]
+
+
+def _outside_quotes(value: bytes) -> Iterator[tuple[int, bytes]]:
+    """Each byte of an address field's value that is outside its quoted strings and
+    comments (a comment's parentheses, and escaped pairs, left out), with its index."""
+    quoted, depth, i = False, 0, 0
     while i < len(value):
         c = value[i : i + 1]
         if c == b"\\":
@@ -161,10 +157,6 @@ def _mailboxes(value: bytes) -> list[bytes]:
             depth += 1
         elif c == b")" and depth:
             depth -= 1
-        elif c in (b"<", b">"):
-            angle = c == b"<"
-        elif c == b"," and not depth and not angle:
-            parts.append(value[start:i])
-            start = i + 1
+        elif not depth:
+            yield i, c
         i += 1
-    return [*parts, value[start:]]

@@ -126,3 +126,11 @@ def test_a_group_keeps_its_name_when_the_erased_name_holds_a_colon():
     assert _field(out, "Cc") == f'Team: "{ERASED}" <{PLACEHOLDER}>;, olga@x.ru'
     out = scrub_mailboxes(b"Cc: Team (a: b): Ivan <forgotten@invalid>;\r\n")
     assert out.startswith(b"Cc: Team (a: b): =?") and b"Ivan" not in out
+
+
+def test_an_angle_bracket_in_a_comment_parts_no_mailboxes_less():
+    """«olga@x.ru (a<b), Ivan <forgotten@invalid>»: the «<» inside Olga's comment opens
+    no angle address, so the comma after it still parts the two mailboxes; read as one,
+    Olga's address went with Ivan's name."""
+    out = scrub_mailboxes(b"Cc: olga@x.ru (a<b), Ivan <forgotten@invalid>\r\n")
+    assert out.startswith(b"Cc: olga@x.ru (a<b), =?") and b"Ivan" not in out
