@@ -18,6 +18,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, TypeVar
@@ -335,6 +336,13 @@ class Desk:
 
     def flush(self) -> Result:
         return self.run("outbox", "flush")
+
+
+def days_on(days: int) -> str:
+    """`maild jobs run --now` that many days after the real now: for a test whose mail
+    came in at the real time (a fixed date comes before that mail one day, and a job
+    due after it then finds nothing)."""
+    return (datetime.now(UTC) + timedelta(days=days)).isoformat()
 
 
 def wait_until(pred, timeout: float = 60.0, step: float = 0.05):

@@ -6,7 +6,7 @@ the words stay those said whether or not that ticket exists. Real CLI, real sink
 
 from __future__ import annotations
 
-from tests.helpers import Desk, make_mail, staff_reply
+from tests.helpers import Desk, days_on, make_mail, staff_reply
 
 CUSTOMER = "ivan@shop-example.ru"
 GONE = "было закрыто и уже удалено из архива"
@@ -20,7 +20,7 @@ def _closed_and_deleted(desk: Desk, sink) -> tuple[str, object]:
     desk.flush()
     closing = sink.to(CUSTOMER)[-1]
     assert f"[TID#{tid}]" in closing.subject
-    assert "purged 1" in desk.run("jobs", "run", "--now", "2027-06-20T10:00:00+03:00").out
+    assert "purged 1" in desk.run("jobs", "run", "--now", days_on(60)).out
     assert desk.run("ticket", "show", tid).code == 1
     return tid, closing
 
