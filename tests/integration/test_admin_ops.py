@@ -393,12 +393,12 @@ def test_adding_a_license_or_group_again_names_what_it_replaced(desk):
     renewal): an admin who meant to add one more address must see the ones it drops."""
     add = ("license", "add", "--key", "K-1", "--level", "vip")
     assert (
-        desk.run(*add, "--email", IVAN, "--until", "2027-06-30", "--name", "ООО Магазин").code == 0
+        desk.run(*add, "--email", IVAN, "--until", "2099-06-30", "--name", "ООО Магазин").code == 0
     )
     r = desk.run(*add, "--email", "it@shop-example.ru")
     assert r.code == 0 and r.out.splitlines() == [
         "license K-1: vip, it@shop-example.ru",
-        f"  replaced: vip, {IVAN}, until 2027-06-30, ООО Магазин (to keep one, give it again"
+        f"  replaced: vip, {IVAN}, until 2099-06-30, ООО Магазин (to keep one, give it again"
         " with --email)",
     ]
     grp = ("group", "add", "--name", "Партнёры", "--level", "partner", "--domain")
@@ -412,8 +412,8 @@ def test_what_changes_the_registry_or_the_block_list_answers_json_when_asked(des
     """Every command takes --json; those that change something printed their sentence
     all the same, which a script reading JSON could not parse."""
     add = ("license", "add", "--key", "K-2", "--level", "vip", "--json")
-    first = desk.run(*add, "--email", IVAN, "--until", "2027-06-30").json()
-    lic = {"key": "K-2", "level": "vip", "emails": [IVAN], "until": "2027-06-30", "name": ""}
+    first = desk.run(*add, "--email", IVAN, "--until", "2099-06-30").json()
+    lic = {"key": "K-2", "level": "vip", "emails": [IVAN], "until": "2099-06-30", "name": ""}
     assert first == {"added": lic, "replaced": None}
     again = desk.run(*add, "--email", "it@shop-example.ru").json()
     assert again["replaced"] == lic and again["added"]["emails"] == ["it@shop-example.ru"]

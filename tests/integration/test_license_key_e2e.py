@@ -30,7 +30,7 @@ def shop_desk(tmp_path) -> Desk:
     desk = Desk(tmp_path, dead_port())
     added = desk.run(
         "license", "add", "--key", "ADV-1", "--level", "vip", "--email", "petr@shop.ru",
-        "--until", "2030-06-30", "--name", "ООО Шоп",
+        "--until", "2099-06-30", "--name", "ООО Шоп",
     )  # fmt: skip
     assert added.code == 0, added.err
     return desk
@@ -58,12 +58,12 @@ def test_a_reply_naming_a_license_key_is_checked_by_staff_not_raised(tmp_path):
     notices = [n for n in queued(desk, tid, "notice", "anna@example.com") if "Новое письмо" in n]
     notice = flat(notices[-1])
     assert "В письме назван номер лицензии ADV-1 (ООО Шоп)" in notice
-    assert "«Коммерческие клиенты: VIP поддержка» (vip), действует до 30.06.2030" in notice
+    assert "«Коммерческие клиенты: VIP поддержка» (vip), действует до 30.06.2099" in notice
     assert "Адреса лицензии: petr@shop.ru." in notice
     assert f"Отправитель {PETR} в лицензии не указан" in notice
     assert (
         "maild license add --key ADV-1 --level vip --email petr@shop.ru"
-        f' --email {PETR} --until 2030-06-30 --name "ООО Шоп"'
+        f' --email {PETR} --until 2099-06-30 --name "ООО Шоп"'
     ) in notice
     assert "«#level vip»" in notice
 
