@@ -45,8 +45,7 @@ def _row(app: App, r: Summary) -> dict[str, Any]:
 
 def _due_now(app: App, now: datetime) -> str | None:
     """Today's date when the digest is due and not sent yet, else None."""
-    at = hhmm(app.config.schedule.digest_time)
-    due = app.calendar.daily_due(now, at) if at is not None else None
+    due = app.calendar.daily_due(now, hhmm(app.config.schedule.digest_time))
     if due is None:
         return None
     day = due.isoformat()

@@ -218,8 +218,7 @@ def scheduled_report(app: App, now: datetime) -> int:
     """The daily report by the schedule: from `daily_report_time` on a business day,
     once (daily_report keeps the day). Run by every tick rather than at that minute
     only, so a daemon started or a machine resumed later that day still sends it."""
-    at = hhmm(app.config.schedule.daily_report_time)
-    if at is None or app.calendar.daily_due(now, at) is None:
+    if app.calendar.daily_due(now, hhmm(app.config.schedule.daily_report_time)) is None:
         return 0
     return int(daily_report(app, now))
 

@@ -195,13 +195,14 @@ class BusinessCalendar:
             d -= timedelta(days=1)
         return d
 
-    def daily_due(self, now: datetime, at: time) -> date | None:
+    def daily_due(self, now: datetime, at: time | None) -> date | None:
         """The working day whose once-a-day job at wall-clock ``at`` is due at ``now``:
         ``now``'s date in the calendar zone when that is a working day and ``at`` has
-        come, else None. Due from ``at`` until the day ends, not only at ``at``: a
-        daemon started, or a machine resumed, later that day still owes the job."""
+        come, else None (and always for no ``at``: a job the desk turned off). Due from
+        ``at`` until the day ends, not only at ``at``: a daemon started, or a machine
+        resumed, later that day still owes the job."""
         local = self._local(now)
-        if not self.is_working_day(local.date()) or local.time() < at:
+        if at is None or not self.is_working_day(local.date()) or local.time() < at:
             return None
         return local.date()
 
