@@ -5,11 +5,9 @@ blocked`. A staff member's answer to them still goes: a person decided."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import pytest
 
-from tests.helpers import Desk, make_mail, staff_to
+from tests.helpers import Desk, days_on, make_mail, staff_to
 
 CUSTOMER = "ivan@shop-example.ru"
 STAFF = "anna@example.com"
@@ -19,10 +17,6 @@ def _staff(tid: str, body: str) -> bytes:
     return make_mail(
         sender=f"Анна <{STAFF}>", to=staff_to(tid), subject=f"Re: [TID#{tid}]", body=body
     )
-
-
-def _later(days: int) -> str:
-    return (datetime.now().astimezone() + timedelta(days=days)).isoformat()
 
 
 def test_a_blocked_customer_gets_a_staff_answer_but_no_automatic_mail(tmp_path, sink):
@@ -37,8 +31,8 @@ def test_a_blocked_customer_gets_a_staff_answer_but_no_automatic_mail(tmp_path, 
     # #wait's reminder falls due, then the ticket closes with the resolution mail (days
     # far enough apart for any run of days off: ten and thirty were not from New Year's
     # Eve, the holidays of January 1-8 put both later)
-    assert desk.run("jobs", "run", "--now", _later(20)).code == 0
-    assert desk.run("jobs", "run", "--now", _later(50)).code == 0
+    assert desk.run("jobs", "run", "--now", days_on(20)).code == 0
+    assert desk.run("jobs", "run", "--now", days_on(50)).code == 0
     assert desk.flush().code == 0
     assert desk.ticket(tid)["status"] == "closed"
     got = sink.to(CUSTOMER)

@@ -8,18 +8,14 @@ are reminded of that mail, and the head told when it is overdue, once."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from tests.helpers import Desk, make_mail
+from tests.helpers import Desk, days_on, make_mail
 from tests.integration.test_merge_deadline_mail_e2e import HEAD, STAFF, deadline_mail
 from tests.integration.test_staff_e2e import staff_reply
 
 IVAN = "ivan@shop-example.ru"
 PETR = "petr@shop-example.ru"
-
-
-def _later(days: int) -> str:
-    return (datetime.now().astimezone() + timedelta(days=days)).isoformat()
 
 
 def test_a_customers_mail_merged_into_a_waiting_ticket_opens_it(tmp_path, sink):
@@ -43,7 +39,7 @@ def test_a_customers_mail_merged_into_a_waiting_ticket_opens_it(tmp_path, sink):
 
     # past #wait's reminder (3 business days), then past its auto-close (7 more)
     for days in (10, 30):
-        assert desk.run("jobs", "run", "--now", _later(days)).code == 0
+        assert desk.run("jobs", "run", "--now", days_on(days)).code == 0
         assert desk.flush().code == 0
     after = {who: [m.subject for m in sink.to(who)] for who in (IVAN, PETR)}
     assert after == before  # no «Ждём вашего ответа», no «обращение закрыто»
