@@ -78,8 +78,9 @@ _REJECTED_CODECS = frozenset(
     }
 )
 
-# 7-bit encodings whose pure-ASCII bytes still mean non-ASCII text.
-_SEVEN_BIT_CODECS = ("utf-7", "iso2022", "hz")
+# 7-bit encodings whose pure-ASCII bytes still mean non-ASCII text (a byte search for
+# an address misses «ivan+AEA-shop.ru» in UTF-7: ops/forgetmail reads them).
+SEVEN_BIT_CODECS = ("utf-7", "iso2022", "hz")
 
 # Detection candidates with a prior: how much plausibility each must make up for
 # being rarer in Russian mail than windows-1251 (plausibility.WRONG_TABLES names them
@@ -222,7 +223,7 @@ def _decode_with_codec(data: bytes, declared: str | None, fast: bool = True) -> 
 
     codec = normalize_charset(declared)
     if data.isascii() and b"\x00" not in data:
-        if codec and codec.startswith(_SEVEN_BIT_CODECS):
+        if codec and codec.startswith(SEVEN_BIT_CODECS):
             text = _try_decode(data, codec)
             if text is not None:
                 return text, codec

@@ -1,7 +1,8 @@
 """`maild forget` inside a stored mail: the text the raw bytes do not show.
 
 A byte search finds the person in a header written as plain text and in an 8bit or
-7bit text part. It does not find them in a text part sent base64 (render does so for
+7bit text part, but for one in a 7-bit charset that writes ASCII otherwise too (UTF-7's
+«ivan+AEA-shop.ru»). It does not find them in a text part sent base64 (render does so for
 a line over 998 octets: a long subject in a list or the digest) or quoted-printable
 (as customers' clients send), nor in a header written as RFC 2047 encoded words (a
 subject with Cyrillic in it). Here those are decoded (in the charset each declares:
@@ -19,10 +20,11 @@ import re
 from email.message import Message
 from email.parser import BytesHeaderParser
 
+from maild.domain.charset import SEVEN_BIT_CODECS
 from maild.domain.forgetmention import Finds
 from maild.domain.headblock import as_read
 from maild.domain.limits import MAX_CONTAINERS, too_many_parts, too_nested
-from maild.ops.forgettext import Scrub, recoded, rescrub_qp
+from maild.ops.forgettext import Scrub, codec_of, recoded, rescrub_qp
 from maild.ops.forgetwords import scrub_fields
 
 _HEADS = BytesHeaderParser(policy=email.policy.compat32)
@@ -34,7 +36,9 @@ MAX_DECODED = 32 << 20
 # Octets of a top-level header whose encoded words are read (each is decoded in
 # Python): ten times postfix's whole-header limit (header_size_limit).
 MAX_HEAD = 1 << 20
-_ENCODED = re.compile(rb"(?i)base64|quoted-printable")
+# what a mail must name for a part of it to be decoded here: a transfer encoding, or a
+# 7-bit charset (SEVEN_BIT_CODECS, as their labels are written)
+_ENCODED = re.compile(rb"(?i)base64|quoted-printable|utf-7|iso-2022|hz-gb")
 _BLANK = re.compile(rb"\n\r?\n")  # a line end, then an empty line
 _QP_B64 = ("base64", "quoted-printable")
 
@@ -54,17 +58,23 @@ def scrub_mail(mail: bytes, text: Scrub, mention: Finds, placeholder: str) -> by
     pieces, at = [scrub_fields(head, mention, placeholder) if start <= MAX_HEAD else head], start
     spans = []
     if _ENCODED.search(mail) and not too_nested(mail) and not too_many_parts(mail):
-        spans = [x for x in _text_parts(mail, 0, len(mail), 0) if x[2] in _QP_B64]
+        spans = [x for x in _text_parts(mail, 0, len(mail), 0) if _decoded_here(*x[2:])]
     budget = MAX_DECODED
     for s, e, encoding, charset in spans:
         budget -= e - s
         if budget < 0:
             break
-        scrub = rescrub_qp if encoding == "quoted-printable" else _rescrub
+        scrub = _SCRUBS.get(encoding, _rescrub_plain)
         part = scrub(mail[s:e], charset, text, mention, placeholder, eol=_eol_of(head))
         pieces += [mail[at:s], part]
         at = e
     return b"".join(pieces) + mail[at:]
+
+
+def _decoded_here(encoding: str, charset: str) -> bool:
+    """Whether a text part's body is decoded to be scrubbed: sent base64 or
+    quoted-printable, or as it is in a 7-bit charset a byte search does not read."""
+    return encoding in _QP_B64 or (codec_of(charset) or "").startswith(SEVEN_BIT_CODECS)
 
 
 def _eol_of(head: bytes) -> bytes:
@@ -144,6 +154,13 @@ def _sections(mail: bytes, start: int, end: int, boundary: bytes) -> list[tuple[
     return parts
 
 
+def _rescrub_plain(
+    data: bytes, charset: str, text: Scrub, mention: Finds, placeholder: str, eol: bytes
+) -> bytes:
+    """A text sent as it is, in a 7-bit charset (_decoded_here), scrubbed in it."""
+    return recoded(data, charset, text, mention, placeholder) or data
+
+
 def _rescrub(
     encoded: bytes,
     charset: str,
@@ -170,3 +187,6 @@ def _rescrub(
     flat = binascii.b2a_base64(scrubbed, newline=False)
     out = eol.join(flat[i : i + width] for i in range(0, len(flat), width))
     return out + eol if encoded.endswith(b"\n") else out
+
+
+_SCRUBS = {"quoted-printable": rescrub_qp, "base64": _rescrub}

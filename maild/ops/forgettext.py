@@ -5,8 +5,10 @@ A customer's mail comes in windows-1251 or koi8-r as often as in UTF-8, and a te
 part sent base64 or quoted-printable hides an address from a byte search (an
 «@» written =40, an address cut by a soft line break). The scrub works on UTF-8
 text; here the part's text is decoded as its charset says, scrubbed, and encoded in
-that charset again. Only a charset that gives back the very same bytes is trusted
-so: a part in an unknown charset, or one its bytes are no text of, is left as it is.
+that charset again: a part in an unknown charset, or one its bytes are no text of, is
+left as it is. A charset that writes one text in more than one way (UTF-7's «@» direct
+or as «+AEA-», ISO-2022-JP's escapes) gets back the same text in Python's way of
+writing it; a part left whole because of that would keep the address.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def recoded(
     data: bytes, charset: str, text: Scrub, mention: Finds, placeholder: str
 ) -> bytes | None:
     """`data`, a text in `charset`, with `text` applied, in that charset again; None
-    when nothing changed or the charset cannot be trusted (see the module docstring).
+    when nothing changed or `data` is no text of a charset Python knows.
     UTF-8 is scrubbed as it is, as a byte scrub would. A text the charset cannot
     hold (the erased subject's Cyrillic in latin-1) gets the matches of `mention`
     alone replaced, by `placeholder`, or by ERASED_ASCII where the charset cannot
@@ -56,8 +58,6 @@ def recoded(
         return None
     try:
         decoded = data.decode(codec)
-        if decoded.encode(codec) != data:  # a stateful or lossy codec: not its bytes again
-            return None
         utf8 = decoded.encode("utf-8")
     except (UnicodeError, LookupError, ValueError):  # LookupError: no text codec (rot13)
         return None

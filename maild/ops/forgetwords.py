@@ -83,7 +83,7 @@ def _scrub_value(value: bytes, mention: Finds, placeholder: str, eol: bytes) -> 
 
 def _read(m: re.Match[bytes]) -> _Word | None:
     """An encoded word decoded; None if its charset is unknown or its bytes no text of
-    it, or its charset does not give the same bytes back (it is then left alone)."""
+    it (it is then left alone)."""
     charset, language, kind, payload = m.groups()
     codec = codec_of(charset.decode("ascii", "replace"))
     if codec is None:
@@ -95,8 +95,6 @@ def _read(m: re.Match[bytes]) -> _Word | None:
         else:
             data = binascii.a2b_qp(payload, header=True)
         text = data.decode(codec)
-        if text.encode(codec) != data:
-            return None
     except (binascii.Error, UnicodeError, LookupError, ValueError):
         return None
     head = b"=?" + charset + (language or b"") + b"?" + kind + b"?"

@@ -247,3 +247,27 @@ def test_forget_erases_waiting_mail_whose_from_follows_a_stray_line_break(
     assert desk.run("forget", GONE).code == 0
     left = [p for p in (desk.root / "data" / "spool").rglob("*") if p.is_file()]
     assert not [p for p in left if b"stray1@shop.ru" in p.read_bytes()]
+
+
+def test_forget_scrubs_a_utf7_text_sent_as_it_is(tmp_path: Path) -> None:
+    """UTF-7 writes «@» as «+AEA-» too: a reader shows the address, a byte search does
+    not see it. The copy's text loses it as the ticket's does, in UTF-7 still."""
+    text = f"Клиент просит удалить адрес {GONE} из рассылки.\n"
+    body = text.encode("utf-7").replace(b"@", b"+AEA-").replace(b"\n", b"\r\n")
+    raw = (
+        b"From: petr@other.ru\r\nTo: support@example.com\r\nSubject: UTF-7\r\n"
+        b"Message-ID: <u7@other.ru>\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=utf-7\r\nContent-Transfer-Encoding: 7bit\r\n\r\n"
+    ) + body
+    desk = Desk(tmp_path, dead_port())
+    desk.ingest_tid(make_mail(sender=GONE, subject="Мой вопрос"))
+    tid = desk.ingest_tid(raw)
+    assert GONE.encode() not in raw and GONE in _shown(_parse(_spool(desk)["<u7@other.ru>"]))
+    assert GONE in json.dumps(desk.ticket(tid), ensure_ascii=False)
+
+    r = desk.run("forget", GONE)
+    assert r.code == 0, r.err
+    msg = _parse(_spool(desk)["<u7@other.ru>"])
+    assert msg.get_content_charset() == "utf-7"
+    assert msg.get_content().replace("\r\n", "\n") == text.replace(GONE, PLACEHOLDER)
+    assert GONE not in json.dumps(desk.ticket(tid), ensure_ascii=False)

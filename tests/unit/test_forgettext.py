@@ -211,3 +211,23 @@ def test_a_part_whose_lines_the_scrub_recounts_is_written_in_lines_of_76() -> No
     out = scrub_mail(raw, scrub, MENTION, PLACEHOLDER)
     assert text_of(out) == text_of(raw).replace(ADDRESS, PLACEHOLDER)
     assert max(len(x) for x in out.partition(b"\r\n\r\n")[2].split(b"\r\n")) <= 76
+
+
+def test_a_charset_that_writes_one_text_in_several_ways_loses_the_address_too():
+    """UTF-7 as other mailers write it («@» as «+AEA-», where Python writes it
+    direct) is read back by Python as the same text in
+    other bytes. Such a part was left whole, so the address stayed in it (sent as it
+    is, 7-bit, a byte search does not see it either); it is written again in Python's
+    UTF-7, the same text without the address."""
+    text = f"Клиент: {ADDRESS}, всё."
+    data = text.encode("utf-7").replace(b"@", b"+AEA-")
+    assert data.decode("utf-7") == text and data.decode("utf-7").encode("utf-7") != data
+    for cte in ("base64", "quoted-printable", "7bit"):
+        body = {"base64": base64.encodebytes(data), "quoted-printable": binascii.b2a_qp(data)}
+        raw = mail(body.get(cte, data + b"\n").replace(b"\n", b"\r\n"), "utf-7", cte)
+        out = scrub_mail(raw, scrub, MENTION, PLACEHOLDER)
+        assert text_of(out).rstrip("\n") == text.replace(ADDRESS, PLACEHOLDER), cte
+    word = b"=?utf-7?B?" + base64.b64encode(data) + b"?="
+    out = scrub_mail(b"Subject: " + word + b"\r\n\r\nbody\r\n", scrub, MENTION, PLACEHOLDER)
+    subject = email.message_from_bytes(out, policy=email.policy.default)["Subject"]
+    assert subject == text.replace(ADDRESS, PLACEHOLDER)
