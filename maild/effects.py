@@ -56,8 +56,8 @@ def apply(
         # back: a stranger's, it opens a ticket of its own, where the index must lead
         store.unindex_msgid(msg.message_id)
     store.index_msgid(msg.message_id, tid)
-    if msg.fragment:  # the letter's other parts come to this ticket (domain/partial.py)
-        store.index_msgid(partial.thread_key(msg.from_addr, msg.fragment), tid)
+    if parts := partial.parts_key(msg.from_addr, msg.fragment):  # the letter's other
+        store.index_msgid(parts, tid)  # parts come to this ticket (domain/partial.py)
     messages = list(decision.messages)
     if decision.withdraw:  # #uncc: nothing more goes to them, queued mail neither
         n = guard.withdraw_removed(app, ticket, decision.withdraw, messages)  # marked there

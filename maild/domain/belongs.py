@@ -49,7 +49,8 @@ def ticket_of(msg: ParsedMessage, staff_verified: bool, look: TicketLookups) -> 
         # (issued.missing_ticket tells them the ticket is gone)
         return None
     bounced = (msg.reported_message_id,) if msg.reported_message_id else ()
-    parts = (partial.thread_key(msg.from_addr, msg.fragment),) if msg.fragment else ()
+    key = partial.parts_key(msg.from_addr, msg.fragment)
+    parts = (key,) if key else ()
     for ref in (*bounced, *msg.in_reply_to, *reversed(msg.references), *parts):
         found = look.indexed(ref)
         if found:

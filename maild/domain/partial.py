@@ -6,7 +6,7 @@ part at least).
 A part is never read as a whole mail: what it holds is a slice of the letter's bytes,
 not the customer's text, and a file cut off in it was not received. The parts of one
 ``id`` from one sender go to one ticket: the first to come opens it (or joins the
-ticket its subject names), each is indexed under thread_key, and the rest are kept in
+ticket its subject names), each is indexed under parts_key, and the rest are kept in
 that ticket quietly (decide: one confirmation, one notice). Staff and the customer are
 told the letter came in parts; the customer is asked to send it again unsplit.
 """
@@ -26,6 +26,7 @@ __all__ = [
     "Fragment",
     "FragmentRecord",
     "fragment_of",
+    "parts_key",
     "record_key",
     "record_of",
     "seen",
@@ -87,6 +88,14 @@ def thread_key(sender: str, fragment: Fragment) -> str:
     return f"<partial.{made}{SYNTHETIC_DOMAIN}"
 
 
+def parts_key(sender: str, fragment: Fragment | None) -> str | None:
+    """The key a received part is indexed under and its letter's other parts look up
+    (thread_key); None for mail that is no part, or a part whose From gives no
+    address: no ticket takes mail of no sender (ticket.may_append), so nothing is
+    led by it."""
+    return thread_key(sender, fragment) if fragment is not None and sender else None
+
+
 class FragmentRecord(TypedDict):
     """What the thread record of a part keeps of it (MessageRecord "fragment")."""
 
@@ -103,9 +112,9 @@ def record_of(fragment: Fragment) -> FragmentRecord:
 def record_key(record: Mapping[str, Any]) -> str | None:
     """The thread_key a thread record of a part was indexed under (None for no part)."""
     kept = record.get("fragment")
-    if not isinstance(kept, dict) or not record.get("from"):
+    if not isinstance(kept, dict):
         return None
-    return thread_key(record["from"], Fragment(str(kept.get("id") or ""), 1))
+    return parts_key(record.get("from") or "", Fragment(str(kept.get("id") or ""), 1))
 
 
 def seen(fragment: Fragment | None, messages: Iterable[Mapping[str, Any]]) -> bool:

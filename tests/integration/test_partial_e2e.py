@@ -9,6 +9,7 @@ asked to send the letter again unsplit. Through `maild ingest` to a real relay."
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,17 @@ def test_the_parts_of_a_letter_with_an_8_bit_id_thread_and_are_stored_as_parts(d
     key = partial.thread_key("ivan@shop.example", partial.Fragment("\\xbcx", 1))
     entry = desk.root / "data" / "index" / "msgid" / key_hash(key)[:2] / key_hash(key)
     assert entry.read_text() == tid  # indexed under the key of its text
+
+
+def test_a_part_of_no_sender_leaves_no_key_behind(desk: Desk):
+    """A part whose From gives no address opens a ticket of its own (no later mail may
+    join a ticket of no sender). Its key was indexed all the same, leading nowhere:
+    fsck had no record to rebuild it from, a purge none to remove it by
+    (partial.record_key). Now none is written."""
+    no_from = re.sub(rb"(?m)^From:.*\r?\n", b"", part(1), count=1)
+    tid = desk.run("ingest", "-", "--json", input=no_from).json()["tid"]
+    assert desk.ticket(tid)["requester"] in ("", None)
+    key = partial.thread_key("", partial.Fragment(LETTER_ID, 1))
+    entry = desk.root / "data" / "index" / "msgid" / key_hash(key)[:2] / key_hash(key)
+    assert not entry.exists()
+    assert desk.run("fsck").code == 0

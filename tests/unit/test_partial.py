@@ -74,6 +74,17 @@ def test_a_parts_record_names_the_key_it_was_indexed_under():
     assert partial.record_key({"from": "ivan@shop-example.ru", "text": "hi"}) is None
 
 
+def test_a_part_of_no_sender_leads_nowhere():
+    """A part whose From gives no address opens a ticket no later mail may join
+    (ticket.may_append): it is indexed under no key, which fsck would have no record
+    to rebuild from and a purge none to remove by (it stayed in the index)."""
+    frag = partial.Fragment("<id@x>", 1, 3)
+    assert partial.parts_key("ivan@x.ru", frag) == partial.thread_key("ivan@x.ru", frag)
+    assert partial.parts_key("", frag) is None
+    assert partial.parts_key("ivan@x.ru", None) is None
+    assert partial.record_key({"from": "", "fragment": partial.record_of(frag)}) is None
+
+
 def test_fsck_knows_the_parts_key_of_a_received_part_only():
     """fsck rebuilds the key a part was indexed under from its thread record: of a
     received part (it has a spool_key), not once `maild forget` erased whose it was
