@@ -1,0 +1,24 @@
+"""adapters.reserve: the space the outbox keeps back for the records that must not
+fail on a full disk (tests/faults/test_full_disk.py fills a real disk)."""
+
+from __future__ import annotations
+
+import os
+
+from maild.adapters.reserve import Reserve
+
+
+def test_a_reserve_that_is_there_is_kept_not_made_again(tmp_path):
+    """Each pass asks for the reserve: one already there whole is left as it is. Made
+    again each time, a disk with less room than a second reserve (the old one still
+    held) refused it, and the outbox stopped sending though its reserve was there."""
+    reserve = Reserve(tmp_path / "reserve", size=1 << 16)
+    assert reserve.ensure() is None
+    made = os.stat(reserve.path)
+    assert made.st_blocks * 512 >= 1 << 16
+    assert reserve.ensure() is None
+    assert os.stat(reserve.path).st_ino == made.st_ino
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reserve"]
+    reserve.release()
+    assert not reserve.path.exists()
+    assert reserve.ensure() is None and os.stat(reserve.path).st_size == 1 << 16
