@@ -166,6 +166,28 @@ def test_a_mail_sent_but_not_recorded_is_recorded_not_sent_again(tmp_path):
     assert not list((tmp_path / "data" / "outbox" / "queue").iterdir())
 
 
+def test_status_counts_the_space_maild_may_use_not_the_blocks_kept_for_root(tmp_path):
+    """`maild status` judges the storage as maild's user meets it: the blocks the file
+    system keeps for root (ext4's 5 % by default) are no space of maild's. Counted,
+    a disk at its reserve answered mail 451 while status said it had megabytes free
+    and was not full."""
+    import os
+
+    from maild.app import App
+    from maild.config import load
+
+    with ext4(tmp_path / "disk.img", tmp_path / "mnt", size_mb=16, reserved=40) as mnt:
+        desk = Desk(tmp_path, 1, storage={"path": str(mnt / "data")})
+        App(load(desk.config))  # the store
+        assert "storage: its file system" not in desk.run("status").out
+        st = os.statvfs(mnt)
+        with open(mnt / "ballast", "wb") as f:  # what maild's user may use, to 256 KB
+            f.write(b"\0" * (st.f_bavail * st.f_frsize - (256 << 10)))
+            os.fsync(f.fileno())
+        full = desk.run("status")
+        assert "storage: its file system is full" in full.out, full.out
+
+
 def test_a_status_note_that_cannot_be_written_leaves_nothing(tmp_path):
     """The listener's «answered 451» note on a full disk: its temp file is made (an
     inode, no data block), its write fails; each try left an empty one behind."""

@@ -260,6 +260,22 @@ def test_a_storage_under_a_megabyte_free_is_full_before_it_is_at_nothing(free, s
     )
 
 
+def test_a_read_only_storage_is_failing_and_said_alone_whatever_space_it_has():
+    """A storage mounted read-only (the kernel's remount after disk errors, the
+    service's sandbox) stops the mail as a full one does: status is failing and says
+    how to mount it back, whatever space is left; a full one is not said besides, as
+    nothing can be freed there before it is read-write again."""
+    from maild.storagehealth import problems
+
+    for free in (300 << 20, 0):
+        got = problems({"free_bytes": free, "read_only": True, "path": "/srv/maild"})
+        assert len(got) == 1 and "/srv/maild is on a read-only file system" in got[0], got
+    state, reasons = assess(
+        figures(storage={"free_bytes": 300 << 20, "read_only": True, "path": "/srv/maild"})
+    )
+    assert state == FAILING and any("mount it read-write" in r for r in reasons), reasons
+
+
 def test_the_text_says_the_held_mail_and_the_space_left():
     """The outbox line counts the mail a restore holds back (not tried until released),
     and the storage's free space is a line of its own, in MB."""
