@@ -73,6 +73,28 @@ def test_a_poison_message_is_shunted_once_and_put_back(desk, app, monkeypatch):
     assert bare.code == 64 and bare.err == "maild: give a spool id or --all\n", bare.err
 
 
+def test_spool_list_tells_each_shunted_message_and_retry_names_what_it_did_not_find(desk):
+    """What the admin decides by: `spool list --json` gives each message's tries (all
+    of storage.max_attempts) and when it arrived; a message with no From: shows «-» in
+    its column, not a gap; `spool retry` of an id not in spool/bad/ (a typo) puts
+    nothing back, says so by name, and its JSON lists no such id as retried."""
+    from datetime import UTC, datetime
+
+    app = App(load(desk.config))
+    key = app.spool.add(b"Subject: no sender\r\nMessage-ID: <ns@c.example>\r\n\r\nhi\r\n")
+    for _ in range(app.config.storage.max_attempts):
+        app.spool.failed(key)
+    [row] = desk.run("spool", "list", "--json").json()
+    assert (row["id"], row["attempts"]) == (key, app.config.storage.max_attempts), row
+    age = datetime.now(UTC) - datetime.fromisoformat(row["received_at"])
+    assert 0 <= age.total_seconds() < 600, row
+    assert desk.run("spool", "list").out.split()[1:4] == [row["received_at"], "-", "no"]
+    typo = desk.run("spool", "retry", key + "x", "--json")
+    assert (typo.code, typo.json()) == (1, {"retried": []}), typo
+    assert typo.err == f"maild: no shunted message {key}x\n", typo.err
+    assert app.spool.shunted() == [key]
+
+
 def test_when_every_message_fails_nothing_is_counted(desk, app, monkeypatch):
     monkeypatch.setenv("TEST_ALL_FAIL", "1")
     keys = [app.spool.add(make_mail(msgid=f"<a{n}@c.example>")) for n in range(2)]
