@@ -23,6 +23,10 @@ def test_a_listing_on_a_missing_store_answers_as_for_an_empty_one_and_makes_noth
     assert not (desk.root / "mnt").exists()
     for r in missing.values():
         assert r.code == 0 and r.err.startswith(f"maild: storage.path {store}: no maild store"), r
+    desk.in_process = False  # its log on its stderr, as an admin reads it (pytest takes it)
+    alone = desk.run("license", "list")  # not «created a new store at» the temporary one
+    assert alone.err == missing[("license", "list")].err, alone.err
+    desk.in_process = True
     assert missing[("license", "list")].out == "no licenses\n"
     assert missing[("block", "list", "--json")].json() == []
     assert desk.run("block", "add", "spam.example").code == 0  # the desk's setup makes it
