@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from maild.adapters.quarantine import Quarantine
 from maild.adapters.store import Store
 
@@ -62,3 +64,39 @@ def test_the_senders_list_is_parsed_once_per_change_and_none_when_broken(
     path.unlink()
     blocks = mine.sending_blocks()
     assert blocks is not None and blocks.match("a@spam.example") is None
+
+
+def test_a_block_list_that_is_no_list_is_named_and_never_written_over(tmp_path: Path) -> None:
+    """blocklist.json broken by hand (not JSON, an entry that is no string): `block
+    list` names it, and `block add`/`remove` refuse, leaving it as it is for the
+    admin to mend; written over, the entries it held were lost for good."""
+    from maild.adapters.store.files import CorruptFile
+
+    path = tmp_path / "blocklist.json"
+    q = Quarantine(tmp_path)
+    for broken in (b'["spam.example", 5]', b'["spam.example", "evil.example"'):
+        path.write_bytes(broken)
+        for change in (q.blocklist, lambda: q.block("b@x.example"), lambda: q.unblock("5")):
+            with pytest.raises(CorruptFile):
+                change()
+        assert path.read_bytes() == broken
+
+
+@pytest.mark.parametrize(
+    ("typed", "entry"),
+    [
+        ("Ivan Petrov <IVAN@Shop.Example>", "ivan@shop.example"),  # copied from a From:
+        ("@Spam.Example", "spam.example"),
+        ("  seo@spam.example\n", "seo@spam.example"),
+        ("Ivan <ivan@shop.example", "ivan <ivan@shop.example"),  # unclosed: refused below
+    ],
+)
+def test_what_the_admin_types_is_the_entry_blocked(typed: str, entry: str) -> None:
+    """`block add`/`remove` take an address as mail shows it, any case, a domain with
+    its «@»; a name with an unclosed «<» is left as typed, for `block add` to refuse
+    as no address (cutting at a «>» that is not there failed with a traceback)."""
+    from maild.adapters.quarantine import normalize_entry
+    from maild.spamcli import _blockable
+
+    assert normalize_entry(typed) == entry
+    assert _blockable(entry) == (" " not in entry)
