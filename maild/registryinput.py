@@ -82,10 +82,19 @@ def _label_chars(label: str) -> bool:
     return all(c.isalnum() or c in "-_" or unicodedata.category(c)[0] == "M" for c in label)
 
 
+_SPECIALS = frozenset('()<>[]:;\\,"')  # no address's local part holds them unquoted
+
+
 def is_address(address: str) -> bool:
-    """One address some mail can come from: a local part without "@" or blank space
-    and a domain (is_domain); "a@b@x.ru" or "a@*.ru" is none."""
+    """One address some mail can come from: a local part without "@" or blank space,
+    and without RFC 5322's specials unless it is quoted whole, and a domain
+    (is_domain); "a@b@x.ru", "a@*.ru", "<ivan@x.ru" (a bracket not closed) or
+    "a,b@x.ru" is none."""
     local, at, domain = address.strip().rpartition("@")
+    quoted = len(local) > 1 and local[0] == local[-1] == '"'
     return (
-        bool(local and at) and not any(c == "@" or c.isspace() for c in local) and is_domain(domain)
+        bool(local and at)
+        and not any(c == "@" or c.isspace() for c in local)
+        and (quoted or not any(c in _SPECIALS for c in local))
+        and is_domain(domain)
     )

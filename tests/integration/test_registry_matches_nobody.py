@@ -49,7 +49,7 @@ def test_group_add_refuses_an_empty_name_and_a_web_address(desk):
 
 
 def test_block_add_of_no_address_or_domain_is_a_usage_error(desk):
-    for bad in ("a@b@c", "nodot", "x y.example"):
+    for bad in ("a@b@c", "nodot", "x y.example", "<ivan@x.ru", "a,b@x.ru"):
         r = desk.run("block", "add", bad)
         _refused(r, f"block add: not an address or a domain: {bad!r} ({ONE_ENTRY})")
     assert desk.run("block", "list", "--json").json() == []

@@ -35,6 +35,11 @@ def test_what_no_mail_comes_from_is_refused():
         assert is_domain(good), good
     assert not is_address("a@b@x.ru") and not is_address("a@*.ru") and not is_address("@x.ru")
     assert is_address("ivan.petrov+desk@shop.ru")
+    # a bracket left open, a list's separators: stored, they blocked no sender
+    for bad in ("<ivan@x.ru", "ivan<@x.ru", "iv(an@x.ru", "a,b@x.ru", "a;b@x.ru", '"a@x.ru'):
+        assert not is_address(bad), bad
+    assert not is_address('"ivan petrov"@x.ru')  # blank space, as before
+    assert is_address('"a<b"@x.ru') and is_address("o'brien!#$%&*=?^`{|}~@x.ru")
 
 
 def test_a_domain_in_the_spellings_an_admin_types_is_taken():
