@@ -375,7 +375,7 @@ class Spool:
     def retry(self, key: str) -> bool:
         """Put a shunted message back to wait, its attempts forgotten."""
         src = self.root / "bad" / key
-        if "/" in key or key.startswith(".") or not src.exists():
+        if not key or "/" in key or key.startswith(".") or not src.exists():  # (bad/ itself)
             return False
         unlink_if_exists(self.root / "attempts" / key)
         move_durably(src, self.root / "new" / key)

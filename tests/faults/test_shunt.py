@@ -92,6 +92,9 @@ def test_spool_list_tells_each_shunted_message_and_retry_names_what_it_did_not_f
     typo = desk.run("spool", "retry", key + "x", "--json")
     assert (typo.code, typo.json()) == (1, {"retried": []}), typo
     assert typo.err == f"maild: no shunted message {key}x\n", typo.err
+    # an empty id named spool/bad/ itself: «permanent error: Is a directory», exit 78
+    empty = desk.run("spool", "retry", "")
+    assert (empty.code, empty.err) == (1, "maild: no shunted message \n"), empty
     assert app.spool.shunted() == [key]
 
 
