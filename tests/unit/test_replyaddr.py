@@ -447,3 +447,38 @@ def test_only_supports_own_people_answer_a_list_by_its_message_id() -> None:
     for sender, found in [(STAFF[0], ("4821-7730", STAFF[0])), ("ivan@shop-example.ru", ("", ""))]:
         msg = _msg(sender=sender, headers={"In-Reply-To": listed, "References": listed})
         assert list_reply(msg, POLICY, POLICY.internal) == found
+
+
+def test_a_list_is_answered_in_cc_by_its_reader_or_threaded_by_in_reply_to_alone() -> None:
+    """listreply.list_reply: the list's signed address counts in Cc as in To (a client
+    replying to all), for its own reader even when no longer staff (a staff member
+    removed from the config answering an old reminder), and a client that sends
+    In-Reply-To without References threads to the list as well: each is a reply to the
+    list, kept, never an answer on its first ticket that reaches that customer."""
+    from maild.domain.listreply import list_reply
+    from tests.unit.test_decide import POLICY, STAFF, _msg
+
+    listed = POLICY.list_address("4821-7730", STAFF[0])
+    in_cc = _msg(sender=STAFF[0], headers={"Cc": listed})
+    assert list_reply(in_cc, POLICY, POLICY.internal) == ("4821-7730", STAFF[0])
+    gone = "olga@example.com"  # a list went to her while she was staff
+    theirs = _msg(sender=gone, to=POLICY.list_address("4821-7730", gone))
+    assert list_reply(theirs, POLICY, POLICY.internal) == ("4821-7730", gone)
+    message_id = POLICY.list_message_id("ab12", "4821-7730")
+    threaded = _msg(sender=STAFF[0], headers={"In-Reply-To": message_id})
+    assert list_reply(threaded, POLICY, POLICY.internal) == ("4821-7730", STAFF[0])
+
+
+def test_a_reply_threaded_to_a_list_yet_sent_to_a_tickets_address_is_that_tickets() -> None:
+    """listreply.list_reply: the list's notice tells staff to write to the address on
+    the line of the ticket they mean; a client keeps the list's In-Reply-To when they
+    do. Naming a ticket's own reply address, the mail is that ticket's (an answer its
+    customer gets), not a reply to the list kept in the quarantine."""
+    from maild.domain.listreply import list_reply
+    from tests.unit.test_decide import POLICY, STAFF, _msg
+
+    listed = POLICY.list_message_id("ab12", "4821-7730")
+    ticket = POLICY.reply_address("1111-2222", STAFF[0])
+    for to, cc in [(ticket, {}), (SUPPORT, {"Cc": ticket})]:
+        msg = _msg(sender=STAFF[0], to=to, headers={"In-Reply-To": listed, **cc})
+        assert list_reply(msg, POLICY, POLICY.internal) == ("", ""), to
