@@ -61,6 +61,17 @@ NOTICE = "Новое обращение 1234-5678\n----- текст обраще
         "тел. +7 495 000-00-00",
         "Отправлено из приложения Почта Mail.ru для Android",
         "Sent from Yahoo Mail on Android",
+        # every closing closes (closings.VALEDICTION_RE), a name of up to three words
+        # after it, one starting with Ё too
+        "С наилучшими пожеланиями,\nАнна",
+        "Всего наилучшего,\nАнна",
+        "Всего доброго!",
+        "Warm regards,\nAnna",
+        "Sincerely,\nAnna Smirnova",
+        "Best wishes,\nAnna",
+        "Kind regards, Anna",
+        "С уважением, Анна Петровна Смирнова",
+        "С уважением, Ёлкина Анна",
     ],
 )
 def test_what_the_client_adds_says_nothing(text: str) -> None:
@@ -90,6 +101,9 @@ def test_what_the_client_adds_says_nothing(text: str) -> None:
         "смените, пожалуйста, пароль администратора сайта и FTP сегодня же.",
         "С уважением к вашему времени сообщаем, что ошибка исправлена в версии 7.0.2.",
         "С уважением к вашему времени\nсообщаем, что ошибка исправлена",
+        # a line of three or more dashes is no signature separator: text under it is text
+        "---\nОбновите модуль до версии 7.0.2.",
+        "-\nОбновите модуль до версии 7.0.2.",
     ],
 )
 def test_a_line_the_staff_member_typed_says_something(text: str) -> None:
