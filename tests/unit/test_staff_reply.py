@@ -509,3 +509,45 @@ def test_a_stopped_reply_is_quoted_back_as_typed_and_bounded() -> None:
     assert long.startswith(shown + "\n") and 2000 < len(shown) <= limits.MAX_QUOTED_CHARS
     assert cut == {"shown": len(shown), "total": len(long)}
     assert quoted_back("", []) == ("", None)
+
+
+def test_a_stopped_reply_fitting_the_bound_is_quoted_whole_a_long_one_cut_at_the_bound() -> None:
+    """refused.quoted_back: a reply of exactly limits.MAX_QUOTED_CHARS characters is
+    quoted whole (its last line is no cut); a longer one with no line break in the
+    bound's second half is cut at the bound, not at an early line break that would
+    leave the writer a line or two of what they typed."""
+    bound = limits.MAX_QUOTED_CHARS
+    whole = "Ответ.\n" + "я" * (bound - len("Ответ.\n"))
+    assert quoted_back(whole, []) == (whole, None)
+    long = "Ответ.\n" + "я" * (2 * bound)
+    shown, cut = quoted_back(long, [])
+    assert shown == long[:bound] and cut == {"shown": bound, "total": len(long)}
+
+
+def test_a_staff_member_is_told_why_commands_stopped_and_how_many_more_errors() -> None:
+    """refused.conflicts_mail and refused.refused: commands that contradict each other
+    are told as such (the mail's first lines say why), and of more errors than
+    limits.MAX_LISTED_ERRORS the rest are counted exactly («и ещё 3 ошибки»)."""
+    d = _reply("#take\n#close\n#wait")
+    [told] = [o for o in d.outgoing if o.to == [ANNA]]
+    assert told.context["contradict"] is True
+    many = limits.MAX_LISTED_ERRORS + 3
+    d = _reply("\n".join(f"#nosuch{i}" for i in range(many)))
+    assert _errors(d)[-1] == "и ещё 3 ошибки" and len(_errors(d)) == limits.MAX_LISTED_ERRORS + 1
+
+
+def test_a_stopped_reply_that_named_the_customer_tells_its_writer_they_have_it() -> None:
+    """refused.refused: a reply stopped for a bad command whose Cc named the customer
+    reached them from the staff member's own mail server; «Команды не выполнены» says
+    so (``direct``), not that the customer got nothing."""
+    ticket, messages = _ticket()
+    snap = Snapshot(TID, (ticket, messages), identify(ANNA, [], [], NOW.date()), True)
+    msg = _msg(
+        sender=f"Анна <{ANNA}>",
+        subject=f"Re: Заказ [TID#{TID}]",
+        body="Исправлено.\n#level nope",
+        headers={"Cc": CUSTOMER},
+    )
+    d = decide(snap, msg, screen(msg, SUPPORT), NOW, POLICY)
+    [told] = d.outgoing
+    assert told.template == "staff_error.txt" and told.context["direct"] == [CUSTOMER]
