@@ -482,3 +482,24 @@ def test_a_reply_threaded_to_a_list_yet_sent_to_a_tickets_address_is_that_ticket
     for to, cc in [(ticket, {}), (SUPPORT, {"Cc": ticket})]:
         msg = _msg(sender=STAFF[0], to=to, headers={"In-Reply-To": listed, **cc})
         assert list_reply(msg, POLICY, POLICY.internal) == ("", ""), to
+
+
+def test_the_notice_of_a_reply_to_a_list_is_a_list_mail_itself_on_no_ticket() -> None:
+    """listreply.decide_list_reply: the notice to whom the list went carries a list's
+    kind of Message-ID (a client that ignores its Reply-To threads the next reply to
+    the list again, never an answer on the list's first ticket, which its customer
+    would get) and is kept in no ticket's thread: the first ticket is not the reply's."""
+    from maild.domain.decide import decide
+    from maild.domain.screen import screen
+    from maild.domain.sender import identify
+    from maild.domain.snapshot import Snapshot
+    from tests.unit.test_decide import NOW, POLICY, STAFF, _msg
+
+    msg = _msg(sender=STAFF[0], to=POLICY.list_address("4821-7730", STAFF[0]), body="Беру.")
+    ident = identify(STAFF[0], [], [], NOW.date())
+    snap = Snapshot("4821-7730", None, ident, True, list_to=STAFF[0])
+    d = decide(snap, msg, screen(msg, SUPPORT), NOW, POLICY)
+    [notice] = d.outgoing
+    assert notice.to == [STAFF[0]] and notice.record is False and d.ticket is None
+    sent_as = POLICY.message_id(notice.key, "4821-7730")
+    assert list_tid_of_message_id(sent_as, POLICY.reply_secret, POLICY.domain) == "4821-7730"
