@@ -54,6 +54,9 @@ def test_a_new_mail_of_the_head_naming_the_ticket_is_a_note_he_is_told_of_once(t
     assert told.rcpt_tos == [HEAD]
     assert told.subject.startswith("Ваше письмо не передано сотрудникам")
     assert f"[TID#{tid}]" in told.subject
+    # the ticket's subject, not his mail's (a TID tag alone): he knows which one it is
+    ticket_subject = "Не работает оформление заказа"
+    assert told.subject == f"Ваше письмо не передано сотрудникам: {ticket_subject} [TID#{tid}]"
     assert "Команды не выполнены: #close." in told.text
     assert told.msg["Reply-To"].addresses[0].addr_spec in told.text  # where to write
     ticket = desk.ticket(tid)
