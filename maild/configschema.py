@@ -199,8 +199,8 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "waiting_autoclose_days": (_posint, "a number of business days", 7),
         "credentials_keep_days": (_posint, "a number of days", 2),
         "outbox_give_up_attempts": (_count, "a number of attempts above 0", 10),
-        "daily_report_time": (_hhmm, "a time HH:MM", "09:00"),
-        "digest_time": (_hhmm, "a time HH:MM", "09:00"),
+        "daily_report_time": (_hhmm, 'a time HH:MM, or "off"', "09:00"),
+        "digest_time": (_hhmm, 'a time HH:MM, or "off"', "09:00"),
     },
     "calendar": {
         "extra_days_off": (_date_list, "a list of dates YYYY-MM-DD", []),
@@ -342,7 +342,7 @@ def _which(check: Callable[[Any], bool], value: Any) -> str:
     """The entry of a list of addresses or dates that is wrong: lists can be long. A
     time of day unquoted (`digest_time = 09:00:00`) is a TOML time, no string: quote it."""
     if check is _hhmm and isinstance(value, time):
-        return f' in quotes: "{value:%H:%M}", not {value}'
+        return f': "{value:%H:%M}" in quotes, not {value}'
     one = _email if check is _email_list else _date if check is _date_list else None
     if one is None or not isinstance(value, list):
         return ""

@@ -44,11 +44,14 @@ def test_an_unquoted_time_of_day_is_told_to_be_quoted(tmp_path):
     )
     code, err = _main("--config", str(toml), "check-config")
     assert code == 78 and err.splitlines() == [
-        f"maild: config error: {toml}: key 'schedule.daily_report_time' must be a time HH:MM "
-        'in quotes: "18:30", not 18:30:00',
-        f"maild: config error: {toml}: key 'schedule.digest_time' must be a time HH:MM "
-        'in quotes: "09:00", not 09:00:00',
+        f"maild: config error: {toml}: key 'schedule.daily_report_time' must be a time HH:MM, "
+        'or "off": "18:30" in quotes, not 18:30:00',
+        f"maild: config error: {toml}: key 'schedule.digest_time' must be a time HH:MM, "
+        'or "off": "09:00" in quotes, not 09:00:00',
     ], err
+    toml.write_text(toml.read_text().replace("digest_time = 09:00:00", 'digest_time = "нет"'))
+    code, err = _main("--config", str(toml), "check-config")
+    assert """key 'schedule.digest_time' must be a time HH:MM, or "off"\n""" in err, err
 
 
 def test_verbose_after_the_command_and_the_help_of_what_admins_type(desk):
