@@ -3,12 +3,15 @@ support expiry, outbox give-up, the daily report. Real files, real SMTP sink."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from maild import jobs
+from maild.adapters.outhold import hold_all
 from maild.app import App
 from maild.config import load
 from maild.runner import ingest
@@ -267,6 +270,63 @@ def test_outbox_gives_up_alerting_head_and_keeps_the_mail(tmp_path):
     [alert] = [q for q in queued if q["kind"] == "alert"]
     assert alert["to"] == ["head@example.com"] and alert["subject"].endswith(": 3")
     assert len(queued) == 4  # the original three stay queued
+
+
+def _failing(desk: Desk, clock: Clock, senders: int = 1) -> App:
+    """`senders` customers' first mail queued (a confirmation and a notice to each of
+    the two staff members apiece) and tried twice at a relay that does not listen:
+    each is past outbox_give_up_attempts (2)."""
+    for n in range(senders):
+        ingest_at(desk, clock, make_mail(sender=f"c{n}@shop{n}.example"))
+    app = app_of(desk, clock)
+    for _ in range(2):
+        app.outbox.flush(app.config.outbound, clock.now)
+    return app
+
+
+def test_an_alert_the_relay_refuses_too_is_named_in_no_other_alert(tmp_path):
+    """The head's alert is mail the relay may fail to take as well: it is not named in
+    another alert, else a relay down gave the head one more alert, about the last
+    alert, after every outbox_give_up_attempts for as long as it stayed down."""
+    desk = Desk(tmp_path, dead_port(), schedule={"outbox_give_up_attempts": 2})
+    clock = Clock(datetime(2026, 11, 23, 10, 0, tzinfo=MSK))
+    app = _failing(desk, clock)
+    assert jobs.outbox_alerts(app, clock.now) == 3
+    for _ in range(2):
+        app.outbox.flush(app.config.outbound, clock.now)
+    assert [m["attempts"] for m in app.outbox.entries() if m["kind"] == "alert"] == [2]
+    assert jobs.outbox_alerts(app, clock.now) == 0
+    assert len([m for m in app.outbox.entries() if m["kind"] == "alert"]) == 1
+
+
+def test_mail_held_since_a_restore_is_not_alerted_about(tmp_path):
+    """Mail held since `maild restore` is not tried (adapters/outhold.py): its failed
+    attempts are the old desk's, and an alert would tell the head of a relay failing
+    now that this desk never tried. Released, it is alerted as any mail."""
+    desk = Desk(tmp_path, dead_port(), schedule={"outbox_give_up_attempts": 2})
+    clock = Clock(datetime(2026, 11, 23, 10, 0, tzinfo=MSK))
+    app = _failing(desk, clock)
+    queue = app.config.storage_path / "outbox" / "queue"
+    assert hold_all(queue, clock.now.isoformat()) == 3
+    assert jobs.outbox_alerts(app, clock.now) == 0
+    assert [m for m in app.outbox.entries() if m["kind"] == "alert"] == []
+
+
+def test_an_alert_about_many_mails_names_twenty_and_counts_the_rest(tmp_path):
+    """One alert names at most limits.MAX_LISTED_FILES (20) of the mails that keep
+    failing and counts the rest: a relay down for an hour with hundreds of mails
+    queued made one alert hundreds of entries long."""
+    desk = Desk(tmp_path, dead_port(), schedule={"outbox_give_up_attempts": 2})
+    clock = Clock(datetime(2026, 11, 23, 10, 0, tzinfo=MSK))
+    app = _failing(desk, clock, senders=8)
+    failing = jobs.outbox_alerts(app, clock.now)
+    assert failing > 20
+    mails: dict[str, bytes] = {}
+    [alert] = [m for m in app.outbox.entries(mails) if m["kind"] == "alert"]
+    text = email.message_from_bytes(mails[alert["id"]], policy=email.policy.default)
+    body = text.get_content()
+    assert alert["subject"].endswith(f": {failing}")
+    assert body.count("Кому:") == 20 and f"И ещё писем: {failing - 20}." in body
 
 
 def test_daily_report_once_per_business_day(world, sink):
@@ -605,6 +665,29 @@ def test_the_waiting_reminder_names_when_the_ticket_will_close(world, sink):
     assert "07.12.2026 10:01 (время московское)" in " ".join(reminder.text.split())
     assert jobs.waiting(app_of(desk, clock), datetime(2026, 12, 7, 10, 0, tzinfo=MSK)) == 0
     assert jobs.waiting(app_of(desk, clock), datetime(2026, 12, 7, 10, 1, tzinfo=MSK)) == 1
+
+
+def test_a_ticket_closed_for_want_of_an_answer_has_its_access_data_removed(world, sink):
+    """Regulation clause 3 holds for every closing: a #wait ticket the job closes after
+    its reminder is marked for redaction as a #close is, so its access data is gone
+    credentials_keep_days after. Closed unmarked, the redaction job never looks at it
+    and the customer's password stays in the store for good."""
+    desk, clock = world
+    clock.now = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)  # Monday
+    body = "Доступ к админке:\nЛогин: admin\nПароль: S3cr3t!\n"
+    tid = ingest_at(desk, clock, make_mail(body=body, charset="utf-8"))
+    reply = make_mail(
+        sender="anna@example.com", to=staff_to(tid), subject=f"Re: [TID#{tid}]", body="#wait\nЛог?"
+    )
+    ingest_at(desk, clock, reply)
+    assert jobs.waiting(app_of(desk, clock), datetime(2026, 11, 26, 10, 1, tzinfo=MSK)) == 1
+    assert jobs.waiting(app_of(desk, clock), datetime(2026, 12, 7, 10, 2, tzinfo=MSK)) == 1
+    assert desk.ticket(tid)["status"] == "closed"
+    assert jobs.redaction(app_of(desk, clock), datetime(2026, 12, 8, 10, 0, tzinfo=MSK)) == 0
+    assert "S3cr3t!" in desk.ticket(tid)["messages"][0]["text"]
+    assert jobs.redaction(app_of(desk, clock), datetime(2026, 12, 9, 10, 3, tzinfo=MSK)) == 1
+    text = desk.ticket(tid)["messages"][0]["text"]
+    assert "S3cr3t!" not in text and "[данные доступа удалены]" in text
 
 
 def test_an_app_gone_leaves_no_calendar_behind_in_the_reminders(world, sink):
