@@ -632,6 +632,28 @@ def test_credentials_are_redacted_two_days_after_close(desk, sink):
     assert "данные доступа удалены".encode() in spool
 
 
+def test_a_ticket_reopened_before_its_redaction_keeps_its_access_data(desk, sink):
+    """The redaction is of a closing: a ticket reopened within credentials_keep_days is
+    worked on again, and staff may need the access data the customer gave, so the job
+    leaves an open ticket as it is (and forgets the mark: the next closing marks it
+    anew). A ticket redacted once is not counted again by the next runs."""
+    body = "Доступ к админке: https://shop.example/admin\nЛогин: admin\nПароль: S3cr3t!\n"
+    tid = desk.ingest_tid(make_mail(body=body, charset="utf-8"))
+    desk.ingest(staff_reply(tid, "#close\nГотово."))
+    closed_at = datetime.fromisoformat(desk.ticket(tid)["closed_at"]).replace(microsecond=0)
+    desk.ingest(staff_reply(tid, "#reopen\nПроверим ещё раз."))
+    assert desk.ticket(tid)["status"] != "closed"
+    later = datetime.fromtimestamp(closed_at.timestamp() + 2 * 86400 + 60, closed_at.tzinfo)
+    assert desk.run("jobs", "run", "--now", later.isoformat(), "--json").json()["redacted"] == 0
+    assert "S3cr3t!" in desk.ticket(tid)["messages"][0]["text"]
+    desk.ingest(staff_reply(tid, "#close\nТеперь готово."))
+    closed_at = datetime.fromisoformat(desk.ticket(tid)["closed_at"]).replace(microsecond=0)
+    later = datetime.fromtimestamp(closed_at.timestamp() + 2 * 86400 + 60, closed_at.tzinfo)
+    assert desk.run("jobs", "run", "--now", later.isoformat(), "--json").json()["redacted"] == 1
+    assert "S3cr3t!" not in desk.ticket(tid)["messages"][0]["text"]
+    assert desk.run("jobs", "run", "--now", later.isoformat(), "--json").json()["redacted"] == 0
+
+
 def test_commands_with_only_a_quote_send_no_quote_to_customer(desk, sink):
     tid, _ = open_ticket(desk, sink)
     desk.ingest(staff_reply(tid, "#take\n\n25.11.2026 10:15, Иван пишет:\n> ошибка 500\n"))
