@@ -236,3 +236,25 @@ def test_the_imap_alert_names_why_the_server_cannot_be_read(tmp_path, sink):
     desk.flush()
     [alert] = [m for m in sink.to("head@example.com") if "не забираются" in m.subject]
     assert error in alert.text and "10:20" in alert.text, alert.text
+
+
+def test_the_imap_alert_counts_from_the_last_contact_and_names_no_error_answered(tmp_path, sink):
+    """The 15 minutes (status.IMAP_STALE) count from the last contact with the server,
+    not from the poller's start: a mailbox read five minutes ago is no outage. And a
+    round that failed before that contact says nothing of why the server cannot be
+    read now: the alert names no error a later contact answered, as `maild status`."""
+    desk, notes = _imap_desk(tmp_path, sink)
+    notes("imap_started.json", {"at": "2026-12-04T10:00:00+03:00"})
+    error = "[Errno 111] Connection refused"
+    notes("imap_failed.json", {"at": "2026-12-04T10:05:00+03:00", "error": error})
+    (desk.root / "data" / "run" / "imap_contact").write_text("2026-12-04T10:10:00+03:00")
+    assert desk.run("jobs", "run", "--now", "2026-12-04T10:20:00+03:00").code == 0
+    desk.flush()
+    assert [m for m in sink.to("head@example.com") if "не забираются" in m.subject] == []
+    r = desk.run("jobs", "run", "--now", "2026-12-04T10:30:00+03:00")
+    assert r.code == 0, r.err
+    desk.flush()
+    [alert] = [m for m in sink.to("head@example.com") if "не забираются" in m.subject]
+    text = " ".join(alert.text.split())
+    assert "04.12.2026 10:10" in text and "Связи с сервером нет." in text, text
+    assert error not in text and "Последняя попытка" not in text
