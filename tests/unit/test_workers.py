@@ -4,13 +4,16 @@ the daemon closes its pipe, however many siblings were forked after it."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import time
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from maild import metrics, workers
 from maild.domain.limits import MAX_FAULT_CHARS
 from maild.workers import ChildProcess
 
@@ -28,6 +31,8 @@ def _app() -> Any:
 def _serve(_app: Any, request: Any) -> Any:
     if request == "fail":
         raise ValueError("no")
+    if request == "slow":  # busy past the daemon's wait for it to stop
+        time.sleep(30)
     if request == "fail long":  # an error whose words hold what it met: a record's JSON
         raise UnicodeEncodeError("utf-8", '{"text":"' + "Здравствуйте " * 900, 9, 10, "no")
     return (os.getpid(), request * 2)
@@ -99,3 +104,49 @@ def test_every_child_exits_on_eof_with_siblings_forked_after_it(children):
     assert ends == [second.conn]
     second.stop(timeout=5)
     assert second.proc.exitcode == 0 and ends == []
+
+
+def test_a_child_busy_past_the_timeout_is_killed_when_the_daemon_stops(children):
+    """`stop` waits `timeout` for a child to finish what it does, then kills it: a
+    child stuck in one request (a relay that never answers) kept `maild serve` from
+    ever stopping, and systemd waited for it."""
+    child = ChildProcess(_app(), "maild-test-1", _serve, [])
+    children.append(child)
+    child.start()
+    child.conn.send("slow")
+    time.sleep(0.2)  # it is in the request now
+    started = time.monotonic()
+    child.stop(timeout=0.5)
+    assert time.monotonic() - started < 10
+    assert child.proc.exitcode == -signal.SIGKILL
+
+
+def test_the_note_of_a_stopped_sender_keeps_its_start_and_goes_when_it_sends(tmp_path):
+    """run/outbox_stopped.json says since when the sender's passes send nothing (`maild
+    status`: failing): a pass still stopped keeps that time, and the note goes once a
+    pass runs. Rewritten by each pass, it named the last pass, not the stop's start;
+    left behind, status said sending stopped long after it went again."""
+    (tmp_path / "run").mkdir()
+    app: Any = SimpleNamespace(config=SimpleNamespace(storage_path=tmp_path))
+    note = tmp_path / "run" / "outbox_stopped.json"
+    workers._note_stopped(app, None)  # (what an earlier test of this process noted)
+    workers._note_stopped(app, "cannot record")
+    since = json.loads(note.read_text())["since"]
+    time.sleep(0.01)
+    workers._note_stopped(app, "cannot record")
+    assert json.loads(note.read_text())["since"] == since
+    workers._note_stopped(app, None)
+    assert not note.exists()
+
+
+def test_a_message_counts_as_a_ticket_opened_only_when_it_opened_one():
+    """maild_tickets_opened_total counts the messages that opened a ticket: a follow-up
+    appended to one, a duplicate, mail quarantined or held, or one whose processing
+    decided nothing, opens none (each counted once as processed)."""
+    counters = metrics.Counters()
+    for outcome in ("new", "appended", "duplicate", "quarantined", "spam", "held", None):
+        decision = SimpleNamespace(outcome=outcome) if outcome else None
+        workers._observe(counters, 0.01, decision)
+    values = counters.snapshot()
+    assert values[metrics.NAMES.index("opened")] == 1
+    assert values[len(metrics.NAMES) + len(metrics.BUCKETS)] == 7  # the histogram's count
