@@ -5,9 +5,14 @@ live in the parts of open/."""
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 from pathlib import Path
 
 from maild.adapters.store import OPEN_PARTS, Store, open_part
+from maild.domain.sender import Identification
+from maild.domain.ticket import new_ticket
+
+FREE = Identification("free", "none", None, "неизвестный адрес")
 
 
 def ticket(status: str, tid: str = "1234-5678") -> dict:
@@ -106,3 +111,80 @@ def test_parsed_summary_files_are_kept_within_a_byte_budget(tmp_path, monkeypatc
     assert cache.size == sum(Path(p).stat().st_size for p in paths[2:])
     cache.forget(paths[3])
     assert list(cache.entries) == paths[2:3] and cache.size == Path(paths[2]).stat().st_size
+
+
+def test_a_week_file_spans_its_iso_week_across_the_new_year(tmp_path):
+    """30 December 2025 is in ISO week 2026-W01: its file is named so, and the span
+    archive_files gives that file is the week's seven days, Monday 29 December to
+    Sunday 4 January. Named by the calendar year (2025-W01, a span in January 2025), or
+    a span a day short, a ticket would be left out of `ticket list --since` that day
+    and out of its place in the closed tickets' listing."""
+    store = Store(tmp_path)
+    late = dict(ticket("closed"), created_at="2025-12-30T10:00:00+03:00")
+    with store.locked():
+        store.save(late, [])
+    [(start, end, path)] = store.archive_files()
+    assert path.name == "2026-W01.json"
+    assert (start, end) == (date(2025, 12, 29), date(2026, 1, 5))
+
+
+def stored_ticket(status: str) -> dict:
+    """A ticket as maild writes it (Store.load reads it back), created as ticket()'s."""
+    created = datetime.fromisoformat(ticket(status)["created_at"])
+    full = new_ticket("1234-5678", "ivan@shop-example.ru", "Не печатается счёт", FREE, created,
+                      lambda _level, at: at)  # fmt: skip
+    return {**full, "status": status, "closed_at": ticket(status)["closed_at"]}
+
+
+def test_a_closed_ticket_taken_out_leaves_no_row_in_its_week(tmp_path):
+    """#spam takes a ticket out whatever its status: a closed one's row goes from its
+    archive week, or `ticket list --status closed` would list a ticket with no file."""
+    store = Store(tmp_path)
+    with store.locked():
+        store.save(stored_ticket("closed"), [])
+        store.remove("1234-5678")
+    assert listed(store) == {"open": [], "closed": []}
+
+
+def test_a_deleted_ticket_leaves_no_row_in_a_month_file_of_an_older_store(tmp_path):
+    """Retention deletes a ticket closed long ago, whose row a store made before the
+    week partitions keeps in its month file: the row goes with the ticket."""
+    store = Store(tmp_path)
+    with store.locked():
+        store.save(stored_ticket("closed"), [])
+    (tmp_path / "archive" / "2026-W01.json").rename(tmp_path / "archive" / "2026-01.json")
+    store = Store(tmp_path)  # nothing kept parsed
+    with store.locked():
+        loaded = store.load("1234-5678")
+        assert loaded is not None
+        store.delete_ticket(loaded[0])
+    assert listed(store) == {"open": [], "closed": []}
+
+
+def test_a_save_meeting_two_corrupt_summary_files_sets_both_aside(tmp_path):
+    """Closing a ticket writes its open/ part and its archive week: both found garbage
+    (a disk's damage), each is set aside and the ticket's row written, where one retry
+    only made the mail of that ticket wait until `maild fsck --repair`."""
+    store = Store(tmp_path)
+    with store.locked():
+        store.save(stored_ticket("open"), [])
+        store.save(stored_ticket("closed"), [])
+    for path in (open_part(tmp_path, "1234-5678"), tmp_path / "archive" / "2026-W01.json"):
+        path.write_text("garbage")
+    store = Store(tmp_path)  # nothing kept parsed
+    with store.locked():
+        store.save(stored_ticket("closed"), [])
+    assert listed(store) == {"open": [], "closed": ["1234-5678"]}
+    kept = sorted(p.parent.name for p in (tmp_path / "lost+found").rglob("*") if p.is_file())
+    assert kept == ["archive", "open"]  # a copy of each for a post-mortem
+
+
+def test_a_row_added_by_another_store_object_keeps_the_rows_there(tmp_path):
+    """A summary file's next free row is found past its last one when the file is
+    read afresh (after a restart, or another process's write): a row given the last
+    one's place would replace it, and that ticket would vanish from every listing."""
+    for tid in TIDS[:3]:  # each by a Store that has kept nothing parsed
+        store = Store(tmp_path)
+        with store.locked():
+            store.save(ticket("closed", tid), [])
+    assert listed(Store(tmp_path))["closed"] == sorted(TIDS[:3])

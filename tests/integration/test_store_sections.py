@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 from maild.adapters.store import FileCache, Store, open_part
@@ -154,3 +155,19 @@ def test_each_store_keeps_its_own_parsed_files(tmp_path):
     store.after_fork()
     assert not kept_parsed(store) and not store.cache.tid_index
     assert [r["tid"] for r in store.open_summaries()] == ["4444-5555"]
+
+
+def test_a_section_reads_back_each_of_its_writes_to_one_record(tmp_path):
+    """The daemon holds the lock around a batch: automatic replies to one sender in
+    it are each counted, a read between two writes seeing the first and the read after
+    the second seeing both (a read kept from before the second would drop a count, and
+    the caps would let more automatic mail go to that sender)."""
+    store = Store(tmp_path)
+    who = "boris@shop-example.ru"
+    times = [datetime(2026, 3, 2, 10, n, tzinfo=UTC) for n in range(3)]
+    with store.locked():
+        for n, when in enumerate(times):
+            store.record_auto_reply(who, when)
+            assert store.auto_replies(who) == times[: n + 1]
+    with store.locked():
+        assert store.auto_replies(who) == times
