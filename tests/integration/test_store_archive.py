@@ -188,3 +188,29 @@ def test_a_row_added_by_another_store_object_keeps_the_rows_there(tmp_path):
         with store.locked():
             store.save(ticket("closed", tid), [])
     assert listed(Store(tmp_path))["closed"] == sorted(TIDS[:3])
+
+
+def test_an_open_part_found_corrupt_is_refilled_with_its_open_tickets_only(tmp_path):
+    """A part of open/ found corrupt when a ticket of it is saved is set aside and
+    filled again from the ticket files of its part: the open tickets' rows come back,
+    and a closed ticket of the same part, whose row is in its archive week, gets none
+    there (it would be listed twice, once as open)."""
+    part = open_part(tmp_path, TIDS[0])
+    kin = (t for t in (f"{n}-0000" for n in range(1000, 9999)) if open_part(tmp_path, t) == part)
+    closed, later = next(kin), next(kin)
+    created = datetime.fromisoformat(ticket("open")["created_at"])
+
+    def save(store: Store, tid: str, status: str) -> None:
+        full = new_ticket(tid, "ivan@shop-example.ru", "Счёт", FREE, created,
+                          lambda _level, at: at)  # fmt: skip
+        with store.locked():
+            store.save({**full, "status": status, "closed_at": ticket(status)["closed_at"]}, [])
+
+    store = Store(tmp_path)
+    save(store, TIDS[0], "open")
+    save(store, closed, "closed")
+    part.write_bytes(b"\x00" * 16)  # a disk's damage
+    store = Store(tmp_path)  # nothing kept parsed
+    save(store, later, "open")  # meets the part: set aside, filled again
+    shown = listed(store)
+    assert (sorted(shown["open"]), shown["closed"]) == (sorted([TIDS[0], later]), [closed])
