@@ -214,3 +214,20 @@ def test_an_open_part_found_corrupt_is_refilled_with_its_open_tickets_only(tmp_p
     save(store, later, "open")  # meets the part: set aside, filled again
     shown = listed(store)
     assert (sorted(shown["open"]), shown["closed"]) == (sorted([TIDS[0], later]), [closed])
+
+
+def test_a_row_without_a_summarys_fields_is_skipped_by_listings(tmp_path):
+    """A row of open/ without the fields every summary has (a hand edit, a file of
+    another program's) is left out of `ticket list` and the jobs, with a line naming the
+    file; the part's other rows are listed (let through, `ticket list` ended in a
+    KeyError traceback)."""
+    from maild.adapters.store.summaries import readable_rows
+
+    _open_tickets(tmp_path)
+    part = open_part(tmp_path, TIDS[0])
+    data = json.loads(part.read_text())
+    data["_default"]["999"] = {"tid": "9999-9999"}
+    part.write_text(json.dumps(data))
+    rows = readable_rows(part, None)
+    assert "9999-9999" not in [r["tid"] for r in rows] and TIDS[0] in [r["tid"] for r in rows]
+    assert sorted(r["tid"] for r in Store(tmp_path).open_summaries()) == sorted(TIDS)
