@@ -9,9 +9,11 @@ import fcntl
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 from maild.adapters.outbound import PARALLEL_CONNECTIONS, Outbox
 from maild.configtypes import OutboundConfig
+from maild.domain.ownside import People
 from maild.render import Mail
 from tests.helpers import Desk, Sink, SinkHandler, dead_port, free_port, make_mail
 
@@ -256,3 +258,82 @@ def test_a_pass_waits_while_another_sender_holds_the_outbox(tmp_path, sink):
         if fd >= 0:
             os.close(fd)
     assert len(sink.received) == 1
+
+
+def _one(outbox: Outbox, to: str) -> None:
+    headers = {
+        "From": "support@example.com",
+        "To": to,
+        "Subject": "[TID#1000-0001] Request",
+        "Message-ID": "<one@example.com>",
+    }
+    raw = "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\nMail\r\n"
+    assert outbox.enqueue("mail-1", Mail(headers, raw.encode()), [to], tid="1000-0001")
+
+
+def test_a_failed_mail_waits_30_seconds_then_twice_as_long_after_each_try(tmp_path):
+    """README's back-off (domain/retry.next_try): the first failed try waits 30 s, the
+    next a minute; a pass before that leaves the mail alone, so a relay that answers
+    «try later» is not asked again at every pass, nor the customer's mail sent twice."""
+    relay = Sink(refuse={"ivan@example.org": "450 4.2.1 Mailbox busy, try later"}).start()
+    outbox, cfg = Outbox(tmp_path / "outbox"), OutboundConfig(host="127.0.0.1", port=relay.port)
+    now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    try:
+        _one(outbox, "ivan@example.org")
+        assert outbox.flush(cfg, now) == (0, 1)
+        [left] = outbox.entries()
+        assert datetime.fromisoformat(left["next_try"]) == now + timedelta(seconds=30)
+        assert outbox.flush(cfg, now + timedelta(seconds=29), force=False) == (0, 0)
+        later = now + timedelta(seconds=30)
+        assert outbox.flush(cfg, later, force=False) == (0, 1)
+        [left] = outbox.entries()
+        assert left["attempts"] == 2
+        assert datetime.fromisoformat(left["next_try"]) == later + timedelta(minutes=1)
+        assert relay.handler.tries == {"ivan@example.org": 2}
+    finally:
+        outbox.close()
+        relay.stop()
+
+
+def test_staff_mail_too_big_with_no_files_to_leave_out_is_retried_by_the_back_off(tmp_path):
+    """A mail to staff the relay refuses for its size goes again without its files
+    (slimmail); one with none to leave out cannot be made smaller: it fails as any
+    try does, counted, its error kept and the next try planned, so it is not tried
+    again at every pass unrecorded, with no line for the admin."""
+    too_big = "552 5.3.4 Message size exceeds fixed limit"
+    relay = Sink(refuse_data={"anna@example.com": too_big}).start()
+    outbox, cfg = Outbox(tmp_path / "outbox"), OutboundConfig(host="127.0.0.1", port=relay.port)
+    outbox.own = People(["anna@example.com"])
+    now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    try:
+        _one(outbox, "anna@example.com")
+        assert outbox.flush(cfg, now) == (0, 1)
+        [left] = outbox.entries()
+        assert left["attempts"] == 1 and too_big in left["last_error"]
+        assert datetime.fromisoformat(left["next_try"]) == now + timedelta(seconds=30)
+        assert "refused" not in left and "files_left_out" not in left
+        assert outbox.flush(cfg, now + timedelta(seconds=10), force=False) == (0, 0)
+        assert relay.handler.tries == {"anna@example.com": 1}
+    finally:
+        outbox.close()
+        relay.stop()
+
+
+def test_a_mail_tried_before_goes_as_it_was_queued(tmp_path):
+    """A mail the relay could not take is read from its file when it goes again (the
+    pass keeps only untried mails in memory): what the relay receives is the mail as
+    queued, without the record on the file's first line."""
+    outbox = Outbox(tmp_path / "outbox")
+    _queue(outbox, 0, 1)
+    queued = (outbox.queue / "mail-0.mail").read_bytes().partition(b"\n")[2]
+    try:
+        assert outbox.flush(OutboundConfig(host="127.0.0.1", port=dead_port())) == (0, 1)
+        relay = Sink().start()
+        try:
+            assert outbox.flush(OutboundConfig(host="127.0.0.1", port=relay.port)) == (1, 0)
+            [got] = relay.wait_for(1)
+        finally:
+            relay.stop()
+    finally:
+        outbox.close()
+    assert got.raw.replace(b"\r\n", b"\n") == queued.replace(b"\r\n", b"\n")

@@ -75,6 +75,23 @@ def test_a_mail_rewritten_keeps_its_record_giving_its_length():
         assert relength(odd, raw, new) == odd  # no length given, no record: as it was
 
 
+def test_a_record_giving_another_length_than_the_old_mails_is_left_as_it_was():
+    """maild forget rewrites a mail to a shorter (or longer) one: only a record that
+    gave the old mail's length is given the new one. A file cut short before (its
+    record gives more than its mail holds) must stay told apart as cut: given the
+    new length it would pass as whole and go to the customer cut; a record with no
+    length (written before it was kept) stays without one."""
+    raw = b"To: ivan@shop.example\n\ntext\n"
+    line = pack(META, raw).partition(b"\n")[0]
+    new = raw.replace(b"ivan@shop.example", b"x@invalid")  # shorter
+    assert json.loads(relength(line, raw, new))["length"] == len(new)
+    cut = raw[:-3]
+    assert relength(line, cut, new) == line
+    assert mail_wrong(json.loads(relength(line, cut, new)), len(new))  # still cut
+    old = json.dumps(META).encode()
+    assert relength(old, raw, new) == old
+
+
 def test_the_queues_listing_names_a_file_whose_mail_is_cut(tmp_path):
     whole = pack(META, b"Subject: x\n\ntext\n")
     (tmp_path / f"{NAME}.mail").write_bytes(whole[:-4])

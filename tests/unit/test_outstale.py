@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from maild.adapters.outfile import EXT, pack
+from maild.adapters.outfile import EXT, pack, unpack
 from maild.adapters.outqueue import OutQueue
 from maild.adapters.outstale import current
-from maild.adapters.outwithdraw import Section
+from maild.adapters.outwithdraw import Reason, Section, withdraw
 
 NAME = "0123456789abcdef01234567"
 TID, DUE = "1234-5678", "2026-12-07T10:00:00+03:00"
@@ -93,3 +93,39 @@ def test_a_stale_lists_log_line_names_five_tickets_and_counts_the_rest(
     names = ", ".join(f"[TID#{t}]" for t in tids[:named])
     assert line.endswith(f"none of the deadlines of the tickets it lists ({names}{more}) "
                          "waits for staff)")  # fmt: skip
+
+
+def test_a_mail_sent_before_the_section_is_marked_withdrawn_on_no_thread(tmp_path):
+    """The pass read the reminder queued; by the time it holds the lock an earlier
+    pass has sent it (it is in sent/, not queued): it is not sent again by this pass,
+    and its thread is not marked «withdrawn, not sent» for a mail the customer or
+    staff member did receive."""
+    queue, taken = OutQueue(tmp_path), []
+    (queue.sent / f"{NAME}{EXT}").write_bytes(pack(META, b"Subject: x\n\ntext\n"))
+    reason = Reason("stale", "reminders", lambda _meta: "answered")
+    assert withdraw(queue, [META], reason, _section(taken)) == {NAME}
+    assert taken == ["lock"]  # nothing noted on the thread
+    assert (
+        "withdrawn"
+        not in unpack(str(queue.sent / f"{NAME}{EXT}"), (queue.sent / f"{NAME}{EXT}").read_bytes())[
+            0
+        ]
+    )
+
+
+def test_a_disk_error_in_the_section_withdraws_none_and_sends_none(tmp_path, caplog):
+    """A thread the disk fails to give when the withdrawal is marked on it (EIO, an
+    OSError and no StoreUnavailable): the section's writes are discarded, none of the
+    mails is sent by this pass, and the pass goes on with the rest of the queue (one
+    ERROR line), where an escaping error ended the whole pass, every other mail
+    held back with it, at every pass while the disk fails."""
+    queue = _queued(tmp_path)
+
+    def noted(_mails, _why):
+        raise OSError(errno.EIO, "Input/output error")
+
+    section = Section(contextlib.nullcontext, noted)
+    reason = Reason("stale", "reminders", lambda _meta: "answered")
+    with caplog.at_level(logging.ERROR, logger="maild.outbox"):
+        assert withdraw(queue, [META], reason, section) == {NAME}
+    assert "1 reminders not sent, withdrawn by a later pass" in caplog.text

@@ -71,6 +71,7 @@ def test_a_bad_address_is_refused_for_good(code, text):
         (554, f"<{IVAN}> Transaction failed"),  # 554 is not a mailbox code
         (553, "sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)"),  # qmail
         (550, "4.1.1 odd: a transient code in a permanent reply"),
+        (550, "5.1.2.3 listed at zen.spamhaus.org"),  # an address (IPv4) first, no code
         (450, f"4.1.1 <{IVAN}>: Recipient address rejected: unverified address"),
         (421, "4.4.2 Timeout"),
         (600, f"5.1.1 <{IVAN}>: unknown user"),  # no SMTP reply: not the relay's answer
