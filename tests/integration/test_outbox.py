@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -337,3 +338,20 @@ def test_a_mail_tried_before_goes_as_it_was_queued(tmp_path):
     finally:
         outbox.close()
     assert got.raw.replace(b"\r\n", b"\n") == queued.replace(b"\r\n", b"\n")
+
+
+def test_a_relay_out_of_reach_is_one_line_for_the_pass_not_one_per_mail(tmp_path, caplog):
+    """Every queued mail fails alike when the relay cannot be reached: the admin reads
+    one WARNING line for the pass (how many, to whom), each mail still counted and
+    planned by its back-off, not a line per mail, a thousand at every pass."""
+    outbox = Outbox(tmp_path / "outbox")
+    _queue(outbox, 0, 5)
+    try:
+        with caplog.at_level(logging.WARNING, logger="maild.outbox"):
+            cfg = OutboundConfig(host="127.0.0.1", port=dead_port())
+            assert outbox.flush(cfg) == (0, 5)
+    finally:
+        outbox.close()
+    lines = [r.getMessage() for r in caplog.records if r.name == "maild.outbox"]
+    assert len(lines) == 1 and "5 mail(s) not sent" in lines[0], lines
+    assert {m["attempts"] for m in outbox.entries()} == {1}

@@ -107,6 +107,31 @@ def test_the_queues_listing_names_a_file_whose_mail_is_cut(tmp_path):
     assert len(folder_records(tmp_path)) == 2  # sent/, refused/: listed as they are
 
 
+def test_what_is_no_mail_file_in_the_queue_is_passed_by_not_named(tmp_path):
+    """A write in progress (durable.temp_path: `.<name>.<pid>.<ns>.tmp` beside the
+    file, or one a crash left) or an admin's note in the folder is no queued mail:
+    the listing names none of them broken, so `status` shows no problem of the
+    outbox while a pass writes."""
+    data = pack(META, b"Subject: x\n\ntext\n")
+    (tmp_path / f"{NAME}.mail").write_bytes(data)
+    (tmp_path / f".{NAME}.mail.4242.1234567.tmp").write_bytes(data[:10])
+    (tmp_path / "README").write_text("do not touch\n")
+    broken: dict[str, str] = {}
+    assert [m["id"] for m in folder_records(tmp_path, {}, broken)] == [NAME]
+    assert broken == {}
+
+
+def test_a_file_gone_between_the_listing_and_its_reading_is_passed_by(tmp_path):
+    """A mail a pass sent or moved after the folder was listed is gone when it is
+    opened (FileNotFoundError: here a link to nothing stands for it): it is neither
+    broken nor an error of the listing, and the rest is listed."""
+    (tmp_path / f"{NAME}.mail").write_bytes(pack(META, b"Subject: x\n\ntext\n"))
+    (tmp_path / ("f" * 24 + ".mail")).symlink_to(tmp_path / "gone")
+    broken: dict[str, str] = {}
+    assert [m["id"] for m in folder_records(tmp_path, {}, broken)] == [NAME]
+    assert broken == {}
+
+
 def test_a_copy_of_a_queue_file_under_another_name_is_named_not_sent(tmp_path):
     """The sender moves and logs a mail by its record's id: a copy under another
     name (an admin's cp) would go again on every pass. It is listed as broken."""
