@@ -149,8 +149,11 @@ def test_assign_address_pasted_with_display_name() -> None:
     assert parsed.commands == (Command("assign", "anna@example.com"),)
 
 
-def test_assign_mailto_link_from_html_client() -> None:
-    assert parse_reply("#assign mailto:anna@example.com").commands == (
+@pytest.mark.parametrize("scheme", ["mailto:", "MAILTO:", "Mailto:"])
+def test_assign_mailto_link_from_html_client(scheme: str) -> None:
+    """A link's scheme is any case (RFC 3986): «MAILTO:» as some clients write it is
+    the link's, not part of an address refused as «не похоже на адрес»."""
+    assert parse_reply(f"#assign {scheme}anna@example.com").commands == (
         Command("assign", "anna@example.com"),
     )
 

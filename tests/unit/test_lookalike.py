@@ -119,6 +119,15 @@ def test_an_address_mixing_alphabets_is_no_address() -> None:
     assert error.startswith("#cc: в адресе «buh@sh\u043ep.ru» латинские буквы смешаны с русскими")
 
 
+@pytest.mark.parametrize("address", ["info@компания.com", "иван.ivanov@shop.ru"])
+def test_an_address_is_judged_a_name_at_a_time(address) -> None:
+    """A Cyrillic domain under a Latin zone («компания.com»), a local part of two
+    names: each name between «@» and «.» is of one alphabet, no lookalike of
+    another's, and the address is the customer's to add."""
+    reply = below(f"#cc {address}")
+    assert not reply.errors and [c.arg for c in reply.commands] == [address]
+
+
 @pytest.mark.parametrize("address", ["müller@firma.de", "jörg@firma.de", "info@müller-bau.de"])
 def test_an_address_with_letters_of_latin_words_is_an_address(address) -> None:
     """«ü», «ö» are letters of German words, no lookalikes of another alphabet."""
