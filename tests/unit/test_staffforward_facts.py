@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from maild.domain.commands import parse_reply
 from maild.domain.sender import identify
 from maild.domain.snapshot import Snapshot
-from maild.domain.staffforward import Forward, facts, forward_of
-from tests.unit.test_decide import CUSTOMER, LICENSE, NOW, POLICY, _decide, _msg
+from maild.domain.staffforward import Forward, cc_facts, facts, forward_of
+from tests.unit.test_decide import CUSTOMER, LICENSE, NOW, POLICY, _decide, _msg, _ticket
 
 TODAY = date(2026, 11, 25)
 ANNA = "Анна <anna@example.com>"
@@ -73,3 +74,70 @@ def test_his_forwarded_mail_is_never_dated_after_the_forward() -> None:
         assert (first["from"], first["text"]) == (CUSTOMER, "Корзина не работает.")
         assert datetime.fromisoformat(first["received_at"]) == written, date_line
         assert datetime.fromisoformat(note["received_at"]) == NOW
+
+
+def test_her_reply_to_is_not_his_on_a_proven_forward() -> None:
+    """A proven forward is decided as his own mail, Reply-To and all: hers (her own
+    mailbox outside, say) is nothing he set, so no mail names it to staff as where
+    he asks answers to go, for a `#cc` that would send his ticket to her."""
+    body = _forward(f"Иван Петров <{CUSTOMER}>")
+    msg = _msg(sender=ANNA, body=body, headers={"Reply-To": "anna.home@mail.example.net"})
+    got = facts(forward_of(msg, POLICY, verified=True), ([LICENSE], []), None, TODAY)
+    ident = identify("anna@example.com", [], [], TODAY)
+    d = _decide(Snapshot("5555-0001", None, ident, True, **got), msg)
+    assert d.ticket["requester"] == CUSTOMER
+    assert [o.context.get("reply_to") for o in d.outgoing if "reply_to" in o.context]
+    assert all(o.context.get("reply_to") is None for o in d.outgoing)
+
+
+def test_a_proven_forward_suggests_no_cc_of_its_customer() -> None:
+    """Proven, the ticket is his and its mail says who opened it for him: the «#cc»
+    of him an unproven forward's notice suggests would add its own requester."""
+    msg = _msg(sender=ANNA, body=_forward(f"Иван Петров <{CUSTOMER}>"))
+    got = facts(forward_of(msg, POLICY, verified=True), ([LICENSE], []), None, TODAY)
+    ident = identify("anna@example.com", [], [], TODAY)
+    d = _decide(Snapshot("5555-0001", None, ident, True, **got), msg)
+    told = [o.context for o in d.outgoing if "opened_by" in o.context]
+    assert told and all(c["opened_by"] == "anna@example.com" for c in told)
+    assert all(c["forwarded"] is None for c in told)
+
+
+def test_only_a_ticket_with_no_customer_takes_the_level_of_a_cc() -> None:
+    """Her own ticket's first customer, added by `#cc`, sets its level; once a
+    customer is on it, a later `#cc` of another (a VIP colleague of his) changes no
+    level: the ticket is his, at the level it has."""
+    ticket = {"requester": "anna@example.com", "participants": []}
+    reply = parse_reply(f"#cc {CUSTOMER}\nДобавила клиента.")
+    got = cc_facts(reply, ticket, POLICY, ([LICENSE], []), TODAY)
+    assert got["cc_ident"].level == "vip"
+    ticket["participants"] = ["petr@shop-example.ru"]
+    assert cc_facts(reply, ticket, POLICY, ([LICENSE], []), TODAY) == {}
+
+
+def _cc(ticket: dict, messages: list[dict], whom: str = CUSTOMER) -> dict:
+    """Her reply «#cc <whom>» to her own ticket ``ticket``: the ticket after it (his
+    address, CUSTOMER, owed VIP)."""
+    snap = Snapshot(
+        ticket["tid"],
+        (ticket, messages),
+        identify("anna@example.com", [], [], TODAY),
+        True,
+        cc_ident=identify(whom, [LICENSE], [], TODAY),
+    )
+    body = f"#cc {whom}\nДобавила клиента."
+    msg = _msg(sender=ANNA, subject=f"Re: Заказ [TID#{ticket['tid']}]", body=body)
+    return _decide(snap, msg).ticket
+
+
+def test_a_cc_raises_her_tickets_level_but_never_lowers_or_overrules_staff() -> None:
+    """The customer her `#cc` adds brings the level he is owed when it is better than
+    the ticket's; a better one the ticket has stays (a level is never lowered by a
+    `#cc`), and so does one staff set by command (#level is staff's word)."""
+    ticket, messages = _ticket(requester="anna@example.com")
+    assert ticket["level"] != "vip"
+    assert _cc(ticket, messages)["level"] == "vip"
+    vip = {**ticket, "level": "vip"}
+    assert _cc(vip, messages, "petr@shop-example.ru")["level"] == "vip"  # he is owed less
+    set_by_staff = {**messages[0], "direction": "out", "commands": ["#level standard"]}
+    standard = {**ticket, "level": "standard"}
+    assert _cc(standard, [*messages, set_by_staff])["level"] == "standard"
