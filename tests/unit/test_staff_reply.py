@@ -466,6 +466,7 @@ def test_a_file_the_answer_cannot_carry_stops_the_answer_not_a_note() -> None:
         assert told.template == "staff_error.txt" and told.context["answer_stopped"] is True
         assert told.context["text"] == body  # quoted back: nothing to type again
     assert _errors(with_bmp("#note\nСхема от клиента.")) == []  # kept, sent to no one
+    assert _errors(with_bmp("#spam\nРассылка.")) == []  # quarantined, answered by no one
     # a bad command stops it: «Команды не выполнены», the text quoted back too
     [told] = [o for o in _reply("Ответ.\n#levle vip").outgoing if o.to == [ANNA]]
     assert told.context["answer_stopped"] is False and told.context["text"]
@@ -475,6 +476,16 @@ def test_commands_with_only_a_sign_off_send_their_notices_alone() -> None:
     d = _reply("#close\n\nС уважением,\nАнна")
     assert _to_customer(d).template == "resolved.txt"  # not «С уважением» as an answer
     assert "С уважением" in _reply("#note\nС уважением,\nАнна").incoming["text"]
+
+
+def test_a_sign_off_alone_without_commands_is_the_answer() -> None:
+    """Only a reply of commands drops what reads as a signature: «Всего доброго!»
+    typed alone to a customer's «спасибо, всё работает» is the answer, and goes. A
+    #note keeps its text as typed, Outlook's "URL<URL>" too: it goes to no one."""
+    mail = _to_customer(_reply("Всего доброго!\nАнна"))
+    assert "Всего доброго!" in (mail.body or "")
+    link = "https://shop.example/a<https://shop.example/a>"
+    assert link in _reply(f"#note\nСм. {link}").incoming["text"]
 
 
 def test_an_answer_to_a_ticket_without_a_customer_says_who_opened_it() -> None:
