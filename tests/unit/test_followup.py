@@ -462,3 +462,22 @@ def test_a_deadline_that_passed_while_the_mail_waited_in_the_spool_is_told_as_pa
         d = _followup(ticket, msg, written_at=written_at)
         [ack] = [o for o in d.outgoing if o.kind == "confirmation"]
         assert ack.context["overdue"] is overdue, (written_at, ack.template)
+
+
+def test_a_merged_customer_asking_the_status_is_told_their_own_level_and_deadline() -> None:
+    """Пётр's ticket was merged into Иван's VIP one before any reaction: he waits there
+    by his own free support's deadline, and «Статус?» tells him that level and that
+    deadline, not the VIP promise of two hours that is Иван's."""
+    ticket, messages = _ticket()
+    due = "2026-11-26T10:00:00+03:00"
+    wait = {"tid": "3333-4444", "requester": PETR, "level": "free", "created_at": NOW.isoformat(),
+            "first_reaction_due": due, "first_reaction_at": None, "reaction_due": due}  # fmt: skip
+    ticket = {**ticket, "merged_waits": [wait]}
+    msg = _msg(sender=f"Пётр <{PETR}>", subject=f"Re: Заказ [TID#{TID}]", body="Статус?")
+    snap = Snapshot(TID, (ticket, messages), identify(PETR, [], [], NOW.date()), False)
+    [status] = _decide(snap, msg).outgoing
+    assert status.template == "status.txt" and ticket["level"] == "vip"
+    assert (status.context["level_name"], status.context["due"]) == (
+        "Бесплатная поддержка",
+        "26.11.2026 10:00",
+    )

@@ -84,6 +84,15 @@ def test_each_customer_sees_their_own_deadline():
     assert due_for(_merged("closed"), "b@x.ru") is None
 
 
+def test_a_merged_customer_is_never_shown_the_survivors_nearer_deadline():
+    """Only the survivor's own requester waits by the nearer of the two: a customer
+    merged in is shown their own deadline, not the survivor's nearer one, which is
+    not theirs (their status mail would promise a reaction staff do not owe them)."""
+    nearer = "2026-12-08T09:30:00+03:00"  # the survivor's own, before b@x.ru's
+    assert due_for(_merged(due=nearer), "b@x.ru") == EARLIER
+    assert due_for(_merged(due=nearer), "a@x.ru") == nearer
+
+
 def test_the_queue_orders_and_marks_by_the_nearest_deadline():
     now = datetime.fromisoformat("2026-12-08T11:00:00+03:00")
     rows = [

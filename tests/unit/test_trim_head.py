@@ -12,6 +12,8 @@ from maild.domain.message import ParsedMessage
 from maild.domain.quotes import HEAD_CHARS, trim_head, trim_reply
 from maild.domain.status_query import QUESTION_LINES, is_status_question
 from maild.domain.statusmail import asks_status
+from tests.helpers import PNG
+from tests.unit.test_decide import _msg
 
 # Lines that make a reply's own text, its quote, and what trim_reply tells apart; some
 # long, so that texts run past the head trim_head reads first (HEAD_CHARS).
@@ -107,3 +109,10 @@ def test_a_text_of_a_million_short_lines_is_not_trimmed_whole() -> None:
     assert not asks_status(_mail(text))
     assert not asks_status(_mail("Статус?\n" + text))
     assert time.process_time() - started < 0.5
+
+
+def test_a_status_question_with_a_file_is_news_for_staff() -> None:
+    """«Статус?» with a screenshot: the file is news for staff, not a question the
+    ticket's state answers: no automatic status mail takes the place of staff's look."""
+    assert asks_status(_msg(body="Статус?"))
+    assert not asks_status(_msg(body="Статус?", attachments=[("экран.png", "image/png", PNG)]))
