@@ -141,3 +141,17 @@ def test_a_cc_raises_her_tickets_level_but_never_lowers_or_overrules_staff() -> 
     set_by_staff = {**messages[0], "direction": "out", "commands": ["#level standard"]}
     standard = {**ticket, "level": "standard"}
     assert _cc(standard, [*messages, set_by_staff])["level"] == "standard"
+
+
+def test_a_date_line_without_a_zone_dates_his_mail_at_the_forward() -> None:
+    """«Дата: ... -0000» (RFC 5322: the zone unknown) gives no moment to compare with
+    the forward's: his mail is dated when the forward came, and the mail is decided
+    (a naive time compared with an aware one stopped it)."""
+    body = _forward(f"Иван Петров <{CUSTOMER}>").replace(
+        "Тема: Корзина\n", "Тема: Корзина\nДата: Tue, 24 Nov 2026 09:15:00 -0000\n"
+    )
+    msg = _msg(sender=ANNA, body=body)
+    got = facts(forward_of(msg, POLICY, verified=True), ([LICENSE], []), None, TODAY)
+    ident = identify("anna@example.com", [], [], TODAY)
+    first, _note = _decide(Snapshot("5555-0001", None, ident, True, **got), msg).messages
+    assert datetime.fromisoformat(first["received_at"]) == NOW
