@@ -189,6 +189,14 @@ def test_sniff_type(data: bytes, expected: str | None) -> None:
     assert sniff_type(data) == expected
 
 
+def test_a_jpeg_is_told_by_its_marker_after_the_start_of_image() -> None:
+    """Every JPEG opens with its start-of-image marker FF D8 and the FF of the marker
+    after it: bytes that open with FF D8 alone prove no picture, and a file taken as a
+    JPEG on them would reach staff as a screenshot named .jpg that is none."""
+    assert sniff_type(JPEG) == "image/jpeg"
+    assert sniff_type(b"\xff\xd8\x00\x10JFIF" + EXE) is None
+
+
 # --- images, BMP, other types ---------------------------------------------------------
 
 
@@ -804,6 +812,7 @@ ZIP_OF_A_PNG = zip_bytes({"screen.png": png_bytes()})
         ("план.v2", png_bytes(), "план.v2.png"),
         ("photo.Heic", JPEG, "photo.jpg"),
         ("отчёт.pdf", png_bytes(), "отчёт.png"),
+        ("Отчёт 2026.12.04.pdf", png_bytes(), "Отчёт 2026.12.04.png"),  # the last dot's
     ],
 )
 def test_kept_file_named_by_what_it_is(name: str, data: bytes, kept_as: str) -> None:
@@ -954,6 +963,9 @@ def test_other_picture_formats_are_told_by_their_whole_signature() -> None:
     # a HEIF brand among the compatible ones, after another major brand
     heic = b"\x00\x00\x00\x1cftypisom\x00\x00\x00\x00mp41heicmiaf" + bytes(40)
     assert picture_format(heic) == "HEIC"
+    # TIFF in either byte order: Intel's II, and MM as a Mac or a scanner writes it
+    assert picture_format(b"II*\x00\x08\x00\x00\x00" + bytes(40)) == "TIFF"
+    assert picture_format(b"MM\x00*\x00\x00\x00\x08" + bytes(40)) == "TIFF"
 
 
 def zip_with_link(name: str, target: str) -> bytes:
@@ -1015,6 +1027,10 @@ def test_an_archive_of_another_format_is_named_and_the_customer_told_what_to_sen
         ("Жалоба.eml", "application/octet-stream", "письмо"),
         ("base.1cd", "application/octet-stream", "файл 1CD"),
         ("data.bin", "application/x-weird", "файл BIN"),
+        ("СКАН.PDF", "application/octet-stream", "документ PDF"),  # an extension in capitals
+        ("деталь.step", "application/octet-stream", "файл STEP"),  # longer than three letters
+        # the MIME type the client declared before the name's extension
+        ("выписка.txt", "application/pdf", "документ PDF"),
         # nothing tells (a number is no extension): no MIME type named to the customer either
         ("XXXXnews", "application/octet-stream", "файл неизвестного типа"),
         ("план.dwg", "application/x-weird", "файл DWG"),
