@@ -182,3 +182,14 @@ def test_a_meeting_request_is_told_from_an_event_file() -> None:
     assert not invitation(ICS.replace(b"REQUEST", b"PUBLISH"))
     assert not invitation(ICS.replace(b"METHOD:REQUEST\r\n", b""))
     assert not invitation(b"METHOD:REQUEST\r\n")  # no calendar
+
+
+def test_a_calendar_s_words_are_read_whatever_their_case() -> None:
+    """iCalendar's names and values are case-insensitive (RFC 5545 §2): a calendar that
+    opens «begin:vcalendar» is one, its «method:request» a meeting request, which a staff
+    answer drops (its attendees name the ticket's reply address), and «method:publish»
+    an event file, which goes to the customer as the answer's file."""
+    lower = ICS.lower()
+    assert sniff_type(lower) == CALENDAR
+    assert invitation(lower)
+    assert not invitation(ICS.replace(b"REQUEST", b"publish"))
