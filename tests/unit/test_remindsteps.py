@@ -96,6 +96,30 @@ def test_a_customer_told_before_a_merge_is_not_reminded_of_again():
     assert steps(ticket(sent={mark: REMIND.isoformat()}), REMIND) == []
 
 
+def test_a_merged_customer_left_untold_is_reminded_at_three_quarters_of_their_own_time():
+    """A customer merged in at the ticket's moment whose clock started later (an urgent
+    wait from 13:00, due at 16:00 too) is the one left once the ticket's own customer
+    had the reminder: theirs comes at 75 % of their own three hours (15:15), from the
+    earliest start of those left (pending.untold), not of the moment's first (14:30),
+    which would remind staff of them early."""
+    wait = {
+        "tid": "1111-2222",
+        "level": "urgent",
+        "created_at": datetime(2026, 11, 23, 13, 0, tzinfo=MSK).isoformat(),
+        "first_reaction_due": DUE.isoformat(),
+        "first_reaction_at": None,
+        "reaction_due": DUE.isoformat(),
+        "requester": "boss@example.com",
+    }
+    mark = done_key("reminder", customer_due(DUE.isoformat(), "1234-5678"))
+    t = ticket(sent={mark: REMIND.isoformat()}, merged_waits=[wait])
+    assert steps(t, REMIND) == []
+    due = datetime(2026, 11, 23, 15, 15, tzinfo=MSK)
+    assert steps(t, due - timedelta(minutes=1)) == []
+    [step] = reminder_steps(t, due, (STAFF, HEAD), 0.75, CAL, never_queued)
+    assert (step.kind, step.whose.wait) == ("reminder", wait)
+
+
 def test_a_list_that_never_went_leaves_its_customer_untold():
     """A mark for a list the outbox does not hold (a crash between the marks and the
     list) is taken as not sent: the mail is due again."""
