@@ -424,6 +424,23 @@ def _told(d: Decision) -> Outgoing:
     return told
 
 
+def test_an_answer_inside_the_quote_with_the_customer_in_cc_tells_its_writer_they_have_it():
+    """unsent.unsent_reply: her answer typed inside the quote went to the customer in
+    Cc from her own mail server; the mail that tells her it was not sent says so
+    (``direct``: «... его среди получателей ...»), not that the customer got nothing."""
+    ticket, messages = _ticket()
+    snap = Snapshot(TID, (ticket, messages), identify(ANNA, [], [], NOW.date()), True)
+    msg = _msg(
+        sender=f"Анна <{ANNA}>",
+        subject=f"Re: Заказ [TID#{TID}]",
+        body="Здравствуйте, Иван.\n\n> Не работает\n> Исправлено, обновите страницу.\n",
+        headers={"Cc": CUSTOMER},
+    )
+    d = decide(snap, msg, screen(msg, SUPPORT), NOW, POLICY)
+    [told] = [o for o in d.outgoing if o.template == "staff_unsent.txt"]
+    assert told.to == [ANNA] and told.context["direct"] == [CUSTOMER]
+
+
 def test_an_answer_typed_inside_the_quote_goes_nowhere_and_its_writer_is_told() -> None:
     typed = "Исправлено, обновите страницу."
     d = _reply(f"Здравствуйте, Иван.\n\n> Не работает\n> {typed}\n#close")
