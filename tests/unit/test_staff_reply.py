@@ -465,6 +465,27 @@ def test_files_without_a_text_are_not_sent_and_their_writer_is_told() -> None:
         assert told.context["files_more"] == more
 
 
+def test_commands_with_a_signatures_logo_alone_tell_their_writer_nothing() -> None:
+    """A reply of commands whose only picture is its signature's logo, shown in place
+    (multipart/related, a Content-ID), holds no file of hers: no «Ответ клиенту не
+    отправлен» for it, and its command runs."""
+    import email
+    import email.policy
+
+    from maild.domain.message import parse
+
+    raw = make_mail(sender=f"Анна <{ANNA}>", subject=f"Re: Заказ [TID#{TID}]", body="#take\n")
+    mail = email.message_from_bytes(raw, policy=email.policy.default)
+    mail.add_related(PNG, "image", "png", cid="<logo@corp>")
+    msg = parse(mail.as_bytes(policy=email.policy.SMTP))
+    assert [a.embedded for a in msg.attachments] == [True]
+    ticket, messages = _ticket()
+    snap = Snapshot(TID, (ticket, messages), identify(ANNA, [], [], NOW.date()), True)
+    d = decide(snap, msg, screen(msg, SUPPORT), NOW, POLICY)
+    assert d.incoming.get("commands") == ["#take"] and not d.incoming.get("command_errors")
+    assert not [o for o in d.outgoing if o.template == "staff_unsent.txt"]
+
+
 def test_a_file_the_answer_cannot_carry_stops_the_answer_not_a_note() -> None:
     bmp = struct.pack("<2sIHHI", b"BM", 58, 0, 0, 54) + struct.pack(
         "<IiiHHIIiiII", 40, 1, 1, 1, 24, 0, 4, 0, 0, 0, 0
