@@ -80,6 +80,14 @@ def test_a_staff_members_address_of_a_gone_ticket_is_no_answer_elsewhere():
     assert ticket_of(mail("s", "<x@y>"), False, store.look()) == B
 
 
+def test_staff_mail_to_no_signed_address_is_threaded_by_its_headers():
+    """Only a signed address of a gone ticket stops a staff member's mail there: their
+    mail to the desk's own address, its TID cut from the subject, answers the ticket
+    its In-Reply-To names (a staff answer is not made a new ticket of its own)."""
+    store = Store(index={"<x@y>": B})
+    assert ticket_of(mail("s", "<x@y>"), True, store.look()) == B
+
+
 @given(
     st.sampled_from(["s", f"[TID#{A}] s", f"Re: [TID#{B}]"]),
     st.sets(st.sampled_from([A, B, C])),
