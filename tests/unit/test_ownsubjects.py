@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from maild.domain.mailnames import TO_CUSTOMERS
-from maild.domain.ownsubjects import own_subjects, prefix_of
+from maild.domain.ownsubjects import own_subjects, prefix_of, words_of
 from maild.domain.tid import clean_subject
 from maild.render import TEMPLATES, Renderer
 from tests.helpers import support_config
@@ -70,6 +70,8 @@ def test_a_value_in_the_prefix_stands_for_a_word_and_blocks_are_not_read():
     own = own_subjects([merged])
     subject = "Re: Обращение 1111-2222 объединено с обращением 3333-4444: Ошибка"
     assert clean_subject(subject, own) == "Ошибка"
+    # a value is one word: the customer's own colon and words after it stay theirs
+    assert clean_subject(f"{subject}: оплата: не проходит", own) == "Ошибка: оплата: не проходит"
     assert prefix_of("Subject: {% if a %}Да{% endif %}: {{ subject }}") is None
     assert prefix_of("Subject: Отчёт на {{ date }}") is None
     assert own_subjects([]) is None
@@ -89,3 +91,15 @@ def test_the_shipped_prefix_is_stripped_besides_an_overrides(tmp_path):
     for sent in (first, edited):  # before the edit and after it
         ours = sent.removeprefix("Subject: ").replace("{{ subject }}", THEIRS)
         assert clean_subject(f"Re: {ours} [TID#1234-5678]", own) == THEIRS, sent
+
+
+def test_the_words_that_name_our_mail_are_words_not_a_template_s_values():
+    """A staff note names a held mail by its subject's words («в письме «Обращение
+    зарегистрировано»»); a subject with a value in them has no fixed words to name it
+    by, and a note must not show «{{ tid }}» (it names the mail otherwise)."""
+    assert words_of("Subject:  Обращение  зарегистрировано: {{ subject }}\n") == (
+        "Обращение зарегистрировано"
+    )
+    merged = "Subject: Обращение {{ tid }} объединено с обращением {{ merged_into }}: {{ subject }}"
+    assert words_of(merged) is None
+    assert words_of("Subject: Отчёт на {{ date }}") is None
