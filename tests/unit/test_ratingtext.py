@@ -47,6 +47,11 @@ IVAN = frozenset({"иван", "петров"})  # the words of the sender's disp
         ("5 из 5 :)", 5),
         ("5\nСпасибо!", 5),
         ("5\nСпасибо, всё работает\n\nС уважением,\nИван Петров", 5),
+        ("Пятёрка!", 5),  # the grades' words, each its own grade
+        ("четвёрка", 4),
+        ("Тройка", 3),
+        ("двойка", 2),
+        ("Единица", 1),
     ],
 )
 def test_a_rating_as_people_write_it(text: str, rating: int) -> None:
@@ -88,6 +93,8 @@ def test_a_rating_as_people_write_it(text: str, rating: int) -> None:
         "Оценка: 6",
         "один вопрос остался",
         "Текст\n5",  # not the first line
+        "№ 5",  # an item's number: no thanks or praise before it makes it a grade
+        "#5",
     ],
 )
 def test_no_rating_where_the_digit_is_something_else(text: str) -> None:
@@ -202,6 +209,8 @@ def test_only_thanks(text: str) -> None:
         "Спасибо, вопрос",
         "Спасибо. Настройте ещё рассылку",
         "Спасибо, 3 заказа пропали",
+        "Спасибо, ошибка 2 исправлена",  # a figure is news: and the first one?
+        "Спасибо, вопрос 1 решён",
         "Спасибо!\nПомогите",  # a request is no name to sign with
         "Спасибо, Пришлите",
         "Спасибо!\nТеперь нужно перенести сайт на другой хостинг.",
@@ -252,6 +261,7 @@ def test_a_long_first_line_costs_linear_time() -> None:
         "Спасибо, всё работает!\n\nС уважением, Иван Петров\nООО «Ромашка»\n"
         "Выставьте, пожалуйста, счёт на продление.",
         "Спасибо!\n-- \nИван\nПришлите акт сверки за ноябрь",
+        "Спасибо!\n-- \nИван\nПерезвоните.",  # one capitalised word, yet a request
         "Спасибо!\nС уважением, Иван\nТел. +7 999 123-45-67\nНе забудьте про счёт!",
         "Спасибо за помощь!\nВсего доброго!\nЕщё нужен доступ для нового сотрудника.",
         "Спасибо большое!\nRegards,\nIvan\nPlease send the invoice.",
