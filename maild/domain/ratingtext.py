@@ -86,11 +86,13 @@ TRAILING_RE = re.compile(
 # Но вот ещё вопрос», «Ставлю 5, но пришлите счёт» (the keyword makes the figure a grade).
 KEYWORD_HEAD_RE = re.compile(rf"(?:{KEYWORD}){GRADE}\s*[.!;,)\-—–](?=\s|$)")
 # A problem told beside thanks or praise («Спасибо, но не работает», «всё работает,
-# ошибка осталась»): the words are kind, the mail is not.
+# ошибка осталась»): the words are kind, the mail is not. A problem told over is no
+# trouble («проблема решена», «ошибку исправили»: RESOLVED).
 TROUBLE_RE = re.compile(
     r"\bне\s+(?:работа|открыва|загружа|получа|могу|може|удает|помог|решен|исправ|приход"
     r"|отвеча|видн|грузит|проход)"
-    r"|(?:ошибк|проблем|сбо[йяюе])\w*+(?!\s+(?:\w+\s+)?(?:решен|исправлен|устранен|ушл|исчезл))"
+    r"|(?:ошибк|проблем|сбо[йяюе])\w*+"
+    r"(?!\s+(?:\w+\s+)?(?:решен|решил|исправлен|исправил|устранен|устранил|ушл|исчезл))"
     r"|сломал|пропал|перестал|error|not\s+work|broken|doesn.?t|still\s+not",
     re.IGNORECASE,
 )

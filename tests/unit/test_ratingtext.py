@@ -47,6 +47,7 @@ IVAN = frozenset({"иван", "петров"})  # the words of the sender's disp
         ("5 из 5 :)", 5),
         ("5\nСпасибо!", 5),
         ("5\nСпасибо, всё работает\n\nС уважением,\nИван Петров", 5),
+        ("Отлично, проблему решили, 5", 5),
         ("Пятёрка!", 5),  # the grades' words, each its own grade
         ("четвёрка", 4),
         ("Тройка", 3),
@@ -191,6 +192,9 @@ def test_a_question_is_never_thanks(text: str) -> None:
         "Спасибо!\nОтправлено с iPhone",
         "Спасибо, теперь всё работает\nИван",
         "Thanks, it works now!",
+        "Спасибо, проблему решили!",  # the problem told over, as RESOLVED words it
+        "Спасибо, ошибку исправили.",
+        "Благодарю, проблему устранили",
     ],
 )
 def test_only_thanks(text: str) -> None:
