@@ -133,3 +133,20 @@ def test_a_failure_that_marks_nothing_is_told_with_the_servers_answer(desk, sink
     ticket = desk.ticket(tid)
     assert ticket["status"] == "closed" and "undeliverable" not in ticket
     assert ticket["messages"][-2]["kind"] == "notice"  # the report: no customer's mail
+
+
+def test_a_report_returning_one_tickets_mail_under_anothers_tag_joins_neither(desk, sink):
+    """Its subject's tag names one ticket, the mail it returns is another's: anyone
+    who ever got mail of ours (a Message-ID) could write one to put words into a
+    stranger's ticket. The tagged ticket is not its place: nothing joins it, nobody
+    is told of it there, no one of it is marked."""
+    tid, answer = _answered_and_closed(desk, sink)
+    other = desk.ingest_tid(make_mail(sender="Олег <oleg@other-example.ru>", subject="Счёт"))
+    desk.flush()
+    before, kept = len(sink.received), len(desk.ticket(other)["messages"])
+    report = _report(f"Undelivered: Re: Счёт [TID#{other}]", "5.1.1", original=answer.raw)
+    assert f"[TID#{other}]" not in desk.ingest(report).out
+    desk.flush()
+    assert len(desk.ticket(other)["messages"]) == kept
+    assert not [m for m in sink.received[before:] if f"[TID#{other}]" in m.subject]
+    assert "undeliverable" not in desk.ticket(other)
