@@ -67,10 +67,13 @@ def test_each_refusal_says_why_and_what_to_do() -> None:
     cut = png_bytes()[:-20]  # an image that stops short of its end
     assert "повреждён" in told("экран.png", cut) and "Приложите его снова." in told("e.png", cut)
     mislabelled = told("отчёт.jpg", b"%PDF-1.4\n%%EOF\n")
-    assert "назван как JPG, но по содержимому им не является" in mislabelled
+    assert "не отправлен: назван как JPG, но по содержимому им не является" in mislabelled
+    assert mislabelled.count("отчёт.jpg") == 1  # named once: the customer's words cut
     assert "назовите его по содержимому" in mislabelled
     big = told("лог.txt", b"x" * 1001)
-    assert "слишком велик" in big and "не более 1000\u00a0байт" in big, big
+    assert "слишком велик (1001\u00a0байт)" in big and "не более 1000\u00a0байт" in big, big
+    at_limit = told("лог.txt", b"x" * 1000, already=1000)  # as large as one may be
+    assert "отдельным ответом" in at_limit and "слишком велик" not in at_limit, at_limit
     over = told("лог.txt", b"x" * 600, already=1000)
     assert "не более 1,5\u00a0КБ вместе" in over and "отдельным ответом" in over, over
 
