@@ -430,3 +430,5 @@ def test_thanks_are_short_a_fifth_line_is_for_staff() -> None:
     four = "5\nСпасибо!\nВсё работает.\nОтлично."
     assert rating_of(four) == 5
     assert rating_of(four + "\nБлагодарю.") is None
+    thanks = four.removeprefix("5\n") + "\nБлагодарю."
+    assert only_thanks(thanks) and not only_thanks(thanks + "\nСпасибо.")  # thanks alone too
