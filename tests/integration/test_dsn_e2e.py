@@ -7,6 +7,7 @@ refused address")."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -150,3 +151,19 @@ def test_a_report_returning_one_tickets_mail_under_anothers_tag_joins_neither(de
     assert len(desk.ticket(other)["messages"]) == kept
     assert not [m for m in sink.received[before:] if f"[TID#{other}]" in m.subject]
     assert "undeliverable" not in desk.ticket(other)
+
+
+def test_a_report_returning_our_mail_under_a_relays_message_id_joins_by_the_subject(desk, sink):
+    """A relay on the way may give our mail a Message-ID of its own: the report returns
+    our answer under an id we never sent. It returns none of our mail we know, so its
+    subject's tag and the ticket's people it names place it, as with none returned."""
+    tid, answer = _answered_and_closed(desk, sink)
+    before = len(sink.to("anna@example.com"))
+    renamed = re.sub(
+        rb"(?im)^Message-ID:.*$", b"Message-ID: <relay.1@mx.relay.example>", answer.raw
+    )
+    report = _report("Undelivered: " + answer.subject, original=renamed)
+    assert desk.ingest(report).out == f"appended [TID#{tid}]\n"
+    desk.flush()
+    [notice] = _told(sink, before)
+    assert notice.subject.startswith("Письмо клиенту не доставлено: ")
