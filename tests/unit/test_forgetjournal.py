@@ -1,13 +1,19 @@
-"""ops/forgetjournal.unfinished: how many people's erasure `maild fsck` says did not
-finish, read from the notes' names (<person key>.<n>) in index/forgets/."""
+"""ops/forgetjournal: how many people's erasure `maild fsck` says did not finish, read
+from the notes' names (<person key>.<n>) in index/forgets/ (unfinished); what a note
+gives the re-run of a forget cut short (note, earlier); and what a ticket erased twice
+in one run is reported as having lost (merge)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
 
+from maild.app import App
+from maild.config import load
+from maild.domain.forget import Erasure
 from maild.fsckfiles import _check_forgetting
-from maild.ops.forgetjournal import journal_path, unfinished
+from maild.ops.forgetjournal import earlier, journal_path, merge, note, unfinished
+from tests.helpers import Desk, dead_port
 
 
 def test_unfinished_counts_people_not_notes_nor_temp_files(tmp_path: Path) -> None:
@@ -47,3 +53,41 @@ def test_fsck_names_notes_it_cannot_count_as_an_erasure_that_did_not_finish(tmp_
     (folder / "stray").write_text("x")
     _check_forgetting(check)
     assert len(said) == 1 and "of one or more people did not finish" in said[0]
+
+
+def test_a_ticket_erased_twice_is_reported_once_with_what_both_passes_erased() -> None:
+    """forget's last pass finds again a ticket written to meanwhile (their ticket got
+    one more message) and merges what it erased into the first pass's: the ticket stays
+    theirs though its customer is erased by then (the later pass says not theirs), else
+    the outbox's notices of their ticket were kept; and the later pass's Message-IDs,
+    files and counts add to the first's, which the journal keeps for a re-run."""
+    first = Erasure("T1", theirs=True, messages=2, attachments=["a" * 64], replaced=1)
+    first.message_ids = ["<1@shop.ru>"]
+    later = Erasure("T1", theirs=False, messages=1, attachments=["b" * 64], replaced=3)
+    later.message_ids, later.spool_keys = ["<2@shop.ru>"], ["k2"]
+    merge(first, later)
+    assert first.theirs
+    assert first.message_ids == ["<1@shop.ru>", "<2@shop.ru>"]
+    assert (first.messages, first.replaced, first.spool_keys) == (3, 4, ["k2"])
+    assert first.attachments == ["a" * 64, "b" * 64]
+    merge(later, Erasure("T1", theirs=True))  # a pass that finds it theirs makes it so
+    assert later.theirs
+
+
+def test_a_note_gives_a_re_run_all_that_its_ticket_erased(tmp_path: Path) -> None:
+    """A forget cut short after its tickets' sections (killed, a full disk) left
+    tickets that no longer hold the address: its re-run knows what they erased from
+    the notes alone. The attachments' sha256 are how it removes the person's files (a
+    passport scan), the Message-IDs how it erases the notices quoting them, `theirs`
+    whether the ticket's notices go too: each comes back as noted, and another
+    person's notes are not theirs."""
+    app = App(load(Desk(tmp_path, dead_port()).config))
+    erased = Erasure("T1", theirs=True, messages=2, attachments=["a" * 64], replaced=1)
+    erased.message_ids = ["<1@shop.ru>"]
+    note(app, "ivan@shop.ru", erased)
+    note(app, "ivan@shop.ru", Erasure("T2", messages=1))
+    note(app, "petr@firm.ru", Erasure("T3", messages=1))
+    again = sorted(earlier(app, "ivan@shop.ru"), key=lambda e: e.tid)
+    assert [e.tid for e in again] == ["T1", "T2"]
+    assert (again[0].theirs, again[0].messages, again[0].replaced) == (True, 2, 1)
+    assert again[0].attachments == ["a" * 64] and again[0].message_ids == ["<1@shop.ru>"]
