@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import itertools
 import json
+from datetime import UTC, datetime
 
 import pytest
 
-from tests.helpers import PNG, make_mail, wait_until
+from maild.app import App
+from maild.config import load
+from maild.web.confirmletter import mail_link
+from tests.helpers import PNG, Desk, make_mail, wait_until
 from tests.integration.test_web import mail_in
 from tests.webclient import post, request, running_site
 
@@ -97,3 +101,20 @@ def test_requests_waiting_for_their_click_hold_at_most_max_pending_mb(site):
     assert ask(base, "x1@attacker.example", "Без файлов").status == 200
     held = sum(p.stat().st_size for p in (desk.root / "data" / "web" / "pending").iterdir())
     assert held <= 30 * 1024 * 1024
+
+
+def test_a_request_posted_twice_at_once_gets_one_letter_counted_once(tmp_path, sink):
+    """Two posts of one request at once (a double click) both pass the form's look for
+    its letter (Ask._waits) before either queues it: confirmletter.mail_link, in its
+    locked section, queues the second none (the outbox knows its id, letter_id, sent
+    by then) and counts none against the caps. Else the customer got the letter twice,
+    and the one letter used up two of the address's automatic mails."""
+    desk = Desk(tmp_path, sink.port)
+    now = datetime.now(UTC)
+    app = App(load(desk.config), clock=lambda: now)
+    link = ("https://help.example/c/token", 2, 20500)
+    assert mail_link(app, "sub1", "oleg@client.example", link, now)
+    assert desk.flush().code == 0 and len(sink.to("oleg@client.example")) == 1
+    assert mail_link(app, "sub1", "oleg@client.example", link, now)  # the post answered alike
+    assert desk.flush().code == 0 and len(sink.to("oleg@client.example")) == 1
+    assert len(app.store.auto_replies("oleg@client.example")) == 1
