@@ -856,6 +856,27 @@ def test_a_port_below_1024_the_owner_may_not_listen_on_is_one_line_with_the_fix(
     assert r.code == 0 and f"127.0.0.1:26: nobody, the owner of {desk.root / 'data'}, may" in r.err
 
 
+def test_check_config_run_with_the_units_capability_says_nothing_of_a_low_port(owned):
+    """The unit's AmbientCapabilities=CAP_NET_BIND_SERVICE uncommented, as the hint
+    above says: check-config (its ExecStartPre: the owner, with that capability alone)
+    finds it in CapEff and says nothing of port 26; read at another bit, it went on
+    warning the admin who did as it told them."""
+    desk, python = owned
+    if shutil.which("setpriv") is None:
+        pytest.skip("needs setpriv(1)")
+    if int(Path("/proc/sys/net/ipv4/ip_unprivileged_port_start").read_text()) <= 26:
+        pytest.skip("every user may listen on port 26 here")
+    desk.sections["smtp"] = {"listen": "127.0.0.1:26"}
+    desk.write_config()
+    cap = "+net_bind_service"
+    as_unit = ["setpriv", f"--reuid={OWNER.pw_uid}", f"--regid={OWNER.pw_gid}", "--clear-groups",
+               f"--inh-caps={cap}", f"--ambient-caps={cap}"]  # fmt: skip
+    argv = [python, "-m", "maild", "--config", str(desk.config), "check-config"]
+    p = subprocess.run(as_unit + argv, capture_output=True, env=ENV, cwd="/", timeout=60)
+    assert p.returncode == 0, p.stderr.decode()
+    assert "smtp.listen" not in p.stderr.decode()
+
+
 def test_check_config_says_nothing_of_a_low_port_where_proc_sys_is_hidden(owned):
     """The unit's ProcSubset=pid hides /proc/sys: where the admin lowered
     net.ipv4.ip_unprivileged_port_start instead of granting the capability, serve
