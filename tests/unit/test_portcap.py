@@ -7,6 +7,7 @@ unit's RestartPreventExitStatus stops at; a port taken may be free in 5 s: 71.
 from __future__ import annotations
 
 import errno
+import os
 
 import pytest
 
@@ -24,3 +25,15 @@ from maild.portcap import EX_CONFIG, EX_OSERR, CannotListen
 )
 def test_a_listener_refused_for_want_of_permission_exits_78_else_71(error, code):
     assert CannotListen("", "127.0.0.1:2525", error).code == code
+
+
+@pytest.mark.parametrize("error", [errno.EACCES, errno.EPERM], ids=["EACCES", "EPERM"])
+def test_a_low_port_refused_for_want_of_permission_names_the_capability(error):
+    """A bind refused by the kernel (EACCES) or by a rule (EPERM: systemd's
+    SocketBindDeny=, a seccomp filter) on a port below 1024 tells how to grant the
+    capability; a port from 1024 up, or a port taken, gets no such hint."""
+    refused = PermissionError(error, os.strerror(error))
+    assert "CAP_NET_BIND_SERVICE" in str(CannotListen("", "127.0.0.1:25", refused))
+    assert "CAP_NET_BIND_SERVICE" not in str(CannotListen("", "127.0.0.1:2525", refused))
+    taken = OSError(errno.EADDRINUSE, "Address already in use")
+    assert "CAP_NET_BIND_SERVICE" not in str(CannotListen("", "127.0.0.1:25", taken))

@@ -1,0 +1,34 @@
+"""maild.unreadables: what `maild fsck` and `maild status` tell the admin to do about
+a store file maild may not read, and which of the outbox's broken files those are.
+(tests/integration/test_root_safety.py: root's files end to end.)"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from maild.unreadables import UNREADABLE, chown_fix, unreadable_outbox
+
+
+def test_a_file_of_the_owner_whose_mode_bars_it_is_a_chmod(tmp_path: Path) -> None:
+    """The storage owner's own file that maild may not read or may not write (0400 as
+    `cp` of a read-only file leaves it, 0200, 000) is mended by its mode: "chmod u+rw",
+    not the "fix its mode, or the disk" of a file nothing about it explains."""
+    path = tmp_path / "registry.json"
+    path.write_text("{}")
+    for mode in (0o400, 0o200, 0o000):
+        os.chmod(path, mode)
+        assert chown_fix(tmp_path, path) == f"chmod u+rw {path}", oct(mode)
+    os.chmod(path, 0o600)
+    assert chown_fix(tmp_path, path) == "fix its mode, or the disk"
+
+
+def test_only_the_queue_files_maild_cannot_read_are_named_with_a_fix(tmp_path: Path) -> None:
+    """status names the outbox files maild may not read, each with the chown that
+    mends it; a file broken otherwise (cut short, not maild's) has no owner or mode
+    to change, and is not named among them."""
+    broken = {
+        f"{tmp_path}/queue/b.mail": f"{UNREADABLE}: Permission denied",
+        f"{tmp_path}/queue/a.mail": "no header: not maild's",
+    }
+    assert [u["path"] for u in unreadable_outbox(tmp_path, broken)] == [f"{tmp_path}/queue/b.mail"]
