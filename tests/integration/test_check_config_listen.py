@@ -47,3 +47,21 @@ def test_a_listen_host_that_does_not_resolve_is_a_problem(tmp_path, sink):
         "the host nohost.invalid does not resolve ("
     ), line
     assert line.endswith("): give its IP address")
+
+
+def test_ipv6_listeners_on_one_address_and_port_are_a_problem(tmp_path, sink):
+    """An IPv6 listen is written in brackets, [::1]:PORT: its host is resolved without
+    them, and the IPv6 wildcard [::] takes the port from every IPv6 address, as
+    0.0.0.0 does from every IPv4 one."""
+    desk = Desk(
+        tmp_path, sink.port, smtp={"listen": "[::]:18128"}, metrics={"listen": "[::1]:18128"}
+    )
+    code, lines = _problems(desk)
+    assert code == 78 and lines == [
+        f"maild: config error: {desk.config}: smtp.listen = [::]:18128 and metrics.listen = "
+        "[::1]:18128 are one address and port: only one listener can start there; give "
+        "each its own port"
+    ]
+    desk.sections["metrics"]["listen"] = "[::1]:18129"
+    desk.write_config()
+    assert _problems(desk) == (0, [])
