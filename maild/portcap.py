@@ -120,6 +120,15 @@ _ANY = {"0.0.0.0", "::"}
 _ONE_STARTS = "only one listener can start there; give each its own port"
 
 
+def _clash(one: set[str], other: set[str]) -> bool:
+    """Whether listeners on these addresses (of one port) take it from one another: an
+    address both bind, or a wildcard and an address of its family. serve listens on an
+    IPv6 address with IPV6_V6ONLY (asyncio's create_server): [::] leaves 0.0.0.0 free."""
+    return bool(one & other) or any(
+        (a in _ANY or b in _ANY) and (":" in a) == (":" in b) for a in one for b in other
+    )
+
+
 def listen_problems(cfg: Config) -> list[str]:
     """Listeners `maild serve` could not start whatever the moment: two on one address
     and port (the second finds it taken: exit 71, and the unit restarts it every 5 s
@@ -136,7 +145,7 @@ def listen_problems(cfg: Config) -> list[str]:
                            "give its IP address")  # fmt: skip
             continue  # (a resolver not answering now: serve's start says it, if it lasts)
         for other, other_listen, other_addresses in bound:
-            same = addresses & other_addresses or (addresses | other_addresses) & _ANY
+            same = _clash(addresses, other_addresses)
             if _port(listen) == _port(other_listen) and _port(listen) and same:
                 both = f"{other} = {other_listen} and {key} = {listen}"
                 out.append(f"{both} are one address and port: {_ONE_STARTS}")

@@ -65,3 +65,19 @@ def test_ipv6_listeners_on_one_address_and_port_are_a_problem(tmp_path, sink):
     desk.sections["metrics"]["listen"] = "[::1]:18129"
     desk.write_config()
     assert _problems(desk) == (0, [])
+
+
+def test_listeners_of_the_two_families_on_one_port_are_no_problem(tmp_path, sink):
+    """serve listens on an IPv6 address with IPV6_V6ONLY (asyncio's create_server): 0.0.0.0
+    leaves the port of ::1 free, and [::] that of 127.0.0.1; check-config called them one
+    address and port (78), and the unit's ExecStartPre stopped a serve that would start."""
+    desk = Desk(
+        tmp_path, sink.port, smtp={"listen": "0.0.0.0:18130"}, metrics={"listen": "[::1]:18130"}
+    )
+    assert _problems(desk) == (0, [])
+    desk.sections["smtp"]["listen"], desk.sections["metrics"]["listen"] = (
+        "[::]:18131",
+        "127.0.0.1:18131",
+    )
+    desk.write_config()
+    assert _problems(desk) == (0, [])
