@@ -856,6 +856,20 @@ def test_a_port_below_1024_the_owner_may_not_listen_on_is_one_line_with_the_fix(
     assert r.code == 0 and f"127.0.0.1:26: nobody, the owner of {desk.root / 'data'}, may" in r.err
 
 
+def test_check_config_says_nothing_of_the_first_port_every_user_may_listen_on(owned):
+    """net.ipv4.ip_unprivileged_port_start is the first port that takes no capability
+    (1024 as shipped): a listener on it starts as the owner, and check-config, run as
+    the owner, warns of none."""
+    desk, python = owned
+    start = int(Path("/proc/sys/net/ipv4/ip_unprivileged_port_start").read_text())
+    if not 0 < start < 65536:
+        pytest.skip("every port is free to every user here")
+    desk.sections["smtp"] = {"listen": f"127.0.0.1:{start}"}
+    desk.write_config()
+    r = run(desk, python, "check-config", user=OWNER.pw_uid)
+    assert r.code == 0 and "smtp.listen" not in r.err, r
+
+
 def test_check_config_run_with_the_units_capability_says_nothing_of_a_low_port(owned):
     """The unit's AmbientCapabilities=CAP_NET_BIND_SERVICE uncommented, as the hint
     above says: check-config (its ExecStartPre: the owner, with that capability alone)
