@@ -91,3 +91,17 @@ def test_a_note_gives_a_re_run_all_that_its_ticket_erased(tmp_path: Path) -> Non
     assert [e.tid for e in again] == ["T1", "T2"]
     assert (again[0].theirs, again[0].messages, again[0].replaced) == (True, 2, 1)
     assert again[0].attachments == ["a" * 64] and again[0].message_ids == ["<1@shop.ru>"]
+
+
+def test_a_note_that_is_not_maild_s_is_taken_as_none(tmp_path: Path, caplog) -> None:
+    """A note the disk garbled, or one not maild's (no JSON, a list, a field missing),
+    is logged and taken as no erasure: the re-run still erases all the address holds
+    and removes it with the rest, rather than stopping on a traceback each time."""
+    app = App(load(Desk(tmp_path, dead_port()).config))
+    note(app, "ivan@shop.ru", Erasure("T1", messages=1))
+    folder = Path(journal_path(app.store.root))
+    key = next(folder.iterdir()).name.split(".")[0]
+    for tid, text in (("T2", "\0\0\0"), ("T3", "[]"), ("T4", '{"tid": "T4"}')):
+        (folder / f"{key}.{tid}").write_text(text)
+    assert [e.tid for e in earlier(app, "ivan@shop.ru")] == ["T1"]
+    assert caplog.text.count("not maild's note of an unfinished erasure") == 3
