@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import email
 import smtplib
+import ssl
+import subprocess
 from email.policy import default
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult
 
 from maild.adapters.relay import (
     Connections,
@@ -112,6 +115,68 @@ def test_the_relay_client_is_smtplib_itself(relay):
         client.quit()
 
 
+class _Sessions(_Envelopes):
+    """Records, with each mail, whether it came over TLS and who logged in."""
+
+    async def handle_DATA(self, server, session, envelope):
+        self.seen.append(("DATA", session.ssl is not None, [session.auth_data or ""]))
+        return "250 OK"
+
+
+def _logins(server, session, envelope, mechanism, auth_data):
+    ok = (auth_data.login, auth_data.password) == (b"maild", b"relay-pass")
+    return AuthResult(success=ok, auth_data=auth_data.login.decode() if ok else None)
+
+
+def test_the_relay_is_spoken_to_over_starttls_and_logged_in_with_the_password(
+    tmp_path, monkeypatch
+):
+    """outbound.starttls and username/password: the password goes only inside TLS, to
+    a relay whose certificate the system trusts (SSL_CERT_FILE stands for the system's
+    store here), and the mail goes as the login. A relay that takes mail only so
+    (require_starttls, auth_required) is what a provider's submission port is; one
+    whose certificate is not trusted is refused before the password is sent."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]
+        + ["-nodes", "-days", "2", "-subj", "/CN=localhost"]
+        + ["-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    handler = _Sessions()
+    ctl = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=free_port(),
+        server_hostname="localhost",
+        tls_context=context,
+        require_starttls=True,
+        auth_required=True,
+        authenticator=_logins,
+    )
+    ctl.start()
+    cfg = OutboundConfig(
+        host="localhost",
+        port=ctl.port,
+        timeout=5,
+        starttls=True,
+        username="maild",
+        password="relay-pass",
+    )
+    try:
+        with pytest.raises(ssl.SSLCertVerificationError):
+            connect(cfg)  # the certificate is no one's the system trusts
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        with connect(cfg) as client:
+            deliver(client, "support@example.com", ["anna@example.com"], EIGHT_BIT)
+    finally:
+        ctl.stop()
+    assert handler.seen[-1] == ("DATA", True, ["maild"])
+
+
 def test_8bit_text_goes_as_8bitmime_to_a_relay_that_offers_it(relay):
     handler, cfg = relay()
     with connect(cfg) as client:
@@ -169,6 +234,15 @@ def test_a_reply_held_as_text_is_read_as_the_same_reply_in_bytes():
     assert refused_for_good(smtplib.SMTPDataError(550, unknown.encode()), "a@x.example")
     refused = smtplib.SMTPRecipientsRefused({"a@x.example": (550, unknown)})
     assert describe(refused) == f"a@x.example: 550 {unknown}"
+
+
+def test_a_bare_501_refuses_the_address_at_rcpt_only():
+    """maild's RCPT carries no parameter, so a bare 501 to it is the address's syntax
+    (refused for good, the address told); a 501 at the end of DATA is of the mail, not
+    the address (retried): the recipient stays good."""
+    said = b"Syntax: RCPT TO: <address>"
+    assert refused_for_good(smtplib.SMTPRecipientsRefused({"a@x": (501, said)}), "a@x")
+    assert not refused_for_good(smtplib.SMTPDataError(501, b"Syntax error in headers"), "a@x")
 
 
 def test_a_kept_connection_is_reused_within_the_idle_limit_and_ended_on_close(relay):
@@ -239,18 +313,24 @@ def test_a_non_ascii_address_goes_with_smtputf8_to_a_relay_that_offers_it(relay)
 
 
 class _Refusing(_Envelopes):
-    """Refuses MAIL from bad@, RCPT to nobody@, and DATA holding "BIG" (552) or
-    "GONE" (421); records RSET."""
+    """Refuses MAIL from bad@ (550) and busy@ (451), RCPT to nobody@ (550) and
+    closing@ (421), and DATA holding "BIG" (552) or "GONE" (421); forwards RCPT to
+    moved@ (251); records RSET."""
 
     async def handle_MAIL(self, server, session, envelope, address, options):
         if address.startswith("bad@"):
             return "550 5.7.1 sender refused"
+        if address.startswith("busy@"):
+            return "451 4.7.1 too many messages, try again later"
         return await super().handle_MAIL(server, session, envelope, address, options)
 
     async def handle_RCPT(self, server, session, envelope, address, options):
         if address.startswith("nobody@"):
             return "550 5.1.1 no such user"
-        return await super().handle_RCPT(server, session, envelope, address, options)
+        if address.startswith("closing@"):
+            return "421 4.4.5 too many connections"
+        said = await super().handle_RCPT(server, session, envelope, address, options)
+        return "251 2.1.5 user not local; will forward" if address.startswith("moved@") else said
 
     async def handle_RSET(self, server, session, envelope):
         self.seen.append(("RSET", "", []))
@@ -264,11 +344,29 @@ class _Refusing(_Envelopes):
         return await super().handle_DATA(server, session, envelope)
 
 
+class _QueueFull(SMTP):
+    """Answers DATA for mail to full@ with postfix's 451 instead of 354: the relay
+    has not taken the mail, and what follows would be read as commands."""
+
+    async def smtp_DATA(self, arg):
+        if any(r.startswith("full@") for r in self.envelope.rcpt_tos):
+            await self.push("451 4.3.0 Error: queue file write error")
+            return
+        await super().smtp_DATA(arg)
+
+
+class _RefusingRelay(Controller):
+    def factory(self):
+        return _QueueFull(self.handler, **self.SMTP_kwargs)
+
+
 def test_deliver_refuses_and_resets_as_sendmail_does():
     """Each refusal raises what sendmail raises, with its arguments, and leaves the
-    connection as sendmail leaves it (reset and still good, or closed after a 421)."""
+    connection as sendmail leaves it (reset and still good, or closed after a 421).
+    A 4xx is a refusal too (the mail is tried again, not taken as sent or refused for
+    good), a 251 is a recipient taken, and a DATA not answered 354 sends no mail."""
     handler = _Refusing()
-    ctl = Controller(handler, hostname="127.0.0.1", port=free_port())
+    ctl = _RefusingRelay(handler, hostname="127.0.0.1", port=free_port())
     ctl.start()
     cfg = OutboundConfig(host="127.0.0.1", port=ctl.port)
     cases = [
@@ -277,6 +375,10 @@ def test_deliver_refuses_and_resets_as_sendmail_does():
         ("support@example.com", ["nobody@x.ru", "anna@x.ru"], b"Subject: c\r\n\r\nx\r\n"),
         ("support@example.com", ["anna@example.com"], b"Subject: d\r\n\r\nBIG\r\n"),
         ("support@example.com", ["anna@example.com"], b"Subject: e\r\n\r\nGONE\r\n"),
+        ("busy@example.com", ["anna@example.com"], b"Subject: f\r\n\r\nx\r\n"),
+        ("support@example.com", ["moved@example.com"], b"Subject: g\r\n\r\nx\r\n"),
+        ("support@example.com", ["closing@example.com"], b"Subject: h\r\n\r\nx\r\n"),
+        ("support@example.com", ["full@example.com"], b"Subject: i\r\n\r\nQUIT\r\n"),
     ]
     try:
         outcomes = []
@@ -300,6 +402,11 @@ def test_deliver_refuses_and_resets_as_sendmail_does():
     finally:
         ctl.stop()
     assert outcomes[0] == outcomes[1]
-    assert ("SMTPDataError", (552, b"5.3.4 message too big")) in outcomes[1][0]
+    got = outcomes[1][0]
+    assert got[6] == ("SMTPDataError", (552, b"5.3.4 message too big"))
     assert ("RSET", "", []) in outcomes[1][1]
-    assert outcomes[1][0][-1] == ("connection good", False)  # closed after the 421
+    assert got[9] == ("connection good", False)  # closed after the 421
+    assert got[10][0] == "SMTPSenderRefused" and got[10][1][0] == 451
+    assert got[12] == ("sent", None)  # 251: forwarded
+    assert got[14][0] == "SMTPRecipientsRefused" and got[15] == ("connection good", False)
+    assert got[16] == ("SMTPDataError", (451, b"4.3.0 Error: queue file write error"))
