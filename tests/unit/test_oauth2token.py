@@ -8,7 +8,7 @@ import shlex
 
 import pytest
 
-from maild.adapters.oauth2token import TokenUnavailable, fetch
+from maild.adapters.oauth2token import TokenUnavailable, fetch, xoauth2
 
 
 def sh(script: str) -> str:
@@ -19,6 +19,21 @@ def test_the_first_line_printed_is_the_token():
     """A tool that prints the token, then when it expires (a second line): the token
     is the first line, its spaces taken off; the rest is not sent to the server."""
     assert fetch(sh("echo '  ya29.tok  '; echo 'expires in 3599 s'"), "imap.k") == "ya29.tok"
+
+
+def test_blank_lines_before_the_token_are_not_the_token():
+    """A tool that starts its output with an empty line (a wrapper's echo): the token
+    is the first line with text on it, not an empty token that fails every login."""
+    assert fetch(sh("printf '\\n  \\nya29.tok\\n'"), "outbound.k") == "ya29.tok"
+
+
+def test_the_xoauth2_response_is_the_one_google_and_microsoft_take():
+    """The SASL XOAUTH2 initial response as both providers document it: user=, ^A,
+    auth=Bearer and the token, then two ^A; a server refuses any other spelling, and
+    every login (IMAP and the relay) would fail."""
+    assert xoauth2("support@shop.ru", "ya29.tok") == (
+        "user=support@shop.ru\x01auth=Bearer ya29.tok\x01\x01"
+    )
 
 
 def test_a_command_that_fails_gives_no_token_whatever_it_printed():
