@@ -345,6 +345,8 @@ def test_status_says_when_a_daily_job_last_ran_for_a_day_ahead(desk):
     assert "a day still ahead (likely a `maild jobs run --now` for a later day, else the " in said
     assert f"rm {root / 'daily_report.last'} to run it now" in said
     assert f"the morning digest last ran for {day}" in said
+    for job in ("the attachment sweep", "the sent mail sweep", "the address record sweep"):
+        assert f"{job} last ran for {day}" in said, said  # the file each sweep marks
     (root / "daily_report.last").unlink()
     (root / "digest.last").unlink()
     for name in ("attachments_swept", "sent_swept", "addresses_swept"):

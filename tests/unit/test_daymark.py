@@ -34,3 +34,15 @@ def test_a_day_marked_counts_itself_and_the_days_before_it_as_run(tmp_path):
     assert ahead(tmp_path, date(2026, 12, 7)) == []
     [job] = ahead(tmp_path, date(2026, 12, 6))
     assert (job["job"], job["day"]) == ("the attachment sweep", "2026-12-07")
+
+
+def test_a_day_written_by_hand_with_a_line_break_counts(tmp_path):
+    """An admin's `echo 2026-12-07 > digest.last` (to have no digest until then) ends in
+    a line break: it is that day, run, as maild's own mark is; not a job never run, which
+    would send the digest the admin meant to hold back."""
+    path = tmp_path / "digest.last"
+    path.write_text("2026-12-07\n")
+    assert ran_on(path, "2026-12-07") is True
+    assert last(path) is not None and last(path)[0] == date(2026, 12, 7)
+    [job] = ahead(tmp_path, date(2026, 12, 6))
+    assert (job["job"], job["day"]) == ("the morning digest", "2026-12-07")
