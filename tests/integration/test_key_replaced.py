@@ -47,6 +47,10 @@ def test_a_key_set_over_the_kept_one_is_warned_by_check_config_and_serve(tmp_pat
     log = daemon.logtext()
     for line in expected:
         assert log.count(line) == 1, log
+    del desk.sections["support"]["reply_secret"], desk.sections["web"]["secret"]
+    desk.write_config()  # as the warning says: back to the kept keys
+    r = desk.run("check-config")
+    assert r.code == 0 and "is not the key kept" not in r.err, r.err
 
 
 def test_keys_set_in_the_config_from_the_start_replace_none(tmp_path, sink):

@@ -278,7 +278,8 @@ def test_a_read_only_storage_is_failing_and_said_alone_whatever_space_it_has():
 
 def test_the_text_says_the_held_mail_and_the_space_left():
     """The outbox line counts the mail a restore holds back (not tried until released),
-    and the storage's free space is a line of its own, in MB."""
+    and nothing of it when none is held; the storage's free space is a line of its own,
+    in MB."""
     from maild.statustext import format_text
 
     f = figures(state="degraded", reasons=[], storage={"free_bytes": 300 << 20})
@@ -286,3 +287,5 @@ def test_the_text_says_the_held_mail_and_the_space_left():
     lines = format_text(f).splitlines()
     assert "outbox: 3 queued, 0 failing, 0 refused, 2 held" in lines, lines
     assert "storage: 300 MB free" in lines, lines
+    f["outbox"]["held"] = 0  # nothing held: not said
+    assert "outbox: 3 queued, 0 failing, 0 refused" in format_text(f).splitlines()
