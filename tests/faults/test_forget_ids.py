@@ -72,6 +72,19 @@ def test_forget_leaves_no_message_id_of_the_address(tmp_path: Path) -> None:
     assert {"<1700000000.forgotten@invalid>", "<1700000001.forgotten@invalid>"} <= ids, ids
 
 
+def test_an_index_entry_of_their_id_that_holds_no_tid_goes_too(tmp_path: Path) -> None:
+    """An index entry of an id of theirs that holds no TID (garbage: fsck names it)
+    has no ticket to carry over to the id kept, but its file name is the id's hash,
+    which confirms a guess of the address: the forget removes it with the others."""
+    desk, _tids = _with_ids(tmp_path / "desk")
+    digest = hashlib.sha1(IDS[0].encode()).hexdigest()
+    index = (desk.root / "data" / "index").rglob("*")
+    [entry] = [p for p in index if p.is_file() and digest in p.name]
+    entry.write_bytes(b"not a TID\n")
+    assert desk.run("forget", GONE).code == 0
+    assert _holding_address(desk) == []
+
+
 @pytest.mark.parametrize("at", ["/index/forget", "/index/erased"])
 def test_a_forget_killed_notes_no_address_nor_its_hash(tmp_path: Path, at: str) -> None:
     """Killed (SIGKILL) once a ticket's note is written, or once its last locked
