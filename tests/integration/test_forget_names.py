@@ -187,6 +187,27 @@ def test_a_name_goes_from_a_part_in_any_charset_it_declares(tmp_path, charset, n
     assert after == text.format(erased).encode(charset)
 
 
+def test_a_name_goes_from_a_part_that_declares_no_charset(tmp_path):
+    """An old mailer's body of windows-1251 bytes with no MIME header at all: no part
+    declares a charset to read it in, so the whole mail is read in each charset maild
+    reads 8-bit text in; the name goes there too, the rest stays byte for byte."""
+    desk = Desk(tmp_path, dead_port())
+    desk.ingest_tid(make_mail(sender=f"{NAME} <{GONE}>", subject="Мой вопрос"))
+    text = "Коллега {} просил перезвонить."
+    petr = (
+        (
+            "From: petr@shop.ru\r\nTo: support@example.com\r\nSubject: Call\r\n"
+            f"Cc: {GONE}\r\nMessage-ID: <p7@shop.ru>\r\n\r\n"
+        ).encode()
+        + text.format(NAME).encode("cp1251")
+        + b"\r\n"
+    )
+    desk.ingest_tid(petr)
+    assert desk.run("forget", GONE).code == 0
+    body = _copy(desk, "<p7@shop.ru>").split(b"\r\n\r\n", 1)[1]
+    assert body == text.format(ERASED).encode("cp1251") + b"\r\n"
+
+
 def test_a_name_goes_from_a_latin1_encoded_word_of_a_header(tmp_path):
     """A Subject's encoded word in a charset without Cyrillic letters (latin-1): the
     name goes, ERASED_ASCII written in its place; before, the word was left as it came."""
