@@ -83,3 +83,25 @@ def test_no_warning_of_different_customers_when_either_ticket_has_none() -> None
     assert _told(ctx, ivan, [], gone) == []
     assert _told(ctx, gone, [], ivan) == []
     assert _told(ctx, gone, ["ivan@shop.example"], gone) == []
+
+
+def test_no_warning_when_the_same_customer_is_spelled_otherwise_on_each_ticket() -> None:
+    """Ivan wrote from Ivan@Shop.example once and from ivan@shop.example again, or
+    from boss@окна.рф and boss@xn--80atjc.xn--p1ai: the same people (comparable_address),
+    so «объединены обращения разных клиентов» would tell the staff member a falsehood."""
+    ctx: Any = SimpleNamespace(policy=POLICY)
+    for here, there in (
+        ("Ivan@Shop.example", "ivan@shop.example"),
+        ("boss@окна.рф", "boss@xn--80atjc.xn--p1ai"),
+    ):
+        target = {"tid": "1111-1111", "requester": there}
+        assert _told(ctx, {"tid": "2222-2222", "requester": here}, [here], target) == [], here
+
+
+def test_a_command_written_twice_beside_merge_is_named_once() -> None:
+    """«#close» on two lines beside #merge is one command refused: «#close не
+    выполнена ... эту команду», not «#close, #close не выполнены ... эти команды»."""
+    merge = Command("merge", "1111-1111")
+    assert beside_errors([Command("close"), merge, Command("close")]) == beside_errors(
+        [merge, Command("close")]
+    )

@@ -95,6 +95,15 @@ def test_a_ticket_without_a_deadline_is_counted_apart_and_judged_by_nothing() ->
     assert filed_under(r, judge(r, CREATED, at(17), CALENDAR)[0]) == [("free", JUDGED)]
 
 
+def test_an_answered_ticket_without_a_deadline_is_still_judged_by_nothing() -> None:
+    """Opened by automatic mail, then answered by staff: no deadline to have met or
+    breached, and its reaction time is no figure of the report (judged against no
+    deadline, the report fell over on it)."""
+    r = row(first_reaction_due=None, reaction_due=None, first_reaction_at=at(12).isoformat())
+    assert counted(r, at(17)) == ({"no_deadline"}, None)
+    assert counted({**r, "status": "closed"}, at(17)) == ({"no_deadline"}, None)
+
+
 @pytest.mark.parametrize(
     ("status", "filed"),
     [

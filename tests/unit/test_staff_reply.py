@@ -251,6 +251,36 @@ def test_what_a_saved_answer_is_given_is_what_check_config_expects() -> None:
     assert set(answer_context(POLICY, fresh)) | set(desk) == GIVEN
 
 
+def test_a_saved_answer_names_the_customer_only_by_a_name_a_greeting_would_use() -> None:
+    """«{% if name %}{{ name }}, чтобы ...» (answers/request_info.txt) goes to the
+    customer: a display name that is a login, a role or a company's sign-off
+    (greeting.addressable refuses it) would make «info, чтобы мы могли ...»; such a
+    name is none, and the answer begins «Чтобы ...»."""
+    fresh, _messages = _ticket()
+    for shown in ("info", "Отдел продаж", "ООО Ромашка | бухгалтерия", "ivan@shop.ru"):
+        assert answer_context(POLICY, {**fresh, "requester_name": shown})["name"] == "", shown
+    named = {**fresh, "requester_name": "  Иван   Петров "}
+    assert answer_context(POLICY, named)["name"] == "Иван Петров"
+
+
+def test_an_answer_name_with_a_comma_or_semicolon_typed_after_it_is_found() -> None:
+    """«#answer thanks,» or «#answer thanks;» (a sign typed after the word, not a key
+    of the name): the name less all such signs is tried last, and the reply goes; it
+    was «нет сохранённого ответа «thanks,»» and the reply held back."""
+    policy = dataclasses.replace(POLICY, answer_names=("thanks", "спасибо"))
+    for typed, name in (("thanks,", "thanks"), ("thanks;", "thanks"), ("спасибо,", "спасибо")):
+        assert find_answer(policy, typed) == name, typed
+        body = _to_customer(_reply(f"#answer {typed}", policy=policy)).body or ""
+        assert f"answer {name} for" in body, typed
+
+
+def test_names_typed_with_the_same_keys_are_told_whatever_their_capitals() -> None:
+    """Ytn.txt beside «нет.txt»: «#answer ytn» is Ytn (names are read in any case),
+    never «нет» typed in Latin; check-config warns of the pair as of "ytn" and «нет»."""
+    assert typed_alike(("Ytn", "нет", "thanks")) == [("Ytn", "нет")]
+    assert typed_alike(("YTN", "Нет")) == [("YTN", "Нет")]
+
+
 def test_assign_names_a_staff_member_or_stops_the_reply() -> None:
     d = _reply(f"#assign {BORIS}")
     assert _errors(d) == [] and d.ticket["assignee"] == BORIS
