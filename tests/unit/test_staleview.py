@@ -107,6 +107,24 @@ def test_a_relayed_answer_a_customers_mail_or_nothing_of_the_thread() -> None:
     assert replied_to(thread, ["<elsewhere@other.ru>", mid("n9")], mid) is None
 
 
+def test_a_copy_of_another_tickets_mail_names_nothing_of_this_thread() -> None:
+    """A reply tagged with this ticket that answers Vera's copy of another ticket's
+    notice (signed by us, its TID another): no mail of this thread was seen, so it is
+    no stale view; it was read as a place in this thread that is not there, and failed."""
+    thread = [CUSTOMER, NOTICE]
+    assert replied_to(thread, [mid(copy_key("n1", 2), "9999-0000")], mid) is None
+    assert replied_to(thread, [mid(copy_key("n7", 1))], mid) is None  # not in the thread
+
+
+def test_a_reply_naming_two_mails_of_the_thread_answers_the_later() -> None:
+    """In-Reply-To may name more than one mail: the writer saw the latest of them, so
+    what came between the two makes the reply no stale view."""
+    mine = answer("anna@s.ru", 5, "Очистите кэш")
+    thread = [CUSTOMER, NOTICE, mine]
+    assert replied_to(thread, [mine["sent_as"], "<c1@shop.ru>"], mid) == 2
+    assert replied_to(thread, ["<c1@shop.ru>", mid(copy_key("n1", 2))], mid) == 1
+
+
 # -- what makes a view stale ----------------------------------------------------------
 
 
@@ -169,6 +187,16 @@ def test_a_customers_mail_since_stops_only_wait_and_close() -> None:
     assert view(["close"], [CUSTOMER, NOTICE, {**followup(2), "automated": "x"}]).errors == []
 
 
+def test_a_wait_written_before_anothers_answer_does_not_say_the_customer_wrote() -> None:
+    """«клиент уже написал» only when a customer's mail came since: here Boris's answer
+    alone did, and the writer is told of it, not of a customer's mail that never came."""
+    thread = [CUSTOMER, NOTICE, answer("boris@s.ru", 3, "Иван, пришлите лог.")]
+    for presumed in ("wait", "close"):
+        [error] = view([presumed], thread).errors
+        assert "boris@s.ru — ответ клиенту" in error
+        assert "клиент уже написал" not in error and "новое письмо клиента" not in error
+
+
 def test_a_reply_to_the_newest_mail_or_to_nothing_is_not_stale() -> None:
     thread = [CUSTOMER, NOTICE, answer("boris@s.ru", 2, "Ответ"), followup(3)]
     refused = {**NOTICE, "message_id": mid("e1"), "received_at": at(4), "to": ["anna@s.ru"]}
@@ -176,10 +204,25 @@ def test_a_reply_to_the_newest_mail_or_to_nothing_is_not_stale() -> None:
     assert view(["close"], thread, replied=None).errors == []
 
 
+def test_the_mail_answered_is_no_event_its_reply_missed() -> None:
+    """Anna answers Boris's answer itself (its relayed copy), or the customer's mail
+    with #wait: she read that mail, and nothing came since, so her reply goes."""
+    thread = [CUSTOMER, NOTICE, answer("boris@s.ru", 2, "Иван, пришлите лог.", "#take")]
+    assert view(["close"], thread, replied=2).errors == []
+    assert view(["wait"], [*thread, followup(3)], replied=3).errors == []
+
+
 def test_many_events_name_the_latest_and_count_the_rest() -> None:
     answers = [answer("boris@s.ru", 2 + i, f"Ответ {i}") for i in range(7)]
     [error] = view([], [CUSTOMER, NOTICE, *answers]).errors
     assert "(и ещё раньше: 2)" in error and "«Ответ 6»" in error and "«Ответ 1»" not in error
+
+
+def test_as_many_events_as_are_listed_are_all_named_with_no_count() -> None:
+    """Five events (LISTED) are all named: no «(и ещё раньше: 0)» line of none."""
+    answers = [answer("boris@s.ru", 2 + i, f"Ответ {i}") for i in range(5)]
+    [error] = view([], [CUSTOMER, NOTICE, *answers]).errors
+    assert "и ещё раньше" not in error and "«Ответ 0»" in error and "«Ответ 4»" in error
 
 
 def test_first_words_are_cut_at_a_word() -> None:
