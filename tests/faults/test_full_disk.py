@@ -317,3 +317,18 @@ def _wait_in_log(daemon, text: str) -> None:
     while text not in daemon.logtext():
         assert time.monotonic() < deadline, daemon.logtext()
         time.sleep(0.05)
+
+
+def test_a_write_on_a_full_disk_leaves_no_temp_file(tmp_path):
+    """durable.write_atomic on a full disk: its temp file is made (an inode), the write
+    of its bytes fails and the temp is removed; a half-written one left by each try
+    (a ticket saved again, a note) kept the disk full after its space came back."""
+    from maild.adapters.durable import write_atomic
+
+    with ext4(tmp_path / "disk.img", tmp_path / "mnt", size_mb=4) as mnt:
+        (mnt / "t").mkdir()
+        fill(mnt)
+        for _ in range(3):
+            with contextlib.suppress(OSError):
+                write_atomic(mnt / "t" / "ticket.json", b"x" * (64 << 10))
+        assert list((mnt / "t").iterdir()) == []

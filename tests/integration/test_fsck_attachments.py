@@ -5,6 +5,7 @@ in no ticket. Through the real CLI, on real files."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 import struct
 import zlib
 
@@ -81,6 +82,19 @@ def test_repair_puts_back_the_part_whose_bytes_are_the_files(desk):
     r = desk.run("fsck", "--repair")
     assert r.code == 0 and "restored from its message's spool copy" in r.out, r.out
     assert path.read_bytes() == blue
+    assert desk.run("fsck").code == 0
+
+
+def test_a_file_whose_folder_is_gone_is_restored_with_its_folder(desk):
+    """attachments/<ab>/ removed whole (an admin's rm -r): --repair makes the folder
+    again and puts the file back from its spool copy, where a write into the missing
+    folder failed and left the customer's file gone from the site."""
+    _tid, path = _stored(desk, "<folder@c.example>")
+    shutil.rmtree(path.parent)
+    rel = f"attachments/{SHA[:2]}/{SHA}"
+    r = desk.run("fsck", "--repair")
+    assert r.code == 0 and f"fixed: {rel}: restored from its message's spool copy" in r.out
+    assert path.read_bytes() == PNG
     assert desk.run("fsck").code == 0
 
 

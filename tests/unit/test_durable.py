@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from maild.adapters.durable import Direct, Json, fsync_dir, read_bytes, write_atomic
+from maild.adapters.durable import Direct, Json, fsync_dir, is_there, read_bytes, write_atomic
 from maild.adapters.store import Store
 from maild.adapters.transaction import Transaction
 
@@ -102,3 +102,30 @@ def test_a_folder_whose_fsync_fails_is_named() -> None:
         fsync_dir("/proc")
     assert failed.value.filename == "/proc"
     assert str(failed.value).endswith(": '/proc'")
+
+
+def test_a_move_into_a_missing_folder_fails_and_leaves_the_file(tmp_path: Path) -> None:
+    """Direct.move passes over only a source that is gone (as a commit does): a move
+    whose target folder is missing raises, so the caller does not take a message as
+    moved (spool/cur/) while it still sits where it was."""
+    (tmp_path / "f").write_bytes(b"mail")
+    with pytest.raises(FileNotFoundError):
+        Direct().move(tmp_path / "f", tmp_path / "gone" / "f")
+    assert (tmp_path / "f").read_bytes() == b"mail"
+
+
+def test_a_file_where_a_folder_belongs_holds_nothing(tmp_path: Path) -> None:
+    """is_there: a path under a file is known not to be there (NotADirectoryError),
+    not an error: a ticket looked up under a stray file reads as none."""
+    (tmp_path / "file").write_bytes(b"")
+    assert not is_there(tmp_path / "file" / "x")
+
+
+def test_a_write_that_cannot_replace_leaves_no_temp_file(tmp_path: Path) -> None:
+    """write_atomic onto a folder: the rename fails, and its temp file is removed, so a
+    write retried (a job each minute) does not pile temp files up beside it."""
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "x").write_bytes(b"")  # (a non-empty folder: the rename fails)
+    with pytest.raises(OSError):
+        write_atomic(tmp_path / "d", b"data")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d"]
