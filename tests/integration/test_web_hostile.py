@@ -105,6 +105,32 @@ def test_a_forgotten_requesters_messages_show_no_placeholder_address(site):
     assert '<p class="meta"><b>[удалено по запросу]</b>' in page
 
 
+def test_a_whole_text_downloaded_before_forget_is_not_served_after_it(site):
+    """The site keeps the last whole text it made for its next request, keyed by the
+    text itself: after `maild forget` of its author, the Cc participant's download of
+    that message gives no more of the erased text (a key of ticket and message alone
+    served the kept copy, the forgotten person's words, on)."""
+    desk, daemon, sink, base = site
+    words = "Петины слова для забвения 4711"
+    raw = make_mail(
+        sender="petr@kept.example",
+        body=words,
+        headers={"Cc": "kate@kept.example"},
+        msgid="<kept-1@c.example>",
+    )
+    mail_in(daemon, raw, "petr@kept.example")
+    [conf] = wait_until(lambda: sink.to("petr@kept.example"))
+    tid = conf.subject.split("[TID#")[1].rstrip("]")
+    body = "#cc kate@kept.example\nСмотрим."
+    answer = make_mail(sender="anna@example.com", to=staff_to(tid), body=body)
+    mail_in(daemon, answer, "anna@example.com", staff_to(tid))
+    [copy] = wait_until(lambda: sink.to("kate@kept.example"))
+    url = link_in(copy.text, base) + "/text/0"
+    assert words.encode() in request(url).body
+    assert desk.run("forget", "petr@kept.example").code == 0
+    assert words.encode() not in request(url).body
+
+
 def test_the_confirmation_mail_repeats_nothing_typed_into_the_form(site):
     _desk, _daemon, sink, base = site
     headers = browser()
