@@ -137,6 +137,28 @@ def test_a_file_two_messages_name_is_said_once_and_restored_from_either_copy(des
     assert path.read_bytes() == PNG
 
 
+def test_a_spool_copy_that_cannot_be_read_is_passed_over_for_the_next(desk):
+    """A file named by two messages, the first one's spool copy unreadable (here a
+    folder in its place: EISDIR, as EACCES or EIO would be): --repair reads the other
+    copy and puts the file back, rather than stop at the first and send the admin to
+    a backup."""
+    tid, path = _stored(desk, "<r1@c.example>")
+    mail = make_mail(
+        msgid="<r2@c.example>", subject="Снова", attachments=[("act.png", "image/png", PNG)]
+    )
+    assert desk.ingest_tid(mail) != tid
+    path.unlink()
+    r = desk.run("fsck")
+    (line,) = [x for x in r.out.splitlines() if x.startswith(f"attachments/{SHA[:2]}/{SHA}: ")]
+    named = "<r1@c.example>" if "<r1@c.example>" in line else "<r2@c.example>"
+    copy = _copy(desk, named)  # the copy of the message the line names first
+    copy.unlink()
+    copy.mkdir()
+    r = desk.run("fsck", "--repair")
+    assert "restored from its message's spool copy" in r.out, r.out
+    assert path.read_bytes() == PNG
+
+
 # what took the copy's place: garbage, or a whole mail of someone else's (a stray file,
 # a copy of another name): the latter, re-queued, would be a new ticket in serve, mailed
 STRAY = make_mail(msgid="<stray@elsewhere.example>", sender="stray@elsewhere.example")
