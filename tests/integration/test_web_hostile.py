@@ -81,26 +81,30 @@ def test_a_long_russian_subject_and_name_from_the_form_keep_every_space(site):
     assert f"Здравствуйте, {name}!" in registered.text
 
 
+def _copied_to_cc(daemon, sink: Sink, domain: str, **mail) -> str:
+    """petr@`domain` writes with kate@`domain` in Cc, staff add her (#cc): the text
+    of kate's copy of the answer, with her link."""
+    petr, kate = f"petr@{domain}", f"kate@{domain}"
+    mail_in(daemon, make_mail(sender=petr, headers={"Cc": kate}, **mail), petr)
+    [conf] = wait_until(lambda: sink.to(petr))
+    tid = conf.subject.split("[TID#")[1].rstrip("]")
+    # the first mail proves no From: staff add whom it copies
+    body = f"#cc {kate}\nСмотрим."
+    answer = make_mail(sender="anna@example.com", to=staff_to(tid), body=body)
+    mail_in(daemon, answer, "anna@example.com", staff_to(tid))
+    [copy] = wait_until(lambda: sink.to(kate))
+    return copy.text
+
+
 def test_a_forgotten_requesters_messages_show_no_placeholder_address(site):
     """After `maild forget` of the requester, the Cc participant's page named the
     author of the erased messages «forgotten@invalid», the store's placeholder."""
     desk, daemon, sink, base = site
-    raw = make_mail(
-        sender="petr@forget.example",
-        subject="Вопрос Петра",
-        headers={"Cc": "kate@forget.example"},
-        msgid="<forget-1@c.example>",
+    copy = _copied_to_cc(
+        daemon, sink, "forget.example", subject="Вопрос Петра", msgid="<forget-1@c.example>"
     )
-    mail_in(daemon, raw, "petr@forget.example")
-    [conf] = wait_until(lambda: sink.to("petr@forget.example"))
-    tid = conf.subject.split("[TID#")[1].rstrip("]")
-    # the first mail proves no From: staff add whom it copies
-    body = "#cc kate@forget.example\nСмотрим."
-    answer = make_mail(sender="anna@example.com", to=staff_to(tid), body=body)
-    mail_in(daemon, answer, "anna@example.com", staff_to(tid))
-    [copy] = wait_until(lambda: sink.to("kate@forget.example"))
     assert desk.run("forget", "petr@forget.example").code == 0
-    page = request(link_in(copy.text, base)).text
+    page = request(link_in(copy, base)).text
     assert "forgotten@invalid" not in page
     assert '<p class="meta"><b>[удалено по запросу]</b>' in page
 
@@ -112,20 +116,8 @@ def test_a_whole_text_downloaded_before_forget_is_not_served_after_it(site):
     served the kept copy, the forgotten person's words, on)."""
     desk, daemon, sink, base = site
     words = "Петины слова для забвения 4711"
-    raw = make_mail(
-        sender="petr@kept.example",
-        body=words,
-        headers={"Cc": "kate@kept.example"},
-        msgid="<kept-1@c.example>",
-    )
-    mail_in(daemon, raw, "petr@kept.example")
-    [conf] = wait_until(lambda: sink.to("petr@kept.example"))
-    tid = conf.subject.split("[TID#")[1].rstrip("]")
-    body = "#cc kate@kept.example\nСмотрим."
-    answer = make_mail(sender="anna@example.com", to=staff_to(tid), body=body)
-    mail_in(daemon, answer, "anna@example.com", staff_to(tid))
-    [copy] = wait_until(lambda: sink.to("kate@kept.example"))
-    url = link_in(copy.text, base) + "/text/0"
+    copy = _copied_to_cc(daemon, sink, "kept.example", body=words, msgid="<kept-1@c.example>")
+    url = link_in(copy, base) + "/text/0"
     assert words.encode() in request(url).body
     assert desk.run("forget", "petr@kept.example").code == 0
     assert words.encode() not in request(url).body
