@@ -3,12 +3,22 @@ Direct and the plain functions write now; the store lock owns the transaction.""
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
 import pytest
 
-from maild.adapters.durable import Direct, Json, fsync_dir, is_there, read_bytes, write_atomic
+from maild.adapters import leftovers
+from maild.adapters.durable import (
+    Direct,
+    Json,
+    fsync_dir,
+    is_there,
+    read_bytes,
+    temp_path,
+    write_atomic,
+)
 from maild.adapters.store import Store
 from maild.adapters.transaction import Transaction
 
@@ -129,3 +139,14 @@ def test_a_write_that_cannot_replace_leaves_no_temp_file(tmp_path: Path) -> None
     with pytest.raises(OSError):
         write_atomic(tmp_path / "d", b"data")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d"]
+
+
+def test_a_group_commits_temp_file_is_named_as_leftovers_knows_it(tmp_path: Path) -> None:
+    """A group commit's temp file ends in `.tx.tmp` (leftovers.COMMIT_TEMP), which the
+    holder of the store lock removes at once, its writer known done: without the tag
+    a killed worker's temp, ticket text in it, stayed while its pid lingered."""
+    target = tmp_path / "a.json"
+    for tag, committed in (("", False), (".tx", True)):
+        name = os.path.basename(temp_path(target, tag))
+        assert leftovers._TEMP.match(name) and name.startswith(".a.json.")
+        assert name.endswith(leftovers.COMMIT_TEMP) is committed
