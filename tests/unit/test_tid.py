@@ -230,6 +230,24 @@ def test_brackets_and_separators_where_no_tag_was_stay(subject):
     assert clean_subject(f"Re: {subject} [TID#1234-5678]") == " ".join(subject.split())
 
 
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "[TID#1234-5678 срочно [важно]",  # the tag's "[" has no "]" of its own
+        "вопрос [TID#1234-5678, срочно (x)] [y]",
+        "вопрос [срочно [TID#1234-5678]]",  # a whole tag inside the customer's pair
+        "[срочно] [TID#1234-5678] [важно]",
+    ],
+)
+def test_a_tag_taken_leaves_the_customers_square_brackets_paired(subject):
+    """Taking a tag out of a subject keeps a "[" or "]" only where its pair is on the
+    other side of the tag: the ticket's subject, which the customer's mail and the
+    staff's list show, gets no stray bracket the customer never typed."""
+    clean = clean_subject(subject)
+    assert clean.count("[") == clean.count("]"), clean
+    assert "TID" not in clean
+
+
 def test_brackets_the_customer_typed_empty_stay():
     assert clean_subject("Re: не работает foo() [TID#1234-5678]") == "не работает foo()"
 
@@ -336,6 +354,8 @@ def test_message_ids():
         ("TID№4821-7730", "4821-7730"),
         ("[TID＃4821-7730]", "4821-7730"),
         ("4821-7730 и 1234-5678", None),
+        ("[TID#4821-7730] и [TID#1234-5678]", None),  # two tags: which is meant?
+        ("[TID#4821-7730] срочно", None),
         ("", None),
     ],
 )
