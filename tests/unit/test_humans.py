@@ -3,8 +3,10 @@ robot_check never marks that sender there again; one rule each."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
+from maild.domain.attachments import AttachmentDecision
 from maild.domain.commands import Command, parse_reply
 from maild.domain.decision import Decision
 from maild.domain.humans import errors, marked_ctx, noted, vouch
@@ -113,6 +115,55 @@ def test_robot_check_never_marks_a_sender_staff_vouched_for() -> None:
     )
 
 
+def _third_answer() -> tuple[list[dict], object]:
+    """Our confirmation, Ivan's two quick canned answers to it, and his third."""
+    first = {
+        "message_id": "<conf@example.com>",
+        "direction": "out",
+        "kind": "confirmation",
+        "to": [IVAN],
+        "received_at": NOW.isoformat(),
+    }
+    thread = [first]
+    for n in (1, 2):
+        thread += _answer(n)
+    third = _msg(
+        sender=IVAN,
+        subject="Re: [TID#1111-2222] Заказ",
+        body=CANNED,
+        headers={"In-Reply-To": thread[-1]["message_id"]},
+    )
+    return thread, third
+
+
+def test_a_slow_answer_to_our_automatic_mail_is_kept_as_none_of_the_fast_ones() -> None:
+    """An answer to our automatic mail a person took their time over keeps its words
+    (the slow run's) but not that it was fast: were it counted among the fast ones, a
+    customer answering «спасибо» twice slowly and once at once would be taken for a
+    robot after three and get no more automatic mail."""
+    thread, third = _third_answer()
+    ticket = {"tid": "1111-2222", "requester": IVAN, "subject": "Заказ"}
+    late = NOW + timedelta(hours=2)
+    assert robot_check(POLICY, third, ticket, thread, late) == (
+        None,
+        {"fast_words": own_words(CANNED)},
+    )
+
+
+def test_a_file_refused_is_no_news_that_breaks_a_robots_run() -> None:
+    """Only a file accepted is a person's news (robots.canned_run): a robot whose every
+    canned answer carries a file refused (too big, a type not taken) is still one, or
+    it and our automatic mail would answer each other without end."""
+    thread, third = _third_answer()
+    ticket = {"tid": "1111-2222", "requester": IVAN, "subject": "Заказ"}
+    at = NOW + timedelta(minutes=1)
+    refused = AttachmentDecision("a.exe", "application/x-msdownload", 10, False, "нет", "other")
+    taken = replace(refused, accepted=True, reason=None)
+    marks = {"fast_words": own_words(CANNED), "fast_reply_to_auto": True}
+    assert robot_check(POLICY, third, ticket, thread, at, [(refused, b"x")]) == (WHY, marks)
+    assert robot_check(POLICY, third, ticket, thread, at, [(taken, b"x")]) == (None, marks)
+
+
 def test_a_mark_unproven_mail_set_does_not_hold_for_mail_proving_its_sender() -> None:
     """A robot mark only mail proving nothing of its From set (a forger's, who knows a
     TID and the customer's address) does not silence the customer's proven mail: that
@@ -140,6 +191,29 @@ def test_the_robot_note_says_how_to_undo_the_mark() -> None:
     decision = note_robot(Decision("appended", "1111-2222", ticket, []), IVAN, WHY, NOW)
     [note] = decision.messages
     assert f"«#human {IVAN}»" in note["text"] and WHY in note["text"]
+
+
+def test_the_robot_note_of_mail_proving_nothing_says_proven_mail_lifts_the_mark() -> None:
+    """A mark set by mail that proves nothing of its From (anyone knowing the TID can
+    write it) is one the customer's proven mail lifts: the note tells staff so, and
+    says nothing of it when the mail proved its sender."""
+    ticket = {"tid": "1111-2222", "requester": IVAN}
+    base = Decision("appended", "1111-2222", ticket, [])
+    [unproven] = note_robot(base, IVAN, WHY, NOW, sender_proven=False).messages
+    [proven] = note_robot(base, IVAN, WHY, NOW, sender_proven=True).messages
+    assert "DKIM/SPF" in unproven["text"] and "DKIM/SPF" not in proven["text"]
+
+
+def test_a_lifted_mark_is_noted_only_on_the_ticket_that_had_it() -> None:
+    """«Отметка снята» is noted when the ticket the message found marked is the one
+    decided without the mark; when the message went to another ticket (it opened a new
+    one) the mark was lifted by no one, and staff would read a false note there."""
+    before = {"tid": "1111-2222", "requester": IVAN, "robots": {IVAN: WHY}}
+    same = Decision("appended", "1111-2222", {"tid": "1111-2222", "requester": IVAN}, [])
+    other = Decision("appended", "3333-4444", {"tid": "3333-4444", "requester": IVAN}, [])
+    [note] = note_robot(same, IVAN, None, NOW, before=before).messages
+    assert "снята" in note["text"]
+    assert note_robot(other, IVAN, None, NOW, before=before).messages == []
 
 
 def test_the_note_of_human_names_who_took_the_mark_off() -> None:

@@ -5,12 +5,14 @@ words) another of the chain has is a robot's."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from maild.domain.attachments import AttachmentDecision
 from maild.domain.robotrounds import (
     ACK_ROUNDS,
     CANNED_MIN_WORDS,
@@ -23,6 +25,10 @@ from maild.domain.robotrounds import (
     opening_reason,
     opening_text,
 )
+from maild.domain.sender import Identification
+from maild.domain.snapshot import Snapshot
+from maild.domain.trust import opening_robot
+from tests.unit.test_decide import _msg
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
 ROBOT = "info@vendor.example"
@@ -230,3 +236,23 @@ def test_a_robot_is_the_opening_run_th_repeated_text_of_a_chain_of_quick_tickets
     repeated = [t for t in texts if texts.count(t) > 1]
     robot = CANNED in repeated and len(repeated) >= OPENING_RUN
     assert (opening_reason(CANNED, False, at, before) is not None) is robot
+
+
+def test_a_new_ticket_bringing_a_file_accepted_is_a_persons_one_refused_is_no_news() -> None:
+    """trust.opening_robot reads a new ticket's files as opening_reason does: a file
+    accepted is a person's news (a customer sending a screenshot with each of their
+    quick new tickets is no robot), a file refused is none (a robot's canned mail with
+    a file we do not take is still a robot's, or it gets our confirmation each time)."""
+    msg = _msg(sender=ROBOT, subject="Заявка", body="Ваше письмо получено и будет рассмотрено.")
+    canned = opening_text(msg.subject, msg.text)
+    at, made = T0, [Opened(T0, "first", False, T0, False)]
+    for _ in range(2):
+        at += timedelta(minutes=61)
+        made.insert(0, Opened(at, canned, False, at, False))
+    at += timedelta(minutes=61)
+    ident = Identification("free", "none", None, "")
+    snap = Snapshot("5555-0009", None, ident, False, opened_before=tuple(made))
+    refused = AttachmentDecision("a.exe", "application/x-msdownload", 10, False, "нет", "other")
+    taken = replace(refused, accepted=True, reason=None)
+    assert opening_robot(msg, snap, at, [(refused, b"x")]) is not None
+    assert opening_robot(msg, snap, at, [(taken, b"x")]) is None
