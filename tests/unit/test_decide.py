@@ -413,6 +413,7 @@ def test_mail_of_a_spam_ticket_is_held_and_only_verified_staff_are_told() -> Non
     # no thread to keep it in: the ticket is in the quarantine
     assert (out.template, out.to, out.record) == ("staff_spammed.txt", [STAFF[0]], False)
     assert out.context["marked_by"] == "boris@example.com"
+    assert out.context["marked_at"] == POLICY.fmt_time(NOW.isoformat())  # when, as staff read it
     assert out.context["subject"] == "Акция"  # the mark kept none: the mail's own, bare
     named = dataclasses.replace(mark, subject="Скидки недели")
     snap = Snapshot("1111-2222", None, staff_ident, True, spammed=named)

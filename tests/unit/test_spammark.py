@@ -8,6 +8,7 @@ from typing import Any
 
 from maild.domain.commands import Command
 from maild.domain.conflicts import without_conflicts
+from maild.domain.forget import PLACEHOLDER
 from maild.domain.spammark import blocked_entry, kept, spam_errors
 
 STAFF = ("anna@example.com", "boris@example.com", "head@example.com")
@@ -117,6 +118,33 @@ def test_a_participant_who_wrote_under_the_other_spelling_of_his_domain_is_one()
     [error] = _errors(ticket, [_mail("seo@promo.example"), _mail("boss@xn--80atjc.xn--p1ai")])
     assert error.count("boss@") == 1 and "его письма есть в обращении" in error
     assert "#uncc" not in error
+
+
+def test_a_participant_who_wrote_in_the_unicode_spelling_of_his_domain_is_one_too() -> None:
+    """The other way round: boss@xn--80atjc.xn--p1ai on the ticket wrote as boss@окна.рф
+    (an SMTPUTF8 client): still one person whose mail is in the ticket, and no #uncc is
+    offered, which would take him off and spare none of his mail."""
+    ticket = _ticket(participants=("boss@xn--80atjc.xn--p1ai",))
+    [error] = _errors(ticket, [_mail("seo@promo.example"), _mail("boss@окна.рф")])
+    assert error.count("boss@") == 1 and "его письма есть в обращении" in error
+    assert "#uncc" not in error
+
+
+def test_uncc_is_offered_when_any_one_of_the_others_only_gets_the_tickets_mail() -> None:
+    """Of the others, one whose mail is in the ticket and one who only gets its mail:
+    the error still tells staff to take the second off with #uncc (the first needs the
+    admin's block list), not only when every other customer is a bare participant."""
+    ticket = _ticket(participants=("olga@client.example",))
+    [error] = _errors(ticket, [_mail("seo@promo.example"), _mail("petr@client.example")])
+    assert "olga@client.example (участник" in error and "petr@client.example (его" in error
+    assert "«#uncc АДРЕС», затем отправьте #spam" in error
+
+
+def test_an_address_forgotten_on_the_ticket_is_no_other_customer() -> None:
+    """`maild forget` leaves its placeholder where the address stood (participants,
+    records): no one's mail, so it does not stop #spam nor is named as a customer."""
+    ticket = _ticket(participants=("seo@promo.example", PLACEHOLDER))
+    assert _errors(ticket, [_mail("seo@promo.example"), _mail(PLACEHOLDER)]) == []
 
 
 def test_a_staff_member_on_the_ticket_is_no_other_customer() -> None:
