@@ -36,3 +36,11 @@ def test_assign_of_the_head_says_he_is_no_staff_member_to_assign() -> None:
     # the head who is on staff too is a staff member
     both = dataclasses.replace(policy, head="anna@example.com")
     assert assign_errors(both, [Command("assign", "anna@example.com")]) == []
+
+
+def test_assign_with_no_staff_configured_says_the_list_is_empty() -> None:
+    """With support.staff empty the error says so, not «…support.staff: .» naming
+    nothing: staff read why no one can be assigned."""
+    policy = dataclasses.replace(POLICY, staff=(), head=None)
+    [error] = assign_errors(policy, [Command("assign", "anna@example.com")])
+    assert "support.staff: (список пуст)." in error

@@ -49,6 +49,16 @@ def test_human_on_an_address_not_marked_is_an_error_that_changes_nothing() -> No
     assert errors(TICKET, (Command("human", IVAN), Command("human", PETR))) == []
 
 
+def test_human_again_once_every_mark_is_off_says_that_address_was_lifted() -> None:
+    """#human IVAN after the last mark on the ticket came off says his was lifted
+    already, not that the ticket never had a robot: staff see their earlier #human
+    worked; another address still gets the plain answer."""
+    after, _ = vouch(TICKET, None)
+    assert vouch(after, IVAN) == (after, f"#human: отметка «робот» с {IVAN} уже снята ранее")
+    _, error = vouch(after, "olga@shop-example.ru")
+    assert error == "#human: в этом обращении нет отправителей, отмеченных как робот"
+
+
 def test_human_is_a_command_in_either_layout_with_or_without_an_address() -> None:
     for text, arg in (
         (f"#human {IVAN}", IVAN),
@@ -226,6 +236,11 @@ def test_the_note_of_human_names_who_took_the_mark_off() -> None:
     )
     unchanged = Decision("appended", "1111-2222", TICKET, [])
     assert noted(unchanged, TICKET, "anna@example.com", NOW) is unchanged
+    # one vouched for before this reply gets no second note
+    petr_first, _ = vouch(TICKET, PETR)
+    both, _ = vouch(petr_first, IVAN)
+    later = noted(Decision("appended", "1111-2222", both, []), petr_first, "anna@example.com", NOW)
+    assert [IVAN in n["text"] for n in later.messages] == [True]
 
 
 def test_the_notice_names_the_mark_only_of_the_message_that_made_it() -> None:

@@ -83,6 +83,9 @@ def test_a_key_with_spaces_or_signs_is_found_as_stored() -> None:
     hashed = License("#42", "operative", ("c@d.ru",))
     assert keys("наша лиц 2026 / 7 и #42.", spaced, hashed) == ["ЛИЦ 2026 / 7", "#42"]
     assert keys("лиц 2026/7 и x#42", spaced, hashed) == []
+    assert keys("x-#42 и x.#42", hashed) == []  # a word and a connector before: longer
+    padded = License(" ADV-7 ", "vip", ("a@b.ru",))  # blanks a hand-edited entry kept
+    assert keys("ключ ADV-7.", padded) == [" ADV-7 "]
 
 
 def test_licenses_come_in_the_order_named_each_once_at_most_max_named() -> None:
