@@ -92,39 +92,6 @@ def _answer(n: int) -> tuple[dict, dict]:
     return {**inc, "fast_reply_to_auto": True, "message_id": f"<i{n}@x>"}, ack
 
 
-def test_robot_check_never_marks_a_sender_staff_vouched_for() -> None:
-    first = {
-        "message_id": "<conf@example.com>",
-        "direction": "out",
-        "kind": "confirmation",
-        "to": [IVAN],
-        "received_at": NOW.isoformat(),
-    }
-    thread = [first]
-    for n in (1, 2):
-        thread += _answer(n)
-    third = _msg(
-        sender=IVAN,
-        subject="Re: [TID#1111-2222] Заказ",
-        body=CANNED,
-        headers={"In-Reply-To": thread[-1]["message_id"]},
-    )
-    at = NOW + timedelta(minutes=1)
-    ticket = {"tid": "1111-2222", "requester": IVAN, "subject": "Заказ"}
-    # a fast reply: its record keeps its words, and that it was one
-    marks = {"fast_words": own_words(CANNED), "fast_reply_to_auto": True}
-    assert robot_check(POLICY, third, ticket, thread, at) == (WHY, marks)
-    assert robot_check(POLICY, third, {**ticket, "humans": [IVAN]}, thread, at) == (None, marks)
-    # another desk's tag does not mark them either: staff said it is a person
-    tagged = _msg(
-        sender=IVAN, subject="[#117904] Re: Заказ", headers={"In-Reply-To": "<ack2@example.com>"}
-    )
-    assert robot_check(POLICY, tagged, {**ticket, "humans": [IVAN]}, thread, at) == (
-        None,
-        {"fast_words": own_words(tagged.text), "fast_reply_to_auto": True},
-    )
-
-
 def _third_answer() -> tuple[list[dict], object]:
     """Our confirmation, Ivan's two quick canned answers to it, and his third."""
     first = {
@@ -144,6 +111,24 @@ def _third_answer() -> tuple[list[dict], object]:
         headers={"In-Reply-To": thread[-1]["message_id"]},
     )
     return thread, third
+
+
+def test_robot_check_never_marks_a_sender_staff_vouched_for() -> None:
+    thread, third = _third_answer()
+    at = NOW + timedelta(minutes=1)
+    ticket = {"tid": "1111-2222", "requester": IVAN, "subject": "Заказ"}
+    # a fast reply: its record keeps its words, and that it was one
+    marks = {"fast_words": own_words(CANNED), "fast_reply_to_auto": True}
+    assert robot_check(POLICY, third, ticket, thread, at) == (WHY, marks)
+    assert robot_check(POLICY, third, {**ticket, "humans": [IVAN]}, thread, at) == (None, marks)
+    # another desk's tag does not mark them either: staff said it is a person
+    tagged = _msg(
+        sender=IVAN, subject="[#117904] Re: Заказ", headers={"In-Reply-To": "<ack2@example.com>"}
+    )
+    assert robot_check(POLICY, tagged, {**ticket, "humans": [IVAN]}, thread, at) == (
+        None,
+        {"fast_words": own_words(tagged.text), "fast_reply_to_auto": True},
+    )
 
 
 def test_a_slow_answer_to_our_automatic_mail_is_kept_as_none_of_the_fast_ones() -> None:
