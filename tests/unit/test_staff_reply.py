@@ -44,6 +44,7 @@ def _reply(
     ticket: dict | None = None,
     policy: Policy = POLICY,
     attachments: list[tuple[str, str, bytes]] = (),
+    headers: dict[str, str] | None = None,
     **facts: Any,
 ) -> Decision:
     """Anna's verified reply `body` to ticket 1111-2222 (as `_ticket` makes it)."""
@@ -56,6 +57,7 @@ def _reply(
         subject=f"Re: Заказ [TID#{TID}]",
         body=body,
         attachments=attachments,
+        headers=headers,
     )
     return decide(snap, msg, screen(msg, SUPPORT), NOW, policy)
 
@@ -458,15 +460,8 @@ def test_an_answer_inside_the_quote_with_the_customer_in_cc_tells_its_writer_the
     """unsent.unsent_reply: her answer typed inside the quote went to the customer in
     Cc from her own mail server; the mail that tells her it was not sent says so
     (``direct``: «... его среди получателей ...»), not that the customer got nothing."""
-    ticket, messages = _ticket()
-    snap = Snapshot(TID, (ticket, messages), identify(ANNA, [], [], NOW.date()), True)
-    msg = _msg(
-        sender=f"Анна <{ANNA}>",
-        subject=f"Re: Заказ [TID#{TID}]",
-        body="Здравствуйте, Иван.\n\n> Не работает\n> Исправлено, обновите страницу.\n",
-        headers={"Cc": CUSTOMER},
-    )
-    d = decide(snap, msg, screen(msg, SUPPORT), NOW, POLICY)
+    inside = "Здравствуйте, Иван.\n\n> Не работает\n> Исправлено, обновите страницу.\n"
+    d = _reply(inside, headers={"Cc": CUSTOMER})
     [told] = [o for o in d.outgoing if o.template == "staff_unsent.txt"]
     assert told.to == [ANNA] and told.context["direct"] == [CUSTOMER]
 
@@ -619,14 +614,6 @@ def test_a_stopped_reply_that_named_the_customer_tells_its_writer_they_have_it()
     """refused.refused: a reply stopped for a bad command whose Cc named the customer
     reached them from the staff member's own mail server; «Команды не выполнены» says
     so (``direct``), not that the customer got nothing."""
-    ticket, messages = _ticket()
-    snap = Snapshot(TID, (ticket, messages), identify(ANNA, [], [], NOW.date()), True)
-    msg = _msg(
-        sender=f"Анна <{ANNA}>",
-        subject=f"Re: Заказ [TID#{TID}]",
-        body="Исправлено.\n#level nope",
-        headers={"Cc": CUSTOMER},
-    )
-    d = decide(snap, msg, screen(msg, SUPPORT), NOW, POLICY)
+    d = _reply("Исправлено.\n#level nope", headers={"Cc": CUSTOMER})
     [told] = d.outgoing
     assert told.template == "staff_error.txt" and told.context["direct"] == [CUSTOMER]
