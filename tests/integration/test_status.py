@@ -383,6 +383,35 @@ def test_a_metrics_port_serve_cannot_have_is_named_by_status(tmp_path, sink):
         daemon.stop()
 
 
+def test_metrics_listen_on_an_ipv6_address_in_brackets(tmp_path, sink):
+    """`metrics.listen = "[::1]:PORT"`, as every other listen key writes IPv6: the
+    endpoint listens on ::1 (the brackets are the key's, not the host's) and status
+    names no listen failure."""
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+            port = probe.getsockname()[1]
+    except OSError as e:
+        pytest.skip(f"no IPv6 loopback here: {e}")
+    desk = Desk(tmp_path, sink.port, metrics={"listen": f"[::1]:{port}"})
+    desk.make_store()
+    daemon = Daemon(desk).start()
+    url = f"http://[::1]:{port}/metrics"
+
+    def scraped() -> bytes:
+        try:
+            with urllib.request.urlopen(url, timeout=30) as r:
+                return r.read()
+        except OSError:  # not listening yet
+            return b""
+
+    try:
+        assert wait_until(lambda: b"maild_" in scraped()), url
+        assert desk.run("status", "--json").json()["metrics"] == {"listen_failed": None}
+    finally:
+        daemon.stop()
+
+
 def test_status_refused_a_storage_names_the_config_file_and_gives_json(tmp_path, sink):
     """ "config error: storage.path ...: no maild store there yet" named no config file
     (every other config error does), and `status --json` printed nothing to parse."""
