@@ -8,6 +8,8 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
+
 from maild.adapters.store import OPEN_PARTS, Store, open_part
 from maild.domain.sender import Identification
 from maild.domain.ticket import new_ticket
@@ -231,3 +233,24 @@ def test_a_row_without_a_summarys_fields_is_skipped_by_listings(tmp_path):
     rows = readable_rows(part, None)
     assert "9999-9999" not in [r["tid"] for r in rows] and TIDS[0] in [r["tid"] for r in rows]
     assert sorted(r["tid"] for r in Store(tmp_path).open_summaries()) == sorted(TIDS)
+
+
+def test_a_ticket_file_copied_under_another_tids_name_is_no_ticket_of_it(tmp_path):
+    """A ticket's file copied by hand to another TID's place (a restore gone wrong) is
+    not read as that ticket, whose TID its records do not hold: the store calls it
+    corrupt rather than loading another ticket's thread under this TID."""
+    from maild.adapters.store import CorruptFile
+
+    created = datetime.fromisoformat(ticket("open")["created_at"])
+    store = Store(tmp_path)
+    full = new_ticket(TIDS[0], "ivan@shop-example.ru", "Счёт", FREE, created,
+                      lambda _level, at: at)  # fmt: skip
+    with store.locked():
+        store.save(full, [])
+    copy = Path(store._ticket_path(TIDS[1]))
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_bytes(Path(store._ticket_path(TIDS[0])).read_bytes())
+    store = Store(tmp_path)  # nothing kept parsed
+    assert store.load(TIDS[0])[0]["tid"] == TIDS[0]
+    with pytest.raises(CorruptFile, match="not a ticket file"):
+        store.load(TIDS[1])
