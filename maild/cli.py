@@ -163,23 +163,23 @@ def _registry_commands(cmds: _Commands) -> None:
     """Licenses and customer groups."""
     lic = cmds.group("license", "licenses")
     c = cmds.action(lic, "add", "register a license")
-    c.add_argument("--key", required=True)
+    c.add_argument("--key", required=True, type=str.strip)  # (a spreadsheet's blanks)
     c.add_argument("--level", required=True, choices=ENTITLED_LEVELS)
     c.add_argument("--email", required=True, action="append", help=_EMAIL)
     c.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help=_UNTIL)
     c.add_argument("--name", default="")
     c = cmds.action(lic, "list", "licenses", reads=True)
     c.add_argument("--expired", action="store_true", help="only those past --until")
-    cmds.action(lic, "remove", "remove a license").add_argument("key")
+    cmds.action(lic, "remove", "remove a license").add_argument("key", type=str.strip)
 
     grp = cmds.group("group", "commercial customer groups")
     c = cmds.action(grp, "add", "register a group by mail domain")
-    c.add_argument("--name", required=True)
+    c.add_argument("--name", required=True, type=str.strip)
     c.add_argument("--level", required=True, choices=ENTITLED_LEVELS)
     c.add_argument("--domain", required=True, action="append", help=_DOMAIN)
     c.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help=_UNTIL)
     cmds.action(grp, "list", "groups", reads=True)
-    cmds.action(grp, "remove", "remove a group").add_argument("name")
+    cmds.action(grp, "remove", "remove a group").add_argument("name", type=str.strip)
 
 
 def _storage_commands(cmds: _Commands) -> None:

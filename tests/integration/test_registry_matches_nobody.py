@@ -89,3 +89,24 @@ def test_an_entry_listed_before_the_rule_can_still_be_removed(desk):
     r = desk.run("block", "remove", "*.ru")
     assert r.code == 0 and r.out.strip() == "unblocked *.ru", r
     assert desk.run("block", "list", "--json").json() == []  # and the list lost it
+
+
+def test_a_key_or_name_pasted_with_blanks_around_it_is_stored_without_them(desk):
+    """A key copied out of a spreadsheet with a blank or tab around it was stored so:
+    `license remove K-1` said «no license K-1», and no mail naming K-1 matched it. The
+    blanks go; one stored with them before still answers to `remove` without them."""
+    assert desk.run(*LIC, "--key", " K-1\t", "--email", "ivan@shop-example.ru").code == 0
+    assert desk.run(*GRP, "--name", " ООО Ромашка ", "--domain", "shop.ru").code == 0
+    assert [x["key"] for x in desk.run("license", "list", "--json").json()] == ["K-1"]
+    assert [x["name"] for x in desk.run("group", "list", "--json").json()] == ["ООО Ромашка"]
+    assert desk.run("license", "remove", "K-1").code == 0
+    assert desk.run("group", "remove", "ООО Ромашка").code == 0
+    from maild.app import App
+    from maild.config import load
+    from maild.domain.sender import License
+
+    store = App(load(desk.config)).store
+    with store.locked():  # as a version before this stored it
+        store.add_license(License(" K-2 ", "vip", ("ivan@shop-example.ru",), None, ""))
+    assert desk.run("license", "remove", "K-2").code == 0
+    assert desk.run("license", "list", "--json").json() == []

@@ -53,10 +53,10 @@ class Registry:
         self._upsert("groups", doc, Query().name == grp.name)
 
     def remove_license(self, key: str) -> bool:
-        return self._remove("licenses", Query().key == key)
+        return self._remove("licenses", _named(Query().key, key))
 
     def remove_group(self, name: str) -> bool:
-        return self._remove("groups", Query().name == name)
+        return self._remove("groups", _named(Query().name, name))
 
     def _upsert(self, table: str, doc: dict[str, Any], cond: Any) -> None:
         db = self._db()
@@ -95,3 +95,9 @@ def _groups(db: TinyDB) -> list[Group]:
         Group(name=d["name"], level=d["level"], domains=tuple(d["domains"]), until=_until(d))
         for d in db.table("groups").all()
     ]
+
+
+def _named(field: Any, name: str) -> Any:
+    """A registry entry by its key or name as given; one stored with blanks around it
+    (the command strips them since) answers to it without them too."""
+    return field.test(lambda value: isinstance(value, str) and value.strip() == name.strip())
