@@ -100,4 +100,5 @@ def _groups(db: TinyDB) -> list[Group]:
 def _named(field: Any, name: str) -> Any:
     """A registry entry by its key or name as given; one stored with blanks around it
     (the command strips them since) answers to it without them too."""
-    return field.test(lambda value: isinstance(value, str) and value.strip() == name.strip())
+    wanted = name.strip()
+    return field.test(lambda value: isinstance(value, str) and value.strip() == wanted)
