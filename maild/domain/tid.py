@@ -171,6 +171,13 @@ SEP_AT_PAIR_RE = re.compile(
 )
 _BRACKET_RE = re.compile(r"[\[\]]")
 DOUBLE_SEP_RE = re.compile(rf"(?P<sep>[,;:|/\-\u2013\u2014]) ?{_AT} ?(?P=sep)(?= )")
+# The blank a tag taken from inside a pair leaves beside the bracket: «[срочно
+# [TID#...]]» leaves «[срочно ]», «(TID#... срочно)» «( срочно)». Not beside «“», which
+# opens a pair „…“ and closes one “…”: «тема TID#... “цитата”» keeps its blank
+_OPENS_ONLY, _CLOSES_ONLY = re.escape("([{«„"), re.escape(")]}»”")
+BLANK_AT_PAIR_RE = re.compile(
+    rf"(?<=[{_OPENS_ONLY}])(?: ?{_AT})+ ?|(?: ?{_AT})+ ?(?=[{_CLOSES_ONLY}])"
+)
 
 
 def _pair_only(m: re.Match[str]) -> str:
@@ -208,6 +215,7 @@ def clean_subject(subject: str | None, own: re.Pattern[str] | None = None) -> st
     while n:  # «([TID#...])»: the pair in a pair
         s, n = EMPTY_PAIR_RE.subn(_AT, s)
     s = DOUBLE_SEP_RE.sub(r"\g<sep>", SEP_AT_PAIR_RE.sub(_pair_only, s))
+    s = BLANK_AT_PAIR_RE.sub("", s)
     s = strip_prefixes(" ".join(s.replace(_AT, " ").split()))
     while own is not None:
         shorter = strip_prefixes(own.sub("", s))

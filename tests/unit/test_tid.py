@@ -248,6 +248,26 @@ def test_a_tag_taken_leaves_the_customers_square_brackets_paired(subject):
     assert "TID" not in clean
 
 
+@pytest.mark.parametrize(
+    ("subject", "clean"),
+    [
+        ("вопрос [срочно [TID#1234-5678]]", "вопрос [срочно]"),
+        ("вопрос (срочно TID#1234-5678)", "вопрос (срочно)"),
+        ("вопрос (TID#1234-5678 срочно)", "вопрос (срочно)"),
+        ("вопрос «TID#1234-5678 срочно»", "вопрос «срочно»"),
+        ("вопрос [ [TID#1234-5678] срочно]", "вопрос [срочно]"),
+        # «“» opens „…“ and closes “…”: the blank beside it may be the customer's
+        ("тема TID#1234-5678 “цитата”", "тема “цитата”"),
+        ("„цитата“ TID#1234-5678 тема", "„цитата“ тема"),
+        ("тема (срочно) TID#1234-5678 дальше", "тема (срочно) дальше"),
+    ],
+)
+def test_a_tag_beside_a_bracket_leaves_no_blank_inside_it(subject, clean):
+    """A tag taken from beside a bracket with a blank alone between them leaves no
+    blank inside the pair: «[срочно ]» is what the customer never typed."""
+    assert clean_subject(subject) == clean
+
+
 def test_brackets_the_customer_typed_empty_stay():
     assert clean_subject("Re: не работает foo() [TID#1234-5678]") == "не работает foo()"
 
