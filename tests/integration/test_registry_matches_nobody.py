@@ -110,3 +110,19 @@ def test_a_key_or_name_pasted_with_blanks_around_it_is_stored_without_them(desk)
         store.add_license(License(" K-2 ", "vip", ("ivan@shop-example.ru",), None, ""))
     assert desk.run("license", "remove", "K-2").code == 0
     assert desk.run("license", "list", "--json").json() == []
+    # and `add` of its key without them changes it, not a second license of that key
+    from maild.domain.sender import Group
+
+    with store.locked():
+        store.add_license(License(" K-3 ", "vip", ("ivan@shop-example.ru",), None, ""))
+        store.add_group(Group(" Ромашка ", "vip", ("shop.ru",), None))
+    assert desk.run(*LIC[:2], "--level", "partner", "--key", "K-3", "--email", "a@b.ru").code == 0
+    assert (
+        desk.run(*GRP[:2], "--level", "standard", "--name", "Ромашка", "--domain", "b.ru").code == 0
+    )
+    lics = desk.run("license", "list", "--json").json()
+    assert [(x["key"], x["level"], x["emails"]) for x in lics] == [("K-3", "partner", ["a@b.ru"])]
+    groups = desk.run("group", "list", "--json").json()
+    assert [(x["name"], x["level"], x["domains"]) for x in groups] == [
+        ("Ромашка", "standard", ["b.ru"])
+    ]

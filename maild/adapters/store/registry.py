@@ -44,13 +44,13 @@ class Registry:
         doc = asdict(lic)
         doc["emails"] = [e.lower() for e in lic.emails]
         doc["until"] = lic.until.isoformat() if lic.until else None
-        self._upsert("licenses", doc, Query().key == lic.key)
+        self._upsert("licenses", doc, _named(Query().key, lic.key))
 
     def add_group(self, grp: Group) -> None:
         doc = asdict(grp)
         doc["domains"] = [d.lower() for d in grp.domains]
         doc["until"] = grp.until.isoformat() if grp.until else None
-        self._upsert("groups", doc, Query().name == grp.name)
+        self._upsert("groups", doc, _named(Query().name, grp.name))
 
     def remove_license(self, key: str) -> bool:
         return self._remove("licenses", _named(Query().key, key))
@@ -99,6 +99,7 @@ def _groups(db: TinyDB) -> list[Group]:
 
 def _named(field: Any, name: str) -> Any:
     """A registry entry by its key or name as given; one stored with blanks around it
-    (the command strips them since) answers to it without them too."""
+    (the command strips them since) answers to it without them too: `remove` removes
+    it, `add` changes it (not a second entry of that key)."""
     wanted = name.strip()
     return field.test(lambda value: isinstance(value, str) and value.strip() == wanted)
