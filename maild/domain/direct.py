@@ -67,11 +67,13 @@ def told(
     of its commands from maild; ``resent``: maild's answer went to them too, a saved
     answer in it where theirs has the #answer line): once per ticket and member for an
     answer or commands, once for a note; nothing when no customer got it, or she was
-    told before. Whether it is the answer, the record says (direction "out")."""
+    told before, or the mail sent her none of it (the record's "unsent": the
+    mail that tells her so names them: one mail, not two). Whether it is the answer,
+    the record says (direction "out")."""
     sender = ctx.msg.from_addr
     mark = f"{'direct_note' if note else 'direct'}:{sender}"
     sent = dict(ticket.get("sent") or {})
-    if not direct or sent.get(mark):
+    if not direct or sent.get(mark) or ctx.record.get("unsent"):
         return ticket, []
     sent[mark] = ctx.received_at.isoformat()
     answered = ctx.record.get("direction") == "out"

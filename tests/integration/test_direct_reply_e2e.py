@@ -184,7 +184,31 @@ def test_files_alone_the_customer_got_directly_are_told_as_no_answer(desk, sink)
     desk.ingest(staff_reply(tid, QUOTE.strip(), headers={"Cc": IVAN}, attachments=pdf))
     desk.flush()
     assert got(sink, before, IVAN) == [] and not desk.ticket(tid)["first_reaction_at"]
-    [told] = [m for m in got(sink, before, ANNA) if m.subject.startswith("Ответ клиенту не")]
+    [told] = got(sink, before, ANNA)  # one mail: not a second «Клиент получил ... напрямую»
+    assert told.subject.startswith("Ответ клиенту не")
     said = " ".join(told.text.split())
     assert "Клиент получил ваше письмо напрямую" in said and "manual.pdf" in said, said
     assert "не учтено как ответ: срок реакции идёт" in said
+
+
+def test_an_answer_typed_in_the_quote_the_customer_got_directly_is_told_in_one_mail(desk, sink):
+    """Anna typed her answer inside the quote, Ivan in Cc: he has her mail as written,
+    maild sent him nothing of it. She got two mails about one reply: «Ответ клиенту не
+    отправлен» and «Клиент получил ваше письмо напрямую». One says both."""
+    tid = opened(desk, sink)
+    before = counts(sink)
+    inside = QUOTE.strip() + "\n> Иван, очистите кэш браузера и повторите оплату."
+    desk.ingest(staff_reply(tid, inside, headers={"Cc": IVAN}))
+    desk.flush()
+    assert got(sink, before, IVAN) == [] and not desk.ticket(tid)["first_reaction_at"]
+    [told] = got(sink, before, ANNA)
+    assert told.subject.startswith("Ответ клиенту не отправлен"), told.subject
+    said = " ".join(told.text.split())
+    assert "внутри цитаты" in said and "Клиент получил ваше письмо напрямую" in said, said
+    assert "вместе с цитатой" in said and "не добавляя клиента в копию" in said, said
+    # her next answer with Ivan in Cc, above the quote: now she learns what «directly» means
+    before = counts(sink)
+    desk.ingest(staff_reply(tid, "Иван, очистите кэш." + QUOTE, headers={"Cc": IVAN}))
+    desk.flush()
+    [told] = got(sink, before, ANNA)
+    assert told.subject.startswith("Клиент получил ваше письмо напрямую"), told.subject
