@@ -44,10 +44,9 @@ def _date(value: Any) -> bool:
     and time: they passed, and check-config and serve then failed with a traceback."""
     if isinstance(value, str):
         try:
-            date.fromisoformat(value)
+            return bool(date.fromisoformat(value))
         except ValueError:
             return False
-        return True
     return isinstance(value, date) and not isinstance(value, datetime)
 
 
@@ -61,7 +60,7 @@ def _listen(value: Any) -> bool:
     if not isinstance(value, str) or ":" not in value:
         return False
     port = value.rsplit(":", 1)[1]
-    return port.isdigit() and 0 < int(port) < 65536
+    return _digits(port) and 0 < int(port) < 65536
 
 
 LISTEN = "HOST:PORT, a port from 1 to 65535 (0, a random one, is no port to point to)"
@@ -131,7 +130,11 @@ def _hhmm(value: Any) -> bool:
     if not isinstance(value, str) or value.count(":") != 1:
         return value == "off"  # the daily mail is not sent (schedule's two times)
     h, m = value.split(":")
-    return h.isdigit() and m.isdigit() and int(h) < 24 and int(m) < 60
+    return _digits(h) and _digits(m) and int(h) < 24 and int(m) < 60
+
+
+def _digits(text: str) -> bool:  # not "²" (int() refuses it), nor "２" or "٢" (int()'s)
+    return text.isascii() and text.isdigit()
 
 
 def _choice(*options: str) -> Callable[[Any], bool]:
@@ -151,12 +154,9 @@ def _spam_headers(value: Any) -> bool:
 
 
 def _url(value: Any) -> bool:
-    return (
-        isinstance(value, str)
-        and value.startswith(("http://", "https://"))
-        and " " not in value
-        and len(value.split("://", 1)[1].strip("/")) > 0
-    )
+    if not isinstance(value, str) or " " in value:
+        return False
+    return value.startswith(("http://", "https://")) and bool(value.split("://", 1)[1].strip("/"))
 
 
 # section -> key -> (validator, what it must be, default or REQUIRED)

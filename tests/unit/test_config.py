@@ -328,6 +328,12 @@ def _with(section: str, key: str, value) -> dict:
         ("schedule", "reminder_fraction", 0),
         ("schedule", "digest_time", "24:00"),
         ("schedule", "daily_report_time", "09:60"),
+        # digits that are no ASCII digits: "²" (str.isdigit's) was a traceback, the
+        # fullwidth and Arabic-Indic ones (int's) a port or time no admin typed so
+        ("schedule", "digest_time", "0²:00"),
+        ("schedule", "digest_time", "٠٩:٠٠"),
+        ("smtp", "listen", "127.0.0.1:²5"),
+        ("metrics", "listen", "127.0.0.1:９１００"),
         ("web", "base_url", "https://"),  # no host: every link in every letter broken
         ("web", "base_url", "https://support.example.com/a b"),
     ],
