@@ -241,10 +241,10 @@ def _config_path(args: argparse.Namespace) -> str:
     return os.path.abspath(path)
 
 
-def _positive(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
+def _positive(value: str) -> int:  # (ASCII digits: int() refuses "²", which isdigit takes)
+    if not (value.isascii() and value.isdigit()) or not (digits := value.lstrip("0")):
         raise argparse.ArgumentTypeError(f"not a positive number: {value!r}")
-    return int(value)
+    return int(digits) if len(digits) < 19 else sys.maxsize  # (past any list: all of it)
 
 
 # The commands that may make storage.path a new store: those that take mail or do the

@@ -326,6 +326,13 @@ def test_ticket_list_filters(desk):
     plain = desk.run("ticket", "list", "--level", "free")
     assert re.findall(r"^(\d{4}-\d{4})", plain.out, re.MULTILINE) == [b, c]
     assert desk.run("ticket", "list", "--limit", "0").code == 64
+    # a count past any list's length lists them all (was a traceback past 2**63);
+    # a digit int() does not read, "²", is no count (was «invalid _positive value»)
+    assert [t["tid"] for t in desk.tickets("--limit", "9" * 30)] == [a, b, c]
+    assert [t["tid"] for t in desk.tickets("--limit", "002")] == [a, b]
+    for bad in ("²", "00", "-1", "２"):
+        r = desk.run("ticket", "list", "--limit", bad)
+        assert r.code == 64 and f"not a positive number: {bad!r}" in r.err, r
     # a Cyrillic domain in either spelling: the site's form keeps A-labels
     d = desk.ingest_tid(make_mail(sender="boss@xn--80atjc.xn--p1ai", subject="окна"))
     assert [t["tid"] for t in desk.tickets("--requester", "Boss@окна.рф")] == [d]
