@@ -38,7 +38,9 @@ _C0 = re.compile(r"[\x00-\x08\x0b-\x1f]")  # all but tab and line break
 # those str.splitlines breaks a line at (vertical tab, form feed, the file, group and
 # record separators): each is a line break, as the site's forms read them and as a
 # staff reply's commands were found on lines of their own
-_BREAKS = str.maketrans(dict.fromkeys("\x0b\x0c\x1c\x1d\x1e", "\n"))
+# (a pattern, not str.translate, which looks its table up per character: 0.62 s of
+# CPU for 10 million characters of Cyrillic text against 0.13 s)
+_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e]")
 
 
 def without_controls(text: str) -> str:
@@ -46,4 +48,4 @@ def without_controls(text: str) -> str:
     made line breaks (in C: linear)."""
     if _C0.search(text) is None:
         return text
-    return _C0.sub("", text.translate(_BREAKS))
+    return _C0.sub("", _BREAKS.sub("\n", text))

@@ -13,6 +13,7 @@ __all__ = ["doubt", "read_text"]
 
 # Fewer 8-bit bytes than this give detection too little to go on (a line or two).
 SHORT_BYTES = 60
+_HIGH = bytes(range(0x80, 0x100))
 
 
 def read_text(data: bytes, declared: str | None) -> tuple[str, str | None]:
@@ -32,7 +33,7 @@ def _doubt_of(data: bytes, label: str | None, declared: str | None, codec: str) 
         return f"в письме указана кодировка {declared}, но текст прочитан как {codec}"
     if label or codec == "utf-8":
         return None  # read as labelled; valid UTF-8 practically never happens by accident
-    if sum(b >= 0x80 for b in data) < SHORT_BYTES:
+    if len(data) - len(data.translate(None, _HIGH)) < SHORT_BYTES:  # (in C: per byte)
         return f"кодировка не указана, текст короткий: выбрана {codec} без уверенности"
     return None
 
