@@ -32,3 +32,11 @@ def test_the_ids_are_read_where_the_pipeline_reads_them():
     for head in (b"X-Foo : bar\r\n", b"Received: x\nby y\r\n"):
         raw = head + b"Message-ID: <m1@x.example>\r\nSubject: [TID#1234-5678]\r\n\r\nx"
         assert mail_for_log(raw) == "<m1@x.example> [TID#1234-5678]", head
+
+
+def test_a_folded_message_id_is_one_line_and_an_unknown_charset_keeps_the_tid():
+    """A Message-ID folded onto the next line is logged on one line (not a line break
+    that splits the log line); a subject whose encoded word names a charset Python does
+    not know still names the TID written beside it."""
+    raw = b"Message-ID:\r\n <a@b.c>\r\nSubject: =?x-unknown?q?a?= [TID#1111-2222]\r\n\r\n"
+    assert mail_for_log(raw) == "<a@b.c> [TID#1111-2222]"
