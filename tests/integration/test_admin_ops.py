@@ -606,3 +606,23 @@ def test_forget_drops_what_the_caps_counted_for_their_mailbox(desk, sink):
     assert "auto_replies" in json.loads(record.read_text())
     assert desk.run("forget", address).code == 0
     assert not record.exists()
+
+
+def test_groups_of_one_level_are_each_kept_and_an_expired_one_gives_free_support(desk):
+    """`group add` replaces the group of the same name only: a second group of the
+    same level is a group beside it; and a group's --until is kept, so mail from its
+    domain after that date gets free support, as after a contract ends."""
+    grp = ("group", "add", "--level", "operative")
+    assert desk.run(*grp, "--name", "Alpha", "--domain", "alpha.example").code == 0
+    r = desk.run(*grp, "--name", "Beta", "--domain", "beta.example", "--until", "2020-01-01")
+    assert r.code == 0, r.err
+    listed = desk.run("group", "list", "--json").json()
+    assert sorted((g["name"], g["until"]) for g in listed) == [
+        ("Alpha", None),
+        ("Beta", "2020-01-01"),
+    ]
+    alpha = desk.ingest_tid(make_mail(sender="anna@alpha.example", msgid="<a1@alpha.example>"))
+    beta = desk.ingest_tid(make_mail(sender="boris@beta.example", msgid="<b1@beta.example>"))
+    assert desk.ticket(alpha)["level"] == "operative"
+    assert desk.ticket(beta)["level"] == "free"
+    assert desk.ticket(beta)["identification"]["expired"] is True
