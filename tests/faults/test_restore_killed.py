@@ -8,6 +8,7 @@ line, until a new restore into it (which clears it first) finishes
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
@@ -98,3 +99,28 @@ def test_a_running_restore_is_said_as_such(tmp_path):
     assert restoremark.state(target) == restoremark.UNFINISHED
     with pytest.raises(StoreRefused, match="did not finish"):
         check_storage(target, create=False)
+
+
+def test_a_mark_this_user_cannot_open_or_lock_is_still_a_restore_that_did_not_finish(
+    tmp_path, monkeypatch
+):
+    """A mark the restore (run as root under umask 077) left 0600 cannot be opened by
+    the maild user, a mark that is a link to nowhere cannot be opened at all, and flock
+    may fail otherwise (ENOLCK): each is still the mark of a restore that did not
+    finish, never "no mark" (serve would send the half-restored queue again)."""
+    target = tmp_path / "s"
+    target.mkdir()
+    (target / restoremark.MARK).symlink_to(tmp_path / "nowhere")
+    assert restoremark.state(target) == restoremark.UNFINISHED
+    (target / restoremark.MARK).unlink()
+    os.close(restoremark.begin(target))
+    monkeypatch.setattr(restoremark, "flock_held", lambda path: None)  # EACCES on open
+    assert restoremark.state(target) == restoremark.UNFINISHED
+    with pytest.raises(StoreRefused, match="did not finish"):
+        check_storage(target, create=False)
+
+    def no_locks(path: str) -> bool:
+        raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+
+    monkeypatch.setattr(restoremark, "flock_held", no_locks)
+    assert restoremark.state(target) == restoremark.UNFINISHED
