@@ -152,3 +152,18 @@ def test_a_group_with_domains_as_a_string_breaks_the_registry(desk, sink):
     path.write_text(json.dumps(doc))
     check = desk.run("fsck")
     assert "corrupt registry (groups entry 1 (Shop) has domains 'shop.ru')" in check.out, check
+
+
+def test_license_remove_passes_over_an_entry_whose_key_is_no_text(desk):
+    """registry.json edited by hand gave one license a number for its key: removing
+    another license still removes it (fsck names the broken entry), no traceback."""
+    for key, email in (("K-1", "ivan@shop.ru"), ("K-2", "anna@shop.ru")):
+        added = desk.run("license", "add", "--key", key, "--level", "vip", "--email", email)
+        assert added.code == 0, added.err
+    path = desk.root / "data" / "registry.json"
+    doc = json.loads(path.read_text())
+    next(iter(doc["licenses"].values()))["key"] = 5
+    path.write_text(json.dumps(doc))
+    gone = desk.run("license", "remove", "K-2")
+    assert gone.code == 0 and "Traceback" not in gone.err, gone
+    assert desk.run("license", "remove", "K-2").code == 1
