@@ -131,9 +131,9 @@ def test_a_message_id_entry_naming_another_ticket_is_kept_when_rewritten(desk):
 
 
 def test_files_in_tickets_that_are_no_ticket_are_named_and_moved_aside(desk):
-    """An editor's backup and swap file, a note, a ticket file copied into the wrong
-    folder: the store never reads them (nor does `forget` reach them there). fsck
-    names each, `--json` lists them as `stray`; --repair moves them to lost+found/
+    """An editor's backup and swap file, a file manager's copy, a note, a ticket file
+    copied into the wrong folder: the store never reads them (nor does `forget` reach
+    them there). fsck names each, `--json` lists them as `stray`; --repair moves them to lost+found/
     and the tickets stay as they were."""
     tid = desk.ingest_tid(make_mail(sender="a@shop.example"))
     data = desk.root / "data"
@@ -142,6 +142,7 @@ def test_files_in_tickets_that_are_no_ticket_are_named_and_moved_aside(desk):
     stray = [
         f"tickets/{tid[:2]}/{tid}.json~",
         f"tickets/{tid[:2]}/.{tid}.json.swp",
+        f"tickets/{tid[:2]}/{tid} (copy).json",  # a file manager's copy
         "tickets/notes.txt",
         f"tickets/{wrong}/{tid}.json",
     ]
