@@ -1,7 +1,9 @@
 """`maild ingest`: one raw message, as an MTA's pipe transport gives it, through the
 whole pipeline. Exit 0 once it is stored (its output, when stdout does not take it, is
-said on stderr: a retry would only be a duplicate), 65 for an empty input, 75 for every
-other failure (not the message's fault: the MTA keeps it and retries)."""
+said on stderr: a retry would only be a duplicate), 65 for an empty input or one over
+the size the listener takes (the message's fault: the MTA returns it to its sender,
+as after the listener's 552), 75 for every other failure (not the message's fault:
+the MTA keeps it and retries)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import sys
 
 from maild import ingestnote
 from maild.app import App
+from maild.configschema import SCHEMA
 from maild.domain.decision import Decision
 from maild.domain.logid import message_id_for_log
 from maild.output import OutputUnwritable, print_json
@@ -20,18 +23,20 @@ from maild.privileges import describe, user_name
 from maild.runner import ingest
 
 EX_OK, EX_DATAERR, EX_TEMPFAIL = 0, 65, 75
+HEAD_BYTES = 1 << 20  # where a message too big to take is looked into for its Message-ID
 
 
 def cmd_ingest(app: App, args: argparse.Namespace) -> int:
     where = "the message (stdin)" if args.file == "-" else args.file
+    limit = _limit(app)
     try:
         if args.file == "-":
             if sys.stdin is None:  # `<&-`
                 raise OSError(errno.EBADF, "it is closed")
-            raw = sys.stdin.buffer.read()
+            raw = sys.stdin.buffer.read(limit + 1)
         else:
             with open(args.file, "rb") as f:
-                raw = f.read()
+                raw = f.read(limit + 1)
     except OSError as e:  # not the message's fault: 75, as for everything else
         why = e.strerror or str(e)
         if e.errno in (errno.EACCES, errno.EPERM):  # (root's maild reads as the owner)
@@ -42,6 +47,11 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
     if not raw.strip():  # an MTA never pipes one: a shell's redirect went wrong
         where = "standard input" if args.file == "-" else args.file
         print(f"maild: {where} holds no message (empty), nothing spooled", file=sys.stderr)
+        return EX_DATAERR
+    if len(raw) > limit:  # read no further: memory stays bounded whatever comes
+        msgid = message_id_for_log(raw[:HEAD_BYTES])  # (of the whole, 350 MB of memory)
+        print(f"maild: {msgid} message too large to accept: over {limit} "
+              "bytes (smtp.max_message_size), nothing spooled", file=sys.stderr)  # fmt: skip
         return EX_DATAERR
     try:
         key, decision = ingest(app, raw)
@@ -59,6 +69,13 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
             print(f"maild: ingest: the mail is stored ({_outcome(key, decision)}), but "
                   f"cannot write the output (stdout): {e}", file=sys.stderr)  # fmt: skip
     return EX_OK
+
+
+def _limit(app: App) -> int:
+    """The most bytes a message may have: what the listener takes (smtp.max_message_size,
+    its default without [smtp]), so a pipe takes what LMTP would."""
+    smtp = app.config.smtp
+    return smtp.max_message_size if smtp else SCHEMA["smtp"]["max_message_size"][2]
 
 
 def _outcome(key: str, decision: Decision | None) -> str:

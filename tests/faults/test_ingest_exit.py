@@ -120,6 +120,47 @@ def test_an_empty_input_is_refused_not_made_a_ticket_from_no_one(desk, data):
     assert [p for p in (desk.root / "data" / "spool").rglob("*") if p.is_file()] == []
 
 
+def test_a_message_over_the_listeners_limit_is_refused_as_the_listener_refuses_it(tmp_path, sink):
+    """The listener answers a mail over smtp.max_message_size 552; a pipe took any size,
+    read whole into memory first. Over it: 65 (the message's fault: the MTA returns it
+    to its sender) with one line naming its Message-ID, nothing spooled; at it: taken."""
+    desk = Desk(tmp_path, sink.port, smtp={"max_message_size": 4000})
+    desk.make_store()
+    mail = make_mail(body="Не работает оплата.\n" + "x" * 3000)
+    assert len(mail) < 4000
+    code, err = maild(desk.config, "ingest", "-", input=mail + b"y" * (4000 - len(mail)))
+    assert code == 0, err
+    big = make_mail(body="x" * 4000, msgid="<big-1@shop-example.ru>")
+    code, err = maild(desk.config, "ingest", "-", input=big)
+    assert code == 65 and one_line(err), err
+    assert "<big-1@shop-example.ru> message too large to accept: over 4000 bytes" in err, err
+    assert len(desk.tickets()) == 1
+
+
+def test_an_endless_input_is_refused_in_bounded_memory(desk):
+    """`maild ingest /dev/zero` read until the kernel killed it (24 GB here): now no
+    further than one byte over the limit (the listener's default, 30 MB), under 1 GB
+    of address space."""
+    import resource
+
+    desk.make_store()
+
+    def capped() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    for args in (["/dev/zero"], ["-"]):
+        with open("/dev/zero", "rb") as zero:
+            p = subprocess.run(
+                [sys.executable, "-m", "maild", "--config", str(desk.config), "ingest", *args],
+                stdin=zero, capture_output=True, timeout=120, preexec_fn=capped,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+            )  # fmt: skip
+        err = p.stderr.decode(errors="replace")
+        assert p.returncode == 65 and one_line(err), err
+        assert "message too large to accept: over 31457280 bytes" in err, err
+    assert desk.tickets() == []
+
+
 def test_a_spool_that_cannot_be_written_says_it_is_permanent_and_names_the_folder(desk):
     """postfix's queue shows the pipe's one line: it said "try again later: [Errno 30]
     Read-only file system: '.../spool/tmp/1796...vm'", as if waiting helped (README:
