@@ -102,6 +102,7 @@ def test_forty_tickets_due_at_once_give_each_person_five_mails_and_one_list(tmp_
         assert named([listed]) == tids[5:25]
         text = " ".join(listed.text.split())
         assert "И ещё 15 обращений" in text and "больше 5 в час" in text
+        assert "не чаще раза в 10 минут." in text  # the least time between two lists
         assert f"Написать по обращению: {staff_to(tids[24], staff)}" in text
         assert listed.msg["Reply-To"] == list_to(tids[5], staff)  # no ticket's
     _singles, [listed] = mail_to(sink, HEAD, start)

@@ -43,6 +43,13 @@ def test_singles_over_an_hour_old_or_dated_ahead_count_for_none():
     assert singles_left(2, Pace(minutes(-5)), NOW) == 2  # the clock set back since
 
 
+def test_a_single_gone_at_this_very_moment_counts():
+    """`maild jobs run --now T` run again at the same T: what the first run sent singly
+    at T is within the hour, not five more on top of it."""
+    assert singles_left(2, Pace(minutes(0)), NOW) == 1
+    assert singles_left(2, Pace(minutes(0, 59)), NOW) == 0
+
+
 def test_a_ticket_note_says_in_plain_words_why_its_mail_went_in_a_list():
     """Staff read the note: no config key and value, «... = 0»."""
     note = in_list("Напоминание", "<l@x>", 25, 0)
