@@ -71,3 +71,23 @@ def test_unheard_puts_back_the_deadline_the_notice_ended_while_one_is_owed() -> 
     # a reaction kept before the deadline was (an outbox record of an older maild)
     old = {"first_reaction_at": None, "merged_waits": None}
     assert unheard(taken, old) == {**taken, "first_reaction_at": None}
+
+
+def test_a_notice_that_only_answered_a_merged_wait_puts_back_that_wait_alone() -> None:
+    """The ticket had its reaction and told its customer work started (#take); a ticket
+    merged in since waits for its own. A #close alone ends that wait: its notice queued
+    to no one puts the wait back, and keeps the mark that work started, so a later #take
+    does not tell the customer «Работа начата» a second time."""
+    before = {
+        "tid": "1-2",
+        "status": "open",
+        "first_reaction_at": FROM,
+        "merged_waits": [WAIT],
+        "sent": {"started": FROM},
+    }
+    after = {**before, "status": "closed", "merged_waits": [{**WAIT, "first_reaction_at": AT}]}
+    marked = if_queued(mail(), reaction_of(before), after)
+    assert marked.unheard is not None and marked.unheard["merged_waits"] == [WAIT]
+    back = unheard(after, marked.unheard)
+    assert back["merged_waits"] == [WAIT] and back["sent"] == {"started": FROM}
+    assert back["first_reaction_at"] == FROM
