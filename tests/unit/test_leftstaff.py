@@ -74,3 +74,18 @@ def test_the_sender_asks_by_the_mails_kind_when_it_has_no_role():
     assert not _ours(now, {"id": "a", "to": [HEAD_ADDR], "kind": "alert"})
     assert not _ours(now, {"id": "r", "to": [HEAD_ADDR], "kind": "report"})
     assert _ours(now, {"id": "n", "to": [CUSTOMER], "kind": "notice"})
+
+
+def test_mail_to_a_head_who_is_on_staff_too_is_the_heads():
+    """Queued as the head's, an escalation still goes once the admin takes him off
+    support.staff while he stays the head; as staff's, it was withdrawn."""
+    then = Members.of([ANNA, HEAD_ADDR], HEAD_ADDR)
+    assert then.role_of([HEAD_ADDR], "notice") == HEAD
+    assert then.role_of([ANNA, HEAD_ADDR], "notice") == HEAD
+    assert still_ours(Members.of([ANNA], HEAD_ADDR), HEAD, "notice", [HEAD_ADDR]) is True
+
+
+def test_staff_mail_to_several_goes_only_while_every_one_of_them_is_staff():
+    """One of its recipients left: the mail is not to reach them (nor go half)."""
+    assert still_ours(Members.of([ANNA], HEAD_ADDR), STAFF, "notice", [ANNA, BORIS]) is False
+    assert still_ours(Members.of([ANNA], HEAD_ADDR), HEAD, "notice", [HEAD_ADDR, BORIS]) is False
