@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from datetime import datetime
 from email.header import decode_header, make_header
 
@@ -51,6 +52,8 @@ def test_new_ticket_notice_to_staff(desk, sink):
     reply_to = m["Reply-To"].addresses[0].addr_spec
     assert reply_to.startswith(f"support+{tid}.") and reply_to.endswith("@example.com")
     assert f"[TID#{tid}]" in m["Subject"] and "(бесплатная, до " in m["Subject"]
+    # the deadline in the subject short, without the year: «до 25.11 15:30»
+    assert re.search(r"\(бесплатная, до \d\d\.\d\d \d\d:\d\d\): ", m["Subject"])
     text = notice.text
     assert "ошибка 500" in text and "Бесплатная поддержка" in text
     assert "не указан" in text  # identification result
