@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import struct
+
 import pytest
 
 from maild import servecheck
@@ -73,6 +77,27 @@ def test_a_storage_serve_never_ran_on_is_told_serve_is_not_running(tmp_path):
     (tmp_path / "run" / "serve.lock").touch()
     assert servecheck.probe(tmp_path) == {"running": False, "pid": None, "error": None}
     assert servecheck.line(servecheck.probe(tmp_path)) == "serve: not running"
+
+
+def test_a_holder_whose_pid_cannot_be_told_is_running_without_a_pid(tmp_path):
+    """A lock whose holder the kernel does not name (one of another PID namespace has
+    l_pid 0, an open file description's lock -1): serve runs, and status names no pid,
+    not «pid -1»."""
+    (tmp_path / "run").mkdir()
+    lock = tmp_path / "run" / "serve.lock"
+    lock.touch()
+    setlk = getattr(fcntl, "F_OFD_SETLK", None)
+    if setlk is None:
+        pytest.skip("no F_OFD_SETLK on this system")
+    fd = os.open(lock, os.O_RDWR)
+    try:  # an OFD write lock: F_OFD_GETLK reports its l_pid as -1
+        fcntl.fcntl(fd, setlk, struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0))
+        serve = servecheck.probe(tmp_path)
+        assert serve == {"running": True, "pid": None, "error": None}
+        assert servecheck.line(serve) == "serve: running"
+        assert servecheck.reasons(serve) == []
+    finally:
+        os.close(fd)
 
 
 def test_exposition_is_prometheus_text():
