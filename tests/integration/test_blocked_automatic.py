@@ -123,6 +123,27 @@ def test_block_remove_sends_no_started_notice_an_answer_made_needless(tmp_path, 
     assert desk.flush().code == 0 and len(sink.to(CUSTOMER)) == before
 
 
+def test_block_remove_of_one_entry_sends_nothing_while_another_still_blocks(tmp_path, sink):
+    """The customer blocked by address and by domain: removing the address's entry
+    leaves them blocked, so the held «работа начата» stays held (`started` 0, no
+    reaction marked); it goes when the domain's entry goes too."""
+    desk = Desk(tmp_path, sink.port)
+    tid = desk.ingest_tid(make_mail(sender=CUSTOMER, body="Не работает оплата."))
+    assert desk.flush().code == 0 and len(sink.to(CUSTOMER)) == 1  # the confirmation
+    assert desk.run("block", "add", CUSTOMER).code == 0
+    assert desk.run("block", "add", "shop-example.ru").code == 0
+    desk.ingest(_staff(tid, "#take"))
+    assert desk.flush().code == 0 and len(sink.to(CUSTOMER)) == 1  # held
+    r = desk.run("block", "remove", CUSTOMER, "--json")
+    assert r.code == 0 and r.json()["started"] == 0, r.out + r.err
+    assert desk.ticket(tid)["first_reaction_at"] is None
+    assert desk.flush().code == 0 and len(sink.to(CUSTOMER)) == 1
+    r = desk.run("block", "remove", "shop-example.ru", "--json")
+    assert r.code == 0 and r.json()["started"] == 1, r.out + r.err
+    assert desk.ticket(tid)["first_reaction_at"] is not None
+    assert desk.flush().code == 0 and len(_started(desk, sink)) == 1
+
+
 def _started(desk: Desk, sink) -> list:
     return [m for m in sink.to(CUSTOMER) if "Работа по обращению начата" in m.subject]
 
