@@ -144,6 +144,21 @@ def test_block_remove_of_one_entry_sends_nothing_while_another_still_blocks(tmp_
     assert desk.flush().code == 0 and len(_started(desk, sink)) == 1
 
 
+def test_a_take_after_block_remove_told_work_started_does_not_tell_it_again(tmp_path, sink):
+    """«работа начата» sent on `block remove` counts as sent: another #take of the
+    ticket (a colleague taking it over) sends it no second time."""
+    desk = Desk(tmp_path, sink.port)
+    tid = desk.ingest_tid(make_mail(sender=CUSTOMER, body="Не работает оплата."))
+    assert desk.flush().code == 0
+    assert desk.run("block", "add", CUSTOMER).code == 0
+    desk.ingest(_staff(tid, "#take"))
+    r = desk.run("block", "remove", CUSTOMER, "--json")
+    assert r.code == 0 and r.json()["started"] == 1, r.out + r.err
+    assert desk.flush().code == 0 and len(_started(desk, sink)) == 1
+    desk.ingest(_staff(tid, "#take"))
+    assert desk.flush().code == 0 and len(_started(desk, sink)) == 1
+
+
 def _started(desk: Desk, sink) -> list:
     return [m for m in sink.to(CUSTOMER) if "Работа по обращению начата" in m.subject]
 
