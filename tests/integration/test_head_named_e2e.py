@@ -6,7 +6,7 @@ customer. The closing letter, the one that asks for a rating, names the head's a
 
 from __future__ import annotations
 
-from tests.helpers import Desk, make_mail
+from tests.helpers import Desk, days_on, make_mail
 from tests.integration.test_staff_e2e import staff_reply
 
 IVAN = "ivan@shop-example.ru"
@@ -34,3 +34,17 @@ def test_no_head_no_line(tmp_path, sink):
     desk.write_config()
     text = _closing_letter(desk, sink)
     assert "руководител" not in text
+
+
+def test_the_closing_letter_of_a_ticket_closed_for_want_of_an_answer_names_the_head(desk, sink):
+    """#wait and no answer: the job that closes the ticket sends the same closing
+    letter, the head named in it as in one a staff member's #close sends."""
+    tid = desk.ingest_tid(make_mail(subject="Не работает корзина"))
+    desk.ingest(staff_reply(tid, "Пришлите, пожалуйста, лог.\n#wait"))
+    assert desk.run("jobs", "run", "--now", days_on(20)).code == 0
+    assert desk.run("jobs", "run", "--now", days_on(50)).code == 0
+    assert desk.ticket(tid)["status"] == "closed"
+    desk.flush()
+    sink.wait_for(len(sink.received))
+    [closing] = [m for m in sink.to(IVAN) if "цифрой от 1 до 5" in m.text]
+    assert HEAD_LINE in " ".join(closing.text.split())
