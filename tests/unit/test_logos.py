@@ -296,3 +296,15 @@ def test_data_pictures_are_taken_out_in_linear_time() -> None:
 
     small, large = min(cpu(50_000) for _ in range(2)), min(cpu(200_000) for _ in range(2))
     assert large / max(small, 0.01) < 8, (small, large)  # linear 4, quadratic 16
+
+
+def test_a_percent_encoded_data_picture_keeps_its_bytes() -> None:
+    """A data: URI is a URI: a client may write its base64's «+», «/» and «=» as %2B,
+    %2F, %3D. The picture is read as it was sent, not from those escapes' digits (a
+    screenshot the customer pasted would come to staff as a broken file)."""
+    picture = bytes(range(256))  # its base64 holds «+», «/» and ends in «=»
+    sent = base64.b64encode(picture).decode()
+    escaped = sent.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+    assert escaped != sent
+    _rest, [found], more = data_images(f'<img src="data:image/png;base64,{escaped}">', 5, 0)
+    assert (found.data, more) == (picture, False)
