@@ -172,3 +172,34 @@ def test_files_past_the_listed_ones_are_counted_to_the_last() -> None:
     ]
     c = told(mixed(TEXT, *shots))
     assert (len(c["attachments"]), c["attachments_more"]) == (20, 3)
+
+
+def test_a_refused_file_sent_as_the_whole_mail_is_a_file_not_an_encrypted_letter() -> None:
+    """A mail that is one file and no text (a program sent as the mail's whole body)
+    stands in the letter's place, but is not encrypted: the customer is told the file
+    was refused, not that their letter came encrypted and should be sent again."""
+    exe = base64.encodebytes(b"MZ\x90\x00" + bytes(60)).decode().replace("\n", "\r\n")
+    body = (
+        'Content-Type: application/x-msdownload; name="setup.exe"\r\n'
+        "Content-Transfer-Encoding: base64\r\n"
+        f'Content-Disposition: attachment; filename="setup.exe"\r\n\r\n{exe}'
+    )
+    ctx = told(body)
+    assert ctx["encrypted_letter"] is None
+    [refused] = ctx["refused"]
+    assert refused.filename == "setup.exe" and refused.kind != enc.LETTER
+    assert "зашифрован" not in (refused.reason or "")
+
+
+def test_five_files_are_all_named_with_no_more_counted() -> None:
+    """A mail of exactly as many files as are named: each is named, and no «и ещё
+    0 файлов» follows them."""
+    from maild.domain.attachments import AttachmentPolicy, decide_all
+
+    files = decide_all(
+        [(f"log{n}.txt", "text/plain", b"log") for n in range(5)], AttachmentPolicy()
+    )
+    assert enc.empty_text(None, files) == (
+        "(текста в письме нет, только вложения: log0.txt — не принято, log1.txt — не принято, "
+        "log2.txt — не принято, log3.txt — не принято, log4.txt — не принято)"
+    )
