@@ -233,3 +233,13 @@ def test_a_withdrawn_copy_stays_withdrawn_under_the_placeholder() -> None:
     }
     _t, [m], _e = erase_person(_ticket("petr@x.ru"), [sent], "olga@x.ru")
     assert m["withdrawn_copies"] == {"ivan@x.ru": "w", PLACEHOLDER: "2026-01-01T00:00:00+00:00"}
+
+
+def test_an_address_that_opens_a_text_ending_in_a_dot_goes() -> None:
+    """The address is the text's first word and the text ends in a dot: nothing stands
+    before it (no dot of a longer address), so it goes like any other place of it."""
+    text = "an@shop.ru просит перезвонить."
+    assert mention("an@shop.ru").sub(PLACEHOLDER, text) == f"{PLACEHOLDER} просит перезвонить."
+    messages = [_msg("boss@other.ru", "<m1@other.ru>", text)]
+    _t, [out], e = erase_person(_ticket("boss@other.ru"), messages, "an@shop.ru")
+    assert out["text"] == f"{PLACEHOLDER} просит перезвонить." and e.replaced == 1
