@@ -243,3 +243,12 @@ def test_an_address_that_opens_a_text_ending_in_a_dot_goes() -> None:
     messages = [_msg("boss@other.ru", "<m1@other.ru>", text)]
     _t, [out], e = erase_person(_ticket("boss@other.ru"), messages, "an@shop.ru")
     assert out["text"] == f"{PLACEHOLDER} просит перезвонить." and e.replaced == 1
+
+
+def test_an_id_of_theirs_with_capitals_in_its_head_goes() -> None:
+    """A client that writes its ids' heads in capitals (`<AB12CD.an@shop.ru>`): the id
+    is theirs wherever a text quotes it, whatever the case its head is found in."""
+    theirs = [_msg("an@shop.ru", "<AB12CD.an@shop.ru>", "моё")]
+    olga = _msg("olga@x.ru", "<o@x.ru>", "в ответ на <AB12CD.an@shop.ru> и <ab12cd.An@Shop.ru>")
+    _t, [_mine, out], _e = erase_person(_ticket("olga@x.ru"), [*theirs, olga], "an@shop.ru")
+    assert out["text"] == f"в ответ на <AB12CD.{PLACEHOLDER}> и <ab12cd.{PLACEHOLDER}>"
