@@ -123,3 +123,24 @@ def test_staff_are_told_the_text_was_read_in_bulk() -> None:
     parsed = parse(html_mail(("text/plain", "Текст письма."), ("text/html", html)))
     assert parsed.text == "Текст письма." and parsed.parse_problem is None
     assert parse(html_mail(("text/html", "<p>Текст</p>"))).parse_problem is None
+
+
+def test_max_pieces_tags_are_still_rendered_tag_by_tag() -> None:
+    """Staff are told a mail was read simply for «больше 200 000 тегов»: one of exactly
+    MAX_PIECES tags is rendered whole, one more tag is read in bulk."""
+    assert not too_big("<b>" * MAX_PIECES)
+    assert too_big("<b>" * (MAX_PIECES + 1))
+    assert not too_big("<pre>" + "\n" * (MAX_PIECES - 1))  # a <pre>'s lines count as tags
+    assert too_big("<pre>" + "\n" * MAX_PIECES)
+
+
+def test_breaks_in_a_row_read_in_bulk_as_tag_by_tag() -> None:
+    """Read in bulk, line breaks in a row leave at most one blank line, and a <br> just
+    before a block's end is that end, as in the tag-by-tag rendering: no holes in the
+    text staff read."""
+    for html, text in [
+        ("a<br><br><br>b", "a\n\nb"),
+        ("<div>a<br></div><div>b</div>", "a\nb"),
+        ("<p>a</p><br><br><p>b</p>", "a\n\nb"),
+    ]:
+        assert bulk_text(html) == html_to_text(html) == text, html
