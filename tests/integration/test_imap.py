@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -12,12 +13,20 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from imapclient import IMAPClient
 
 from maild.adapters import imap
 from maild.adapters.imap import PROCESSED_KEYWORD, DeliveryError, ImapPoller
 from maild.adapters.imapfailures import LoginRefused
 from maild.configtypes import ImapConfig
-from tests.dovecot import DovecotServer, append, messages, require_dovecot, reset_mailbox
+from tests.dovecot import (
+    DovecotServer,
+    append,
+    connect,
+    messages,
+    require_dovecot,
+    reset_mailbox,
+)
 
 USER = "alice"
 # A stop is seen in IDLE within IDLE_SLICE (1 s): the tests that run the poller and
@@ -634,3 +643,20 @@ def test_a_mail_over_the_size_limit_is_taken_as_its_header_and_stays_whole(mailb
     assert b"; folder=Processed\r\n" in taken  # where it stays: for staff (domain.oversize)
     [kept] = messages(mailbox, USER, "Processed").values()
     assert kept["raw"] == big
+
+
+def test_the_processed_folder_the_poller_makes_shows_in_staffs_mail_clients(mailbox):
+    """The folder maild makes for the mail it took is subscribed: staff who look for a
+    message there find the folder in their mail client's list, not hidden."""
+    with connect(mailbox, USER) as client:
+        with contextlib.suppress(IMAPClient.Error):
+            client.unsubscribe_folder("Processed")  # (left by an earlier test)
+        assert "Processed" not in [name for _f, _d, name in client.list_sub_folders()]
+    append(mailbox, USER, make_raw(1))
+    poller = ImapPoller(config(mailbox), Inbox())
+    try:
+        assert poller.poll() == 1
+    finally:
+        poller.close()
+    with connect(mailbox, USER) as client:
+        assert "Processed" in [name for _f, _d, name in client.list_sub_folders()]
