@@ -107,6 +107,13 @@ def test_a_shipped_answer_overridden_badly_gives_way_to_the_shipped_one(tmp_path
     )
     status = desk.run("status")
     assert f"! templates: {ours} fails (line 1: 'nosuch' is undefined; since " in status.out
+    # `answers list` says the same of it: the shipped answer is what a reply gets
+    listed = desk.run("answers", "list")
+    assert listed.code == 1, listed
+    assert (
+        f"#answer request_info inserts the shipped answer ({SHIPPED / 'request_info.txt'})"
+        in listed.out
+    ), listed.out
 
 
 def test_answers_list_names_an_answer_that_cannot_be_compiled(tmp_path, sink):
