@@ -218,6 +218,10 @@ def test_the_service_user_s_own_check_config_names_a_template_folder_it_cannot_l
         assert (r.code, mine) == (78, expected) and "Traceback" not in r.err, r
     r = run(desk, python, "answers", "list", user=nobody.pw_uid)
     assert r.code == 1 and f"cannot list {tpl / 'answers'}" in r.err, r
+    (tpl / "answers").chmod(0o744)  # its names readable, not its files: still unlisted
+    r = run(desk, python, "answers", "list", user=nobody.pw_uid)
+    assert r.code == 1 and f"cannot list {tpl / 'answers'}" in r.err, r
+    (tpl / "answers").chmod(0o700)
     r = run(desk, python, "block", "remove", "nobody.invalid", user=nobody.pw_uid)
     assert r.code == 0, r  # (the store: a listing makes none)
     tpl.chmod(0o700)
