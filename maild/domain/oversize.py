@@ -21,7 +21,9 @@ __all__ = ["kept_in", "sizes_of", "stand_in", "staff_error"]
 # "<size>; limit=<limit>; folder=<IMAP folder, percent-encoded>": what the stand-in
 # stands for, and where the mail itself stays (for staff: the customer is not told)
 FIELD = "X-Maild-Oversize"
-_VALUE = re.compile(r"\s*(\d+)\s*;\s*limit=(\d+)\s*(?:;\s*folder=([!-~]*)\s*)?")
+# (sizes of at most 15 ASCII digits, a petabyte: a mail's own field of 400 digits made
+# the size's text overflow a float, of 5,000 int() refuse, and the mail failed)
+_VALUE = re.compile(r"\s*([0-9]{1,15})\s*;\s*limit=([0-9]{1,15})\s*(?:;\s*folder=([!-~]*)\s*)?")
 
 # A header field's first line: a name, a colon (RFC 5322 2.2); the lines after it that
 # start with a space or tab continue it.

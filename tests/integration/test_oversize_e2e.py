@@ -68,3 +68,15 @@ def test_the_stand_in_is_the_customers_own_message_and_names_the_folder_to_staff
     assert "прочитан только его заголовок" in notice.text.replace("\r\n", " ")
     assert "на почтовом сервере, в папке «Processed»" in notice.text.replace("\r\n", " ")
     assert all("Processed" not in r.text for r in customer_mails(sink))
+
+
+def test_a_customers_mail_with_a_size_field_no_mail_has_is_his_mail(desk, sink):
+    """A mail of anyone's writing with the stand-in's field of 5,000 digits failed in the
+    pipeline: kept as raw text, a ticket «from (no sender)», Ivan never confirmed."""
+    mail = make_mail(headers={"X-Maild-Oversize": f"{'9' * 5000}; limit=1"})
+    tid = desk.ingest_tid(mail)
+    assert desk.ticket(tid)["requester"] == "ivan@shop-example.ru"
+    desk.flush()
+    sink.wait_for(1)
+    [conf] = customer_mails(sink)
+    assert "больше, чем принимает" not in conf.text

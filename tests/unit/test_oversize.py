@@ -85,3 +85,14 @@ def test_any_folder_name_comes_back_to_staff_as_it_was(folder: str) -> None:
 def test_a_stand_in_spooled_before_the_folder_was_named_still_reads() -> None:
     assert sizes_of("150000000; limit=31457280") == ("143,1 МБ", "30 МБ")
     assert kept_in("150000000; limit=31457280") is None and kept_in(None) is None
+
+
+def test_a_field_of_sizes_no_mail_has_is_no_stand_in() -> None:
+    """Anyone may write the field into a mail: sizes of 400 digits made the size's text
+    overflow a float, of 5,000 digits int() refused them, and the mail failed (kept as
+    raw text, «from (no sender)», its customer never confirmed)."""
+    for digits in (16, 400, 5000):
+        assert sizes_of(f"{'9' * digits}; limit=1") is None
+        assert sizes_of(f"1; limit={'9' * digits}") is None
+    assert sizes_of("٣٣; limit=1") is None  # digits int() reads, but no ASCII ones
+    assert sizes_of(f"{'9' * 15}; limit=1") == ("953674316,4 МБ", "1 байт")
