@@ -219,8 +219,9 @@ def rating_beside(
 
 
 # A figure alone on its line with a list's dot («1.»), and a line that opens with one
-# standing alone or marked as an item («2», «2. Оплата», «2) Оплата»).
-LIST_MARK_RE = re.compile(r"(\d+)\s*\.")
+# standing alone or marked as an item («2», «2. Оплата», «2) Оплата»). (A list's figure
+# has a few digits: «99...9.» of 5,000 was more than int() reads, and the mail failed)
+LIST_MARK_RE = re.compile(r"(\d{1,9})\s*\.")
 ITEM_RE = re.compile(r"\d+(?:\s*[.)]|\s*$)")
 
 
