@@ -10,6 +10,7 @@ alternative or an RTF body is neither a refused file nor lost text."""
 from __future__ import annotations
 
 import base64
+import email
 import email.encoders
 import email.policy
 import html
@@ -139,6 +140,30 @@ def test_a_signatures_logo_goes_neither_as_a_file_nor_as_its_mark(desk: Desk, si
     assert "Инженер службы поддержки" in answer.text
     assert staff_record(desk, tid)["attachments"] == []
     assert desk.ticket(tid)["status"] == "closed"
+
+
+PHOTO = png(100, 50)  # a photo of the device's label, as small as a signature's logo
+
+
+def test_an_answer_sends_the_picture_attached_but_not_its_signatures_logo(desk: Desk, sink):
+    """Outlook's answer with the company logo in its signature (image002.png, a
+    Content-ID the HTML shows in place) and a picture the staff member attached (a
+    file of the letter, however small): the customer gets the picture alone, and the
+    ticket lists it alone under the answer, as the site does."""
+    tid, notice = open_ticket(desk, sink)
+    own = ["Иван, добрый день.", "", "Наклейка с номером на фото во вложении.", ""]
+    signature = ["С уважением,", "Анна Смирнова", "Инженер службы поддержки", LOGO]
+    letter = email.message_from_bytes(
+        outlook(tid, notice, [*own, *signature]), policy=email.policy.default
+    )
+    letter.make_mixed()
+    letter.add_attachment(PHOTO, "image", "png", filename="наклейка.png")
+    desk.ingest(letter.as_bytes(policy=email.policy.SMTP))
+    desk.flush()
+    [answer] = [r for r in customer_mails(sink) if "Наклейка с номером" in r.text]
+    assert files_of(answer) == [("наклейка.png", PHOTO)]
+    assert "image002" not in answer.text
+    assert [a["filename"] for a in staff_record(desk, tid)["attachments"]] == ["наклейка.png"]
 
 
 def webmail(tid: str, notice, own: list, *, plain: bool, data: bool) -> bytes:
