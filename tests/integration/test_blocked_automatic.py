@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import Desk, days_on, make_mail, staff_to
+from tests.integration.test_bounces_e2e import _report
 
 CUSTOMER = "ivan@shop-example.ru"
 STAFF = "anna@example.com"
@@ -206,3 +207,34 @@ def test_block_remove_sends_no_withdrawn_started_notice_an_answer_made_needless(
     assert r.code == 0 and r.out.strip() == "unblocked shop-example.ru", r.out + r.err
     assert desk.flush().code == 0 and len(sink.to(CUSTOMER)) == 2
     assert _started(desk, sink) == []
+
+
+def _bounce_of(confirmation) -> bytes:
+    return _report(confirmation.raw, "failed", "5.1.1", "Undelivered Mail Returned to Sender")
+
+
+@pytest.mark.parametrize("why", ["cap", "refused for good"])
+def test_block_remove_that_cannot_send_the_started_notice_marks_no_reaction(tmp_path, sink, why):
+    """The «работа начата» `block remove` owes, kept back all the same: the cap on
+    automatic mail to the customer reached (here one a day, the confirmation's), or
+    their mailbox refused for good meanwhile (the confirmation bounced). The customer
+    heard nothing, so the ticket keeps no reaction (the SLA report judges by it), and
+    the thread says why the notice did not go."""
+    caps = {"max_auto_replies_per_day": 1} if why == "cap" else {}
+    desk = Desk(tmp_path, sink.port, support=caps)
+    tid = desk.ingest_tid(make_mail(sender=CUSTOMER, body="Не работает оплата."))
+    assert desk.flush().code == 0
+    [confirmation] = sink.to(CUSTOMER)
+    assert desk.run("block", "add", CUSTOMER).code == 0
+    desk.ingest(_staff(tid, "#take"))
+    if why == "refused for good":
+        assert desk.ingest(_bounce_of(confirmation)).code == 0
+        assert CUSTOMER in desk.ticket(tid)["undeliverable"]
+    assert desk.flush().code == 0
+    r = desk.run("block", "remove", CUSTOMER, "--json")
+    assert r.code == 0, r.out + r.err
+    ticket = desk.ticket(tid)
+    assert ticket["first_reaction_at"] is None
+    assert desk.flush().code == 0 and _started(desk, sink) == []
+    shown = desk.run("ticket", "show", tid).out
+    assert f"Не отправлено уведомление «работа начата» клиенту {CUSTOMER}" in shown, shown
