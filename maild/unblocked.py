@@ -23,7 +23,8 @@ log = logging.getLogger("maild.outgoing")
 def tell_started(app: App, entry: str, now: datetime) -> int:
     """Queue the «работа начата» the removed `entry` held back, in the caller's locked
     section (the entry already off the list; an address another entry still covers
-    stays without it). How many tickets told."""
+    stays without it). How many tickets told: one whose notice a cap or an address
+    refused for good kept back (its thread notes why) is not."""
     removed = BlockList([entry])
     support = app.config.support
     withdrawn: set[str] | None = None
@@ -55,12 +56,14 @@ def tell_started(app: App, entry: str, now: datetime) -> int:
             context=ticket_ctx(app, ticket),
             now=now,
         )
-        if queued_in(app, key, tid, messages):  # the reaction the block kept (heard.py)
+        told = queued_in(app, key, tid, messages)  # not when a cap or a refusal kept it
+        if told:  # the reaction the block kept (heard.py)
             ticket = tk.reacted(ticket, now)
             ticket["sent"] = {**(ticket.get("sent") or {}), tk.STARTED: now.isoformat()}
-        app.store.save(ticket, messages)
-        log.info("[TID#%s] %s unblocked (%s): told work has started", tid, ", ".join(to), entry)
-        n += 1
+        app.store.save(ticket, messages)  # with the notice's record, or the note why not
+        if told:
+            log.info("[TID#%s] %s unblocked (%s): told work has started", tid, ", ".join(to), entry)
+            n += 1
     return n
 
 
