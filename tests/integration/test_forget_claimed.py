@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from maild import config, runner
+from maild import app as appmod
+from maild import config, pipeline, runner
 from maild.app import App
 from tests.helpers import ROOT, Desk, make_mail
 
@@ -28,7 +29,8 @@ PASSPORT = "Мой паспорт 4500 123456"
 
 WORKER = r"""
 import sys
-from maild import config, runner
+from maild import app as appmod
+from maild import config, pipeline, runner
 from maild.app import App
 
 app = App(config.load(sys.argv[1]))
@@ -181,3 +183,44 @@ def test_mail_after_the_erasure_is_a_new_contact(tmp_path: Path, sink) -> None:
     tid = desk.ingest_tid(make_mail(sender=GONE, subject="Снова я", body=PASSPORT))
     assert desk.ticket(tid)["requester"] == GONE
     assert _holding(tmp_path, "4500 123456")
+
+
+def test_anothers_mail_whose_scrubbed_copy_cannot_be_read_is_stored_as_raw_text(
+    tmp_path: Path, sink, monkeypatch
+) -> None:
+    """Petr's mail naming the erased address, read before forget scrubbed its spool
+    copy: the scrubbed copy is what is stored. A copy the parser cannot read (a fault
+    of the parser on what forget left) is stored as raw text, as any mail the parser
+    fails on, not failed for it (a message that fails is retried, then set aside in
+    spool/bad/ for staff), and without the erased address."""
+    desk = Desk(tmp_path, sink.port)
+    _opened(desk)
+    petr = make_mail(
+        sender="Пётр <petr@firm.ru>",
+        subject="Заказ 55 завис",
+        body=f"Коллега Иван Петров <{GONE}> в копии, пишите и ему.",
+        msgid="<petr@firm.ru>",
+        headers={"Cc": f"Иван Петров <{GONE}>"},
+    )
+    app = App(config.load(desk.config))
+    key = app.spool.add(petr, when=app.now())
+    try:
+        msg = app.parse(petr)  # read before the erasure
+        assert desk.run("forget", GONE).code == 0
+        assert app.spool.read(key) != petr  # forget scrubbed the address from it
+        real = appmod.parse
+
+        def fails_but_on_the_first(raw: bytes, *args, **kwargs):
+            if raw == petr:
+                return real(raw, *args, **kwargs)
+            raise ValueError("the parser's fault")
+
+        monkeypatch.setattr(appmod, "parse", fails_but_on_the_first)
+        decision = pipeline.process(app, petr, spool_key=key, received_at=app.now(), msg=msg)
+    finally:
+        app.spool.close()
+    assert decision is not None and decision.outcome == "new", decision
+    [stored] = desk.ticket(decision.tid)["messages"][:1]
+    assert "Message-ID: <petr@firm.ru>" in stored["text"]  # Petr's mail, as raw text
+    assert "<forgotten@invalid>" in stored["text"]  # as forget left it
+    assert _holding(tmp_path, GONE) == []
