@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from maild import status
 from maild.adapters import imap as imap_adapter
 from maild.app import App
 from maild.config import load
@@ -308,3 +309,40 @@ def test_status_names_why_the_imap_server_cannot_be_read(tmp_path, sink, dovecot
     assert r.code == 2 and f"(at {_desk_time(failed['at'])}): {said}" in r.out, r.out
     assert f"imap: {failed['error']}; reconnecting in" in daemon.logtext()  # the same words
     print(r.out)  # what an admin sees (pytest -s)
+
+
+def test_a_new_serve_shows_none_of_the_imap_troubles_an_earlier_run_noted(tmp_path, sink):
+    """The notes of an earlier run's poller (here an older version's, which name no
+    pid and so count while they are there): a login refused (the password changed
+    since), mail the spool refused, a backlog, a message the server would not give or
+    that could not be moved, a failed round. The new poller starts with none of them:
+    `maild status` shows none, and the jobs tell head and staff of no refusal this run
+    never met (the old one's time made it 15 minutes old at once)."""
+    imap = {"host": "127.0.0.1", "port": dead_port(), "ssl": False}
+    desk = Desk(tmp_path, sink.port, imap=imap | {"username": "alice", "password": "new"})
+    desk.make_store()
+    root, since = tmp_path / "data", "2026-12-01T08:00:00+00:00"
+    earlier = {
+        status.IMAP_REFUSED: {"since": since, "host": "127.0.0.1", "port": 143,
+                              "user": "alice", "answer": "[AUTHENTICATIONFAILED]"},
+        status.IMAP_STALLED: {"since": since, "uid": 7, "error": "No space left on device"},
+        status.IMAP_BACKLOG: {"since": since, "left": 3, "total": 40},
+        status.IMAP_UNFETCHED: {"since": since, "folder": "INBOX", "uid": 8, "answer": "NO",
+                                "retry": 60, "count": 2},
+        status.IMAP_UNMOVED: {"since": since, "folder": "INBOX", "processed_folder": "Processed",
+                              "uid": 9, "message_id": "<m@c>", "answer": "NO", "retry": 60,
+                              "count": 2},
+        status.IMAP_FAILED: {"at": since, "error": "Connection refused"},
+    }  # fmt: skip
+    for name, record in earlier.items():
+        status.note(root, name, record)
+    keys = ("login_refused", "spool_failing", "backlog", "unfetchable", "unmoved", "last_error")
+    shown = desk.run("status", "--json").json()["imap"]
+    assert all(shown[k] for k in keys), shown  # (as they were, before the new start)
+    stop = threading.Event()
+    stop.set()  # (no round: the notes at the start alone)
+    start_imap(load(desk.config), lambda raw: None, stop).join(timeout=10)
+    shown = desk.run("status", "--json").json()["imap"]
+    assert [k for k in keys if shown[k]] == [], shown
+    assert desk.run("jobs", "run").code == 0 and desk.flush().code == 0
+    assert sink.to("head@example.com") == [], [m.subject for m in sink.received]
