@@ -28,7 +28,7 @@ from maild.domain.decision import Context, Decision, Outgoing, accepted_files, l
 from maild.domain.greeting import addressable
 from maild.domain.licensekeys import license_ctx, mentions_license
 from maild.domain.logid import logged_id
-from maild.domain.longtext import MAX_MAILED_TEXT, MAX_ZIPPED_TEXT, zipped_text
+from maild.domain.longtext import MAX_MAILED_TEXT, zipped_text
 from maild.domain.ownside import staff_side
 from maild.domain.owntext import own_text
 from maild.domain.participants import copies_ctx, joiners
@@ -336,7 +336,7 @@ def _staff_notice(ctx: Context, ticket: Ticket, name: str, context: dict[str, An
     files = accepted_files(ctx.attachments)
     if context.get("text_cut"):
         zipped = zipped_text(ctx.msg.text, ticket["tid"])
-        if len(zipped[2]) <= MAX_ZIPPED_TEXT:  # else: "Весь текст сохранён в обращении."
+        if zipped is not None:  # else: "Весь текст сохранён в обращении."
             files.append(zipped)
             context = {**context, "text_file": zipped[0]}
     return Outgoing(

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import io
+import random
 import zipfile
 
+import pytest
+
+from maild.domain import longtext
 from maild.domain.longtext import (
     MAX_MAILED_TEXT,
     is_zipped_text,
@@ -41,6 +45,24 @@ def test_the_whole_text_unzips_as_it_was() -> None:
         (inner,) = z.namelist()
         assert inner == "текст-обращения-1234-5678.txt"
         assert z.read(inner).decode("utf-8", "surrogatepass") == text
+
+
+def test_a_text_is_zipped_a_piece_at_a_time_and_given_up_past_the_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A text whose zip passes MAX_ZIPPED_TEXT gives no zip (the notice leaves it
+    out), found before the whole is zipped; one under it unzips as it was, a pair of
+    surrogates (undecodable bytes kept as read) split between two pieces included."""
+    monkeypatch.setattr(longtext, "_ZIP_PIECE", 1000, raising=False)
+    monkeypatch.setattr(longtext, "MAX_ZIPPED_TEXT", 5000)
+    text = "ж" * 999 + "\ud83d\ude00" + "журнал\n" * 300 + "\udcff"
+    zipped = zipped_text(text, "1234-5678")
+    assert zipped is not None and len(zipped[2]) <= 5000
+    with zipfile.ZipFile(io.BytesIO(zipped[2])) as z:
+        assert z.read(z.namelist()[0]).decode("utf-8", "surrogatepass") == text
+    noise = "".join(map(chr, random.Random(1).choices(range(32, 1200), k=20_000)))
+    assert zipped_text(noise, "1234-5678") is None
+    assert zipped_text(noise[:1500], "1234-5678") is not None  # one piece, under the limit
 
 
 def test_a_line_end_in_the_first_half_does_not_cut_the_text_short() -> None:
