@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from maild.domain import bidi
 from maild.domain.bidi import BIDI_CONTROLS, without_bidi_controls, without_controls
 
 _CLASS = re.compile(f"[{BIDI_CONTROLS}]")
@@ -37,3 +39,15 @@ def test_a_mail_text_loses_the_c0_controls_but_tab_and_line_break(text: str) -> 
     breaks = text.translate(str.maketrans(dict.fromkeys("\x0b\x0c\x1c\x1d\x1e", "\n")))
     kept = "".join(c for c in breaks if c in "\t\n" or ord(c) >= 0x20)
     assert without_controls(text) == kept
+
+
+@pytest.mark.parametrize("piece", [1, 2, 3, 7])
+def test_a_long_text_is_cleaned_a_piece_at_a_time_as_it_would_be_whole(
+    monkeypatch: pytest.MonkeyPatch, piece: int
+) -> None:
+    """A long text is cleaned a piece of bidi._PIECE characters at a time (20 MB of
+    random bytes held 180 MB more, cleaned whole): controls on either side of a
+    piece's end, two in a row across it, a pair of surrogates split by it."""
+    monkeypatch.setattr(bidi, "_PIECE", piece, raising=False)
+    text = "a\x00\x0b\x01b\x0c\x0c\ud83d\ude00\x1c\tя\x7f\x00\n\x1e"
+    assert without_controls(text) == "a\nb\n\n\ud83d\ude00\n\tя\x7f\n\n"
