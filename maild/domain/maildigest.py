@@ -83,7 +83,19 @@ def _fields(head: bytes) -> dict[bytes, bytes]:
         current = None
         if colon and key in _FIELDS and key not in found:
             current = found[key] = [value]
-    return {k: b" ".join(b" ".join(v).split()) for k, v in found.items()}
+    return {k: _one_spaced(b" ".join(v)) for k, v in found.items()}
+
+
+_BLANKS = bytes.maketrans(b"\t\n\x0b\x0c\r", b"     ")  # what bytes.split() splits at
+
+
+def _one_spaced(value: bytes) -> bytes:
+    """``b" ".join(value.split())`` without a bytes object per word: a 20 MB Subject of
+    2.5 million words held 80 MB more so. Runs of blanks are halved a pass at a time."""
+    value = value.translate(_BLANKS)
+    while b"  " in value:
+        value = value.replace(b"  ", b" ")
+    return value.strip(b" ")
 
 
 def reused_id(message_id: str, digest: str) -> str:
