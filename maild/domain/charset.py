@@ -201,6 +201,7 @@ def _detect(data: bytes, declared: str | None) -> tuple[str, str]:
         score = plausibility(text) - prior + bonus
         if best is None or score > best[0]:
             best = (score, text, codec)
+        del text  # a reading that lost is not held while the next one is decoded
 
     # Mostly-UTF-8 data with a few broken bytes (truncated lines, a stray 8-bit char).
     if best is not None and best[0] >= 1.0 - _OTHER_PRIOR:
@@ -238,6 +239,7 @@ def _decode_with_codec(data: bytes, declared: str | None, fast: bool = True) -> 
             or plausibility(text) >= _TRUST
         ):
             return text, codec
+        del text  # (not held while _detect reads the data in each candidate)
     return _detect(data, codec)
 
 
