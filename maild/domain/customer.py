@@ -335,7 +335,7 @@ def _staff_notice(ctx: Context, ticket: Ticket, name: str, context: dict[str, An
     about, proven = trust.notice_sender(ctx)
     files = accepted_files(ctx.attachments)
     if context.get("text_cut"):
-        zipped = zipped_text(ctx.msg.text, ticket["tid"])
+        zipped = zipped_text(ctx.msg.text, ticket["tid"], ctx.received_at)
         if zipped is not None:  # else: "Весь текст сохранён в обращении."
             files.append(zipped)
             context = {**context, "text_file": zipped[0]}

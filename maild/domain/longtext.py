@@ -11,8 +11,8 @@ itself). The ticket keeps the whole text, as `maild ticket show` and the site sh
 from __future__ import annotations
 
 import io
-import time
 import zipfile
+from datetime import datetime
 from typing import Any
 
 from maild.domain.redact import redact_credentials
@@ -55,13 +55,14 @@ def text_ctx(text: str) -> dict[str, Any]:
 ZIPPED_PREFIX = "текст-обращения-"
 
 
-def zipped_text(text: str, tid: str) -> tuple[str, str, bytes] | None:
+def zipped_text(text: str, tid: str, when: datetime) -> tuple[str, str, bytes] | None:
     """The whole text as an attachment: (file name, content type, zip bytes), one
-    UTF-8 text file inside; None when the zip would be over MAX_ZIPPED_TEXT. Zipped a
-    piece at a time, given up as soon as it passes the limit: a text that does not
-    compress (20 MB of random bytes read as 8-bit text) took 3.3 s to zip whole."""
+    UTF-8 text file inside, dated ``when`` (the mail's arrival, the desk's time); None
+    when the zip would be over MAX_ZIPPED_TEXT. Zipped a piece at a time, given up as
+    soon as it passes the limit: a text that does not compress (20 MB of random bytes
+    read as 8-bit text) took 3.3 s to zip whole."""
     name = f"{ZIPPED_PREFIX}{tid}"
-    info = zipfile.ZipInfo(f"{name}.txt", time.localtime(time.time())[:6])
+    info = zipfile.ZipInfo(f"{name}.txt", when.timetuple()[:6])
     info.compress_type = zipfile.ZIP_DEFLATED
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z, z.open(info, "w") as f:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import random
 import zipfile
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -16,6 +17,8 @@ from maild.domain.longtext import (
     redacted_zip,
     zipped_text,
 )
+
+WHEN = datetime(2026, 12, 7, 13, 5, 42, tzinfo=timezone(timedelta(hours=3)))
 
 
 def test_a_text_up_to_the_limit_is_shown_whole() -> None:
@@ -38,12 +41,13 @@ def test_one_long_line_is_cut_at_the_limit() -> None:
 
 def test_the_whole_text_unzips_as_it_was() -> None:
     text = "Журнал ошибок\n" * 50_000 + "\udcff"  # an undecodable byte kept as it was read
-    name, ctype, data = zipped_text(text, "1234-5678")
+    name, ctype, data = zipped_text(text, "1234-5678", WHEN)
     assert (name, ctype) == ("текст-обращения-1234-5678.zip", "application/zip")
     assert len(data) < len(text) // 20
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         (inner,) = z.namelist()
         assert inner == "текст-обращения-1234-5678.txt"
+        assert z.getinfo(inner).date_time == (2026, 12, 7, 13, 5, 42)  # as the mail came
         assert z.read(inner).decode("utf-8", "surrogatepass") == text
 
 
@@ -56,13 +60,13 @@ def test_a_text_is_zipped_a_piece_at_a_time_and_given_up_past_the_limit(
     monkeypatch.setattr(longtext, "_ZIP_PIECE", 1000, raising=False)
     monkeypatch.setattr(longtext, "MAX_ZIPPED_TEXT", 5000)
     text = "ж" * 999 + "\ud83d\ude00" + "журнал\n" * 300 + "\udcff"
-    zipped = zipped_text(text, "1234-5678")
+    zipped = zipped_text(text, "1234-5678", WHEN)
     assert zipped is not None and len(zipped[2]) <= 5000
     with zipfile.ZipFile(io.BytesIO(zipped[2])) as z:
         assert z.read(z.namelist()[0]).decode("utf-8", "surrogatepass") == text
     noise = "".join(map(chr, random.Random(1).choices(range(32, 1200), k=20_000)))
-    assert zipped_text(noise, "1234-5678") is None
-    assert zipped_text(noise[:1500], "1234-5678") is not None  # one piece, under the limit
+    assert zipped_text(noise, "1234-5678", WHEN) is None
+    assert zipped_text(noise[:1500], "1234-5678", WHEN) is not None  # one piece, under the limit
 
 
 def test_a_line_end_in_the_first_half_does_not_cut_the_text_short() -> None:
@@ -72,7 +76,7 @@ def test_a_line_end_in_the_first_half_does_not_cut_the_text_short() -> None:
 
 
 def test_the_zipped_text_is_redacted_as_the_ticket_is() -> None:
-    name, ctype, data = zipped_text("x\n" * 10 + "Пароль: S3cretTail\n", "1234-5678")
+    name, ctype, data = zipped_text("x\n" * 10 + "Пароль: S3cretTail\n", "1234-5678", WHEN)
     assert is_zipped_text(name, ctype) and not is_zipped_text("отчёт.zip", ctype)
     redacted = redacted_zip(data)
     assert redacted is not None
