@@ -19,7 +19,6 @@ from maild.domain import attachments as att
 from maild.domain import encrypted as enc
 from maild.domain import limits
 from maild.domain.message import ParsedMessage
-from maild.domain.mimeparts import is_logo
 from maild.domain.policy import Policy
 from maild.domain.records import Attachments, MessageRecord, Ticket
 from maild.domain.refusedlines import refused_lines
@@ -208,10 +207,10 @@ def accepted_files(attachments: Attachments) -> list:
 
 
 def answer_files(ctx: Context) -> Attachments:
-    """The files of a staff answer for the customer, the signature's logos left out (an
-    Outlook signature's image001.png, one more with each answer), each with its verdict."""
-    logos = {a.data for a in ctx.msg.attachments if is_logo(a)}
-    return [(d, data) for d, data in ctx.attachments if data not in logos]
+    """The files of a staff answer for the customer, each with its verdict (what the
+    staff member's mail client adds by itself, a signature's logo, an invitation, is
+    left out of the staff mail before: decide.without_client_parts)."""
+    return ctx.attachments
 
 
 def level_ctx(policy: Policy, ticket: Ticket) -> dict[str, Any]:
