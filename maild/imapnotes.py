@@ -11,7 +11,13 @@ from typing import Any
 
 
 def _age(note: dict[str, Any]) -> str:
-    return "" if note.get("age") is None else f", {note['age']:.0f} s"
+    return "" if note.get("age") is None else f", {_num(note['age'], '.0f')} s"
+
+
+def _num(value: Any, spec: str) -> str:
+    """A figure of a note, or what stands there instead in one edited by hand ("60 s"):
+    `maild status` says it as it is rather than fail."""
+    return format(value, spec) if isinstance(value, int | float) else str(value)
 
 
 def reasons(imap: dict[str, Any] | None) -> list[str]:
@@ -23,7 +29,7 @@ def reasons(imap: dict[str, Any] | None) -> list[str]:
             f"imap: {u.get('count')} message(s) in {u.get('folder')} cannot be fetched from "
             f"the server (UID {u.get('uid')} fails since {u.get('since')}{_age(u)}): "
             f"{u.get('answer')}; each stays there untouched and is tried again every "
-            f"{u.get('retry', 0):g} s, the other mail is taken"
+            f"{_num(u.get('retry', 0), 'g')} s, the other mail is taken"
         )
     m = imap and imap.get("unmoved")
     if m:
@@ -32,7 +38,7 @@ def reasons(imap: dict[str, Any] | None) -> list[str]:
             f"{m.get('processed_folder')}: {m.get('answer')} (UID {m.get('uid')}, Message-ID "
             f"{m.get('message_id')}, since {m.get('since')}{_age(m)}); each is spooled (a "
             f"ticket) and stays in {m.get('folder')}, not taken again, the move is tried "
-            f"again every {m.get('retry', 0):g} s, the other mail is taken"
+            f"again every {_num(m.get('retry', 0), 'g')} s, the other mail is taken"
         )
     return found
 
@@ -63,4 +69,5 @@ def last_failure(imap: dict[str, Any] | None) -> str:
     f = imap.get("last_error")
     if not f or not unanswered(f.get("age"), imap.get("age")):
         return ""
-    return f"; the last try failed {f['age']:.0f} s ago (at {f.get('at')}): {f.get('error')}"
+    age = _num(f["age"], ".0f")
+    return f"; the last try failed {age} s ago (at {f.get('at')}): {f.get('error')}"

@@ -346,3 +346,35 @@ def test_a_new_serve_shows_none_of_the_imap_troubles_an_earlier_run_noted(tmp_pa
     assert [k for k in keys if shown[k]] == [], shown
     assert desk.run("jobs", "run").code == 0 and desk.flush().code == 0
     assert sink.to("head@example.com") == [], [m.subject for m in sink.received]
+
+
+def test_a_note_edited_by_hand_is_said_as_it_stands_not_a_traceback(tmp_path, sink):
+    """A note of the poller's whose retry or age is no number (edited by hand: "60 s")
+    made `maild status` a ValueError traceback («Unknown format code 'g'»)."""
+    imap = {"host": "127.0.0.1", "port": dead_port(), "ssl": False}
+    desk = Desk(tmp_path, sink.port, imap=imap | {"username": "alice", "password": "p"})
+    desk.make_store()
+    root, since = tmp_path / "data", "2026-12-01T08:00:00+00:00"
+    status.note(
+        root,
+        status.IMAP_UNFETCHED,
+        {"since": since, "folder": "INBOX", "uid": 8, "answer": "NO", "retry": "60 s", "count": 2},
+    )
+    status.note(
+        root,
+        status.IMAP_UNMOVED,
+        {
+            "since": since,
+            "folder": "INBOX",
+            "uid": 9,
+            "processed_folder": "Processed",
+            "answer": "NO",
+            "message_id": "<m@c>",
+            "retry": [60],
+            "count": 2,
+        },
+    )
+    status.note(root, status.IMAP_FAILED, {"at": since, "error": "Connection refused"})  # fmt: skip
+    r = desk.run("status")
+    assert r.code in (1, 2) and "Traceback" not in r.err, r
+    assert "tried again every 60 s s" in r.out and "again every [60] s" in r.out, r.out
