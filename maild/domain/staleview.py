@@ -116,8 +116,10 @@ def _place(
     if parts is None:
         return None
     key, tid = parts
-    base, _, n = key.rpartition("-")
-    if not base or not n.isdigit() or copy_key(base, int(n)) != key or int(n) == 0:
+    base, _, n = key.rpartition("-")  # (a copy's number: a few ASCII digits, not 5,000)
+    if not base or not (n.isascii() and n.isdigit() and len(n) < 10) or int(n) == 0:
+        return None
+    if copy_key(base, int(n)) != key:
         return None
     if message_id(key, tid) != ref:  # not signed by us
         return None

@@ -97,6 +97,14 @@ def test_each_staff_members_copy_of_a_notice_names_the_notice() -> None:
     assert replied_to(thread, ["<n1-1.1234-5678.aaaaaaaaaa@example.com>"], mid) is None
 
 
+def test_a_copy_number_of_thousands_of_digits_names_nothing_and_fails_nothing() -> None:
+    """«<n1-99...9.TID.sig@...>» of 5,000 digits was more than int() reads: the staff
+    reply naming it failed in the pipeline (kept as raw text, from no one)."""
+    thread = [CUSTOMER, NOTICE]
+    for n in ("9" * 5000, "9" * 10, "²"):
+        assert replied_to(thread, [f"<n1-{n}.1234-5678.aaaaaaaaaa@example.com>"], mid) is None
+
+
 def test_a_relayed_answer_a_customers_mail_or_nothing_of_the_thread() -> None:
     mine = answer("anna@s.ru", 5, "Очистите кэш")
     thread = [CUSTOMER, NOTICE, mine]
