@@ -14,6 +14,13 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from maild.confignumbers import (
+    count,
+    fraction,
+    posint,
+    posnum,
+    seconds,
+)
 from maild.domain.banners import DEFAULT_SUBJECT_TAGS as SUBJECT_TAGS
 from maild.domain.caps import DESK_NOTICE_DEFAULT, DOMAIN_NOTICE_DEFAULT, NOTICE_LIMIT_DEFAULT
 from maild.domain.limits import MAX_RECIPIENTS
@@ -101,31 +108,6 @@ def _bool(value: Any) -> bool:
     return isinstance(value, bool)
 
 
-def _posint(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _posnum(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
-
-
-def _seconds(value: Any) -> bool:
-    """A wait of more than 0 s: smtplib takes a timeout of 0 for a non-blocking socket
-    and raises, and a poll interval of 0 would ask the server without a pause."""
-    return _posnum(value) and value > 0
-
-
-def _count(value: Any) -> bool:
-    """At least one: 0 connections answers every client 421, 0 transfers makes every
-    DATA wait for a slot that never comes, and "shunted after 0 crashes" or "given up
-    after 0 tries" means nothing."""
-    return _posint(value) and value > 0
-
-
-def _fraction(value: Any) -> bool:
-    return _posnum(value) and 0 < value < 1
-
-
 def _hhmm(value: Any) -> bool:
     if not isinstance(value, str) or value.count(":") != 1:
         return value == "off"  # the daily mail is not sent (schedule's two times)
@@ -167,26 +149,26 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "staff": (_email_list, "a list of email addresses", []),
         "head": (_email, "an email address", None),
         "timezone": (_str, "a time zone name like Europe/Moscow", "Europe/Moscow"),
-        "max_auto_replies_per_hour": (_posint, "a non-negative integer", 10),
-        "max_auto_replies_per_day": (_posint, "a non-negative integer", 40),
-        "max_auto_replies_per_ticket_per_hour": (_posint, "a non-negative integer", 5),
+        "max_auto_replies_per_hour": (posint, "a non-negative integer", 10),
+        "max_auto_replies_per_day": (posint, "a non-negative integer", 40),
+        "max_auto_replies_per_ticket_per_hour": (posint, "a non-negative integer", 5),
         "max_staff_notices_per_sender_per_hour": (
-            _posint,
+            posint,
             "a non-negative integer",
             NOTICE_LIMIT_DEFAULT,  # (caps.notice_limit's for proven mail at 0)
         ),
-        "max_confirmations_per_hour": (_posint, "a non-negative integer", 0),
+        "max_confirmations_per_hour": (posint, "a non-negative integer", 0),
         "max_new_ticket_notices_per_hour": (
-            _posint,
+            posint,
             "a non-negative integer",
             DESK_NOTICE_DEFAULT,  # staff notices of new tickets from unproven senders, all
         ),
         "max_new_ticket_notices_per_domain_per_hour": (
-            _posint,
+            posint,
             "a non-negative integer",
             DOMAIN_NOTICE_DEFAULT,  # the same of one From domain's senders together
         ),
-        "max_reminders_per_person_per_hour": (_posint, "a non-negative integer", 5),
+        "max_reminders_per_person_per_hour": (posint, "a non-negative integer", 5),
         "authserv_id": (_str, "the authserv-id of your own MTA's Authentication-Results", None),
         "reply_secret": (_str, "a secret string for signed reply addresses", None),
         # what the mailbox's mail system adds to outside mail (domain/banners.py)
@@ -194,11 +176,11 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "inbound_subject_tags": (_text_list, "a list of texts, none empty", list(SUBJECT_TAGS)),
     },
     "schedule": {
-        "reminder_fraction": (_fraction, "a number between 0 and 1", 0.75),
-        "waiting_reminder_days": (_posint, "a number of business days", 3),
-        "waiting_autoclose_days": (_posint, "a number of business days", 7),
-        "credentials_keep_days": (_posint, "a number of days", 2),
-        "outbox_give_up_attempts": (_count, "a number of attempts above 0", 10),
+        "reminder_fraction": (fraction, "a number between 0 and 1", 0.75),
+        "waiting_reminder_days": (posint, "a number of business days", 3),
+        "waiting_autoclose_days": (posint, "a number of business days", 7),
+        "credentials_keep_days": (posint, "a number of days", 2),
+        "outbox_give_up_attempts": (count, "a number of attempts above 0", 10),
         "daily_report_time": (_hhmm, 'a time HH:MM, or "off"', "09:00"),
         "digest_time": (_hhmm, 'a time HH:MM, or "off"', "09:00"),
     },
@@ -208,8 +190,8 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
     },
     "storage": {
         "path": (_abspath, "an absolute directory path (/var/lib/maild)", REQUIRED),
-        "max_attempts": (_count, "a number of attempts above 0", 3),
-        "keep_closed_days": (_posint, "a number of days", None),
+        "max_attempts": (count, "a number of attempts above 0", 3),
+        "keep_closed_days": (posint, "a number of days", None),
     },
     "templates": {
         "path": (_abspath, "an absolute directory path (/etc/maild/templates)", None),
@@ -217,11 +199,11 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
     "spam": {
         "enabled": (_bool, "true or false", True),
         "headers": (_spam_headers, "a list of: " + ", ".join(SPAM_VERDICTS), list(SPAM_VERDICTS)),
-        "keep_days": (_posint, "a number of days", 30),
+        "keep_days": (posint, "a number of days", 30),
     },
     "limits": {
-        "max_recipients": (_posint, "a number of addresses", MAX_RECIPIENTS),  # (message.parse's)
-        "max_participants": (_posint, "a number of addresses", 10),
+        "max_recipients": (posint, "a number of addresses", MAX_RECIPIENTS),  # (message.parse's)
+        "max_participants": (posint, "a number of addresses", 10),
     },
     "log": {
         "target": (_choice("stderr", "syslog"), '"stderr" or "syslog"', "stderr"),
@@ -232,15 +214,15 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
     "web": {
         "listen": (_listen, LISTEN, "127.0.0.1:8080"),
         "base_url": (_url, "an http(s) URL like https://support.example.com", REQUIRED),
-        "link_days": (_posint, "a number of days", 90),
-        "max_submissions_per_hour": (_posint, "a number", 5),
-        "max_confirmations_per_hour": (_posint, "a number", 100),
+        "link_days": (posint, "a number of days", 90),
+        "max_submissions_per_hour": (posint, "a number", 5),
+        "max_confirmations_per_hour": (posint, "a number", 100),
         # what the form's requests waiting for their click may hold on disk (web/ask.py)
-        "max_pending_mb": (_posint, "a number of megabytes", 1024),
+        "max_pending_mb": (posint, "a number of megabytes", 1024),
         # a connection sending nothing, half a request or a stalled body (server.py)
-        "idle_timeout": (_count, "a number of seconds above 0", 30),
+        "idle_timeout": (count, "a number of seconds above 0", 30),
         # connections at once; one more is answered 503 and closed (connectioncap.py)
-        "max_connections": (_count, "a number of connections above 0", 1000),
+        "max_connections": (count, "a number of connections above 0", 1000),
         "secret": (_str, "a secret string for the site's signed links", None),
     },
     "outbound": {
@@ -251,15 +233,15 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "password": (_str, "a string", None),
         # instead of password (config.oauth2_logins): adapters/oauth2token.py
         "oauth2_token_command": (_command, "a command line, quoted as in a shell", ""),
-        "timeout": (_seconds, "a number of seconds above 0", 30),
+        "timeout": (seconds, "a number of seconds above 0", 30),
     },
     "smtp": {
         "listen": (_listen, LISTEN, "127.0.0.1:8025"),
         "protocol": (_choice("smtp", "lmtp"), '"smtp" or "lmtp"', "smtp"),
-        "max_message_size": (_posint, "a number of bytes", 30 * 1024 * 1024),
-        "max_connections": (_count, "a number of connections above 0", 500),
-        "timeout": (_seconds, "a number of seconds above 0", 300),
-        "max_data_transfers": (_count, "a number of transfers above 0", 3),
+        "max_message_size": (posint, "a number of bytes", 30 * 1024 * 1024),
+        "max_connections": (count, "a number of connections above 0", 500),
+        "timeout": (seconds, "a number of seconds above 0", 300),
+        "max_data_transfers": (count, "a number of transfers above 0", 3),
         # STARTTLS, for a listener facing the internet (adapters/tls.py)
         "tls_cert": (_str, "a file path (PEM)", ""),
         "tls_key": (_str, "a file path (PEM)", ""),
@@ -277,18 +259,18 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "oauth2_token_command": (_command, "a command line, quoted as in a shell", ""),
         "folder": (_str, "a folder name", "INBOX"),
         "processed_folder": (_str, "a folder name", "Processed"),
-        "poll_interval": (_seconds, "a number of seconds above 0", 60),
+        "poll_interval": (seconds, "a number of seconds above 0", 60),
         # a mail over it is taken as its header and a note (domain/oversize.py)
-        "max_message_size": (_posint, "a number of bytes", 30 * 1024 * 1024),
+        "max_message_size": (posint, "a number of bytes", 30 * 1024 * 1024),
     },
     "attachments": {
-        "max_attachment_bytes": (_posint, "a number of bytes", 10 * 1024 * 1024),
-        "max_message_bytes": (_posint, "a number of bytes", 25 * 1024 * 1024),
+        "max_attachment_bytes": (posint, "a number of bytes", 10 * 1024 * 1024),
+        "max_message_bytes": (posint, "a number of bytes", 25 * 1024 * 1024),
         "accept_other_types": (_bool, "true or false", False),
-        "zip_max_total_uncompressed": (_posint, "a number of bytes", 200 * 1024 * 1024),
-        "zip_max_ratio": (_posnum, "a number", 100.0),
-        "zip_max_members": (_posint, "a number", 1000),
-        "zip_max_nesting": (_posint, "a number", 2),
+        "zip_max_total_uncompressed": (posint, "a number of bytes", 200 * 1024 * 1024),
+        "zip_max_ratio": (posnum, "a number", 100.0),
+        "zip_max_members": (posint, "a number", 1000),
+        "zip_max_nesting": (posint, "a number", 2),
     },
 }
 
