@@ -1,8 +1,20 @@
-"""The numbers maild.toml may hold: maild.configschema's validators of them."""
+"""The numbers maild.toml may hold: maild.configschema's validators of them.
+
+TOML takes inf, nan and integers of any length: each number is bounded where the code
+that uses it stops working, with room no admin needs (a value past a bound passed
+check-config, then failed at every send, poll or daily job).
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+DAY = 86400
+# A wait of up to a day: socket.settimeout and threading's waits raise past about
+# 9.2e9 s (outbound.timeout = inf failed every send, imap.poll_interval = inf
+# reconnected every second), and 0.001 s timed out every send even on 127.0.0.1.
+SECONDS = "a number of seconds from 0.1 to 86400"
+MIN_SECONDS = 0.1
 
 
 def posint(value: Any) -> bool:
@@ -25,6 +37,7 @@ def fraction(value: Any) -> bool:
 
 
 def seconds(value: Any) -> bool:
-    """A wait of more than 0 s: smtplib takes a timeout of 0 for a non-blocking socket
-    and raises, and a poll interval of 0 would ask the server without a pause."""
-    return posnum(value) and value > 0
+    """From MIN_SECONDS to a day (why: above SECONDS). Not 0: smtplib takes a timeout
+    of 0 for a non-blocking socket and raises, and a poll interval of 0 would ask the
+    server without a pause."""
+    return posnum(value) and MIN_SECONDS <= value <= DAY

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from maild.confignumbers import (
+    SECONDS,
     count,
     fraction,
     posint,
@@ -233,14 +234,14 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "password": (_str, "a string", None),
         # instead of password (config.oauth2_logins): adapters/oauth2token.py
         "oauth2_token_command": (_command, "a command line, quoted as in a shell", ""),
-        "timeout": (seconds, "a number of seconds above 0", 30),
+        "timeout": (seconds, SECONDS, 30),
     },
     "smtp": {
         "listen": (_listen, LISTEN, "127.0.0.1:8025"),
         "protocol": (_choice("smtp", "lmtp"), '"smtp" or "lmtp"', "smtp"),
         "max_message_size": (posint, "a number of bytes", 30 * 1024 * 1024),
         "max_connections": (count, "a number of connections above 0", 500),
-        "timeout": (seconds, "a number of seconds above 0", 300),
+        "timeout": (seconds, SECONDS, 300),
         "max_data_transfers": (count, "a number of transfers above 0", 3),
         # STARTTLS, for a listener facing the internet (adapters/tls.py)
         "tls_cert": (_str, "a file path (PEM)", ""),
@@ -259,7 +260,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "oauth2_token_command": (_command, "a command line, quoted as in a shell", ""),
         "folder": (_str, "a folder name", "INBOX"),
         "processed_folder": (_str, "a folder name", "Processed"),
-        "poll_interval": (seconds, "a number of seconds above 0", 60),
+        "poll_interval": (seconds, SECONDS, 60),
         # a mail over it is taken as its header and a note (domain/oversize.py)
         "max_message_size": (posint, "a number of bytes", 30 * 1024 * 1024),
     },

@@ -336,6 +336,12 @@ def _with(section: str, key: str, value) -> dict:
         ("metrics", "listen", "127.0.0.1:９１００"),
         ("web", "base_url", "https://"),  # no host: every link in every letter broken
         ("web", "base_url", "https://support.example.com/a b"),
+        # past what the code using them takes: each passed check-config and broke maild
+        ("outbound", "timeout", float("inf")),  # socket.settimeout: every send raised
+        ("outbound", "timeout", 1e10),  # (a socket takes at most about 9.2e9 s)
+        ("outbound", "timeout", 0.001),  # every send timed out, even to 127.0.0.1
+        ("imap", "poll_interval", float("inf")),  # its wait raised: reconnecting every 1 s
+        ("imap", "poll_interval", 1e10),
     ],
 )
 def test_a_value_out_of_range_is_one_line_naming_key_and_file_and_not_taken(section, key, value):
@@ -364,6 +370,9 @@ def test_a_value_out_of_range_is_one_line_naming_key_and_file_and_not_taken(sect
         ("schedule", "daily_report_time", "00:00"),
         ("web", "base_url", "http://h"),
         ("support", "address", " support@example.com "),
+        ("outbound", "timeout", 86400),
+        ("outbound", "timeout", 0.1),
+        ("imap", "poll_interval", 86400),
     ],
 )
 def test_a_value_at_the_edge_of_its_range_is_taken(section, key, value):
