@@ -15,6 +15,15 @@ DAY = 86400
 # reconnected every second), and 0.001 s timed out every send even on 127.0.0.1.
 SECONDS = "a number of seconds from 0.1 to 86400"
 MIN_SECONDS = 0.1
+# A hundred years: a date a million days back is before year 1 (the purges and the
+# quarantine's expiry raised every day), and a link's expiry day of 65 digits made
+# every link "bad".
+DAYS = "a number of days, at most 36500"
+MAX_DAYS = 36500
+# About four years: they are counted day by day, for each waiting ticket at each run
+# of the jobs (a billion took 12 s, then raised past year 9999).
+BUSINESS_DAYS = "a number of business days, at most 1000"
+MAX_BUSINESS_DAYS = 1000
 
 
 def posint(value: Any) -> bool:
@@ -41,3 +50,11 @@ def seconds(value: Any) -> bool:
     of 0 for a non-blocking socket and raises, and a poll interval of 0 would ask the
     server without a pause."""
     return posnum(value) and MIN_SECONDS <= value <= DAY
+
+
+def days(value: Any) -> bool:
+    return posint(value) and value <= MAX_DAYS
+
+
+def business_days(value: Any) -> bool:
+    return posint(value) and value <= MAX_BUSINESS_DAYS

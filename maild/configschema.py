@@ -15,8 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from maild.confignumbers import (
+    BUSINESS_DAYS,
+    DAYS,
     SECONDS,
+    business_days,
     count,
+    days,
     fraction,
     posint,
     posnum,
@@ -178,9 +182,9 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
     },
     "schedule": {
         "reminder_fraction": (fraction, "a number between 0 and 1", 0.75),
-        "waiting_reminder_days": (posint, "a number of business days", 3),
-        "waiting_autoclose_days": (posint, "a number of business days", 7),
-        "credentials_keep_days": (posint, "a number of days", 2),
+        "waiting_reminder_days": (business_days, BUSINESS_DAYS, 3),
+        "waiting_autoclose_days": (business_days, BUSINESS_DAYS, 7),
+        "credentials_keep_days": (days, DAYS, 2),
         "outbox_give_up_attempts": (count, "a number of attempts above 0", 10),
         "daily_report_time": (_hhmm, 'a time HH:MM, or "off"', "09:00"),
         "digest_time": (_hhmm, 'a time HH:MM, or "off"', "09:00"),
@@ -192,7 +196,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
     "storage": {
         "path": (_abspath, "an absolute directory path (/var/lib/maild)", REQUIRED),
         "max_attempts": (count, "a number of attempts above 0", 3),
-        "keep_closed_days": (posint, "a number of days", None),
+        "keep_closed_days": (days, DAYS, None),
     },
     "templates": {
         "path": (_abspath, "an absolute directory path (/etc/maild/templates)", None),
@@ -200,7 +204,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
     "spam": {
         "enabled": (_bool, "true or false", True),
         "headers": (_spam_headers, "a list of: " + ", ".join(SPAM_VERDICTS), list(SPAM_VERDICTS)),
-        "keep_days": (posint, "a number of days", 30),
+        "keep_days": (days, DAYS, 30),
     },
     "limits": {
         "max_recipients": (posint, "a number of addresses", MAX_RECIPIENTS),  # (message.parse's)
@@ -215,7 +219,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
     "web": {
         "listen": (_listen, LISTEN, "127.0.0.1:8080"),
         "base_url": (_url, "an http(s) URL like https://support.example.com", REQUIRED),
-        "link_days": (posint, "a number of days", 90),
+        "link_days": (days, DAYS, 90),
         "max_submissions_per_hour": (posint, "a number", 5),
         "max_confirmations_per_hour": (posint, "a number", 100),
         # what the form's requests waiting for their click may hold on disk (web/ask.py)

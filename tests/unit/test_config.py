@@ -342,6 +342,12 @@ def _with(section: str, key: str, value) -> dict:
         ("outbound", "timeout", 0.001),  # every send timed out, even to 127.0.0.1
         ("imap", "poll_interval", float("inf")),  # its wait raised: reconnecting every 1 s
         ("imap", "poll_interval", 1e10),
+        ("storage", "keep_closed_days", 10**6),  # before year 1: both purges raised daily
+        ("spam", "keep_days", 10**6),  # the quarantine's expiry raised daily
+        ("schedule", "credentials_keep_days", 10**30),  # the redaction raised
+        ("web", "link_days", 10**64),  # an expiry day of 65 digits: every link "bad"
+        ("schedule", "waiting_reminder_days", 10**9),  # counted day by day: 12 s, then raised
+        ("schedule", "waiting_autoclose_days", 10**9),
     ],
 )
 def test_a_value_out_of_range_is_one_line_naming_key_and_file_and_not_taken(section, key, value):
@@ -373,6 +379,12 @@ def test_a_value_out_of_range_is_one_line_naming_key_and_file_and_not_taken(sect
         ("outbound", "timeout", 86400),
         ("outbound", "timeout", 0.1),
         ("imap", "poll_interval", 86400),
+        ("storage", "keep_closed_days", 36500),  # a hundred years
+        ("spam", "keep_days", 36500),
+        ("schedule", "credentials_keep_days", 36500),
+        ("web", "link_days", 36500),
+        ("schedule", "waiting_reminder_days", 1000),
+        ("schedule", "waiting_autoclose_days", 1000),
     ],
 )
 def test_a_value_at_the_edge_of_its_range_is_taken(section, key, value):
