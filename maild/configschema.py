@@ -17,11 +17,13 @@ from typing import Any
 from maild.confignumbers import (
     BUSINESS_DAYS,
     DAYS,
+    MESSAGE_BYTES,
     SECONDS,
     business_days,
     count,
     days,
     fraction,
+    message_bytes,
     posint,
     posnum,
     seconds,
@@ -243,7 +245,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
     "smtp": {
         "listen": (_listen, LISTEN, "127.0.0.1:8025"),
         "protocol": (_choice("smtp", "lmtp"), '"smtp" or "lmtp"', "smtp"),
-        "max_message_size": (posint, "a number of bytes", 30 * 1024 * 1024),
+        "max_message_size": (message_bytes, MESSAGE_BYTES, 30 * 1024 * 1024),
         "max_connections": (count, "a number of connections above 0", 500),
         "timeout": (seconds, SECONDS, 300),
         "max_data_transfers": (count, "a number of transfers above 0", 3),

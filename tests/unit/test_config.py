@@ -348,6 +348,9 @@ def _with(section: str, key: str, value) -> dict:
         ("web", "link_days", 10**64),  # an expiry day of 65 digits: every link "bad"
         ("schedule", "waiting_reminder_days", 10**9),  # counted day by day: 12 s, then raised
         ("schedule", "waiting_autoclose_days", 10**9),
+        ("smtp", "max_message_size", 2**36),  # ingest's read of 64 GiB: MemoryError
+        ("smtp", "max_message_size", 10**30),  # ingest: "cannot fit 'int'", exit 75
+        ("smtp", "max_message_size", 0),  # every mail refused (552, ingest's 65)
     ],
 )
 def test_a_value_out_of_range_is_one_line_naming_key_and_file_and_not_taken(section, key, value):
@@ -385,6 +388,8 @@ def test_a_value_out_of_range_is_one_line_naming_key_and_file_and_not_taken(sect
         ("web", "link_days", 36500),
         ("schedule", "waiting_reminder_days", 1000),
         ("schedule", "waiting_autoclose_days", 1000),
+        ("smtp", "max_message_size", 1 << 30),
+        ("smtp", "max_message_size", 1024),
     ],
 )
 def test_a_value_at_the_edge_of_its_range_is_taken(section, key, value):
