@@ -88,6 +88,12 @@ def _str(value: Any) -> bool:
     return isinstance(value, str)
 
 
+def _line(value: Any) -> bool:
+    """The From line's name: one with a line break made every mail's processing raise
+    (email's Address refuses CR and LF), ingest's exit 75 for good."""
+    return isinstance(value, str) and "\r" not in value and "\n" not in value
+
+
 def _host(value: Any) -> bool:
     """A name or address to connect to: an empty one passed, and every send then
     failed with smtplib's "please run connect() first"."""
@@ -152,7 +158,7 @@ def _url(value: Any) -> bool:
 SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
     "support": {
         "address": (_email, "an email address", REQUIRED),
-        "name": (_str, "a string", "Служба поддержки"),
+        "name": (_line, "a string on one line", "Служба поддержки"),
         "staff": (_email_list, "a list of email addresses", []),
         "head": (_email, "an email address", None),
         "timezone": (_str, "a time zone name like Europe/Moscow", "Europe/Moscow"),

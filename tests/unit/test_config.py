@@ -351,6 +351,9 @@ def _with(section: str, key: str, value) -> dict:
         ("smtp", "max_message_size", 2**36),  # ingest's read of 64 GiB: MemoryError
         ("smtp", "max_message_size", 10**30),  # ingest: "cannot fit 'int'", exit 75
         ("smtp", "max_message_size", 0),  # every mail refused (552, ingest's 65)
+        # the From line's name: every mail's processing raised (ingest's 75, for good)
+        ("support", "name", "Служба\nподдержки"),
+        ("support", "name", "Служба поддержки\r"),
     ],
 )
 def test_a_value_out_of_range_is_one_line_naming_key_and_file_and_not_taken(section, key, value):
@@ -390,6 +393,7 @@ def test_a_value_out_of_range_is_one_line_naming_key_and_file_and_not_taken(sect
         ("schedule", "waiting_autoclose_days", 1000),
         ("smtp", "max_message_size", 1 << 30),
         ("smtp", "max_message_size", 1024),
+        ("support", "name", "Служба\u00a0поддержки «Ромашки» 24/7"),
     ],
 )
 def test_a_value_at_the_edge_of_its_range_is_taken(section, key, value):
