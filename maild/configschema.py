@@ -14,20 +14,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from maild.confignumbers import (
-    BUSINESS_DAYS,
-    DAYS,
-    MESSAGE_BYTES,
-    SECONDS,
-    business_days,
-    count,
-    days,
-    fraction,
-    message_bytes,
-    posint,
-    posnum,
-    seconds,
-)
+from maild import confignumbers as num
 from maild.domain.banners import DEFAULT_SUBJECT_TAGS as SUBJECT_TAGS
 from maild.domain.caps import DESK_NOTICE_DEFAULT, DOMAIN_NOTICE_DEFAULT, NOTICE_LIMIT_DEFAULT
 from maild.domain.limits import MAX_RECIPIENTS
@@ -89,9 +76,15 @@ def _str(value: Any) -> bool:
 
 
 def _line(value: Any) -> bool:
-    """The From line's name: one with a line break made every mail's processing raise
-    (email's Address refuses CR and LF), ingest's exit 75 for good."""
+    """One line: the From line's name with a line break made every mail's processing
+    raise (email's Address refuses CR and LF), ingest's exit 75 for good."""
     return isinstance(value, str) and "\r" not in value and "\n" not in value
+
+
+def _folder(value: Any) -> bool:
+    """An IMAP folder as the server takes it: not "" (SELECT refused it, or no mail was
+    ever moved), on one line (as the login's name: sent as they stand)."""
+    return _line(value) and value != ""
 
 
 def _host(value: Any) -> bool:
@@ -162,26 +155,26 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "staff": (_email_list, "a list of email addresses", []),
         "head": (_email, "an email address", None),
         "timezone": (_str, "a time zone name like Europe/Moscow", "Europe/Moscow"),
-        "max_auto_replies_per_hour": (posint, "a non-negative integer", 10),
-        "max_auto_replies_per_day": (posint, "a non-negative integer", 40),
-        "max_auto_replies_per_ticket_per_hour": (posint, "a non-negative integer", 5),
+        "max_auto_replies_per_hour": (num.posint, "a non-negative integer", 10),
+        "max_auto_replies_per_day": (num.posint, "a non-negative integer", 40),
+        "max_auto_replies_per_ticket_per_hour": (num.posint, "a non-negative integer", 5),
         "max_staff_notices_per_sender_per_hour": (
-            posint,
+            num.posint,
             "a non-negative integer",
             NOTICE_LIMIT_DEFAULT,  # (caps.notice_limit's for proven mail at 0)
         ),
-        "max_confirmations_per_hour": (posint, "a non-negative integer", 0),
+        "max_confirmations_per_hour": (num.posint, "a non-negative integer", 0),
         "max_new_ticket_notices_per_hour": (
-            posint,
+            num.posint,
             "a non-negative integer",
             DESK_NOTICE_DEFAULT,  # staff notices of new tickets from unproven senders, all
         ),
         "max_new_ticket_notices_per_domain_per_hour": (
-            posint,
+            num.posint,
             "a non-negative integer",
             DOMAIN_NOTICE_DEFAULT,  # the same of one From domain's senders together
         ),
-        "max_reminders_per_person_per_hour": (posint, "a non-negative integer", 5),
+        "max_reminders_per_person_per_hour": (num.posint, "a non-negative integer", 5),
         "authserv_id": (_str, "the authserv-id of your own MTA's Authentication-Results", None),
         "reply_secret": (_str, "a secret string for signed reply addresses", None),
         # what the mailbox's mail system adds to outside mail (domain/banners.py)
@@ -189,11 +182,11 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "inbound_subject_tags": (_text_list, "a list of texts, none empty", list(SUBJECT_TAGS)),
     },
     "schedule": {
-        "reminder_fraction": (fraction, "a number between 0 and 1", 0.75),
-        "waiting_reminder_days": (business_days, BUSINESS_DAYS, 3),
-        "waiting_autoclose_days": (business_days, BUSINESS_DAYS, 7),
-        "credentials_keep_days": (days, DAYS, 2),
-        "outbox_give_up_attempts": (count, "a number of attempts above 0", 10),
+        "reminder_fraction": (num.fraction, "a number between 0 and 1", 0.75),
+        "waiting_reminder_days": (num.business_days, num.BUSINESS_DAYS, 3),
+        "waiting_autoclose_days": (num.business_days, num.BUSINESS_DAYS, 7),
+        "credentials_keep_days": (num.days, num.DAYS, 2),
+        "outbox_give_up_attempts": (num.count, "a number of attempts above 0", 10),
         "daily_report_time": (_hhmm, 'a time HH:MM, or "off"', "09:00"),
         "digest_time": (_hhmm, 'a time HH:MM, or "off"', "09:00"),
     },
@@ -203,8 +196,8 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
     },
     "storage": {
         "path": (_abspath, "an absolute directory path (/var/lib/maild)", REQUIRED),
-        "max_attempts": (count, "a number of attempts above 0", 3),
-        "keep_closed_days": (days, DAYS, None),
+        "max_attempts": (num.count, "a number of attempts above 0", 3),
+        "keep_closed_days": (num.days, num.DAYS, None),
     },
     "templates": {
         "path": (_abspath, "an absolute directory path (/etc/maild/templates)", None),
@@ -212,11 +205,11 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
     "spam": {
         "enabled": (_bool, "true or false", True),
         "headers": (_spam_headers, "a list of: " + ", ".join(SPAM_VERDICTS), list(SPAM_VERDICTS)),
-        "keep_days": (days, DAYS, 30),
+        "keep_days": (num.days, num.DAYS, 30),
     },
     "limits": {
-        "max_recipients": (posint, "a number of addresses", MAX_RECIPIENTS),  # (message.parse's)
-        "max_participants": (posint, "a number of addresses", 10),
+        "max_recipients": (num.posint, "a number of addresses", MAX_RECIPIENTS),  # message.parse's
+        "max_participants": (num.posint, "a number of addresses", 10),
     },
     "log": {
         "target": (_choice("stderr", "syslog"), '"stderr" or "syslog"', "stderr"),
@@ -227,15 +220,15 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
     "web": {
         "listen": (_listen, LISTEN, "127.0.0.1:8080"),
         "base_url": (_url, "an http(s) URL like https://support.example.com", REQUIRED),
-        "link_days": (days, DAYS, 90),
-        "max_submissions_per_hour": (posint, "a number", 5),
-        "max_confirmations_per_hour": (posint, "a number", 100),
+        "link_days": (num.days, num.DAYS, 90),
+        "max_submissions_per_hour": (num.posint, "a number", 5),
+        "max_confirmations_per_hour": (num.posint, "a number", 100),
         # what the form's requests waiting for their click may hold on disk (web/ask.py)
-        "max_pending_mb": (posint, "a number of megabytes", 1024),
+        "max_pending_mb": (num.posint, "a number of megabytes", 1024),
         # a connection sending nothing, half a request or a stalled body (server.py)
-        "idle_timeout": (count, "a number of seconds above 0", 30),
+        "idle_timeout": (num.count, "a number of num.seconds above 0", 30),
         # connections at once; one more is answered 503 and closed (connectioncap.py)
-        "max_connections": (count, "a number of connections above 0", 1000),
+        "max_connections": (num.count, "a number of connections above 0", 1000),
         "secret": (_str, "a secret string for the site's signed links", None),
     },
     "outbound": {
@@ -246,15 +239,15 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "password": (_str, "a string", None),
         # instead of password (config.oauth2_logins): adapters/oauth2token.py
         "oauth2_token_command": (_command, "a command line, quoted as in a shell", ""),
-        "timeout": (seconds, SECONDS, 30),
+        "timeout": (num.seconds, num.SECONDS, 30),
     },
     "smtp": {
         "listen": (_listen, LISTEN, "127.0.0.1:8025"),
         "protocol": (_choice("smtp", "lmtp"), '"smtp" or "lmtp"', "smtp"),
-        "max_message_size": (message_bytes, MESSAGE_BYTES, 30 * 1024 * 1024),
-        "max_connections": (count, "a number of connections above 0", 500),
-        "timeout": (seconds, SECONDS, 300),
-        "max_data_transfers": (count, "a number of transfers above 0", 3),
+        "max_message_size": (num.message_bytes, num.MESSAGE_BYTES, 30 * 1024 * 1024),
+        "max_connections": (num.count, "a number of connections above 0", 500),
+        "timeout": (num.seconds, num.SECONDS, 300),
+        "max_data_transfers": (num.count, "a number of transfers above 0", 3),
         # STARTTLS, for a listener facing the internet (adapters/tls.py)
         "tls_cert": (_str, "a file path (PEM)", ""),
         "tls_key": (_str, "a file path (PEM)", ""),
@@ -265,25 +258,25 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "ssl": (_bool, "true or false", True),
         "starttls": (_bool, "true or false", False),
         "verify_tls": (_bool, "true or false", True),
-        "username": (_str, "a string", REQUIRED),
+        "username": (_line, "a string on one line", REQUIRED),
         # one of the two (config.imap_login): a password, or a command that prints an
         # OAuth2 access token (Microsoft 365, Google Workspace: adapters/oauth2token.py)
         "password": (_str, "a string", ""),
         "oauth2_token_command": (_command, "a command line, quoted as in a shell", ""),
-        "folder": (_str, "a folder name", "INBOX"),
-        "processed_folder": (_str, "a folder name", "Processed"),
-        "poll_interval": (seconds, SECONDS, 60),
+        "folder": (_folder, "a folder name on one line, not empty", "INBOX"),
+        "processed_folder": (_folder, "a folder name on one line, not empty", "Processed"),
+        "poll_interval": (num.seconds, num.SECONDS, 60),
         # a mail over it is taken as its header and a note (domain/oversize.py)
-        "max_message_size": (posint, "a number of bytes", 30 * 1024 * 1024),
+        "max_message_size": (num.posint, "a number of bytes", 30 * 1024 * 1024),
     },
     "attachments": {
-        "max_attachment_bytes": (posint, "a number of bytes", 10 * 1024 * 1024),
-        "max_message_bytes": (posint, "a number of bytes", 25 * 1024 * 1024),
+        "max_attachment_bytes": (num.posint, "a number of bytes", 10 * 1024 * 1024),
+        "max_message_bytes": (num.posint, "a number of bytes", 25 * 1024 * 1024),
         "accept_other_types": (_bool, "true or false", False),
-        "zip_max_total_uncompressed": (posint, "a number of bytes", 200 * 1024 * 1024),
-        "zip_max_ratio": (posnum, "a number", 100.0),
-        "zip_max_members": (posint, "a number", 1000),
-        "zip_max_nesting": (posint, "a number", 2),
+        "zip_max_total_uncompressed": (num.posint, "a number of bytes", 200 * 1024 * 1024),
+        "zip_max_ratio": (num.posnum, "a number", 100.0),
+        "zip_max_members": (num.posint, "a number", 1000),
+        "zip_max_nesting": (num.posint, "a number", 2),
     },
 }
 

@@ -354,6 +354,12 @@ def _with(section: str, key: str, value) -> dict:
         # the From line's name: every mail's processing raised (ingest's 75, for good)
         ("support", "name", "Служба\nподдержки"),
         ("support", "name", "Служба поддержки\r"),
+        # sent to the IMAP server as they stand: every round failed, or no mail was moved
+        ("imap", "folder", ""),  # SELECT: "Name is empty"
+        ("imap", "folder", "INBOX\nX"),  # a line of its own: the server's answer unreadable
+        ("imap", "processed_folder", ""),  # every mail left unmoved, retried every 300 s
+        ("imap", "processed_folder", "Done\r\nX"),
+        ("imap", "username", "support@example.com\n"),  # the LOGIN refused as malformed
     ],
 )
 def test_a_value_out_of_range_is_one_line_naming_key_and_file_and_not_taken(section, key, value):
@@ -394,6 +400,7 @@ def test_a_value_out_of_range_is_one_line_naming_key_and_file_and_not_taken(sect
         ("smtp", "max_message_size", 1 << 30),
         ("smtp", "max_message_size", 1024),
         ("support", "name", "Служба\u00a0поддержки «Ромашки» 24/7"),
+        ("imap", "processed_folder", "Готово/Обработано"),
     ],
 )
 def test_a_value_at_the_edge_of_its_range_is_taken(section, key, value):
