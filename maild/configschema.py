@@ -100,8 +100,9 @@ def _abspath(value: Any) -> bool:
 
 
 def _command(value: Any) -> bool:
-    """A command line as a shell would split it (run without a shell), or ""."""
-    if not isinstance(value, str):
+    """A command line as a shell would split it (run without a shell), or "". No NUL:
+    no program can be given one (every send raised "embedded null byte")."""
+    if not isinstance(value, str) or "\0" in value:
         return False
     try:
         shlex.split(value)

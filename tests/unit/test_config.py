@@ -360,6 +360,8 @@ def _with(section: str, key: str, value) -> dict:
         ("imap", "processed_folder", ""),  # every mail left unmoved, retried every 300 s
         ("imap", "processed_folder", "Done\r\nX"),
         ("imap", "username", "support@example.com\n"),  # the LOGIN refused as malformed
+        # an argument no program can be given: every send raised ("embedded null byte")
+        ("outbound", "oauth2_token_command", "/bin/echo tok\x00en"),
     ],
 )
 def test_a_value_out_of_range_is_one_line_naming_key_and_file_and_not_taken(section, key, value):
