@@ -95,8 +95,9 @@ def _host(value: Any) -> bool:
 
 def _abspath(value: Any) -> bool:
     """A relative path would name another folder in each directory a command is run
-    from (the unit's is /), so `sudo maild ...` would make a second, empty store."""
-    return isinstance(value, str) and Path(value).expanduser().is_absolute()
+    from (the unit's is /), so `sudo maild ...` would make a second, empty store. No
+    NUL: no file has one (every command failed with "embedded null byte", exit 1)."""
+    return isinstance(value, str) and "\0" not in value and Path(value).expanduser().is_absolute()
 
 
 def _command(value: Any) -> bool:
@@ -142,8 +143,8 @@ def _spam_headers(value: Any) -> bool:
     return isinstance(value, list) and all(v in SPAM_VERDICTS for v in value)
 
 
-def _url(value: Any) -> bool:
-    if not isinstance(value, str) or " " in value:
+def _url(value: Any) -> bool:  # a blank or line break cuts every link in the mail
+    if not isinstance(value, str) or any(c.isspace() for c in value):
         return False
     return value.startswith(("http://", "https://")) and bool(value.split("://", 1)[1].strip("/"))
 

@@ -362,6 +362,8 @@ def _with(section: str, key: str, value) -> dict:
         ("imap", "username", "support@example.com\n"),  # the LOGIN refused as malformed
         # an argument no program can be given: every send raised ("embedded null byte")
         ("outbound", "oauth2_token_command", "/bin/echo tok\x00en"),
+        ("storage", "path", "/var/lib/mai\x00ld"),  # every command: "embedded null byte", exit 1
+        ("web", "base_url", "https://support.example.com\n/help"),  # as a blank: links cut
     ],
 )
 def test_a_value_out_of_range_is_one_line_naming_key_and_file_and_not_taken(section, key, value):
@@ -403,6 +405,7 @@ def test_a_value_out_of_range_is_one_line_naming_key_and_file_and_not_taken(sect
         ("smtp", "max_message_size", 1024),
         ("support", "name", "Служба\u00a0поддержки «Ромашки» 24/7"),
         ("imap", "processed_folder", "Готово/Обработано"),
+        ("web", "base_url", "https://поддержка.рф/help"),
     ],
 )
 def test_a_value_at_the_edge_of_its_range_is_taken(section, key, value):
