@@ -12,6 +12,7 @@ import contextlib
 import errno
 import os
 import sys
+from typing import BinaryIO
 
 from maild import ingestnote
 from maild.app import App
@@ -24,6 +25,7 @@ from maild.runner import ingest
 
 EX_OK, EX_DATAERR, EX_TEMPFAIL = 0, 65, 75
 HEAD_BYTES = 1 << 20  # where a message too big to take is looked into for its Message-ID
+CHUNK = 1 << 20  # bytes read at a time
 
 
 def cmd_ingest(app: App, args: argparse.Namespace) -> int:
@@ -33,10 +35,10 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
         if args.file == "-":
             if sys.stdin is None:  # `<&-`
                 raise OSError(errno.EBADF, "it is closed")
-            raw = sys.stdin.buffer.read(limit + 1)
+            raw = _read(sys.stdin.buffer, limit + 1)
         else:
             with open(args.file, "rb") as f:
-                raw = f.read(limit + 1)
+                raw = _read(f, limit + 1)
     except OSError as e:  # not the message's fault: 75, as for everything else
         why = e.strerror or str(e)
         if e.errno in (errno.EACCES, errno.EPERM):  # (root's maild reads as the owner)
@@ -69,6 +71,17 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
             print(f"maild: ingest: the mail is stored ({_outcome(key, decision)}), but "
                   f"cannot write the output (stdout): {e}", file=sys.stderr)  # fmt: skip
     return EX_OK
+
+
+def _read(f: BinaryIO, most: int) -> bytes:
+    """Up to ``most`` bytes of ``f``, a megabyte at a time: read(most) at once sets
+    ``most`` bytes aside before it reads one (a 1 GiB smtp.max_message_size, for each
+    mail of a few kilobytes)."""
+    chunks, size = [], 0
+    while size < most and (chunk := f.read(min(CHUNK, most - size))):
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def _limit(app: App) -> int:

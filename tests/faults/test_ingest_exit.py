@@ -137,24 +137,41 @@ def test_a_message_over_the_listeners_limit_is_refused_as_the_listener_refuses_i
     assert len(desk.tickets()) == 1
 
 
-def test_an_endless_input_is_refused_in_bounded_memory(desk):
-    """`maild ingest /dev/zero` read until the kernel killed it (24 GB here): now no
-    further than one byte over the limit (the listener's default, 30 MB), under 1 GB
-    of address space."""
+def _capped_ingest(desk: Desk, *args: str, stdin) -> subprocess.CompletedProcess:
+    """`maild ingest` in a process of 1 GiB of address space at most."""
     import resource
-
-    desk.make_store()
 
     def capped() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 
+    return subprocess.run(
+        [sys.executable, "-m", "maild", "--config", str(desk.config), "ingest", *args],
+        stdin=stdin, capture_output=True, timeout=120, preexec_fn=capped,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+
+
+def test_a_small_mail_under_the_largest_limit_costs_its_own_size(tmp_path, sink):
+    """With smtp.max_message_size at its largest (1 GiB), ingest read a mail of a few
+    kilobytes by setting 1 GiB aside first: in a process of 1 GiB it failed (75)."""
+    desk = Desk(tmp_path, sink.port, smtp={"max_message_size": 1 << 30})
+    desk.make_store()
+    (tmp_path / "m.eml").write_bytes(make_mail())
+    for args in (["-"], [str(tmp_path / "m.eml")]):
+        with open(tmp_path / "m.eml", "rb") as mail:
+            p = _capped_ingest(desk, *args, stdin=mail)
+        assert p.returncode == 0, p.stderr.decode(errors="replace")
+    assert len(desk.tickets()) == 1  # (the second, the same mail: a duplicate)
+
+
+def test_an_endless_input_is_refused_in_bounded_memory(desk):
+    """`maild ingest /dev/zero` read until the kernel killed it (24 GB here): now no
+    further than one byte over the limit (the listener's default, 30 MB), under 1 GB
+    of address space."""
+    desk.make_store()
     for args in (["/dev/zero"], ["-"]):
         with open("/dev/zero", "rb") as zero:
-            p = subprocess.run(
-                [sys.executable, "-m", "maild", "--config", str(desk.config), "ingest", *args],
-                stdin=zero, capture_output=True, timeout=120, preexec_fn=capped,
-                env={**os.environ, "PYTHONPATH": str(ROOT)},
-            )  # fmt: skip
+            p = _capped_ingest(desk, *args, stdin=zero)
         err = p.stderr.decode(errors="replace")
         assert p.returncode == 65 and one_line(err), err
         assert "message too large to accept: over 31457280 bytes" in err, err
