@@ -24,8 +24,9 @@ MAX_DAYS = 36500
 # of the jobs (a billion took 12 s, then raised past year 9999).
 BUSINESS_DAYS = "a number of business days, at most 1000"
 MAX_BUSINESS_DAYS = 1000
-# A gigabyte: `maild ingest` reads up to the limit at once (64 GiB raised MemoryError,
-# 10**30 "cannot fit 'int'": exit 75 for every mail), and 0 refused every mail.
+# A gigabyte: a mail at the limit is held whole by the listener and by `maild ingest`
+# (64 GiB, read at once, raised MemoryError, 10**30 "cannot fit 'int'": exit 75 for
+# every mail), and 0 refused every mail.
 MESSAGE_BYTES = "a number of bytes from 1024 to 1073741824 (1 GiB)"
 MIN_MESSAGE_BYTES, MAX_MESSAGE_BYTES = 1024, 1 << 30
 
