@@ -49,6 +49,8 @@ EMPTY = "554 5.6.0 The message is empty"
 TOO_BIG = "552 5.3.4 Message size exceeds fixed maximum message size"
 SHUTTING_DOWN = "421 4.3.2 Service shutting down, try again later"
 TOO_MANY_RCPT = "452 4.5.3 Too many recipients"
+BAD_ARGUMENT = "501 5.5.4 Syntax error in parameters or arguments"
+FAILED = "451 4.3.0 Error processing the command, try again later"
 # Every accepted recipient is the one support mailbox, and the message is spooled
 # once; RFC 5321 4.5.3.1.8's minimum of 100 bounds what a session keeps listing.
 MAX_RCPT = 100
@@ -111,6 +113,15 @@ class GroupCommit:
                             fut.set_result(key)
         finally:
             self.writing = False
+
+
+def _raised_in(error: BaseException, package: str) -> bool:
+    """Whether the innermost frame of ``error``'s traceback runs ``package``'s code."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    name = tb.tb_frame.f_globals.get("__name__", "") if tb is not None else ""
+    return name == package or name.startswith(f"{package}.")
 
 
 class SupportHandler:
@@ -219,6 +230,19 @@ class SupportHandler:
         if self.lmtp:  # LMTP answers once per accepted recipient
             return "\r\n".join([status] * max(1, len(envelope.rcpt_tos)))
         return status
+
+    async def handle_exception(self, error: Exception) -> str:
+        """The reply to a command that raised (aiosmtpd's hook). What aiosmtpd raised
+        reading a client's command (`MAIL FROM:<a@b.ru> SIZE=²`: str.isdigit takes "²",
+        int() does not) is the client's: 501, one line in the log. What maild's own code
+        raised is maild's: its traceback, and 451, so the sending server keeps the mail
+        and tries again. aiosmtpd's own answer was 500 for both (a bounce of the mail),
+        with a traceback at ERROR for a client's typo."""
+        if _raised_in(error, "aiosmtpd"):
+            log.warning("a client's command refused (501): %s: %s", type(error).__name__, error)
+            return BAD_ARGUMENT
+        log.error("a command failed (answered 451: the sender retries)", exc_info=error)
+        return FAILED
 
     async def accept(self, data: bytes, mail_from: str | None) -> str:
         """The reply to a message: accepted once it is in the spool, else try later."""

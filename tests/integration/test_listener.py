@@ -437,3 +437,58 @@ def test_a_body_refused_while_it_waits_for_a_slot_gives_up_its_wait(tmp_path):
         return answer
 
     assert asyncio.run(run()) == TOO_COSTLY
+
+
+def _reply(sock: socket.socket, line: bytes) -> bytes:
+    sock.sendall(line + b"\r\n")
+    return sock.recv(4096)
+
+
+@pytest.mark.parametrize("lmtp", [False, True])
+def test_a_command_aiosmtpd_cannot_read_is_501_in_one_line_and_the_session_goes_on(
+    tmp_path, caplog, lmtp
+):
+    """`MAIL FROM:<a> SIZE=²` (the listener takes UTF-8 commands): aiosmtpd's check
+    takes "²" (str.isdigit) and int() does not: it answered 500 and logged a traceback
+    at ERROR. Now 501, one line at WARNING, and the same session's next MAIL is taken."""
+    from maild.adapters.sessions import SessionLimits
+
+    keys: list[str] = []
+    handler = SupportHandler(Spool(tmp_path / "spool"), lambda a: True, keys.append, lmtp=lmtp)
+    ctl = _Limited(handler, SessionLimits(), lmtp=lmtp)
+    ctl.start()
+    try:
+        with socket.create_connection(("127.0.0.1", ctl.port), timeout=10) as s:
+            s.recv(1024)
+            _reply(s, b"LHLO me" if lmtp else b"EHLO me")
+            said = _reply(s, "MAIL FROM:<ivan@shop-example.ru> SIZE=²".encode())
+            assert said.startswith(b"501 5.5.4"), said
+            assert _reply(s, b"MAIL FROM:<ivan@shop-example.ru>").startswith(b"250")
+            assert _reply(s, b"RCPT TO:<support@example.com>").startswith(b"250")
+            assert _reply(s, b"DATA").startswith(b"354")
+            assert _reply(s, b"Subject: after\r\n\r\nhello\r\n.").startswith(b"250")
+    finally:
+        ctl.stop()
+    assert len(keys) == 1
+    assert not [r for r in caplog.records if r.exc_info or r.levelname == "ERROR"]
+    [line] = [r.getMessage() for r in caplog.records if "501" in r.getMessage()]
+    assert line.startswith("a client's command refused (501): ValueError: "), line
+
+
+def test_a_failure_of_maild_in_a_command_is_451_so_the_sender_retries(tmp_path, caplog):
+    """A command whose handling in maild raised (here: what is told of a mail spooled
+    fails) was aiosmtpd's 500, and the sending server bounced the mail. Now 451, with
+    the traceback in the log: the sender keeps it and tries again."""
+
+    def fails(key: str) -> None:
+        raise RuntimeError("told nothing")
+
+    handler = SupportHandler(Spool(tmp_path / "spool"), lambda a: True, fails)
+    ctl = _Server(handler, hostname="127.0.0.1", port=free_port())
+    ctl.start()
+    try:
+        assert send(ctl.port, b"Subject: x\r\n\r\nhello\r\n")[0] == 451
+    finally:
+        ctl.stop()
+    [failed] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert failed.exc_info and "answered 451" in failed.getMessage()
