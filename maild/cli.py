@@ -15,11 +15,10 @@ import gc
 import logging
 import os
 import sys
-from datetime import date, datetime
 from typing import NoReturn
 
+from maild import cliargs, logsetup, pipeusage, privileges
 from maild import config as config_mod
-from maild import logsetup, pipeusage, privileges
 from maild.adapters.layout import StoreRefused
 from maild.adapters.store import CorruptFile, StoreUnavailable, lock
 from maild.app import App
@@ -44,27 +43,6 @@ class Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(f"maild: {message}", file=sys.stderr)
         raise SystemExit(EX_USAGE)
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {value!r}") from None
-
-
-def _datetime(value: str) -> datetime:
-    try:
-        d = datetime.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from None
-    if d.tzinfo is None:
-        # The example is built from what was read, not from the text typed: a bare
-        # date with "+03:00" glued on reads as 03:00 with no offset (any character may
-        # separate date and time), so the same error would come back.
-        example = d.isoformat(timespec="minutes")
-        raise argparse.ArgumentTypeError(f"give a UTC offset, e.g. {example}+03:00")
-    return d
 
 
 class _Commands:
@@ -147,10 +125,10 @@ def _ticket_commands(cmds: _Commands) -> None:
     tk = cmds.group("ticket", "tickets")
     c = cmds.action(tk, "list", "tickets, oldest first (critical ones first)", reads=True)
     c.add_argument("--status", choices=STATUSES)
-    c.add_argument("--since", type=_date, help="created on or after this day")
+    c.add_argument("--since", type=cliargs.day, help="created on or after this day")
     c.add_argument("--requester", help="an address, or @domain")
     c.add_argument("--level", choices=LEVELS)
-    c.add_argument("--limit", type=_positive, help="at most this many")
+    c.add_argument("--limit", type=cliargs.positive, help="at most this many")
     cmds.action(tk, "show", "one ticket with its messages", reads=True).add_argument("tid")
 
 
@@ -166,7 +144,7 @@ def _registry_commands(cmds: _Commands) -> None:
     c.add_argument("--key", required=True, type=str.strip)  # (a spreadsheet's blanks)
     c.add_argument("--level", required=True, choices=ENTITLED_LEVELS)
     c.add_argument("--email", required=True, action="append", help=_EMAIL)
-    c.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help=_UNTIL)
+    c.add_argument("--until", type=cliargs.day, metavar="YYYY-MM-DD", help=_UNTIL)
     c.add_argument("--name", default="")
     c = cmds.action(lic, "list", "licenses", reads=True)
     c.add_argument("--expired", action="store_true", help="only those past --until")
@@ -177,7 +155,7 @@ def _registry_commands(cmds: _Commands) -> None:
     c.add_argument("--name", required=True, type=str.strip)
     c.add_argument("--level", required=True, choices=ENTITLED_LEVELS)
     c.add_argument("--domain", required=True, action="append", help=_DOMAIN)
-    c.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help=_UNTIL)
+    c.add_argument("--until", type=cliargs.day, metavar="YYYY-MM-DD", help=_UNTIL)
     cmds.action(grp, "list", "groups", reads=True)
     cmds.action(grp, "remove", "remove a group").add_argument("name", type=str.strip)
 
@@ -202,7 +180,9 @@ def _storage_commands(cmds: _Commands) -> None:
 def _upkeep_commands(cmds: _Commands) -> None:
     """The periodic jobs, shunted mail, saved answers, the store check, reports."""
     c = cmds.action(cmds.group("jobs", "scheduled work"), "run", "run the periodic jobs once")
-    c.add_argument("--now", type=_datetime, help="pretend it is this time (ISO 8601 with offset)")
+    c.add_argument(
+        "--now", type=cliargs.moment, help="pretend it is this time (ISO 8601 with offset)"
+    )
     c.add_argument(
         "--report",
         action="store_true",
@@ -230,8 +210,8 @@ def _upkeep_commands(cmds: _Commands) -> None:
     c = cmds.action(
         cmds.group("report", "reports"), "sla", "reaction-time compliance per level", reads=True
     )
-    c.add_argument("--since", type=_date)
-    c.add_argument("--until", type=_date)
+    c.add_argument("--since", type=cliargs.day)
+    c.add_argument("--until", type=cliargs.day)
 
 
 def _config_path(args: argparse.Namespace) -> str:
@@ -239,12 +219,6 @@ def _config_path(args: argparse.Namespace) -> str:
     in its queue folder: a relative path there names no file the admin can find)."""
     path = args.config or os.environ.get("MAILD_CONFIG") or config_mod.DEFAULT_PATH
     return os.path.abspath(path)
-
-
-def _positive(value: str) -> int:  # (ASCII digits: int() refuses "²", which isdigit takes)
-    if not (value.isascii() and value.isdigit()) or not (digits := value.lstrip("0")):
-        raise argparse.ArgumentTypeError(f"not a positive number: {value!r}")
-    return int(digits) if len(digits) < 19 else sys.maxsize  # (past any list: all of it)
 
 
 # The commands that may make storage.path a new store: those that take mail or do the

@@ -595,6 +595,18 @@ def test_a_now_without_offset_is_refused_with_an_example_that_works(desk, given)
     assert desk.run("jobs", "run", "--now", example).code == 0
 
 
+@pytest.mark.parametrize("given", ["9999-12-31T09:00:00+03:00", "0001-01-01T00:00:00+00:00"])
+def test_a_now_at_the_ends_of_the_calendar_is_refused_in_one_line(desk, given):
+    """`jobs run --now 9999-12-31...` failed the report's job with an OverflowError
+    traceback (exit 75), `--now 0001-01-01...` the quarantine's: the jobs count days
+    ahead of and back from it. Refused as a usage error naming the years it takes."""
+    desk.make_store()
+    r = desk.run("jobs", "run", "--now", given)
+    assert r.code == 64 and "Traceback" not in r.err, r
+    assert f"a time from 1971 to 9998, not {given!r}" in r.err, r.err
+    assert desk.run("jobs", "run", "--now", "9998-12-01T09:00:00+03:00").code == 0
+
+
 @pytest.mark.daily_mail
 def test_the_report_after_days_off_counts_the_quarantine_since_the_last_report(world, sink):
     """Mail quarantined over a weekend or the New Year days is in the first report
