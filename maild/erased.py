@@ -17,17 +17,12 @@ from __future__ import annotations
 import logging
 import os
 
+from maild.adapters.durable import spooled_ns
 from maild.adapters.store.indexes import person_key
 from maild.app import App
 from maild.domain.logid import mail_for_log
 
 log = logging.getLogger("maild.pipeline")
-
-
-def spooled_ns(key: str) -> int | None:
-    """When a spool key says its mail was spooled (ns since the epoch)."""
-    head = key.split(".", 1)[0]
-    return int(head) if head.isdigit() else None
 
 
 def as_left(app: App, key: str, raw: bytes, sender: str) -> bytes | None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from maild.adapters.durable import spooled_ns
 from maild.adapters.leftovers import is_temp
 from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.adapters.store.files import unreadable
@@ -146,11 +147,8 @@ def read_spooled(app: App, key: str) -> bytes:
 
 def received_at_of(key: str, app: App) -> datetime:
     """Arrival time is encoded in the spool key; re-runs reuse it."""
-    try:
-        ns = int(key.split(".", 1)[0])
-        return datetime.fromtimestamp(ns / 1e9, UTC).astimezone(app.tz)
-    except ValueError:
-        return app.now()
+    ns = spooled_ns(key)  # (None: a name an admin gave a mail copied in)
+    return app.now() if ns is None else datetime.fromtimestamp(ns / 1e9, UTC).astimezone(app.tz)
 
 
 def process_key(

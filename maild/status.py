@@ -27,6 +27,7 @@ from typing import Any
 
 from maild import imapnotes, ingestnote, servecheck, storagehealth
 from maild.adapters import daymark
+from maild.adapters.durable import spooled_ns
 from maild.adapters.layout import KEY_READABLE, readable_keys
 from maild.adapters.outhold import RELEASE
 from maild.adapters.spool import mail_in, pid_alive
@@ -120,11 +121,8 @@ def _age(now: datetime, then: datetime | str | None) -> float | None:
 def _spool(app: App, now: datetime) -> dict[str, Any]:
     pending = app.spool.unprocessed()  # oldest first: keys start with arrival ns
     oldest = None
-    if pending:
-        try:
-            oldest = datetime.fromtimestamp(int(pending[0].split(".", 1)[0]) / 1e9, UTC)
-        except ValueError:
-            pass
+    if pending and (ns := spooled_ns(pending[0])) is not None:
+        oldest = datetime.fromtimestamp(ns / 1e9, UTC)
     bad = mail_in(app.spool.root / "bad")
     unreadable = {"unreadable": u} if (u := unreadable_spool(app.config.storage_path)) else {}
     return {

@@ -38,6 +38,14 @@ def unique_name(when_ns: int | None = None) -> str:
     return f"{when_ns or time.time_ns()}.P{os.getpid()}Q{_counter}.{_host()}"
 
 
+def spooled_ns(key: str) -> int | None:
+    """When a spool key made by unique_name says its mail was spooled (ns since the
+    epoch); None for a name an admin gave a mail copied in (README): of figures int()
+    refuses («²»), or more than time_ns() has till 2286 (30 of them overflowed a date)."""
+    head = key.split(".", 1)[0]
+    return int(head) if head.isascii() and head.isdigit() and len(head) <= 19 else None
+
+
 @functools.lru_cache(maxsize=1)
 def _host() -> str:
     return socket.gethostname().replace("/", "_").replace(":", "_")

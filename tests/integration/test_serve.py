@@ -308,3 +308,24 @@ def test_a_key_is_queued_once_and_a_faulted_batch_goes_back_in_arrival_order(tmp
     back = [daemon.queue.get_nowait() for _ in range(daemon.queue.qsize())]
     assert back == [k for k in keys if k != keys[2]]
     assert daemon.resume_at > time.monotonic()
+
+
+def test_mail_copied_into_the_spool_under_a_long_figure_is_processed_like_any(tmp_path, sink):
+    """A mail an admin copied into spool/new (README: copy it in, then mv) is named by
+    them: a name of 30 figures was read as the time it was spooled, past any date, and
+    the worker failed on it for good, processing paused for every mail («timestamp out
+    of range»), `maild status` a traceback; a name «²» (a figure int() refuses)."""
+    desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{free_port()}"})
+    desk.make_store()
+    new = desk.root / "data" / "spool" / "new"
+    for n, name in enumerate(("9" * 30, "²", "1" * 40 + ".eml")):
+        (new / name).write_bytes(make_mail(sender=f"olga{n}@shop-example.ru", msgid=f"<k{n}@c>"))
+    r = desk.run("status", "--json")
+    assert "Traceback" not in r.err and r.json()["spool"]["pending"] == 3, r.err
+    daemon = Daemon(desk).start()
+    try:
+        assert wait_until(lambda: len(desk.tickets()) == 3, 15), daemon.logtext()[-3000:]
+        log = daemon.logtext()
+        assert "processing paused" not in log and "Traceback" not in log, log[-3000:]
+    finally:
+        daemon.stop()
