@@ -209,7 +209,7 @@ class _TextRenderer(HTMLParser):
             self._prefix = "  " * max(min(len(self._lists), _MAX_DRAWN_DEPTH) - 1, 0) + bullet
         elif tag in ("ul", "ol"):
             start = attr.get("start", "1").strip()
-            number = int(start) - 1 if start.isdigit() and len(start) < 10 else 0
+            number = int(start) - 1 if re.fullmatch(r"[0-9]{1,9}", start) else 0  # not «²»
             self._lists.append([tag == "ol", number])
             self._request_break(1)
         elif tag == "blockquote":

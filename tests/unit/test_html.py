@@ -192,6 +192,15 @@ def test_an_ordered_list_counts_from_its_start() -> None:
     assert html_to_text(html) == "3. три\n4. четыре\n1. x"
 
 
+def test_an_ordered_list_started_at_a_figure_int_refuses_counts_from_one() -> None:
+    """«²» is a digit to isdigit(), not to int(): the renderer failed and the whole mail
+    was read in bulk, every list's numbers lost (a browser reads the start in ASCII
+    figures alone, «٣» too being none)."""
+    for start in ("²", "٣"):
+        html = f'<p>Шаги:</p><ol start="{start}"><li>один</li><li>два</li></ol>'
+        assert html_to_text(html) == "Шаги:\n\n1. один\n2. два", start
+
+
 def test_outlooks_list_paragraphs_are_lines() -> None:
     item = (
         "<p class=MsoListParagraphCxSpFirst style='mso-list:l0 level1 lfo1'><![if !supportLists]>"
