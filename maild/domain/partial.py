@@ -49,8 +49,8 @@ class Fragment:
 
 
 def _count(value: object) -> int | None:
-    text = str(value or "").strip()
-    if not text.isdigit() or not 0 < int(text) <= MAX_PARTS:
+    text = str(value or "").strip()  # (ASCII figures, few: int() refuses «²» and 4,301)
+    if not (text.isascii() and text.isdigit() and len(text) < 10) or not 0 < int(text) <= MAX_PARTS:
         return None
     return int(text)
 

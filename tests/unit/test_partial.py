@@ -48,6 +48,16 @@ def test_a_part_without_total_or_with_nonsense_numbers():
     )
 
 
+def test_a_part_numbered_past_what_int_reads_is_still_a_part():
+    """A number or total of 5,000 figures (int() refuses past 4,300) was a ValueError:
+    the mail was then read as no part, its slice of a letter as the customer's text."""
+    head = b'From: a@b.ru\r\nContent-Type: message/partial; id="x"; number=%s%s\r\n\r\nz\r\n'
+    big = b"9" * 5000
+    assert parse(head % (big, b"; total=2")).fragment == partial.Fragment("x", 1, 2)
+    assert parse(head % (b"2", b"; total=" + big)).fragment == partial.Fragment("x", 2, None)
+    assert parse(head % (big, b"")).text == ""
+
+
 def test_the_parts_of_one_letter_share_a_key_of_their_sender():
     one, two = partial.Fragment("<id@x>", 1, 3), partial.Fragment("<id@x>", 3, 3)
     key = partial.thread_key("ivan@shop-example.ru", one)
