@@ -37,7 +37,7 @@ def read_sent_log(sent: Path) -> dict[str, tuple[str, int]]:
         return log
     for line in lines:  # (a line cut short by a full disk is skipped, not the rest)
         parts = line.split(" ")
-        if len(parts) == 3 and parts[2].isdigit():
+        if len(parts) == 3 and parts[2].isascii() and parts[2].isdigit() and len(parts[2]) < 10:
             log[parts[0]] = (parts[1], int(parts[2]))
     return log
 

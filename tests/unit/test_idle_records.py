@@ -47,3 +47,12 @@ def test_the_sent_log_keeps_the_lines_of_the_files_kept(tmp_path):
     assert set(read_sent_log(tmp_path)) == {"id2", "id4"}
     assert trim_sent_log(tmp_path, {"id2", "id4"}) == 0
     assert trim_sent_log(tmp_path / "none", set()) == 0  # no log: nothing to do
+
+
+def test_a_sent_log_line_of_a_count_int_refuses_is_skipped_not_the_log(tmp_path):
+    """A line edited by hand or damaged to a count of «²» (a digit to isdigit(), not
+    to int()) or of 5,000 figures was a traceback of `maild outbox list --sent` and
+    of `maild block remove`; it is skipped as a line cut short is."""
+    lines = ["a 2026-12-01T10:00:00+00:00 2", "b 2026-12-01T10:00:00+00:00 ²", "c x " + "9" * 5000]
+    (tmp_path / SENT_LOG).write_text("\n".join(lines) + "\n")
+    assert read_sent_log(tmp_path) == {"a": ("2026-12-01T10:00:00+00:00", 2)}
