@@ -79,3 +79,15 @@ def test_deleting_the_lock_file_loses_no_update(tmp_path, sink):
     sent = [*range(SMTP_REPLIES), *range(1000, 1000 + INGEST_REPLIES)]
     want = {"<first@c.example>"} | {f"<r{n}@c.example>" for n in sent}
     assert {m["message_id"] for m in got} == want
+
+
+def test_a_lock_file_damaged_to_a_number_of_thousands_of_figures_is_no_note(desk):
+    """The lock file's note numbers the last section; one of 5,000 figures (damaged,
+    or edited by hand) was more than int() reads: every mail failed in the pipeline
+    and stayed in the spool, every command that writes a traceback. It is no note,
+    as a lock file of other bytes is: the next section numbers itself from the clock."""
+    tid = desk.ingest_tid(make_mail(msgid="<first@c.example>"))
+    (desk.root / "data" / "lock").write_bytes(b"token\n" + b"9" * 5000 + b"\n.\n")
+    r = desk.run("ingest", input=make_mail(subject=f"Re: [TID#{tid}] x", msgid="<r@c.example>"))
+    assert r.code == 0 and "Traceback" not in r.err, r.err
+    assert [m["message_id"] for m in mails_in(desk, tid)] == ["<first@c.example>", "<r@c.example>"]

@@ -48,7 +48,9 @@ class LockNote:
     def read(cls, fd: int) -> LockNote | None:
         """The note in the lock file; None if there is none or it is not one."""
         lines = os.pread(fd, cls.MAX_BYTES, 0).split(b"\n")
-        if len(lines) < 3 or not lines[1].isdigit():
+        # (a section's number, from time_ns() on, has some 20 figures: one of thousands,
+        # damaged, was more than int() reads, and every section failed)
+        if len(lines) < 3 or not lines[1].isdigit() or len(lines[1]) > 30:
             return None
         changed = None
         if lines[-2:] == [b".", b""]:
