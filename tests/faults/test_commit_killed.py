@@ -127,6 +127,16 @@ def test_a_commit_cut_short_before_its_sync_is_dropped(tmp_path):
     assert (tmp_path / "a.json").read_bytes() == b"old a"  # (its temp gone: was done)
 
 
+def test_a_journal_whose_check_has_thousands_of_figures_does_not_read_whole(tmp_path):
+    """A journal damaged to a last line of 5,000 figures was more than int() reads: a
+    ValueError at every taking of the store lock (every mail failing, every command
+    that writes). It does not read whole, as one of a wrong check: nothing is redone."""
+    root = str(tmp_path)
+    (tmp_path / redo.NAME).write_bytes(b'{"ops": []}\n' + b"9" * 5000 + b"\n")
+    assert redo.read(root) == []
+    assert redo.finish(root) == 0 and redo.read(root) is None
+
+
 @pytest.mark.parametrize("second", ["write", "move"])
 def test_a_commit_of_two_operations_killed_after_its_first_rename_is_finished(tmp_path, second):
     """The smallest commit that can tear (two files; a file and a message marked
