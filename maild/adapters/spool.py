@@ -54,7 +54,7 @@ def pid_alive(pid: int) -> bool:
     """Whether a process with this id exists (a reaped one does not)."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):  # (a file named by 20 figures: no pid)
         return False
     except PermissionError:
         return True

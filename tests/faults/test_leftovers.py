@@ -39,6 +39,25 @@ def test_temp_files_of_interrupted_writes_are_removed_at_start(desk):
     assert remove_leftovers(data, now=mine.stat().st_mtime + 7200) == [str(mine)]
 
 
+def test_a_temp_file_named_by_a_pid_no_process_can_have_is_a_dead_writers(desk):
+    """A temp file's name gives its writer's pid: one of 20 figures (a file put there
+    by hand) was more than os.kill takes, «Python int too large to convert to C
+    long»: maild serve did not start, and fsck ended in a traceback."""
+    desk.ingest(make_mail())
+    data = desk.root / "data"
+    left = [
+        data / "open" / f".3f.json.{'9' * 20}.5.tmp",
+        data / "spool" / "tmp" / f"1764000000000000000.P{'9' * 30}Q7.host",
+    ]
+    for p in left:
+        p.write_text("x")
+    r = desk.run("fsck")
+    assert "Traceback" not in r.err, r.err
+    daemon = Daemon(desk).start()
+    assert daemon.stop() == 0
+    assert not any(p.exists() for p in left)
+
+
 def test_commit_temp_files_are_removed_at_start_while_their_pid_lingers(desk):
     """A worker killed with its group may not have fully exited when the next serve
     starts: its pid is still there, but it no longer holds the store lock, and only
