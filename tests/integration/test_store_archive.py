@@ -130,6 +130,19 @@ def test_a_week_file_spans_its_iso_week_across_the_new_year(tmp_path):
     assert (start, end) == (date(2025, 12, 29), date(2026, 1, 5))
 
 
+def test_an_archive_file_named_past_the_calendar_is_no_file_of_ours(tmp_path):
+    """A file put in archive/ by hand as «99999999999999999999-01.json» (or «9999-12»,
+    whose span ends past the last day Python has) was an OverflowError: `ticket list`
+    and the daily sweep ended in a traceback. It is no file of ours, as «notes.json»."""
+    store = Store(tmp_path)
+    late = dict(ticket("closed"), created_at="2025-12-30T10:00:00+03:00")
+    with store.locked():
+        store.save(late, [])
+    for name in ("99999999999999999999-01", "9999-12", "2026-W99999999999999999999"):
+        (tmp_path / "archive" / f"{name}.json").write_text("{}")
+    assert [p.name for _, _, p in store.archive_files()] == ["2026-W01.json"]
+
+
 def stored_ticket(status: str) -> dict:
     """A ticket as maild writes it (Store.load reads it back), created as ticket()'s."""
     created = datetime.fromisoformat(ticket(status)["created_at"])

@@ -181,7 +181,7 @@ def archive_files(root: Path) -> list[tuple[date, date, Path]]:
             else:
                 start = date(int(year), int(part), 1)
                 end = (start + timedelta(days=32)).replace(day=1)
-        except ValueError:
+        except (ValueError, OverflowError):  # (a year of 20 figures; «9999-12» ends past)
             continue  # not a file of ours
         out.append((start, end, p))
     out.sort()
