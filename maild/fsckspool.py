@@ -282,6 +282,7 @@ def working(claimed: Path) -> dict[int, int]:
             n = len(mail_in(claimed / name))
         except (FileNotFoundError, NotADirectoryError):  # given up meanwhile
             continue
-        if n and name.isdigit() and claimer_alive(os.fspath(claimed / name), int(name)):
+        pid = name.isascii() and name.isdigit()  # (not «²»: int() refuses it)
+        if n and pid and claimer_alive(os.fspath(claimed / name), int(name)):
             out[int(name)] = n
     return out

@@ -241,7 +241,9 @@ class Spool:
         base = f"{self._root}/claimed"
         for name in os.listdir(base):
             folder = f"{base}/{name}"
-            if not name.isdigit() or int(name) == os.getpid() or claimer_alive(folder, int(name)):
+            if not (name.isascii() and name.isdigit()) or int(name) == os.getpid():
+                continue  # (no claim: «²» is a digit to isdigit(), not to int())
+            if claimer_alive(folder, int(name)):
                 continue
             counted += self._recover_folder(folder)
         return counted

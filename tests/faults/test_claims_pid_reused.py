@@ -101,3 +101,18 @@ def test_mail_a_running_claimer_holds_is_left_to_it(desk):
         claimer.stdin.close()
         claimer.wait(timeout=10)
         claimer.stdout.close()
+
+
+def test_a_claim_folder_named_by_a_figure_int_refuses_is_no_claim(desk):
+    """A folder «²» in spool/claimed/ (a digit to isdigit(), not to int()) was a
+    ValueError as serve started: it did not start. It is no claim of a process, as a
+    folder of another name is, and is left as it is."""
+    desk.ingest(make_mail(msgid="<first@c.example>"))
+    odd = _claimed(desk) / "²"
+    odd.mkdir()
+    (odd / f"{time.time_ns()}.P1Q1.host").write_bytes(make_mail(msgid="<k@c.example>"))
+    r = desk.run("fsck")
+    assert "Traceback" not in r.err and "ValueError" not in r.err, r.err
+    daemon = Daemon(desk).start()
+    assert daemon.stop() == 0
+    assert odd.is_dir() and "ValueError" not in daemon.logtext()
