@@ -1,11 +1,13 @@
-"""The SMTP client to the relay, through smtplib's public API only: connections
-(kept between the daemon's passes, one per slot), one mail handed over (MAIL, RCPT
-and DATA as sendmail sends them), and what the relay answered, in words for the log."""
+"""The SMTP client to the relay, through smtplib's public API (its reading of an
+answer aside: Client): connections (kept between the daemon's passes, one per slot),
+one mail handed over (MAIL, RCPT and DATA as sendmail sends them), and what the relay
+answered, in words for the log."""
 
 from __future__ import annotations
 
 import re
 import smtplib
+import socket
 import ssl
 import time
 
@@ -21,11 +23,73 @@ KEEP_SECONDS = 30  # a relay connection kept open between passes, at most this i
 # answers (a slow milter, disk or antivirus): a client that gives up sooner sends it
 # again on its next try, so outbound.timeout, the wait for each other answer, is not it.
 DATA_DONE_SECONDS = 600.0
+# One answer of the relay, all its lines: an EHLO's is under 1 KB (RFC 5321 4.5.3.1.5:
+# a reply line is at most 512 octets)
+ANSWER_MAX_BYTES = 65536
+
+
+class Client(smtplib.SMTP):
+    """smtplib's client, but an answer is read within the socket's timeout in all and
+    ANSWER_MAX_BYTES: smtplib waits the timeout for each read, so a relay that sends a
+    byte every few seconds, or a multi-line answer that never ends (each line kept),
+    held the sender, and the outbox's lock, for ever. Read as smtplib reads it
+    (getreply: its codes and text, -1 for a line without a code); a broken answer
+    closes the connection and raises SMTPServerDisconnected, saying why."""
+
+    _unread = b""  # read past the answer's end (a relay answering ahead)
+    _unread_of: object = None  # the socket it came from (STARTTLS makes a new one)
+
+    def getreply(self) -> tuple[int, bytes]:
+        sock = self.sock
+        if sock is None:
+            raise smtplib.SMTPServerDisconnected("please run connect() first")
+        if self._unread_of is not sock:
+            self._unread, self._unread_of = b"", sock
+        wait = sock.gettimeout()
+        try:
+            lines = self._answer(sock, None if wait is None else time.monotonic() + wait)
+        except smtplib.SMTPServerDisconnected:
+            self.close()
+            raise
+        except OSError as e:
+            self.close()
+            raise smtplib.SMTPServerDisconnected(f"Connection unexpectedly closed: {e}") from e
+        finally:
+            if self.sock is sock:
+                sock.settimeout(wait)
+        code = lines[-1][:3]
+        errcode = int(code) if code.isdigit() else -1
+        return errcode, b"\n".join(line[4:].strip(b" \t\r\n") for line in lines)
+
+    def _answer(self, sock: socket.socket, deadline: float | None) -> list[bytes]:
+        """The lines of one answer, read by `deadline` (monotonic; None: no bound)."""
+        lines: list[bytes] = []
+        size = 0
+        while True:
+            end = self._unread.find(b"\n") + 1
+            while not end:
+                if size + len(self._unread) > ANSWER_MAX_BYTES:
+                    raise OSError(f"an answer over {ANSWER_MAX_BYTES} bytes")
+                if deadline is not None:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise TimeoutError("no whole answer within the timeout")
+                    sock.settimeout(left)
+                chunk = sock.recv(4096)
+                if not chunk:  # (smtplib's words)
+                    raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+                self._unread += chunk
+                end = self._unread.find(b"\n") + 1
+            line, self._unread = self._unread[:end], self._unread[end:]
+            size += len(line)
+            lines.append(line)
+            if not line[:3].isdigit() or line[3:4] != b"-":
+                return lines
 
 
 def connect(cfg: OutboundConfig) -> smtplib.SMTP:
     """A new connection to the relay, with STARTTLS and login as configured."""
-    client = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+    client = Client(cfg.host, cfg.port, timeout=cfg.timeout)
     try:
         if cfg.starttls:
             client.starttls(context=ssl.create_default_context())

@@ -1,0 +1,110 @@
+"""The outbox against a relay that answers oddly (a raw SMTP server on loopback,
+scripted): whatever it says, `maild outbox flush` ends in bounded time, and once the
+relay answers well each mail reaches it exactly once."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from email import message_from_bytes
+
+from tests.helpers import Desk, make_mail
+
+
+class OddRelay:
+    """An SMTP server that answers as `mode` says: "good"; "endless" (a multi-line
+    answer to RCPT that never ends); "dribble" (each answer a byte every `pace` s);
+    "data299" (299 to the whole mail: a 2yz, the mail taken). `taken`: the Message-IDs
+    of the mails it answered 2yz at their end."""
+
+    def __init__(self, mode: str, pace: float = 0.2) -> None:
+        self.mode, self.pace, self.taken = mode, pace, []
+        self.closing = False
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def stop(self) -> None:
+        self.closing = True
+        self.server.close()
+
+    def _accept(self) -> None:
+        while not self.closing:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._session, args=(conn,), daemon=True).start()
+
+    def _say(self, conn: socket.socket, reply: bytes) -> None:
+        if self.mode != "dribble":
+            conn.sendall(reply)
+            return
+        for byte in reply:
+            if self.closing:
+                raise OSError("stopped")
+            conn.sendall(bytes([byte]))
+            time.sleep(self.pace)
+
+    def _session(self, conn: socket.socket) -> None:
+        with conn, conn.makefile("rb") as lines:
+            try:
+                self._say(conn, b"220 odd.example ESMTP\r\n")
+                while line := lines.readline():
+                    self._answer(conn, lines, line[:4].upper())
+            except OSError:
+                pass
+
+    def _answer(self, conn: socket.socket, lines, verb: bytes) -> None:
+        if verb == b"RCPT" and self.mode == "endless":
+            while not self.closing:
+                conn.sendall(b"250-and more " + b"x" * 60 + b"\r\n")
+        if verb == b"DATA":
+            self._say(conn, b"354 go on\r\n")
+            data = b"".join(iter(lines.readline, b".\r\n"))
+            self.taken.append(message_from_bytes(data)["Message-ID"])
+            self._say(conn, b"299 2.0.0 taken\r\n" if self.mode == "data299" else b"250 ok\r\n")
+        elif verb == b"QUIT":
+            self._say(conn, b"221 bye\r\n")
+        else:  # EHLO, MAIL, RCPT, RSET, NOOP
+            self._say(conn, b"250 ok\r\n")
+
+
+def _flush_within(desk: Desk, seconds: float):
+    """`maild outbox flush`, which must end within `seconds`."""
+    done: list[object] = []
+    runner = threading.Thread(target=lambda: done.append(desk.flush()), daemon=True)
+    start = time.monotonic()
+    runner.start()
+    runner.join(seconds)
+    assert done, f"outbox flush still running after {seconds} s"
+    return done[0], time.monotonic() - start
+
+
+def _queued(desk: Desk) -> list[dict]:
+    return desk.run("outbox", "list", "--json").json()
+
+
+def test_a_relay_whose_answers_never_end_or_dribble_is_given_up_in_bounded_time(tmp_path):
+    """smtplib reads an answer line by line, each read waiting outbound.timeout: a
+    multi-line answer that never ends (memory growing all the while), or one byte every
+    few tenths of a second, held `outbox flush` (and the daemon's sender, its lock
+    with it) for ever. Each answer now has outbound.timeout in all, and 64 KB."""
+    for mode in ("endless", "dribble"):
+        relay = OddRelay(mode)
+        (tmp_path / mode).mkdir()
+        desk = Desk(tmp_path / mode, relay.port, outbound={"timeout": 0.5})
+        try:
+            desk.ingest(make_mail(msgid=f"<{mode}@client.example>"))
+            flushed, took = _flush_within(desk, 20)
+            assert flushed.code == 75, flushed
+            assert took < 8, took
+            assert len(_queued(desk)) == 3  # the confirmation and two notices wait
+            assert "Connection unexpectedly closed" in flushed.out, flushed.out
+            relay.mode = "good"
+            assert desk.flush().code == 0
+            assert _queued(desk) == []
+            assert len(relay.taken) == len(set(relay.taken)) == 3, relay.taken
+        finally:
+            relay.stop()
