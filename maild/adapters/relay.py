@@ -171,7 +171,8 @@ def _transaction(
     client: smtplib.SMTP, sender: str, recipients: list[str], data: bytes, options: list[str]
 ) -> None:
     """smtplib's sendmail, step for step through its MAIL, RCPT and DATA commands,
-    with its answers and exceptions, but the message dot-stuffed by dot_stuffed:
+    with its answers and exceptions (any 2yz a success: _positive), but the message
+    dot-stuffed by dot_stuffed:
     sendmail runs a regular expression over the whole message, screenshots and all
     (bench/FINDINGS.md 33)."""
     client.ehlo_or_helo_if_needed()
@@ -180,13 +181,13 @@ def _transaction(
     elif client.has_extn("size"):
         options = [f"size={len(data)}", *options]
     code, reply = _command(client, "mail", "from", sender, options)
-    if code != 250:
+    if not _positive(code):
         _abort(client, code)
         raise smtplib.SMTPSenderRefused(code, reply, sender)
     refused: dict[str, tuple[int, bytes]] = {}
     for rcpt in recipients:
         code, reply = _command(client, "rcpt", "to", rcpt, [])
-        if code not in (250, 251):
+        if not _positive(code):
             refused[rcpt] = (code, reply)
         if code == 421:
             client.close()
@@ -199,9 +200,16 @@ def _transaction(
         raise smtplib.SMTPDataError(code, reply)
     client.send(dot_stuffed(data))
     code, reply = _final_reply(client)
-    if code != 250:
+    if not _positive(code):
         _abort(client, code)
         raise smtplib.SMTPDataError(code, reply)
+
+
+def _positive(code: int) -> bool:
+    """Whether a reply says the step was done: any 2yz, as RFC 5321 4.2.1 asks of a
+    client meeting a code it does not know (smtplib's sendmail takes 250 alone, and
+    251 to RCPT: a mail whose end a relay answered 299 was sent again)."""
+    return 200 <= code <= 299
 
 
 # An address that smtplib's quoteaddr gives back unchanged in <>: a dot-atom local part

@@ -108,3 +108,21 @@ def test_a_relay_whose_answers_never_end_or_dribble_is_given_up_in_bounded_time(
             assert len(relay.taken) == len(set(relay.taken)) == 3, relay.taken
         finally:
             relay.stop()
+
+
+def test_a_mail_the_relay_answers_with_any_2yz_is_sent_once(tmp_path):
+    """RFC 5321 4.2.1: the first digit says how it went, and a client meeting a code
+    it does not know acts on it. maild took only 250 at the end of a mail for taken:
+    a 299 ("taken") left it queued, "not sent", and the next pass sent it again."""
+    relay = OddRelay("data299")
+    desk = Desk(tmp_path, relay.port, outbound={"timeout": 5})
+    try:
+        desk.ingest(make_mail(msgid="<two-nine-nine@client.example>"))
+        flushed = desk.flush()
+        assert flushed.code == 0, flushed
+        assert _queued(desk) == []
+        relay.mode = "good"
+        assert desk.flush().code == 0
+        assert len(relay.taken) == len(set(relay.taken)) == 3, relay.taken
+    finally:
+        relay.stop()
