@@ -271,6 +271,8 @@ class Outbox(Retries):
                 except smtplib.SMTPRecipientsRefused as e:  # the connection is still good
                     self._refused(meta, e, now)
                     failed += 1
+                    if client.sock is None:  # unless a 421 ended it (relay._transaction)
+                        return sent, failed, True
                     continue
                 except OSError as e:  # smtplib's other errors too (SMTPException is one)
                     if refused_for_good(e, meta["to"][0]) or refused_as_too_big(e):  # (RSET sent)

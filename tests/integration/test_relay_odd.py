@@ -15,7 +15,8 @@ from tests.helpers import Desk, make_mail
 class OddRelay:
     """An SMTP server that answers as `mode` says: "good"; "endless" (a multi-line
     answer to RCPT that never ends); "dribble" (each answer a byte every `pace` s);
-    "data299" (299 to the whole mail: a 2yz, the mail taken). `taken`: the Message-IDs
+    "data299" (299 to the whole mail: a 2yz, the mail taken); "rcpt421" (421 to the
+    first RCPT, the connection closed, then as "good"). `taken`: the Message-IDs
     of the mails it answered 2yz at their end."""
 
     def __init__(self, mode: str, pace: float = 0.2) -> None:
@@ -57,6 +58,10 @@ class OddRelay:
                 pass
 
     def _answer(self, conn: socket.socket, lines, verb: bytes) -> None:
+        if verb == b"RCPT" and self.mode == "rcpt421":
+            self.mode = "good"
+            conn.sendall(b"421 4.3.2 closing\r\n")
+            raise OSError("closed")
         if verb == b"RCPT" and self.mode == "endless":
             while not self.closing:
                 conn.sendall(b"250-and more " + b"x" * 60 + b"\r\n")
@@ -122,6 +127,24 @@ def test_a_mail_the_relay_answers_with_any_2yz_is_sent_once(tmp_path):
         assert flushed.code == 0, flushed
         assert _queued(desk) == []
         relay.mode = "good"
+        assert desk.flush().code == 0
+        assert len(relay.taken) == len(set(relay.taken)) == 3, relay.taken
+    finally:
+        relay.stop()
+
+
+def test_a_421_to_rcpt_fails_that_mail_only(tmp_path):
+    """A 421 to RCPT ends the connection; the pass went on over it, and the next mail
+    failed too, its attempt counted, with «please run connect() first»."""
+    relay = OddRelay("rcpt421")
+    desk = Desk(tmp_path, relay.port, outbound={"timeout": 5})
+    try:
+        desk.ingest(make_mail(msgid="<four-two-one@client.example>"))
+        flushed = desk.flush()
+        assert flushed.code == 75, flushed
+        tried = [m for m in _queued(desk) if m["attempts"]]
+        assert [m["last_error"].endswith("421 4.3.2 closing") for m in tried] == [True], tried
+        assert "connect()" not in flushed.out, flushed.out
         assert desk.flush().code == 0
         assert len(relay.taken) == len(set(relay.taken)) == 3, relay.taken
     finally:
