@@ -26,6 +26,7 @@ from maild.adapters.outlogs import SENT_LOG, trim_sent_log
 from maild.adapters.outrace import settle
 from maild.adapters.outretry import Retries
 from maild.adapters.relay import (
+    UNANSWERED,
     Connections,
     deliver,
     describe,
@@ -178,7 +179,8 @@ class Outbox(Retries):
         due = [
             m
             for m in self.entries(mails)
-            if (force or try_due(m.get("next_try"), m.get("last_try"), now))
+            if (force and not _unanswered(m))
+            or try_due(m.get("next_try"), m.get("last_try"), now)
             and m["id"] not in self._unrecorded
         ]
         for meta in [m for m in due if m.get("refused")]:  # a crash before it moved
@@ -322,3 +324,10 @@ class Outbox(Retries):
             self.mark_sent(meta["id"])
         self._stop(f"cannot record sent mail in {self.sent}: {error.strerror or error}", error)
         return False
+
+
+def _unanswered(meta: OutboxEntry) -> bool:
+    """Whether a mail's last try ended without the relay's answer to the whole mail
+    (relay.UNANSWERED): it may have gone, so `outbox flush` does not send it again
+    before its back-off (a timer running flush every minute sent it every minute)."""
+    return UNANSWERED in (meta.get("last_error") or "")

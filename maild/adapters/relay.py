@@ -23,6 +23,10 @@ KEEP_SECONDS = 30  # a relay connection kept open between passes, at most this i
 # answers (a slow milter, disk or antivirus): a client that gives up sooner sends it
 # again on its next try, so outbound.timeout, the wait for each other answer, is not it.
 DATA_DONE_SECONDS = 600.0
+# What a mail's error begins with when the connection was lost after the whole mail
+# went and before the relay's answer (RFC 5321 6.1): the relay may have it, so it is
+# tried again after its back-off only, never at once by `outbox flush` (outbound.py)
+UNANSWERED = "no answer to the whole mail, and the relay may have it"
 # One answer of the relay, all its lines: an EHLO's is under 1 KB (RFC 5321 4.5.3.1.5:
 # a reply line is at most 512 octets)
 ANSWER_MAX_BYTES = 65536
@@ -199,7 +203,10 @@ def _transaction(
     if code != 354:
         raise smtplib.SMTPDataError(code, reply)
     client.send(dot_stuffed(data))
-    code, reply = _final_reply(client)
+    try:
+        code, reply = _final_reply(client)
+    except smtplib.SMTPServerDisconnected as e:  # (a timeout too: Client.getreply)
+        raise smtplib.SMTPServerDisconnected(f"{UNANSWERED}: {e}") from e
     if not _positive(code):
         _abort(client, code)
         raise smtplib.SMTPDataError(code, reply)

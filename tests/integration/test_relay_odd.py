@@ -16,7 +16,8 @@ class OddRelay:
     """An SMTP server that answers as `mode` says: "good"; "endless" (a multi-line
     answer to RCPT that never ends); "dribble" (each answer a byte every `pace` s);
     "data299" (299 to the whole mail: a 2yz, the mail taken); "rcpt421" (421 to the
-    first RCPT, the connection closed, then as "good"). `taken`: the Message-IDs
+    first RCPT, the connection closed, then as "good"); "dropdot" (the connection
+    closed once a whole mail came, no answer: taken, then as "good"). `taken`: the Message-IDs
     of the mails it answered 2yz at their end."""
 
     def __init__(self, mode: str, pace: float = 0.2) -> None:
@@ -69,6 +70,9 @@ class OddRelay:
             self._say(conn, b"354 go on\r\n")
             data = b"".join(iter(lines.readline, b".\r\n"))
             self.taken.append(message_from_bytes(data)["Message-ID"])
+            if self.mode == "dropdot":
+                self.mode = "good"
+                raise OSError("closed")
             self._say(conn, b"299 2.0.0 taken\r\n" if self.mode == "data299" else b"250 ok\r\n")
         elif verb == b"QUIT":
             self._say(conn, b"221 bye\r\n")
@@ -146,6 +150,25 @@ def test_a_421_to_rcpt_fails_that_mail_only(tmp_path):
         assert [m["last_error"].endswith("421 4.3.2 closing") for m in tried] == [True], tried
         assert "connect()" not in flushed.out, flushed.out
         assert desk.flush().code == 0
+        assert len(relay.taken) == len(set(relay.taken)) == 3, relay.taken
+    finally:
+        relay.stop()
+
+
+def test_a_mail_the_relay_did_not_answer_is_not_sent_again_by_a_forced_flush(tmp_path):
+    """The connection lost after a whole mail and before the relay's answer: the relay
+    may have it (RFC 5321 6.1). It is tried again after its back-off (at least once),
+    saying so; `outbox flush`, which sends all the rest at once, sent it again each
+    time (a timer running it every minute: every minute, for ever)."""
+    relay = OddRelay("dropdot")
+    desk = Desk(tmp_path, relay.port, outbound={"timeout": 5})
+    try:
+        desk.ingest(make_mail(msgid="<drop-dot@client.example>"))
+        assert desk.flush().code == 75
+        [unanswered] = [m for m in _queued(desk) if m["attempts"]]
+        assert "the relay may have it" in unanswered["last_error"], unanswered
+        assert desk.flush().code == 75  # the other two go; it waits for its back-off
+        assert [m["id"] for m in _queued(desk)] == [unanswered["id"]]
         assert len(relay.taken) == len(set(relay.taken)) == 3, relay.taken
     finally:
         relay.stop()
