@@ -179,8 +179,9 @@ class Outbox(Retries):
         due = [
             m
             for m in self.entries(mails)
-            if (force and not _unanswered(m))
-            or try_due(m.get("next_try"), m.get("last_try"), now)
+            if (
+                (force and not _unanswered(m)) or try_due(m.get("next_try"), m.get("last_try"), now)
+            )
             and m["id"] not in self._unrecorded
         ]
         for meta in [m for m in due if m.get("refused")]:  # a crash before it moved
