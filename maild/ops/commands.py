@@ -21,6 +21,11 @@ EX_OK, EX_FAIL, EX_USAGE, EX_TEMPFAIL, EX_CONFIG = 0, 1, 64, 75, 78
 def cmd_backup(app: App, args: argparse.Namespace) -> int:
     from maild.ops.backup import BackupError, backup  # (tarfile: not for every command)
 
+    if args.dest.strip() in ("", "-"):  # a script's unset variable; no stdout here
+        print(f"maild: backup: DEST is {args.dest!r}: give the archive's file or a folder "
+              "for it, e.g. /var/backups/maild/ (an archive is not written to stdout)",
+              file=sys.stderr)  # fmt: skip
+        return EX_USAGE
     dest = Path(args.dest).expanduser().resolve()
     folder = args.dest.endswith(("/", "/."))  # resolve() drops what says "a folder"
     try:

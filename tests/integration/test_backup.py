@@ -296,6 +296,17 @@ def test_backup_replaces_no_file_but_an_earlier_backup(tmp_path, desk):
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith("gz")) == [archive.name]
 
 
+@pytest.mark.parametrize("dest", ["", " ", "-"])
+def test_backup_to_no_path_or_to_stdout_is_a_usage_error(tmp_path, desk, monkeypatch, dest):
+    """`maild backup "$DEST"` with DEST unset wrote an archive into the directory the
+    command ran in (/ for a timer), and `maild backup -` a file named «-» there."""
+    desk.ingest(make_mail())
+    monkeypatch.chdir(tmp_path)
+    r = desk.run("backup", dest)
+    assert r.code == 64 and f"DEST is {dest!r}: give the archive's file or a folder" in r.err
+    assert sorted(p.name for p in tmp_path.iterdir() if "gz" in p.name or p.name == "-") == []
+
+
 def test_restore_makes_the_storage_folder_0750_under_an_admins_umask(tmp_path, desk):
     """The archive has no entry for the storage folder itself: made under an admin's
     umask (022) it was 0755, where the unit makes it 0750 (StateDirectoryMode)."""
