@@ -62,8 +62,9 @@ class Client(smtplib.SMTP):
             if self.sock is sock:
                 sock.settimeout(wait)
         code = lines[-1][:3]
-        errcode = int(code) if code.isdigit() else -1
-        return errcode, b"\n".join(line[4:].strip(b" \t\r\n") for line in lines)
+        if not code.isdigit():  # no SMTP answer: -1 as smtplib, but said whole (not from
+            return -1, b"\n".join(line.strip(b" \t\r\n") for line in lines)  # its 5th byte)
+        return int(code), b"\n".join(line[4:].strip(b" \t\r\n") for line in lines)
 
     def _answer(self, sock: socket.socket, deadline: float | None) -> list[bytes]:
         """The lines of one answer, read by `deadline` (monotonic; None: no bound)."""

@@ -17,7 +17,8 @@ class OddRelay:
     answer to RCPT that never ends); "dribble" (each answer a byte every `pace` s);
     "data299" (299 to the whole mail: a 2yz, the mail taken); "rcpt421" (421 to the
     first RCPT, the connection closed, then as "good"); "dropdot" (the connection
-    closed once a whole mail came, no answer: taken, then as "good"). `taken`: the Message-IDs
+    closed once a whole mail came, no answer: taken, then as "good"); "garbled" (a line
+    of no SMTP to the first MAIL, then as "good"). `taken`: the Message-IDs
     of the mails it answered 2yz at their end."""
 
     def __init__(self, mode: str, pace: float = 0.2) -> None:
@@ -66,6 +67,10 @@ class OddRelay:
         if verb == b"RCPT" and self.mode == "endless":
             while not self.closing:
                 conn.sendall(b"250-and more " + b"x" * 60 + b"\r\n")
+        if verb == b"MAIL" and self.mode == "garbled":
+            self.mode = "good"
+            self._say(conn, b"hello from a proxy\r\n")
+            return
         if verb == b"DATA":
             self._say(conn, b"354 go on\r\n")
             data = b"".join(iter(lines.readline, b".\r\n"))
@@ -170,5 +175,20 @@ def test_a_mail_the_relay_did_not_answer_is_not_sent_again_by_a_forced_flush(tmp
         assert desk.flush().code == 75  # the other two go; it waits for its back-off
         assert [m["id"] for m in _queued(desk)] == [unanswered["id"]]
         assert len(relay.taken) == len(set(relay.taken)) == 3, relay.taken
+    finally:
+        relay.stop()
+
+
+def test_an_answer_that_is_no_smtp_is_said_whole(tmp_path):
+    """A relay (a proxy, a wrong port) answering "hello from a proxy": the mail's error
+    read «-1 o from a proxy» (smtplib keeps an answer from its fifth byte)."""
+    relay = OddRelay("garbled")
+    desk = Desk(tmp_path, relay.port, outbound={"timeout": 5})
+    try:
+        desk.ingest(make_mail(msgid="<garbled@client.example>"))
+        assert desk.flush().code == 75
+        [tried] = [m for m in _queued(desk) if m["attempts"]]
+        assert "hello from a proxy" in tried["last_error"], tried
+        assert desk.flush().code == 0 and len(relay.taken) == 3, relay.taken
     finally:
         relay.stop()
