@@ -35,8 +35,10 @@ from collections.abc import Callable
 
 from imapclient import IMAPClient
 
+from maild.adapters.imapbatch import move_batch
 from maild.adapters.imapfailures import (
     LOGIN_RETRY,
+    DeliveryError,
     DeliveryWatch,
     FolderMissing,
     LoginRefused,
@@ -62,21 +64,9 @@ IDLE_SLICE = 1.0  # seconds per idle_check, so a stop request is seen within abo
 # EXPUNGE) until the next SELECT starts them afresh, and the connection lives for days:
 # the folder is selected again at each poll, before IDLE and every this many messages.
 SELECT_EVERY = 100
+MOVE_BATCH = 50  # spooled messages moved by one UID MOVE (SELECT_EVERY is a multiple)
 BACKOFF_START = 1.0
 MIN_POLL_INTERVAL = 0.1
-
-
-class DeliveryError(Exception):
-    """deliver() raised for message `uid`; it is still in the folder, untouched.
-
-    `delivered` counts the messages of the same round that were delivered (and moved)
-    before it. The original exception is the __cause__.
-    """
-
-    def __init__(self, uid: int, delivered: int, cause: BaseException) -> None:
-        super().__init__(f"delivery of UID {uid} failed: {type(cause).__name__}: {cause}")
-        self.uid = uid
-        self.delivered = delivered
 
 
 class ImapPoller:
@@ -243,28 +233,40 @@ class ImapPoller:
 
     def _take(self, client: IMAPClient, uids: list[int], stop: threading.Event | None) -> int:
         delivered = 0
-        for n, uid in enumerate(uids, 1):
-            if stop is not None and stop.is_set():
-                break
-            # One message at a time: a big mailbox is never held in memory at once.
-            raw = self.fetching.fetch(client, uid)
-            if raw is None:
-                continue  # expunged by someone else since the SEARCH, or refused (logged)
-            try:
-                self.deliver(raw)
-            except Exception as e:
-                self.delivery.failed(uid, e)
-                raise DeliveryError(uid, delivered, e) from e
-            self.delivery.delivered()
-            self._progressed = True
-            delivered += 1
-            message_id = message_id_for_log(raw)
-            if self.moving.move(client, self._caps, uid, message_id):  # else logged
-                log.info("imap: delivered UID %d (Message-ID %s)", uid, message_id)
-            if delivered % SELECT_EVERY == 0:
-                self._select(client)
-            self.round.delivered(len(uids) - n)
+        batch: list[tuple[int, str]] = []  # spooled, to move (imapbatch.move_batch)
+        try:
+            for n, uid in enumerate(uids, 1):
+                if stop is not None and stop.is_set():
+                    break
+                # One message at a time: a big mailbox is never held in memory at once.
+                raw = self.fetching.fetch(client, uid)
+                if raw is None:
+                    continue  # expunged by someone else since the SEARCH, or refused (logged)
+                try:
+                    self.deliver(raw)
+                except Exception as e:
+                    self.delivery.failed(uid, e)
+                    self._move(client, batch)  # (the connection is fine)
+                    raise DeliveryError(uid, delivered, e) from e
+                self.delivery.delivered()
+                self._progressed = True
+                delivered += 1
+                batch.append((uid, message_id_for_log(raw)))
+                if len(batch) >= MOVE_BATCH:
+                    self._move(client, batch)
+                if delivered % SELECT_EVERY == 0:
+                    self._select(client)
+                self.round.delivered(len(uids) - n)
+            self._move(client, batch)
+        finally:
+            self.moving.hold(batch)  # the round failed first: the next one moves them
         return delivered
+
+    def _move(self, client: IMAPClient, batch: list[tuple[int, str]]) -> None:
+        """Move the spooled messages of `batch` (emptied) to processed_folder."""
+        moving, batch[:] = batch[:], []
+        for uid, message_id in move_batch(self.moving, client, self._caps, moving):
+            log.info("imap: delivered UID %d (Message-ID %s)", uid, message_id)  # (else logged)
 
     def _select(self, client: IMAPClient) -> int | None:
         """SELECT the folder again (imaplib forgets the answers it kept); its UIDNEXT."""

@@ -208,6 +208,19 @@ class LoginWatch:
         tell(self.refused, "the login refusal", None)
 
 
+class DeliveryError(Exception):
+    """deliver() raised for message `uid`; it is still in the folder, untouched.
+
+    `delivered` counts the messages of the same round that were delivered (and moved)
+    before it. The original exception is the __cause__.
+    """
+
+    def __init__(self, uid: int, delivered: int, cause: BaseException) -> None:
+        super().__init__(f"delivery of UID {uid} failed: {type(cause).__name__}: {cause}")
+        self.uid = uid
+        self.delivered = delivered
+
+
 class DeliveryWatch:
     """Whether mail waits on the server because deliver() (the spool) fails; tells
     `stalled` of each failure (the stall, its `since` kept) and None once a message

@@ -164,6 +164,16 @@ class MoveWatch:
             self._tell()
         return True
 
+    def hold(self, batch: list[tuple[int, str]]) -> None:
+        """Remember `batch` as spooled, their move not made (a round that ended first):
+        the next round moves them at once, without fetching them again."""
+        for uid, message_id in batch:
+            self.stored.setdefault(uid, _Stored(message_id))
+
+    def gone(self, uid: int, message_id: str, answer: str) -> None:
+        """The spooled message `uid` left the folder before its move (_gone)."""
+        self._gone(uid, self.stored.get(uid) or _Stored(message_id), answer)
+
     def retry_due(self, client: IMAPClient, caps: frozenset[bytes], uids: list[int]) -> None:
         """Try again the moves of the spooled messages `uids` (order()'s due ones)."""
         for uid in uids:

@@ -169,6 +169,7 @@ def test_the_back_off_starts_afresh_once_mail_was_delivered_on_the_connection(
     caplog.set_level(logging.INFO, logger="maild.imap")
     monkeypatch.setattr(imap, "BACKOFF_START", 0.1)
     monkeypatch.setattr(imap, "IDLE_SLICE", 0.1)  # (a stop in IDLE seen in 0.1 s, not 1)
+    monkeypatch.setattr(imap, "MOVE_BATCH", 1)  # each message's MOVE reads its kick
     info = server.info()
     for n in range(1, 7):
         append(info, USER, make_raw(n))
