@@ -52,7 +52,7 @@ from maild.adapters.imapfailures import (
 from maild.adapters.imapfetch import FETCH_RETRY, FetchBye, FetchWatch, Unfetchable, Unfetched
 from maild.adapters.imapmove import MOVE_RETRY, PROCESSED_KEYWORD, MoveWatch, Unmoved
 from maild.adapters.imapround import CONTACT_EVERY, Backlog, Failure, RoundWatch
-from maild.adapters.imapsession import ensure_folder, is_new_mail, log_in, shutdown, tls_context
+from maild.adapters.imapsession import ensure_processed, is_new_mail, log_in, shutdown, tls_context
 from maild.configtypes import ImapConfig
 from maild.domain.logid import message_id_for_log
 
@@ -157,7 +157,7 @@ class ImapPoller:
             self.login.accepted()
             # MOVE (and, on Dovecot, UIDPLUS) is only advertised after login.
             self._caps = frozenset(c.upper() for c in client.capabilities())
-            ensure_folder(client, cfg.processed_folder)
+            ensure_processed(client, cfg)  # (ProcessedUncreatable: no mail is taken)
             try:
                 info = client.select_folder(cfg.folder)
             except IMAPClient.Error:

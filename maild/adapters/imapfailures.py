@@ -76,6 +76,22 @@ class FolderMissing(Exception):
 MAX_NAMES = 30  # folders named in FolderMissing's line
 
 
+class ProcessedUncreatable(Exception):
+    """`processed_folder` is not on the server and it refuses to create it (a name it
+    does not take: Dovecot on Maildir refuses a "/"; no right to create folders): no
+    mail can be taken out of `folder`, so none is taken; `names` are its folders."""
+
+    def __init__(self, cfg: ImapConfig, answer: str, names: list[str], separator: str) -> None:
+        shown = ", ".join(names[:MAX_NAMES]) + (", ..." if len(names) > MAX_NAMES else "")
+        super().__init__(
+            f"the folder {cfg.processed_folder!r} (imap.processed_folder) cannot be created "
+            f"on {cfg.host}:{cfg.port} for {cfg.username}: the server answers: {answer}; "
+            f"set imap.processed_folder to one of its folders ({shown}) or a name it takes "
+            f"(its hierarchy separator is {separator!r}) and restart maild serve, or create "
+            f"the folder; the mail waits in {cfg.folder}"
+        )
+
+
 class NoGreeting(Exception):
     """The server sent no IMAP greeting in time: on a plain connection, most often
     a port of implicit TLS (993) that waits for our TLS hello."""
@@ -145,7 +161,7 @@ def describe_failure(e: Exception, cfg: ImapConfig) -> tuple[int, str]:
             f"the certificate of {host} is not trusted ({e.verify_message or e}): install "
             "its CA certificate, or set imap.verify_tls = false for a self-signed one"
         )
-    if isinstance(e, (FolderMissing, NoGreeting)):
+    if isinstance(e, (FolderMissing, NoGreeting, ProcessedUncreatable)):
         return logging.ERROR, str(e)
     if isinstance(e, (ServerBye, imaplib.IMAP4.abort)):  # abort: "socket error: EOF"
         return logging.WARNING, f"the connection to {host} ended: {e}"

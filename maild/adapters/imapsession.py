@@ -15,7 +15,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
 from maild.adapters import oauth2token
-from maild.adapters.imapfailures import LoginRefused, server_text
+from maild.adapters.imapfailures import LoginRefused, ProcessedUncreatable, server_text
 from maild.configtypes import ImapConfig
 
 log = logging.getLogger("maild.imap")
@@ -69,6 +69,23 @@ def ensure_folder(client: IMAPClient, folder: str, *, listed: bool = True) -> No
     with contextlib.suppress(IMAPClient.Error):
         # So the folder shows up in staff's mail clients; we do not need it ourselves.
         client.subscribe_folder(folder)
+
+
+def ensure_processed(client: IMAPClient, cfg: ImapConfig) -> None:
+    """ensure_folder() of processed_folder; ProcessedUncreatable when the server
+    refuses to create it (a connection that breaks raises as it is)."""
+    try:
+        ensure_folder(client, cfg.processed_folder)
+    except IMAPClient.AbortError:
+        raise
+    except IMAPClient.Error as e:
+        answer = server_text(e)
+        folders = client.list_folders()
+        separator = next((f[1] for f in folders if isinstance(f[1], bytes)), b"?")
+        names = [f[2] for f in folders]
+        raise ProcessedUncreatable(
+            cfg, answer.partition(" failed: ")[2] or answer, names, separator.decode()
+        ) from None
 
 
 def is_new_mail(response: object) -> bool:
