@@ -165,7 +165,14 @@ class FetchWatch:
             self._failed(uid, answer)
             return None
         self.suspects.discard(uid)  # given now: that BYE was the connection's end, no more
-        if raw is not None and uid in self.failing:
+        if raw is None:
+            log.info(
+                "imap: UID %d left %s between the SEARCH and its FETCH (someone else moved "
+                "or deleted it): nothing of it is taken",
+                uid, self.cfg.folder,
+            )  # fmt: skip
+            return None
+        if uid in self.failing:
             since = self.failing.pop(uid).since
             log.info(
                 "imap: UID %d in %s could be fetched now (the server could not give it "
