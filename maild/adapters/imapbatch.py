@@ -2,10 +2,10 @@
 
 With MOVE, one UID MOVE of the batch: Dovecot on Maildir spends on each MOVE time that
 grows with the folder (5,000 messages waiting: 0.5 s a MOVE, their first round about
-40 minutes; 3 ms a message moved 50 at a time). The server's COPYUID (RFC 4315) names
-the UIDs it moved: one of the batch it did not move was taken out of the folder by
-someone else after maild fetched it (MoveWatch.gone). When the server answers NO (a
-refusal, processed_folder gone), and without MOVE, each is moved on its own
+40 minutes; 3 ms a message moved 50 at a time). One of the batch no longer in the
+folder (a UID SEARCH before the MOVE) was taken out by someone else after maild
+fetched it (MoveWatch.gone). When the server answers NO (a refusal, processed_folder
+gone, [EXPUNGEISSUED]), and without MOVE, each still there is moved on its own
 (MoveWatch.move: its own answer, its own retry). A connection that breaks leaves the
 batch remembered as spooled: the next round moves it without fetching it again.
 """
@@ -42,43 +42,28 @@ def move_batch(watch: MoveWatch, client: IMAPClient, caps: frozenset[bytes], bat
 
 def _move_all(watch: MoveWatch, client: IMAPClient, batch: Batch) -> tuple[Batch, Batch]:
     """One UID MOVE of `batch`: (those it moved, those left to move each on its own:
-    the server answered NO). One it did not have any more is gone (MoveWatch.gone)."""
-    uids = [uid for uid, _ in batch]
-    client._imap.response("COPYUID")  # (earlier commands' answers: imaplib keeps them)
+    the server answered NO). One no longer in the folder (looked for first, and again
+    after a NO) was taken out by someone else after maild fetched it (MoveWatch.gone)."""
+    batch = _there(watch, client, batch, "it was not in the folder at its batch's MOVE")
+    if not batch:
+        return [], []
     try:
-        client.move(uids, watch.cfg.processed_folder)
+        client.move([uid for uid, _ in batch], watch.cfg.processed_folder)
     except IMAPClient.AbortError:
         raise
     except IMAPClient.Error as e:  # NO: which are still there, each to move on its own
         answer = server_text(e).partition(" failed: ")[2] or server_text(e)
-        there = set(client.search([b"UID", join_message_ids(uids)]))
-        _gone(watch, [(u, m) for u, m in batch if u not in there], answer)
-        return [], [(u, m) for u, m in batch if u in there]
-    moved = _copyuid_sources(client._imap.response("COPYUID")[1])
-    if moved is not None:  # (a server without UIDPLUS sends none: it moved them all)
-        _gone(
-            watch,
-            [(u, m) for u, m in batch if u not in moved],
-            "OK to the MOVE of its batch, its UID not in COPYUID",
-        )
-        return [(u, m) for u, m in batch if u in moved], []
+        return [], _there(watch, client, batch, answer)
     return batch, []
+
+
+def _there(watch: MoveWatch, client: IMAPClient, batch: Batch, answer: str) -> Batch:
+    """The messages of `batch` still in the folder; the others said gone (`answer`)."""
+    there = set(client.search([b"UID", join_message_ids([uid for uid, _ in batch])]))
+    _gone(watch, [(u, m) for u, m in batch if u not in there], answer)
+    return [(u, m) for u, m in batch if u in there]
 
 
 def _gone(watch: MoveWatch, batch: Batch, answer: str) -> None:
     for uid, message_id in batch:
         watch.gone(uid, message_id, answer)
-
-
-def _copyuid_sources(answers: list[object]) -> set[int] | None:
-    """The source UIDs of the server's COPYUID (imaplib keeps "validity sources
-    destinations" of "[COPYUID ...]"), None when it sent none."""
-    words = answers[-1].split() if answers and isinstance(answers[-1], bytes) else []
-    if len(words) != 3:
-        return None
-    uids: set[int] = set()
-    for part in words[1].split(b","):
-        first, _, last = part.partition(b":")
-        low, high = sorted((int(first), int(last or first)))
-        uids.update(range(low, high + 1))
-    return uids

@@ -229,9 +229,9 @@ def test_a_message_someone_else_moved_before_its_move_is_no_refusal(conf, server
     [gone] = [m for m in caplog.messages if "someone else moved or deleted it" in m]
     # (without MOVE the flag MOVING_KEYWORD goes first: its STORE finds the UID gone)
     # (with MOVE both go by one UID MOVE, once the FETCH of the second told of the
-    # EXPUNGE: its COPYUID leaves UID 1 out)
+    # EXPUNGE: the UID SEARCH before it finds UID 1 gone)
     answer = (
-        "OK to the MOVE of its batch, its UID not in COPYUID"
+        "it was not in the folder at its batch's MOVE"
         if not conf
         else "UID STORE with no message: the UID is gone"
     )
