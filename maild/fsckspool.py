@@ -15,6 +15,7 @@ from maild.adapters.spool import claimer_alive, mail_in
 from maild.adapters.store import CorruptFile
 from maild.adapters.store.files import stamp
 from maild.adapters.store.rebuild import keep_copy
+from maild.domain.limits import NAME_MAX, figures
 from maild.domain.logid import SYNTHETIC_DOMAIN
 from maild.domain.maildigest import content_digest, former_digest, reused_id
 from maild.domain.message import legacy_synthetic_msgid, message_id_of, synthetic_msgid
@@ -282,7 +283,7 @@ def working(claimed: Path) -> dict[int, int]:
             n = len(mail_in(claimed / name))
         except (FileNotFoundError, NotADirectoryError):  # given up meanwhile
             continue
-        pid = name.isascii() and name.isdigit()  # (not «²»: int() refuses it)
-        if n and pid and claimer_alive(os.fspath(claimed / name), int(name)):
-            out[int(name)] = n
+        pid = figures(name, NAME_MAX)  # (none for «²»: no claim)
+        if n and pid is not None and claimer_alive(os.fspath(claimed / name), pid):
+            out[pid] = n
     return out

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from maild.domain.limits import figures
+
 # Paths come as Path or str; inside, strings: on Python 3.11 a Path made, printed or
 # hashed costs more than a string, and a message touches dozens (bench/FINDINGS.md 22).
 StrPath = str | os.PathLike[str]
@@ -43,7 +45,7 @@ def spooled_ns(key: str) -> int | None:
     epoch); None for a name an admin gave a mail copied in (README): of figures int()
     refuses («²»), or more than time_ns() has till 2286 (30 of them overflowed a date)."""
     head = key.split(".", 1)[0]
-    return int(head) if head.isascii() and head.isdigit() and len(head) <= 19 else None
+    return figures(head, 19)
 
 
 @functools.lru_cache(maxsize=1)

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 from maild.adapters.durable import write_atomic
+from maild.domain.limits import figures
 from maild.domain.records import OutboxEntry, aware_time
 
 SENT_LOG = "sent.log"
@@ -37,8 +38,8 @@ def read_sent_log(sent: Path) -> dict[str, tuple[str, int]]:
         return log
     for line in lines:  # (a line cut short by a full disk is skipped, not the rest)
         parts = line.split(" ")
-        if len(parts) == 3 and parts[2].isascii() and parts[2].isdigit() and len(parts[2]) < 10:
-            log[parts[0]] = (parts[1], int(parts[2]))
+        if len(parts) == 3 and (attempts := figures(parts[2])) is not None:
+            log[parts[0]] = (parts[1], attempts)
     return log
 
 

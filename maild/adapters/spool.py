@@ -44,6 +44,7 @@ from maild.adapters.durable import (
 )
 from maild.adapters.reserve import allocate
 from maild.configschema import default
+from maild.domain.limits import NAME_MAX, figures
 
 MAX_ATTEMPTS = default("storage", "max_attempts")  # (a Spool opened without the config)
 CURRENT = ".current"
@@ -241,9 +242,8 @@ class Spool:
         base = f"{self._root}/claimed"
         for name in os.listdir(base):
             folder = f"{base}/{name}"
-            if not (name.isascii() and name.isdigit()) or int(name) == os.getpid():
-                continue  # (no claim: «²» is a digit to isdigit(), not to int())
-            if claimer_alive(folder, int(name)):
+            pid = figures(name, NAME_MAX)  # (none for «²»: no claim)
+            if pid is None or pid == os.getpid() or claimer_alive(folder, pid):
                 continue
             counted += self._recover_folder(folder)
         return counted

@@ -28,6 +28,7 @@ MAX_DELIMITER_LINES = 5000  # lines starting "--" (part delimiters) parsed as MI
 MAX_DATA_IMAGES = 100  # data: URI pictures taken as files from one HTML part
 MAX_TNEF_FILES = 1000  # files taken from one winmail.dat
 MAX_UU_FILES = 100  # uuencoded files taken from one plain text part (domain.uufiles)
+NAME_MAX = 255  # bytes of a file's name (ext4's): figures() reads any number one holds
 MAX_CARRIED_FILES = 1000  # files taken from inside the parts of one message, in all
 MAX_RTF_BYTES = 2 << 20  # bytes of compressed RTF one message unpacks (and reads) in all
 MAX_NAMED = 100  # characters of a word staff typed (an answer's name) an error repeats
@@ -115,3 +116,11 @@ def too_nested(raw: bytes) -> bool:
     if lowered.count(b"boundary") + lowered.count(b"message/") <= MAX_CONTAINERS:
         return False
     return any(n > MAX_CONTAINERS for n, _ in enumerate(_CONTAINER.finditer(raw), 1))
+
+
+def figures(text: str, most: int = 9) -> int | None:
+    """The number ``text`` writes in at most ``most`` ASCII figures, else None. What a
+    mail, a file name or a damaged file says is never read by str.isdigit alone: it
+    takes «²», which int() refuses, and int() refuses more than 4,300 figures (a field
+    or a file name of thousands of them failed what read it)."""
+    return int(text) if len(text) <= most and text.isascii() and text.isdigit() else None

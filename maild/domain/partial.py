@@ -20,6 +20,7 @@ from email.message import Message
 from email.utils import collapse_rfc2231_value
 from typing import Any, TypedDict
 
+from maild.domain.limits import figures
 from maild.domain.logid import SYNTHETIC_DOMAIN
 
 __all__ = [
@@ -49,10 +50,8 @@ class Fragment:
 
 
 def _count(value: object) -> int | None:
-    text = str(value or "").strip()  # (ASCII figures, few: int() refuses «²» and 4,301)
-    if not (text.isascii() and text.isdigit() and len(text) < 10) or not 0 < int(text) <= MAX_PARTS:
-        return None
-    return int(text)
+    n = figures(str(value or "").strip())
+    return n if n is not None and 0 < n <= MAX_PARTS else None
 
 
 def fragment_of(msg: Message) -> Fragment | None:

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 from maild.domain.commands import Command
 from maild.domain.decision import Context, copy_key
+from maild.domain.limits import figures
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.replyaddr import message_id_parts
 from maild.domain.withdrawn import answer_reached
@@ -116,15 +117,14 @@ def _place(
     if parts is None:
         return None
     key, tid = parts
-    base, _, n = key.rpartition("-")  # (a copy's number: a few ASCII digits, not 5,000)
-    if not base or not (n.isascii() and n.isdigit() and len(n) < 10) or int(n) == 0:
-        return None
-    if copy_key(base, int(n)) != key:
+    base, _, n = key.rpartition("-")
+    copy = figures(n)
+    if not base or not copy or copy_key(base, copy) != key:
         return None
     if message_id(key, tid) != ref:  # not signed by us
         return None
     i = where.get(message_id(base, tid))
-    if i is None or int(n) >= len(messages[i].get("to") or ()):
+    if i is None or copy >= len(messages[i].get("to") or ()):
         return None
     return i
 
