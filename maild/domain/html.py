@@ -21,6 +21,7 @@ from maild.domain.htmlbulk import (
     too_big,
 )
 from maild.domain.htmlbulk import clean as _clean
+from maild.domain.limits import figures
 from maild.domain.linktext import same_url
 
 __all__ = ["html_to_text", "meta_charset"]
@@ -209,7 +210,8 @@ class _TextRenderer(HTMLParser):
             self._prefix = "  " * max(min(len(self._lists), _MAX_DRAWN_DEPTH) - 1, 0) + bullet
         elif tag in ("ul", "ol"):
             start = attr.get("start", "1").strip()
-            number = int(start) - 1 if re.fullmatch(r"[0-9]{1,9}", start) else 0  # not «²»
+            n = figures(start)  # (not «²», nor a start of 5,000 figures: from 1)
+            number = n - 1 if n is not None else 0
             self._lists.append([tag == "ol", number])
             self._request_break(1)
         elif tag == "blockquote":
