@@ -6,7 +6,8 @@ or held by one that died (serve takes it back)."""
 from __future__ import annotations
 
 import os
-from functools import cached_property
+from collections.abc import Callable
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,9 +46,10 @@ def check_spool(check: Fsck) -> None:
             continue
         ids = unkept_ids(check, raw)
         if ids is None:  # in a ticket, or kept in the quarantine (never a ticket)
-            if (whose := keyed(check).get(name.split(":", 1)[0])) is not None:
+            if (whose := keyed(check).get(key := name.split(":", 1)[0])) is not None:
                 tid, mid = whose  # (a copy the quarantine keeps is no ticket's)
-                cut_copy(check, path, raw, f"the spool copy of {mid} in {tid}")
+                came = partial(_came, check, tid, key)  # (asked of a cut copy only)
+                cut_copy(check, path, raw, f"the spool copy of {mid} in {tid}", came=came)
             continue
         if damaged_copy(check, path, raw):
             continue  # (never re-queued: serve would open a ticket of its garbage)
@@ -88,13 +90,25 @@ def damaged_copy(check: Fsck, path: Path, raw: bytes) -> bool:
     return True
 
 
-def cut_copy(check: Fsck, path: Path, raw: bytes, whose: str, unstored: str = "") -> bool:
+def cut_copy(
+    check: Fsck,
+    path: Path,
+    raw: bytes,
+    whose: str,
+    unstored: str = "",
+    came: Callable[[], str | None] | None = None,
+) -> bool:
     """Whether ``raw`` (the file at ``path`` in spool/cur, ``whose`` copy) is cut short
     (wholemail.cut_short): named; not repairable. Serve would store a ticket of what
     is left of it: the customer's text a MIME fragment, the attachments gone. A copy in
     no ticket (``unstored``: its name in spool/cur) may be as its sender sent it (a
-    multipart never closed): then moving it back is how it becomes a ticket."""
+    multipart never closed): then moving it back is how it becomes a ticket. A stored
+    copy whose digest is the one its record took of the mail as it came (``came``:
+    maildigest.content_digest) is as its sender sent it (a multipart never closed,
+    random bytes with no header block): no damage, not named."""
     why = cut_short(raw)
+    if why is not None and came is not None and came() == content_digest(raw):
+        return False
     if why is not None:
         fix = "not repairable: restore it from a backup"
         if unstored:
@@ -105,6 +119,17 @@ def cut_copy(check: Fsck, path: Path, raw: bytes, whose: str, unstored: str = ""
             )
         check.problem(path, f"{whose} is cut short ({why}; {fix})")
     return why is not None
+
+
+def _came(check: Fsck, tid: str, key: str) -> str | None:
+    """The digest the record in ``tid`` of the message kept by spool key ``key`` took
+    of the mail as it came (maildigest.content_digest); None without one."""
+    try:
+        loaded = check.app.store.load(tid)
+    except CorruptFile:
+        return None
+    records = loaded[1] if loaded is not None else []
+    return next((m.get("digest") for m in records if m.get("spool_key") == key), None)
 
 
 def keyed(check: Fsck) -> dict[str, tuple[str, str]]:

@@ -73,3 +73,25 @@ def test_mail_its_sender_never_closed_is_stored_again_as_fsck_says(desk):
     serve_until_spool_empty(desk, outbox_turn=0)
     [mail] = [m for m in desk.ticket(tid)["messages"] if m["message_id"] == "<q2@client>"]
     assert [a["filename"] for a in mail["attachments"]] == ["s.png"]
+
+
+def test_a_stored_mail_that_came_unclosed_or_as_random_bytes_is_no_damage(desk):
+    """A multipart its sender never closed, or a «mail» of random bytes with no header
+    block to speak of (spam), stored as it came: fsck named its spool copy cut short,
+    «not repairable: restore it from a backup», at every run, though the backup holds
+    the same bytes. The record's digest of the mail as it came tells the two apart: a
+    copy cut after it was stored is still named."""
+    import random
+
+    whole = make_mail(msgid="<q3@client>", attachments=[("s.png", "image/png", PNG)])
+    desk.ingest_tid(whole[: whole.rstrip().rindex(b"\n--")])
+    noise = bytes(random.Random(7).randrange(256) for _ in range(5000)).replace(b"\n", b"")
+    desk.ingest_tid(b"X-Noise: " + noise)
+    r = desk.run("fsck")
+    assert r.code == 0 and "cut short" not in r.out, r.out
+    tid, copy = _desk_with_cut_copy(desk)  # (and one cut on disk: named as ever)
+    r = desk.run("fsck")
+    assert r.code == 1 and [x for x in r.out.splitlines() if "cut short" in x] == [
+        f"spool/cur/{copy.name}: the spool copy of <q1@client> in {tid} is cut short (its "
+        "multipart's close delimiter is missing; not repairable: restore it from a backup)"
+    ], r.out
