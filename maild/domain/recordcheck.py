@@ -313,3 +313,10 @@ def registry_fault(table: str, n: int, entry: object) -> str | None:
 
 
 __all__ = ["registry_fault", "ticket_fault"]
+
+
+def summary_fault(row: Mapping[str, object], required: frozenset[str]) -> str:
+    """What is wrong with a summary row of open/ or the archive ("" when nothing): its
+    fields are its ticket's, read as the ticket's are (a time of year 1 or a number for
+    its text: listings and the jobs ended in a traceback)."""
+    return _fault(row, TICKET_FIELDS, required)

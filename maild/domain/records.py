@@ -9,7 +9,7 @@ tests/integration/test_records.py holds every file maild writes to these types.
 
 # No `from __future__ import annotations`: get_type_hints, __optional_keys__ need NotRequired
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal, NotRequired, TypedDict, cast
 
 from maild.domain import attachments as att
@@ -275,14 +275,14 @@ def outbox_record(value: object) -> OutboxEntry | None:
 
 
 def aware_time(value: object) -> datetime | None:
-    """`value` as a time if it is ISO 8601 text with its UTC offset, as every time
-    maild writes, else None: one without an offset is in no known zone, and compared
-    with an aware time it raises TypeError."""
+    """`value` as a time if it is ISO 8601 text with its UTC offset and of years 2-9998, as
+    maild writes every time, else None (no zone: TypeError compared; else OverflowError)."""
     try:
         when = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
+        utc = when.astimezone(UTC) if when is not None and when.tzinfo is not None else None
+    except (ValueError, OverflowError):
         return None
-    return when if when is not None and when.tzinfo is not None else None
+    return when if utc is not None and 1 < utc.year < 9999 else None
 
 
 def message_record(

@@ -17,6 +17,7 @@ from typing import Any, cast
 from tinydb import TinyDB
 
 from maild.adapters.store.files import DurableJSONStorage, FileCache, StoreUnavailable
+from maild.domain.recordcheck import summary_fault
 from maild.domain.records import Summary, Ticket
 
 log = logging.getLogger("maild.store")
@@ -155,7 +156,13 @@ def readable_rows(path: Path, cache: FileCache | None) -> list[Summary]:
     except StoreUnavailable as e:
         log.error("skipping a summary file: %s", e)
         return []
-    good = [r for r in found if isinstance(r, dict) and r.keys() >= SUMMARY_KEYS]
+    return whole_rows(path, found)
+
+
+def whole_rows(path: Path, found: list[Summary]) -> list[Summary]:
+    """The rows of `found` (read of `path`) with every field as maild writes it: the
+    others are logged and skipped (`maild fsck` names the file, `--repair` rewrites it)."""
+    good = [r for r in found if isinstance(r, dict) and not summary_fault(r, SUMMARY_KEYS)]
     if len(good) != len(found):
         log.error(
             "%s: %d malformed row(s) skipped (run `maild fsck`)", path, len(found) - len(good)

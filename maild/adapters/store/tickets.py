@@ -245,7 +245,7 @@ class Store:
     def archive_rows(path: Path) -> list[Summary]:
         """The summaries in one archive file (see archive_files), read past the
         parsed-file cache: a listing reads each file once (not to be changed)."""
-        return summaries.table_rows(path)
+        return summaries.whole_rows(path, summaries.table_rows(path))
 
     # -- the index files (indexes.Indexes) -------------------------------------
     def tid_for_msgid(self, msgid: str) -> str | None:

@@ -1,0 +1,53 @@
+"""Store files that parse, with one field damaged or edited by hand to a value maild
+never writes (a number for a text, a time of year 1 or 9999, JSON of another shape):
+read as the file being damaged, never as a traceback nor as a `maild serve` that does
+not start. Through the real CLI and `maild serve`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.helpers import make_mail
+
+YEAR_ONE = "0001-01-01T00:00:00+05:00"  # in UTC: before year 1 (OverflowError)
+
+
+@pytest.mark.parametrize(
+    "key, value", [("created_at", YEAR_ONE), ("reaction_due", 5), ("status", 5)]
+)
+def test_a_summary_row_with_a_damaged_field_is_skipped_and_named(desk, sink, key, value):
+    """A row of open/ whose created_at was of year 1 made `ticket list` an
+    OverflowError traceback, the jobs fail and `maild serve`'s scheduler too; a
+    due time of 5 a ValueError in `maild status`, a status of 5 a TypeError."""
+    bad = desk.ingest_tid(make_mail(sender="a@shop.ru", msgid="<a1@shop.ru>"))
+    good = desk.ingest_tid(make_mail(sender="b@shop.ru", msgid="<b1@shop.ru>"))
+    path = next(p for p in (desk.root / "data" / "open").glob("*.json") if bad in p.read_text())
+    assert good not in path.read_text()
+    doc = json.loads(path.read_text())
+    for row in doc["_default"].values():
+        row[key] = value
+    path.write_text(json.dumps(doc))
+    for args in (["ticket", "list"], ["status"], ["jobs", "run"]):
+        r = desk.run(*args)
+        assert "Traceback" not in r.err + r.out, (args, r.err)
+    assert [t["tid"] for t in desk.tickets()] == [good]
+    check = desk.run("fsck")
+    assert check.code == 1 and f"open/{path.name}: 1 row(s) missing or stale" in check.out
+    assert desk.run("fsck", "--repair").code == 0
+    assert sorted(t["tid"] for t in desk.tickets()) == sorted([bad, good])
+
+
+def test_a_ticket_file_with_a_time_of_year_one_is_corrupt(desk, sink):
+    """A ticket file whose created_at was of year 1 (with its offset) read as whole:
+    `ticket show` ended in an OverflowError traceback."""
+    tid = desk.ingest_tid(make_mail())
+    path = next((desk.root / "data" / "tickets").rglob(f"{tid}.json"))
+    doc = json.loads(path.read_text())
+    for record in doc["ticket"].values():
+        record["created_at"] = YEAR_ONE
+    path.write_text(json.dumps(doc))
+    shown = desk.run("ticket", "show", tid)
+    assert shown.code != 0 and "Traceback" not in shown.err, shown.err
+    assert "not a ticket file: its ticket has created_at" in shown.err, shown.err
