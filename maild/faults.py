@@ -31,6 +31,7 @@ from maild.adapters.spool import pid_alive
 from maild.app import App
 from maild.domain.limits import MAX_FAULT_CHARS, cut
 from maild.domain.logid import log_time
+from maild.domain.recordcheck import fault_note
 from maild.outgoing import queue_ticketless
 from maild.privileges import describe, said
 from maild.runner import BatchResult, mail_of, with_path
@@ -49,7 +50,7 @@ def fault_path(storage: Path) -> Path:
 def read_fault(storage: Path) -> dict[str, Any] | None:
     """The recorded fault of processing, or None when processing works."""
     try:
-        return json.loads(fault_path(storage).read_bytes())
+        return fault_note(json.loads(fault_path(storage).read_bytes()))
     except (OSError, ValueError):
         return None
 

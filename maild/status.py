@@ -33,6 +33,7 @@ from maild.adapters.outhold import RELEASE
 from maild.adapters.spool import mail_in, pid_alive
 from maild.app import App
 from maild.domain.pending import next_due
+from maild.domain.recordcheck import fault_note
 from maild.domain.records import aware_time
 from maild.domain.sla import passed
 from maild.output import print_json
@@ -189,7 +190,7 @@ def collect(app: App, now: datetime | None = None, serving: bool = False) -> dic
     `serving`: called inside `maild serve` (servecheck.probe says why it must know)."""
     now = now or datetime.now(UTC)
     root = app.config.storage_path
-    fault, stale = _held(read_note(root, FAULT_FILE))
+    fault, stale = _held(fault_note(read_note(root, FAULT_FILE)))
     refused = current_note(root, IMAP_REFUSED)
     stalled = current_note(root, IMAP_STALLED)
     backlog = current_note(root, IMAP_BACKLOG)

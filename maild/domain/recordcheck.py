@@ -17,7 +17,7 @@ not know is left alone (a newer version's). Cheap: it runs on every load of a ti
 
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import TypeGuard, get_args
+from typing import Any, TypeGuard, cast, get_args
 
 from maild.domain.records import (
     Direction,
@@ -320,3 +320,25 @@ def summary_fault(row: Mapping[str, object], required: frozenset[str]) -> str:
     fields are its ticket's, read as the ticket's are (a time of year 1 or a number for
     its text: listings and the jobs ended in a traceback)."""
     return _fault(row, TICKET_FIELDS, required)
+
+
+# run/fault.json (faults.Faults writes each): its since is logged in the desk's zone,
+# its path named beside the error and stat'ed, its stamp compared with that
+_fault_note = _record(
+    {
+        "since": _time,
+        "error": _text,
+        "path": _text,
+        "pid": _count,
+        "alerted": _flag,
+        "stamp": _or_none(_list_of(_count)),
+    },
+    frozenset({"since", "error", "path"}),
+)
+
+
+def fault_note(record: object) -> dict[str, Any] | None:
+    """run/fault.json's record if it is one maild wrote, else None, as when the file is
+    no JSON (no fault recorded): a list there, a since of 5 or of year 1, a path of a
+    number stopped `maild serve` from starting and made `maild status` a traceback."""
+    return cast(dict[str, Any], record) if _fault_note(record) else None

@@ -6,10 +6,11 @@ not start. Through the real CLI and `maild serve`."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
-from tests.helpers import make_mail
+from tests.helpers import Daemon, make_mail
 
 YEAR_ONE = "0001-01-01T00:00:00+05:00"  # in UTC: before year 1 (OverflowError)
 
@@ -51,3 +52,35 @@ def test_a_ticket_file_with_a_time_of_year_one_is_corrupt(desk, sink):
     shown = desk.run("ticket", "show", tid)
     assert shown.code != 0 and "Traceback" not in shown.err, shown.err
     assert "not a ticket file: its ticket has created_at" in shown.err, shown.err
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        [],
+        {"since": 5, "error": "x", "path": "p", "pid": 1},
+        {"since": YEAR_ONE, "error": "x", "path": "p"},
+    ],
+)
+def test_maild_serve_starts_over_a_damaged_fault_note(desk, sink, note):
+    """run/fault.json holding a list, or a since of 5 or of year 1, stopped `maild
+    serve` from starting (AttributeError, OverflowError): read as no fault."""
+    desk.ingest(make_mail())  # the storage made
+    (desk.root / "data" / "run").mkdir(exist_ok=True)
+    (desk.root / "data" / "run" / "fault.json").write_text(json.dumps(note))
+    daemon = Daemon(desk).start()
+    daemon.stop()
+    assert "Traceback" not in daemon.log.read_text()
+    r = desk.run("status")
+    assert "Traceback" not in r.err and "fault since" not in r.out, r.err + r.out
+
+
+def test_status_reads_a_fault_note_whose_path_is_a_number_as_none(desk):
+    """A fault note of a running process whose path was 5 made `maild status` a
+    TypeError traceback."""
+    desk.ingest(make_mail())
+    note = {"since": "2026-12-07T10:00:00+00:00", "error": "e", "path": 5, "pid": os.getpid()}
+    (desk.root / "data" / "run").mkdir(exist_ok=True)
+    (desk.root / "data" / "run" / "fault.json").write_text(json.dumps(note))
+    r = desk.run("status")
+    assert "Traceback" not in r.err and "fault since" not in r.out, r.err + r.out
