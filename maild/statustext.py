@@ -23,12 +23,13 @@ _TIME = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:\d\d|
 
 
 def in_zone(text: str, tz: tzinfo) -> str:
-    """`text` with every time that has its offset given in `tz`, to the second."""
+    """`text` with every time that has its offset given in `tz`, to the second; one
+    no zone can hold (year 1 or 9999, a note edited by hand: OverflowError) as it is."""
 
     def one(m: re.Match[str]) -> str:
         try:
             return datetime.fromisoformat(m.group()).astimezone(tz).isoformat("T", "seconds")
-        except ValueError:
+        except (ValueError, OverflowError):
             return m.group()
 
     return _TIME.sub(one, text)

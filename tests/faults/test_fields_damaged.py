@@ -84,3 +84,14 @@ def test_status_reads_a_fault_note_whose_path_is_a_number_as_none(desk):
     (desk.root / "data" / "run" / "fault.json").write_text(json.dumps(note))
     r = desk.run("status")
     assert "Traceback" not in r.err and "fault since" not in r.out, r.err + r.out
+
+
+def test_status_shows_a_note_of_year_one_as_it_is(desk):
+    """An outbox stop note of a running process, its since edited to year 1, made
+    `maild status` an OverflowError traceback (its text shown in the desk's zone)."""
+    desk.ingest(make_mail())
+    note = {"why": "disk", "since": YEAR_ONE, "pid": os.getpid()}
+    (desk.root / "data" / "run").mkdir(exist_ok=True)
+    (desk.root / "data" / "run" / "outbox_stopped.json").write_text(json.dumps(note))
+    r = desk.run("status")
+    assert "Traceback" not in r.err and f"sending stopped (since {YEAR_ONE})" in r.out, r.err
