@@ -32,6 +32,7 @@ from typing import Any
 
 from maild.adapters.durable import Direct, Files, make_folders
 from maild.adapters.store.files import CorruptFile
+from maild.domain.recordcheck import quarantine_entry
 from maild.domain.spam import BlockList, entry_key
 
 log = logging.getLogger("maild.quarantine")
@@ -78,7 +79,7 @@ class Quarantine:
         if not _valid(qid):
             return None
         try:
-            return json.loads(self.files().read(self.root / f"{qid}.json"))
+            return quarantine_entry(json.loads(self.files().read(self.root / f"{qid}.json")))
         except (FileNotFoundError, ValueError):
             return None
 

@@ -342,3 +342,25 @@ def fault_note(record: object) -> dict[str, Any] | None:
     no JSON (no fault recorded): a list there, a since of 5 or of year 1, a path of a
     number stopped `maild serve` from starting and made `maild status` a traceback."""
     return cast(dict[str, Any], record) if _fault_note(record) else None
+
+
+# quarantine/<id>.json (guard.quarantine writes each): its times are shown in the desk's
+# zone, compared with the expiry's cut-off and sorted by, its id and Message-ID matched
+# (the other fields are only shown)
+_quarantined = _record(
+    {
+        "id": _text,
+        "message_id": _text,
+        "received_at": _time,
+        "quarantined_at": _time,
+        "arrived_at": _time_or_none,
+    },
+    frozenset({"id", "message_id", "received_at"}),
+)
+
+
+def quarantine_entry(record: object) -> dict[str, Any] | None:
+    """A quarantine entry's record if it is one maild wrote, else None, as one that is
+    no JSON (left out): a list, a received_at of 5 or of year 1 made `spam list` and the
+    daily expiry end in a traceback."""
+    return cast(dict[str, Any], record) if _quarantined(record) else None

@@ -95,3 +95,22 @@ def test_status_shows_a_note_of_year_one_as_it_is(desk):
     (desk.root / "data" / "run" / "outbox_stopped.json").write_text(json.dumps(note))
     r = desk.run("status")
     assert "Traceback" not in r.err and f"sending stopped (since {YEAR_ONE})" in r.out, r.err
+
+
+@pytest.mark.parametrize("value", [YEAR_ONE, 5])
+def test_a_quarantine_entry_with_a_damaged_time_is_left_out(desk, sink, value):
+    """A quarantine entry whose received_at was of year 1, or 5, made `maild spam
+    list` a traceback and failed the daily expiry of the quarantine (jobs run 75)."""
+    assert desk.run("block", "add", "spam.example").code == 0
+    desk.ingest(make_mail(sender="seo@spam.example", msgid="<s1@spam.example>"))
+    desk.ingest(make_mail(sender="seo@spam.example", msgid="<s2@spam.example>"))
+    entries = sorted((desk.root / "data" / "quarantine").glob("*.json"))
+    assert len(entries) == 2
+    record = json.loads(entries[0].read_text())
+    record["received_at"] = value
+    entries[0].write_text(json.dumps(record))
+    listed = desk.run("spam", "list", "--json")
+    assert listed.code == 0 and "Traceback" not in listed.err, listed.err
+    assert [e["id"] for e in listed.json()] == [entries[1].stem]
+    ran = desk.run("jobs", "run")
+    assert ran.code == 0 and "Traceback" not in ran.err, ran.err
