@@ -33,6 +33,7 @@ from typing import Any
 from maild.adapters.durable import Direct, Files, make_folders
 from maild.adapters.store.files import CorruptFile
 from maild.domain.recordcheck import quarantine_entry
+from maild.domain.records import aware_time
 from maild.domain.spam import BlockList, entry_key
 
 log = logging.getLogger("maild.quarantine")
@@ -136,7 +137,7 @@ class Quarantine:
         except (FileNotFoundError, ValueError):  # never released; an older marker
             return None
         arrived = record.get("arrived_at") if isinstance(record, dict) else None
-        return arrived if isinstance(arrived, str) else None
+        return arrived if aware_time(arrived) is not None else None  # (else: a damaged one)
 
     def released(self, message_id: str) -> bool:
         return self.files().exists(self.root / "released" / entry_id(message_id))

@@ -114,3 +114,17 @@ def test_a_quarantine_entry_with_a_damaged_time_is_left_out(desk, sink, value):
     assert [e["id"] for e in listed.json()] == [entries[1].stem]
     ran = desk.run("jobs", "run")
     assert ran.code == 0 and "Traceback" not in ran.err, ran.err
+
+
+def test_a_release_marker_with_a_damaged_time_leaves_a_new_entry_whole(tmp_path):
+    """A release marker whose arrived_at was no time was copied into the entry of the
+    mail quarantined again: now that such an entry reads as damaged, it would be left
+    out of `spam list`; the marker's time is read as none instead."""
+    from maild.adapters.quarantine import Quarantine, entry_id
+
+    q = Quarantine(tmp_path)
+    marker = {"message_id": "<m@x>", "arrived_at": "1999"}  # (no time)
+    (q.root / "released" / entry_id("<m@x>")).write_text(json.dumps(marker))
+    meta = {"message_id": "<m@x>", "received_at": "2026-12-07T10:00:00+00:00", "text": ""}
+    qid = q.add(b"Subject: x\n\nx\n", meta)
+    assert [e["id"] for e in q.entries()] == [qid]
