@@ -318,8 +318,10 @@ __all__ = ["registry_fault", "ticket_fault"]
 def summary_fault(row: Mapping[str, object], required: frozenset[str]) -> str:
     """What is wrong with a summary row of open/ or the archive ("" when nothing): its
     fields are its ticket's, read as the ticket's are (a time of year 1 or a number for
-    its text: listings and the jobs ended in a traceback)."""
-    return _fault(row, TICKET_FIELDS, required)
+    its text: listings and the jobs ended in a traceback). A field its ticket lacks is
+    None in it (summaries.summary_of)."""
+    given = {k: v for k, v in row.items() if v is not None or k in required}
+    return _fault(given, TICKET_FIELDS, required)
 
 
 # run/fault.json (faults.Faults writes each): its since is logged in the desk's zone,
