@@ -17,7 +17,7 @@ from typing import Any
 from maild import confignumbers as num
 from maild.domain.banners import DEFAULT_SUBJECT_TAGS as SUBJECT_TAGS
 from maild.domain.caps import DESK_NOTICE_DEFAULT, DOMAIN_NOTICE_DEFAULT, NOTICE_LIMIT_DEFAULT
-from maild.domain.limits import MAX_RECIPIENTS
+from maild.domain.limits import MAX_RECIPIENTS, figures
 
 REQUIRED = object()
 
@@ -61,7 +61,7 @@ def _listen(value: Any) -> bool:
     if not isinstance(value, str) or ":" not in value:
         return False
     port = value.rsplit(":", 1)[1]
-    return _digits(port) and 0 < int(port) < 65536
+    return 0 < (figures(port) or 0) < 65536  # (ASCII figures: not «²», «２», «٢»)
 
 
 LISTEN = "HOST:PORT, a port from 1 to 65535 (0, a random one, is no port to point to)"
@@ -120,11 +120,8 @@ def _hhmm(value: Any) -> bool:
     if not isinstance(value, str) or value.count(":") != 1:
         return value == "off"  # the daily mail is not sent (schedule's two times)
     h, m = value.split(":")
-    return _digits(h) and _digits(m) and int(h) < 24 and int(m) < 60
-
-
-def _digits(text: str) -> bool:  # not "²" (int() refuses it), nor "２" or "٢" (int()'s)
-    return text.isascii() and text.isdigit()
+    hour, minute = figures(h), figures(m)
+    return hour is not None and minute is not None and hour < 24 and minute < 60
 
 
 def _choice(*options: str) -> Callable[[Any], bool]:
