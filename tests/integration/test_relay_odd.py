@@ -4,9 +4,11 @@ relay answers well each mail reaches it exactly once."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from email import message_from_bytes
 
 from tests.helpers import Desk, make_mail
@@ -100,6 +102,16 @@ def _queued(desk: Desk) -> list[dict]:
     return desk.run("outbox", "list", "--json").json()
 
 
+@contextlib.contextmanager
+def _desk_at(tmp_path, mode: str) -> Iterator[tuple[OddRelay, Desk]]:
+    """A desk whose relay answers as ``mode`` says (OddRelay), stopped at the end."""
+    relay = OddRelay(mode)
+    try:
+        yield relay, Desk(tmp_path, relay.port, outbound={"timeout": 5})
+    finally:
+        relay.stop()
+
+
 def test_a_relay_whose_answers_never_end_or_dribble_is_given_up_in_bounded_time(tmp_path):
     """smtplib reads an answer line by line, each read waiting outbound.timeout: a
     multi-line answer that never ends (memory growing all the while), or one byte every
@@ -128,9 +140,7 @@ def test_a_mail_the_relay_answers_with_any_2yz_is_sent_once(tmp_path):
     """RFC 5321 4.2.1: the first digit says how it went, and a client meeting a code
     it does not know acts on it. maild took only 250 at the end of a mail for taken:
     a 299 ("taken") left it queued, "not sent", and the next pass sent it again."""
-    relay = OddRelay("data299")
-    desk = Desk(tmp_path, relay.port, outbound={"timeout": 5})
-    try:
+    with _desk_at(tmp_path, "data299") as (relay, desk):
         desk.ingest(make_mail(msgid="<two-nine-nine@client.example>"))
         flushed = desk.flush()
         assert flushed.code == 0, flushed
@@ -138,16 +148,12 @@ def test_a_mail_the_relay_answers_with_any_2yz_is_sent_once(tmp_path):
         relay.mode = "good"
         assert desk.flush().code == 0
         assert len(relay.taken) == len(set(relay.taken)) == 3, relay.taken
-    finally:
-        relay.stop()
 
 
 def test_a_421_to_rcpt_fails_that_mail_only(tmp_path):
     """A 421 to RCPT ends the connection; the pass went on over it, and the next mail
     failed too, its attempt counted, with «please run connect() first»."""
-    relay = OddRelay("rcpt421")
-    desk = Desk(tmp_path, relay.port, outbound={"timeout": 5})
-    try:
+    with _desk_at(tmp_path, "rcpt421") as (relay, desk):
         desk.ingest(make_mail(msgid="<four-two-one@client.example>"))
         flushed = desk.flush()
         assert flushed.code == 75, flushed
@@ -156,8 +162,6 @@ def test_a_421_to_rcpt_fails_that_mail_only(tmp_path):
         assert "connect()" not in flushed.out, flushed.out
         assert desk.flush().code == 0
         assert len(relay.taken) == len(set(relay.taken)) == 3, relay.taken
-    finally:
-        relay.stop()
 
 
 def test_a_mail_the_relay_did_not_answer_is_not_sent_again_by_a_forced_flush(tmp_path):
@@ -165,9 +169,7 @@ def test_a_mail_the_relay_did_not_answer_is_not_sent_again_by_a_forced_flush(tmp
     may have it (RFC 5321 6.1). It is tried again after its back-off (at least once),
     saying so; `outbox flush`, which sends all the rest at once, sent it again each
     time (a timer running it every minute: every minute, for ever)."""
-    relay = OddRelay("dropdot")
-    desk = Desk(tmp_path, relay.port, outbound={"timeout": 5})
-    try:
+    with _desk_at(tmp_path, "dropdot") as (relay, desk):
         desk.ingest(make_mail(msgid="<drop-dot@client.example>"))
         assert desk.flush().code == 75
         [unanswered] = [m for m in _queued(desk) if m["attempts"]]
@@ -175,20 +177,14 @@ def test_a_mail_the_relay_did_not_answer_is_not_sent_again_by_a_forced_flush(tmp
         assert desk.flush().code == 75  # the other two go; it waits for its back-off
         assert [m["id"] for m in _queued(desk)] == [unanswered["id"]]
         assert len(relay.taken) == len(set(relay.taken)) == 3, relay.taken
-    finally:
-        relay.stop()
 
 
 def test_an_answer_that_is_no_smtp_is_said_whole(tmp_path):
     """A relay (a proxy, a wrong port) answering "hello from a proxy": the mail's error
     read «-1 o from a proxy» (smtplib keeps an answer from its fifth byte)."""
-    relay = OddRelay("garbled")
-    desk = Desk(tmp_path, relay.port, outbound={"timeout": 5})
-    try:
+    with _desk_at(tmp_path, "garbled") as (relay, desk):
         desk.ingest(make_mail(msgid="<garbled@client.example>"))
         assert desk.flush().code == 75
         [tried] = [m for m in _queued(desk) if m["attempts"]]
         assert "hello from a proxy" in tried["last_error"], tried
         assert desk.flush().code == 0 and len(relay.taken) == 3, relay.taken
-    finally:
-        relay.stop()
