@@ -153,8 +153,17 @@ def parse(
 
 
 def fallback_message(raw: bytes, problem: str) -> ParsedMessage:
+    """``raw`` as raw text, for a mail whose processing failed: filed under the
+    Message-ID its header block gives (message_id_of, as `maild fsck` and a redelivery
+    look it up; the made-up id of its digest let fsck call its spool copy damaged,
+    "restore it from a backup", at every run), or the made-up one if that block
+    cannot be read either."""
+    try:
+        message_id = message_id_of(raw)
+    except Exception:  # (the header block is what failed)
+        message_id = synthetic_msgid(raw)
     return ParsedMessage(
-        message_id=synthetic_msgid(raw),
+        message_id=message_id,
         from_addr="",
         from_name="",
         to=(),

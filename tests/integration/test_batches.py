@@ -76,3 +76,11 @@ def test_a_mail_whose_records_cannot_be_committed_fails_by_itself(spooled, monke
     assert not any(app.spool.is_pending(k) for k in keys)
     assert len(app.store.summaries()) == 5
     assert not (app.spool.root / "attempts" / keys[2]).exists()
+    # stored as raw text under its own Message-ID: fsck finds its spool copy whole (it
+    # was filed under a made-up id, and fsck called the copy damaged at every run)
+    [raw_text] = [t for t in app.store.summaries() if not t["requester"]]
+    [stored] = [m for m in app.store.load(raw_text["tid"])[1] if m.get("spool_key")]
+    assert stored["message_id"] == "<b2@c.example>", stored
+    from maild.fsck import Fsck
+
+    assert Fsck(app, repair=False).run().problems == []
