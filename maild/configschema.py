@@ -58,8 +58,8 @@ def _date_list(value: Any) -> bool:
 def _listen(value: Any) -> bool:
     """HOST:PORT of a port that the MTA (the site's proxy, Prometheus) can be given:
     port 0 would be a new random port at each start."""
-    if not isinstance(value, str) or ":" not in value:
-        return False
+    if not isinstance(value, str) or ":" not in value or "\0" in value:
+        return False  # (a NUL: the system reads the host up to it, the check all of it)
     port = value.rsplit(":", 1)[1]
     return 0 < (figures(port) or 0) < 65536  # (ASCII figures: not «²», «２», «٢»)
 
