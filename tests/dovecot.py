@@ -25,7 +25,10 @@ from imapclient import IMAPClient
 
 from tests.helpers import free_port
 
-USERS = {"alice": "alicepw", "bob": "bobpw"}
+# carol's password is not ASCII (test_a_password_with_non_ascii_characters_logs_in). She
+# is there from the start: Dovecot reads its passwd-file again on a change only once a
+# second, so a user added just after another login was refused (a flaky test).
+USERS = {"alice": "alicepw", "bob": "bobpw", "carol": "пароль123"}
 
 CONF = string.Template(
     """\
@@ -59,6 +62,11 @@ userdb {
 }
 mail_location = maildir:~/Maildir
 mail_fsync = never
+# Dovecot's word in IDLE ("* OK Still here") every second, not every 2 min (randomized):
+# a message that lands between the poller's SELECT and its IDLE is told with IDLE's
+# "+ idling", which imapclient buffers and idle_check does not see until the server
+# says something more (test_imap_idle_window); the tests append at any moment.
+imap_idle_notify_interval = 1 secs
 
 service anvil {
   chroot =
@@ -106,7 +114,7 @@ class DovecotServer:
             check=True,
             capture_output=True,
         )
-        with open(f"{self.dir}/passwd", "w") as f:
+        with open(f"{self.dir}/passwd", "w", encoding="utf-8") as f:
             f.writelines(f"{u}:{{PLAIN}}{p}\n" for u, p in USERS.items())
         os.mkdir(f"{self.dir}/mail")
         if root:

@@ -427,9 +427,7 @@ def test_a_password_with_non_ascii_characters_logs_in(dovecot):
     ascii", logged and retried as a network error for ever. Such a password goes by
     AUTHENTICATE PLAIN in UTF-8, which the server takes; a wrong one is a login the
     server refuses, as with LOGIN."""
-    with open(f"{dovecot['dir']}/passwd", "a", encoding="utf-8") as f:
-        f.write("carol:{PLAIN}пароль123\n")  # (the passwd-file is read again on change)
-    info = dovecot | {"users": dovecot["users"] | {"carol": "пароль123"}}
+    info = dovecot  # carol's password: "пароль123"
     reset_mailbox(info, "carol")
     append(info, "carol", make_raw(1))
     inbox = Inbox()
