@@ -66,8 +66,14 @@ HINT_RU = {
 
 
 def mask(path: str) -> str:
-    """A path as logged: the token of /t/... and /c/... replaced, no query string."""
-    return _TOKEN_PATH.sub(r"/\1/…", path.split("?", 1)[0])
+    """A path as logged: the token of /t/... and /c/... replaced, no query string, and
+    what is not printable escaped: request.path is percent-decoded, so a path with
+    %0a wrote a line of the visitor's own into the log («maild: ERROR: …», a fake
+    traceback), %1b a terminal's escape sequence."""
+    masked = _TOKEN_PATH.sub(r"/\1/…", path.split("?", 1)[0])
+    if masked.isprintable():
+        return masked
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in masked)
 
 
 class MaskedAccessLogger(AbstractAccessLogger):

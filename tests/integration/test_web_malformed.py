@@ -115,3 +115,20 @@ def test_a_form_body_that_does_not_read_is_a_400_without_an_error(site, what):
     time.sleep(0.5)
     log = daemon.logtext()[before:]
     assert "Traceback" not in log and "ERROR" not in log, log
+
+
+def test_a_path_with_line_breaks_writes_no_line_of_its_own_into_the_log(site):
+    """request.path is percent-decoded: GET /new%0amaild: ERROR: … wrote a line of the
+    visitor's choosing into the log (an ERROR, a «Traceback»), which one reading the
+    log or a monitor counting its ERROR lines took for maild's own."""
+    _desk, daemon, _sink, base = site
+    before = len(daemon.logtext())
+    forged = "/new%0amaild:%20ERROR:%20web%20GET%20/%20failed%0d%0aTraceback%1b[2J"
+    assert request(base + forged).status == 404
+    said = lambda: daemon.logtext()[before:]  # noqa: E731
+    assert wait_until(lambda: "web GET /new" in said(), 5), said()
+    [line] = [x for x in said().splitlines() if "web GET /new" in x]
+    assert line.startswith("maild: INFO: web GET /new\\nmaild: ERROR: web GET / failed\\r\\n")
+    assert "\x1b" not in said() and not any(
+        x.startswith(("maild: ERROR", "Traceback")) for x in said().splitlines()
+    ), said()
