@@ -117,7 +117,8 @@ def what_was_wrong(exc: HttpProcessingError | web.RequestPayloadError) -> str:
     path"), tokens masked, printable, 120 characters at most."""
     words = exc.message if isinstance(exc, HttpProcessingError) else str(exc)
     lines = str(words or "").strip().splitlines() or [""]
-    first = re.split(r""":\s*b['"]""", lines[0], maxsplit=1)[0].rstrip(":. ")
+    # (a path over 8190 bytes is quoted as "bytearray(b'/t/<token>?…")
+    first = re.split(r""":\s*(?:bytearray\()?b['"]""", lines[0], maxsplit=1)[0].rstrip(":. ")
     first = _TOKEN_RAW.sub(r"/\1/…", first)
     return "".join(c if c.isprintable() else "?" for c in first)[:120]
 
