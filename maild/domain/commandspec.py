@@ -14,8 +14,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from maild.domain.addrspec import valid_addr_spec
 from maild.domain.commandnames import ALIASES, resolve
 from maild.domain.layout import readings, russian_typed
+from maild.domain.limits import MAX_NAMED, cut
 from maild.domain.linktext import collapsed_links
 from maild.domain.lookalike import mixed, unconfused_words
 from maild.domain.sender import ENTITLED_LEVELS
@@ -101,6 +103,20 @@ def _address(name: str, arg: str) -> tuple[str | None, str | None]:
         # would go nowhere, or to whoever owns that other name (the error says which)
         return None, f"#{name}: в адресе «{address}» латинские буквы смешаны с русскими"
     return address.lower(), None
+
+
+def _new_address(name: str, arg: str) -> tuple[str | None, str | None]:
+    """An address mail is to go to from now on (#cc): one a relay takes. Longer than
+    RFC 5321's 254 octets, or a domain label past 63, it was added, and every answer's
+    copy to the customer, naming it in To, was refused by the relay: nobody got it."""
+    address, error = _address(name, arg)
+    if address is None or valid_addr_spec(address):
+        return address, error
+    shown = cut(address, MAX_NAMED)
+    return None, (
+        f"#{name}: «{shown}» — такой адрес почтовый сервер не принимает "
+        "(длиннее 254 символов или с частью домена длиннее 63)"
+    )
 
 
 def _several(name: str, found: list[str]) -> str:
@@ -214,7 +230,7 @@ REGISTRY: dict[str, Spec] = {
     "answer": Spec(_answer_name, "#answer <имя>", "вставить сохранённый ответ на место строки"),
     "merge": Spec(_tid, "#merge <TID>", "перенести это обращение в обращение TID"),
     "charset": Spec(_charset, "#charset <имя>", "перечитать последнее письмо клиента в кодировке"),
-    "cc": Spec(_address, "#cc <адрес>", "добавить участника (будет получать ответы)"),
+    "cc": Spec(_new_address, "#cc <адрес>", "добавить участника (будет получать ответы)"),
     "uncc": Spec(_address, "#uncc <адрес>", "убрать участника"),
     "human": Spec(
         lambda name, arg: _address(name, arg) if arg else (None, None),

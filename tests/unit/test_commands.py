@@ -191,6 +191,28 @@ def test_an_address_copied_with_its_quotes_is_the_address(name: str, quoted: str
     assert parse_reply(f"#{name} {quoted}").commands == (Command(name, "ivan@shop.example"),)
 
 
+@pytest.mark.parametrize(
+    "address",
+    ["b" * 10_000 + "@x.ru", "b@" + "x" * 64 + ".ru", "b@" + "x." * 130 + "ru"],
+)
+def test_cc_of_an_address_no_relay_takes_is_an_error(address: str) -> None:
+    """An address no mail system takes (longer than RFC 5321's 254 octets, a domain's
+    label past 63) is no participant: added, each answer's copy to the customer held
+    it in To and the relay refused it («500 Line too long»), so the customer got
+    nothing, the outbox failing for good, and the staff member was told nothing."""
+    parsed = parse_reply(f"#cc {address}\nОтвет.")
+    assert parsed.commands == ()
+    (error,) = parsed.errors
+    assert error.startswith("#cc: «") and "не принимает" in error
+    assert len(error) < 300
+
+
+def test_uncc_of_a_long_address_still_reads_it() -> None:
+    """A participant an older maild added so can still be taken off."""
+    address = "b" * 300 + "@x.ru"
+    assert parse_reply(f"#uncc {address}").commands == (Command("uncc", address),)
+
+
 def test_assign_without_address() -> None:
     assert parse_reply("#assign\nТекст").errors == ("#assign: нужен адрес сотрудника",)
 
