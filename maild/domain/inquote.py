@@ -17,6 +17,7 @@ from maild.domain.direct import relayed
 from maild.domain.quotes import trim_reply
 from maild.domain.staffquote import without_our_forward
 from maild.domain.typedlines import typed_lines
+from maild.domain.unsent import thread_texts
 
 __all__ = ["left_in_quote", "told"]
 
@@ -39,7 +40,7 @@ def told(ctx: Context, decision: Decision) -> Decision:
     if not relayed(decision):  # each customer got the mail as written (direct.py)
         return decision
     text = without_our_forward(ctx.msg.text, ctx.policy.support_address)
-    lines = left_in_quote(text, [m.get("text") or "" for m in decision.messages])
+    lines = left_in_quote(text, thread_texts(decision.messages))
     if not lines:
         return decision
     return tell_writer(ctx, decision, "staff_quote_left", {"typed": lines})

@@ -26,7 +26,7 @@ from maild.domain.staffquote import for_customer
 from maild.domain.tid import shown_subject
 from maild.domain.typedlines import typed_lines
 
-__all__ = ["UNSENT", "answer", "no_customer", "unsendable", "unsent"]
+__all__ = ["UNSENT", "answer", "no_customer", "thread_texts", "unsendable", "unsent"]
 
 LOG = "maild.pipeline"  # the decision's lines, as for all mail
 
@@ -205,4 +205,13 @@ def _told(
 
 
 def _texts(messages: list[MessageRecord]) -> list[str]:
-    return [m["text"] for m in messages]
+    return thread_texts(messages)
+
+
+def thread_texts(messages: list[MessageRecord]) -> list[str]:
+    """The texts of a ticket's mails, as typed_lines knows them, and the commands they
+    ran («#take», «#level vip», as records keep them): her reply on her own sent answer
+    quotes its command lines, which no text keeps (the commands are taken out), and
+    «> #level VIP» held the new answer back as a line typed inside the quote."""
+    ran = [c for m in messages for c in m.get("commands") or ()]
+    return [m.get("text") or "" for m in messages] + (["\n".join(ran)] if ran else [])

@@ -99,3 +99,24 @@ def test_a_bold_note_under_a_flowed_soft_break_stays_internal(desk: Desk, sink):
     assert not [a for a in answers(sink) if "пиратская" in a.text]
     [note] = [m for m in desk.ticket(tid)["messages"] if "пиратская" in (m["text"] or "")]
     assert note["kind"] == "note"
+
+
+@pytest.mark.parametrize("quoted", ["> #take\r\n", "> #take\r\n> #level VIP\r\n"])
+def test_a_command_quoted_from_her_own_earlier_reply_is_no_line_typed(desk: Desk, sink, quoted):
+    """Thunderbird's Reply on her own sent answer quotes it, command lines and all
+    («> #take»): those are commands the ticket ran, not lines she typed inside the
+    quote now. «> #level VIP» held her new answer back («Ответ клиенту не отправлен»),
+    and «> #take» alone let it go with «Ответ отправлен без строк из цитаты: #take»,
+    as if the customer had missed a line of hers."""
+    tid, notice = open_ticket(desk, sink)
+    desk.ingest(reply(tid, notice, "#take\r\n#level vip\r\nСмотрю, ответ будет сегодня.\r\n"))
+    desk.flush()
+    again = (
+        "Ещё одно: обновите модуль.\r\n\r\n07.12.2026 10:05, Анна Смирнова пишет:\r\n"
+        f"{quoted}> Смотрю, ответ будет сегодня.\r\n"
+    )
+    desk.ingest(reply(tid, notice, again))
+    desk.flush()
+    assert "Ещё одно: обновите модуль." in answers(sink)[-1].text
+    told = [r.subject for r in sink.to("anna@example.com")]
+    assert told == [notice.subject]  # the new ticket's notice, nothing since
