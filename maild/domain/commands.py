@@ -19,7 +19,7 @@ from maild.domain.layout import from_russian_layout, halfwidth, readings, russia
 from maild.domain.limits import MAX_NAMED, cut
 from maild.domain.lookalike import told
 from maild.domain.nearmiss import latin_typed, near_command, swapped
-from maild.domain.quotes import is_quoted, trim_reply, unquoted
+from maild.domain.quotes import forward_at, is_quoted, trim_reply, unquoted
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.typedlines import Thread
 
@@ -45,8 +45,8 @@ WORD_RE = re.compile(r"[\w-]+")
 # What a staff member reads of a command in_quote finds (staff_error.txt).
 IN_QUOTE = (
     "{line} не выполнена: строка стоит внутри цитаты (ниже шапки «От:» / «Отправлено:»,\n"
-    "    «-----Original Message-----» или «... пишет:», либо среди строк с «>»), а команды\n"
-    "    в цитате maild не выполняет. Напишите команду над цитатой."
+    "    «-----Original Message-----» или «... пишет:», либо среди строк с «>») или в\n"
+    "    пересланном письме, а команды там maild не выполняет. Напишите команду над цитатой."
 )
 IN_QUOTE_LISTED = 5  # the first ones: a hostile reply of a million is told of five
 
@@ -109,7 +109,7 @@ def parse_reply(text: str, customers: Sequence[str] = ()) -> ParsedReply:
     any other is the staff member's text (a hashtag, "#123"), and so is a line of
     the ticket's ``customers``' mails (their texts), copied into the answer.
     """
-    own_end = len(trim_reply(text, fallback=False))
+    own_end = min(len(trim_reply(text, fallback=False)), forward_at(text))
     mistyped = _Mistyped(customers)
     commands: list[Command] = []
     errors: list[str] = []

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 
 __all__ = [
     "attribution_span",
+    "forward_at",
     "is_quoted",
     "openers",
     "trim_head",
@@ -193,6 +194,19 @@ def _backed_off(lines: list[str], end: int, quoted: Callable[[str], bool]) -> in
     while end and (not lines[end - 1].strip() or quoted(lines[end - 1])):
         end -= 1
     return end
+
+
+def forward_at(text: str) -> int:
+    """Where the first forwarded mail of ``text`` starts (its marker line, not quoted:
+    «-------- Пересланное сообщение --------», «Begin forwarded message:»), or its
+    length: what a staff member forwards is its writer's, its «#close» no command of
+    hers, as none under Outlook's «От:/Отправлено:» is (trim_reply cuts there)."""
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        if FORWARD_RE.fullmatch(line.strip()) and not is_quoted(line):
+            return pos
+        pos += len(line)
+    return pos
 
 
 def is_quoted(line: str) -> bool:

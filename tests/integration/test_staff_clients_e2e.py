@@ -120,3 +120,30 @@ def test_a_command_quoted_from_her_own_earlier_reply_is_no_line_typed(desk: Desk
     assert "Ещё одно: обновите модуль." in answers(sink)[-1].text
     told = [r.subject for r in sink.to("anna@example.com")]
     assert told == [notice.subject]  # the new ticket's notice, nothing since
+
+
+@pytest.mark.parametrize(
+    "mark",
+    [
+        "-------- Пересланное сообщение --------",  # Thunderbird
+        "---------- Forwarded message ---------",  # Gmail
+        "Begin forwarded message:",  # Apple Mail
+    ],
+)
+def test_a_command_inside_a_mail_she_forwards_does_not_run(desk: Desk, sink, mark: str):
+    """A forwarded mail is its writer's, not hers: its «#close» closed the ticket and
+    sent the customer the closing, as Outlook's forward under «От:/Отправлено:» never
+    did (a command in the quote: the reply stops, and she is told the line)."""
+    tid, notice = open_ticket(desk, sink)
+    text = (
+        "Иван, передаю ответ разработчиков.\r\n\r\n"
+        f"{mark}\r\nТема: Re: ошибка 500\r\nДата: Mon, 7 Dec 2026 09:00:00 +0300\r\n"
+        "От: Борис <boris@example.com>\r\nКому: dev@example.com\r\n\r\n"
+        "#close\r\nИсправлено в 7.1.\r\n"
+    )
+    desk.ingest(reply(tid, notice, text))
+    desk.flush()
+    assert desk.ticket(tid)["status"] != "closed"
+    assert answers(sink) == []
+    [error] = [r for r in sink.to("anna@example.com") if "Команды не выполнены" in r.subject]
+    assert "#close не выполнена" in error.text
