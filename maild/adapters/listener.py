@@ -38,6 +38,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from maild.adapters.sessions import BACKSTOP, LimitedSessions, SessionLimits, declared_size
 from maild.adapters.spool import Spool
 from maild.domain.logid import log_time, message_id_for_log, peer_for_log
+from maild.privileges import describe
 
 log = logging.getLogger("maild.listener")
 
@@ -249,20 +250,22 @@ class SupportHandler:
         try:
             key = await self.commit.add(data)
         except OSError as e:
+            # as ingest says it: a temp file is never there, so its folder, with the fix
+            why = describe(e, self.spool.root.parent)
             log.error(
                 "%s spool write failed for mail from %s (answered 451: the sender retries): %s",
                 message_id_for_log(data),
                 mail_from,
-                f"{e.strerror or e}: {os.fsdecode(e.filename)}" if e.filename else e.strerror or e,
+                why,
             )
             self.refused_size = len(data)
-            self._stalled(e)
+            self._stalled(why)
             return SPOOL_FAILED
         self.on_spooled(key)
         self._stalled(None)
         return OK
 
-    def _stalled(self, error: OSError | None) -> None:
+    def _stalled(self, error: str | None) -> None:
         if error is None:
             if self.stall is None:
                 return
@@ -271,7 +274,7 @@ class SupportHandler:
             self.stall = None
         else:
             since = self.stall["since"] if self.stall else datetime.now(UTC).isoformat()
-            self.stall = {"since": since, "error": str(error), "pid": os.getpid()}
+            self.stall = {"since": since, "error": error, "pid": os.getpid()}
             if self._probing is None or self._probing.done():
                 self._probing = asyncio.get_running_loop().create_task(self._probe())
         if self.stalled is not None:

@@ -5,6 +5,8 @@ limits; large transfers wait for a slot, declared small ones never do."""
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import smtplib
 import socket
 from collections.abc import Iterator
@@ -492,3 +494,34 @@ def test_a_failure_of_maild_in_a_command_is_451_so_the_sender_retries(tmp_path, 
         ctl.stop()
     [failed] = [r for r in caplog.records if r.levelname == "ERROR"]
     assert failed.exc_info and "answered 451" in failed.getMessage()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give spool/tmp to another user")
+def test_a_spool_folder_of_another_user_is_named_with_its_fix_not_a_temp_file(tmp_path, caplog):
+    """Mail answered 451 because spool/tmp is another user's (a root's `cp -a`): the
+    log and `maild status` named the temp file being made, which is never there, as
+    Python prints an error (`[Errno 13] Permission denied: '.../spool/tmp/179….vm'`),
+    with no fix; `maild ingest` named the folder, its owner and the chown. Now both."""
+    storage = tmp_path / "data"
+    spool = Spool(storage / "spool")
+    os.chown(storage / "spool" / "tmp", 65534, 65534)
+    stalls: list[dict | None] = []
+    handler = SupportHandler(spool, lambda a: True, lambda k: None, stalled=stalls.append)
+    temp = f"{storage}/spool/tmp/1796648600669532837.P1840Q1.vm"
+
+    async def refused(data: bytes) -> str:
+        raise PermissionError(errno.EACCES, "Permission denied", temp)
+
+    handler.commit.add = refused
+    ctl = _Server(handler, hostname="127.0.0.1", port=free_port())
+    ctl.start()
+    try:
+        assert send(ctl.port, b"Subject: x\r\nMessage-ID: <p@x>\r\n\r\nhello\r\n")[0] == 451
+    finally:
+        ctl.stop()
+    said = f"Permission denied: {storage}/spool/tmp belongs to nobody, not to root"
+    [logged] = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert said in logged and f"chown -R root: {storage}" in logged, logged
+    assert ".vm" not in logged and "[Errno" not in logged, logged
+    error = stalls[-1]["error"]
+    assert said in error and ".vm" not in error and "[Errno" not in error, error
