@@ -21,8 +21,10 @@ _FLOCK = "hhqqi4x"
 
 
 def probe(root: Path, serving: bool = False) -> dict[str, Any]:
-    """{"running", "pid", "error"}: running True with the pid holding run/serve.lock
-    (None when it cannot be told, e.g. a process of another PID namespace), False when
+    """{"running", "pid", "error", "stopped"}: running True with the pid holding
+    run/serve.lock (None when it cannot be told, e.g. a process of another PID
+    namespace), and stopped True while that process is stopped (SIGSTOP, a debugger:
+    it holds the lock and does nothing; what it forked goes on), False when
     no process holds it (or there is none: serve never ran here, or a restored backup),
     None with the error when this user cannot open it.
 
@@ -32,31 +34,65 @@ def probe(root: Path, serving: bool = False) -> dict[str, Any]:
     go when it closes any descriptor of that file: the probe would free the storage
     for a second serve. Another process's descriptor releases nothing of serve's."""
     if serving:
-        return {"running": True, "pid": os.getpid(), "error": None}
+        return {"running": True, "pid": os.getpid(), "error": None, "stopped": False}
     getlk = getattr(fcntl, "F_OFD_GETLK", None)
     if getlk is None:  # not Linux (maild runs under systemd): cannot tell
-        return {"running": None, "pid": None, "error": "no F_OFD_GETLK on this system"}
+        return {
+            "running": None,
+            "pid": None,
+            "error": "no F_OFD_GETLK on this system",
+            "stopped": False,
+        }
     try:
         fd = os.open(root / "run" / "serve.lock", os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:
-        return {"running": False, "pid": None, "error": None}
+        return {"running": False, "pid": None, "error": None, "stopped": False}
     except OSError as e:
-        return {"running": None, "pid": None, "error": f"{e.filename}: {e.strerror}"}
+        return {
+            "running": None,
+            "pid": None,
+            "error": f"{e.filename}: {e.strerror}",
+            "stopped": False,
+        }
     try:
         asked = struct.pack(_FLOCK, fcntl.F_RDLCK, os.SEEK_SET, 0, 0, 0)
         kind, _, _, _, pid = struct.unpack(_FLOCK, fcntl.fcntl(fd, getlk, asked))
     except OSError as e:
-        return {"running": None, "pid": None, "error": f"run/serve.lock: {e.strerror}"}
+        return {
+            "running": None,
+            "pid": None,
+            "error": f"run/serve.lock: {e.strerror}",
+            "stopped": False,
+        }
     finally:
         os.close(fd)
     if kind == fcntl.F_UNLCK:
-        return {"running": False, "pid": None, "error": None}
-    return {"running": True, "pid": pid if pid > 0 else None, "error": None}
+        return {"running": False, "pid": None, "error": None, "stopped": False}
+    pid = pid if pid > 0 else None
+    return {"running": True, "pid": pid, "error": None, "stopped": _stopped(pid)}
+
+
+def _stopped(pid: int | None) -> bool:
+    """Whether process `pid` is stopped by a signal or a tracer (its state in /proc)."""
+    if pid is None:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:  # gone meanwhile, or no /proc: running as far as the lock tells
+        return False
+    return stat[stat.rfind(b")") + 2 :][:1] in (b"T", b"t")
 
 
 def reasons(serve: dict[str, Any] | None) -> list[str]:
     """The line that says serve does not run and what to do (pure); none while it
     runs or when it cannot be told (the other figures then speak as before)."""
+    if serve and serve.get("stopped"):
+        pid = serve.get("pid")
+        return [
+            f"maild serve (pid {pid}) is stopped (SIGSTOP, or a debugger holds it): it "
+            "answers no mail and runs no jobs until it goes on: kill -CONT " + str(pid)
+        ]
     if not serve or serve.get("running") is not False:
         return []
     return [
@@ -70,6 +106,8 @@ def line(serve: dict[str, Any] | None) -> str | None:
     """The figure's line in `maild status`'s text."""
     if not serve:
         return None
+    if serve.get("stopped"):
+        return f"serve: stopped (pid {serve.get('pid')})"
     if serve.get("running"):
         return "serve: running" + (f" (pid {serve['pid']})" if serve.get("pid") else "")
     if serve.get("running") is False:

@@ -5,6 +5,7 @@ old, so `systemctl stop` or a restart into a config error read as healthy to a m
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -36,7 +37,7 @@ def assert_not_running(desk: Desk) -> None:
     r = desk.run("status", "--json")
     figures = r.json()
     assert r.code == 2 and figures["state"] == "failing", r.out
-    assert figures["serve"] == {"running": False, "pid": None, "error": None}
+    assert figures["serve"] == {"running": False, "pid": None, "error": None, "stopped": False}
     assert figures["serve_crashed"] is None
     # at once: the scheduler ran a moment ago, its 10 minutes are far off
     assert figures["scheduler"]["age"] is not None and figures["scheduler"]["age"] < 600
@@ -59,7 +60,8 @@ def test_status_says_at_once_that_serve_is_not_running(tmp_path, sink):
     try:
         assert wait_until(lambda: desk.run("status").code == 0), desk.run("status").out
         r = desk.run("status", "--json")
-        assert r.json()["serve"] == {"running": True, "pid": daemon.proc.pid, "error": None}
+        serve = {"running": True, "pid": daemon.proc.pid, "error": None, "stopped": False}
+        assert r.json()["serve"] == serve
         assert f"serve: running (pid {daemon.proc.pid})" in desk.run("status").out
         assert scrape(mport)["maild_health"] == 0  # serve's own figures: it runs
         # status and the scrape only asked: the lock is still serve's, a second one
@@ -96,3 +98,37 @@ def test_a_crash_is_still_told_as_a_crash(tmp_path, sink):
     [reason] = figures["reasons"]
     assert reason.startswith(f"maild serve (pid {daemon.proc.pid}, running since "), reason
     assert "ended without stopping (killed or crashed)" in reason
+
+
+def test_a_serve_stopped_by_sigstop_is_not_called_running(tmp_path, sink):
+    """A `maild serve` stopped (SIGSTOP, `kill -STOP`, a debugger) holds its lock and
+    does nothing: its listener answers no mail, its scheduler runs no jobs. Status
+    said «serve: running» and healthy for as long as the pause was under its
+    thresholds (mail waiting 2 min, the scheduler 10 min). Now failing at once,
+    with the command that lets it go on; healthy again once it does."""
+    desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{free_port()}"})
+    daemon = Daemon(desk).start()
+    pid = daemon.proc.pid
+    try:
+        assert wait_until(lambda: desk.run("status").code == 0), desk.run("status").out
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            assert wait_until(lambda: desk.run("status").code == 2), desk.run("status").out
+            r = desk.run("status", "--json")
+            assert r.json()["serve"] == {
+                "running": True,
+                "pid": pid,
+                "error": None,
+                "stopped": True,
+            }
+            [reason] = r.json()["reasons"]
+            assert reason.startswith(f"maild serve (pid {pid}) is stopped"), reason
+            assert reason.endswith(f"kill -CONT {pid}"), reason
+            text = desk.run("status").out
+            assert f"serve: stopped (pid {pid})" in text and f"! {reason}" in text, text
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        assert wait_until(lambda: desk.run("status").code == 0), desk.run("status").out
+        assert f"serve: running (pid {pid})" in desk.run("status").out
+    finally:
+        assert daemon.stop() == 0

@@ -72,10 +72,20 @@ def test_a_storage_serve_never_ran_on_is_told_serve_is_not_running(tmp_path):
     """No run/serve.lock (serve never ran here, a restored backup) is no process holding
     it: status says serve is not running and what to do, not that it cannot be told;
     a lock file no process holds says the same."""
-    assert servecheck.probe(tmp_path) == {"running": False, "pid": None, "error": None}
+    assert servecheck.probe(tmp_path) == {
+        "running": False,
+        "pid": None,
+        "error": None,
+        "stopped": False,
+    }
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "serve.lock").touch()
-    assert servecheck.probe(tmp_path) == {"running": False, "pid": None, "error": None}
+    assert servecheck.probe(tmp_path) == {
+        "running": False,
+        "pid": None,
+        "error": None,
+        "stopped": False,
+    }
     assert servecheck.line(servecheck.probe(tmp_path)) == "serve: not running"
 
 
@@ -93,7 +103,7 @@ def test_a_holder_whose_pid_cannot_be_told_is_running_without_a_pid(tmp_path):
     try:  # an OFD write lock: F_OFD_GETLK reports its l_pid as -1
         fcntl.fcntl(fd, setlk, struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0))
         serve = servecheck.probe(tmp_path)
-        assert serve == {"running": True, "pid": None, "error": None}
+        assert serve == {"running": True, "pid": None, "error": None, "stopped": False}
         assert servecheck.line(serve) == "serve: running"
         assert servecheck.reasons(serve) == []
     finally:
