@@ -34,42 +34,33 @@ def probe(root: Path, serving: bool = False) -> dict[str, Any]:
     go when it closes any descriptor of that file: the probe would free the storage
     for a second serve. Another process's descriptor releases nothing of serve's."""
     if serving:
-        return {"running": True, "pid": os.getpid(), "error": None, "stopped": False}
+        return _said(True, os.getpid())
     getlk = getattr(fcntl, "F_OFD_GETLK", None)
     if getlk is None:  # not Linux (maild runs under systemd): cannot tell
-        return {
-            "running": None,
-            "pid": None,
-            "error": "no F_OFD_GETLK on this system",
-            "stopped": False,
-        }
+        return _said(None, error="no F_OFD_GETLK on this system")
     try:
         fd = os.open(root / "run" / "serve.lock", os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:
-        return {"running": False, "pid": None, "error": None, "stopped": False}
+        return _said(False)
     except OSError as e:
-        return {
-            "running": None,
-            "pid": None,
-            "error": f"{e.filename}: {e.strerror}",
-            "stopped": False,
-        }
+        return _said(None, error=f"{e.filename}: {e.strerror}")
     try:
         asked = struct.pack(_FLOCK, fcntl.F_RDLCK, os.SEEK_SET, 0, 0, 0)
         kind, _, _, _, pid = struct.unpack(_FLOCK, fcntl.fcntl(fd, getlk, asked))
     except OSError as e:
-        return {
-            "running": None,
-            "pid": None,
-            "error": f"run/serve.lock: {e.strerror}",
-            "stopped": False,
-        }
+        return _said(None, error=f"run/serve.lock: {e.strerror}")
     finally:
         os.close(fd)
     if kind == fcntl.F_UNLCK:
-        return {"running": False, "pid": None, "error": None, "stopped": False}
-    pid = pid if pid > 0 else None
-    return {"running": True, "pid": pid, "error": None, "stopped": _stopped(pid)}
+        return _said(False)
+    held = pid if pid > 0 else None
+    return _said(True, held, stopped=_stopped(held))
+
+
+def _said(
+    running: bool | None, pid: int | None = None, error: str | None = None, stopped: bool = False
+) -> dict[str, Any]:
+    return {"running": running, "pid": pid, "error": error, "stopped": stopped}
 
 
 def _stopped(pid: int | None) -> bool:
