@@ -95,15 +95,15 @@ def leaf_kind(part: Message, msg: Message, ctype: str, parents: dict[int, Messag
     "rich" (enriched, RTF), "other" (another rendering of the text beside it in its
     multipart/alternative: the calendar of an invitation from Outlook, Teams or Google,
     Gmail's AMP: neither text maild reads nor a file the sender attached), or None: a
-    file."""
+    file, as is a calendar sent as the whole mail (kept as invite.ics)."""
     shown = disposition(part) != "attachment"
     if shown and filename_of(part) is None:
         if ctype in ("text/plain", "text/html") or ctype.startswith("multipart/"):
             return "text"
         if ctype in RICH:
             return "rich"
-        if part is msg and ctype.startswith("text/"):
-            return "text"
+        if part is msg and ctype.startswith("text/") and ctype not in CALENDAR:
+            return "text"  # (a calendar sent as the mail itself is the calendar: a file)
     parent = parents.get(id(part))
     if (
         shown

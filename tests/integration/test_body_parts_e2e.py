@@ -287,6 +287,34 @@ def test_an_outlook_invitation_from_a_customer_is_kept_for_staff_never_refused(d
     assert "attachment" not in notice.text and "отклонено" not in notice.text
 
 
+def test_an_invitation_sent_as_the_whole_mail_is_kept_not_read_as_the_text(desk, sink):
+    """A calendar's invitation sent as the mail itself (Content-Type: text/calendar, no
+    other part: a CRM's or a calendar app's «send by mail») was read as the letter's text:
+    staff and the site read its BEGIN:VCALENDAR source, and had no invite.ics to open.
+    It is the calendar it is, kept as invite.ics, as one inside a multipart is."""
+    ics = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\n"
+        "UID:1@shop.ru\r\nDTSTART:20261208T100000Z\r\nSUMMARY:Созвон по ошибке\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    m = EmailMessage()
+    m["From"], m["To"], m["Subject"] = "ivan@shop.ru", SUPPORT, "Приглашение: созвон"
+    m["Message-ID"] = make_msgid(domain="shop.ru")
+    m.set_content(ics, subtype="calendar", params={"method": "REQUEST"})
+    tid = desk.ingest_tid(m.as_bytes(policy=email.policy.SMTP))
+    desk.flush()
+    [message] = desk.ticket(tid)["messages"][:1]
+    assert "VCALENDAR" not in message["text"]
+    assert [(a["filename"], a["content_type"], a["accepted"]) for a in message["attachments"]] == [
+        ("invite.ics", "text/calendar", True)
+    ]
+    [notice] = [r for r in sink.to("anna@example.com") if tid in r.subject]
+    assert [p.get_filename() for p in notice.msg.iter_attachments()] == ["invite.ics"]
+    assert "VCALENDAR" not in notice.text and "invite.ics" in notice.text
+    [conf] = [r for r in sink.to("ivan@shop.ru") if tid in r.subject]
+    assert "не принят" not in conf.text
+
+
 @pytest.mark.parametrize("name", ["rtf_body.eml", "rtf_body_application.eml"])
 def test_an_rtf_body_is_read_as_the_text(desk, sink, name: str):
     """A body sent as RTF alone was refused as a file «attachment» (документ RTF) and
