@@ -12,6 +12,7 @@ from email.message import Message
 
 from maild.domain import limits, logos, recode
 from maild.domain.datauri import data_images
+from maild.domain.encodedmulti import open_encoded_multiparts
 from maild.domain.filetypes import sanitize_filename
 from maild.domain.flowed import unflow
 from maild.domain.forwards import heading, open_encoded_messages
@@ -183,6 +184,7 @@ def read_body(msg: Message, codec: str | None = None, signer: str = "") -> Body:
     every text part in that charset, whatever its label says. ``signer``: the From's
     name, whose line under the text starts the writer's signature (logos.places)."""
     reports = Reports()
+    open_encoded_multiparts(msg, RAW_POLICY)  # (a multipart sent base64: its parts)
     open_encoded_messages(msg, RAW_POLICY)
     signed = open_signed(msg, RAW_POLICY)  # S/MIME opaque-signed: the letter it signs
     msg, problem = signed.root, signed.problem

@@ -406,3 +406,45 @@ def test_a_macs_resource_fork_is_no_file_of_the_message() -> None:
     body = read_body(_msg(*lines))
     assert body.attachments == (RawAttachment("shot.png", "image/png", b"\x89PNG\r\n\x1a\n"),)
     assert body.problem is None
+
+
+def _encoded_mixed(body: bytes, outer: str = "multipart/mixed") -> object:
+    return _msg(
+        "From: ivan@shop.example",
+        f'Content-Type: {outer}; boundary="B"',
+        "Content-Transfer-Encoding: base64",
+        "",
+        base64.encodebytes(body).decode(),
+    )
+
+
+def test_a_multipart_sent_base64_is_read_as_its_parts() -> None:
+    """A multipart whose body a mailer sent base64 (RFC 2045 forbids it): its text was
+    its MIME source («--B», «Content-Type: ...», the file's base64) and the file was
+    lost. Its decoded parts are read, at any depth: a base64 alternative in a mixed."""
+    alt = (
+        b'Content-Type: multipart/alternative; boundary="A"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(
+            b"--A\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+            + "Не работает оплата.".encode()
+            + b"\r\n--A\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>HTML</p>\r\n--A--\r\n"
+        )
+    )
+    png = base64.encodebytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20 + b"IEND\xaeB`\x82")
+    body = (
+        b"--B\r\n" + alt + b"\r\n--B\r\nContent-Type: image/png\r\n"
+        b'Content-Disposition: attachment; filename="s.png"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + png + b"--B--\r\n"
+    )
+    read = read_body(_encoded_mixed(body))
+    assert read.text.strip() == "Не работает оплата."
+    assert [a.filename for a in read.attachments] == ["s.png"]
+
+
+def test_a_multipart_sent_base64_holding_no_delimiter_is_read_as_it_came() -> None:
+    """Decoded bytes that hold no delimiter of its boundary are no parts: the text is
+    what it was before, shown, not lost."""
+    read = read_body(_encoded_mixed("Просто текст без частей.".encode()))
+    assert read.text.strip() == "Просто текст без частей."
+    assert read.attachments == ()
