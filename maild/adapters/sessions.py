@@ -24,6 +24,11 @@ aiosmtpd's public API and asyncio's public Protocol methods.
   the rest is read and dropped here, and at its final dot the client gets TOO_COSTLY
   (once per recipient over LMTP) and the connection is closed, which ends aiosmtpd's
   DATA and frees it.
+- What aiosmtpd refuses itself at the end of DATA (a line over its limit, a body
+  over its data_size_limit) is answered once per recipient over LMTP, as every
+  other answer to DATA (RFC 2033 4.2): its one reply left postfix waiting for the
+  others, and read the reply to the next command as the next recipient's. Each
+  such refusal is logged with the message's Message-ID.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from typing import Any
 
 from aiosmtpd.smtp import syntax
 
-from maild.domain.logid import peer_for_log
+from maild.domain.logid import message_id_for_log, peer_for_log
 
 log = logging.getLogger("maild.listener")
 
@@ -49,6 +54,9 @@ TOO_COSTLY = b"552 5.3.4 Message too large to accept: too many lines for its siz
 SLOT_WAIT = 3600.0  # seconds a session may wait for a slot (its idle timer is paused)
 BACKSTOP = 7 * 86400.0  # aiosmtpd's own timeout where IdleTimer keeps the real one
 LOG_EVERY = 10.0  # seconds between two log lines about refused connections
+# aiosmtpd's own answers at the end of DATA (module doc)
+AIOSMTPD_REFUSALS = ("500 Line too long", "552 Error: Too much mail data")
+HEAD_KEPT = 16384  # bytes of a body kept to name its Message-ID in the log
 
 
 @dataclass
@@ -160,6 +168,7 @@ class DataTransfer:
         self.refused = False  # past `most`: dropped until its final dot
         self.waiting: asyncio.Task[None] | None = None
         self.kept: list[bytes] = []
+        self.head = b""  # the body's first HEAD_KEPT bytes: its Message-ID for the log
 
     async def claim(self) -> None:
         if self.idle is not None:
@@ -177,6 +186,8 @@ class DataTransfer:
             return False
         self.received += len(data)
         self.lines += data.count(b"\n")
+        if len(self.head) < HEAD_KEPT:
+            self.head += data[: HEAD_KEPT - len(self.head)]
         cost = self.received + LINE_COST * self.lines
         if self.most and cost > self.most and self.received <= self.wire:
             self.refuse(data)
@@ -227,6 +238,16 @@ class DataTransfer:
             self.feed(chunk)
         if not self.transport.is_closing():
             self.transport.resume_reading()
+
+    def refused_by_aiosmtpd(self, status: str, sender: str | None) -> str:
+        """aiosmtpd's refusal of this body, logged, as the client is to get it."""
+        log.info(
+            "%s from %s refused: %s",
+            message_id_for_log(self.head),
+            sender,
+            status,
+        )
+        return "\r\n".join([status] * self.answers)
 
     def end(self) -> None:
         """The transfer is over (answered, or the connection is gone): the slot back."""
@@ -293,6 +314,19 @@ class LimitedSessions:
                 self.maild_idle.touch()
             if self.maild_data is None or self.maild_data.passes(data):
                 super().data_received(data)  # type: ignore[misc]
+
+    async def push(self, status: Any) -> None:  # (aiosmtpd's: str or bytes)
+        """aiosmtpd's reply, its own refusals of a DATA body once per recipient
+        over LMTP (module doc)."""
+        transfer = self.maild_data
+        if (
+            transfer is not None
+            and isinstance(status, str)
+            and status.startswith(AIOSMTPD_REFUSALS)
+        ):
+            sender = self.envelope.mail_from  # type: ignore[attr-defined]
+            status = transfer.refused_by_aiosmtpd(status, sender)
+        await super().push(status)  # type: ignore[misc]
 
     def maild_feed(self, data: bytes) -> None:
         super().data_received(data)  # type: ignore[misc]

@@ -169,3 +169,27 @@ def test_smtp_counts_the_message_without_dots_and_refuses_once(tmp_path, sink):
         assert len(desk.tickets()) == 1
     finally:
         assert daemon.stop() == 0
+
+
+def test_lmtp_answers_aiosmtpds_own_refusals_once_per_recipient_and_logs_them(tmp_path, sink):
+    """What aiosmtpd refuses itself at the end of DATA, a line over LMTP's 64 KB and
+    a body past a third over the limit from a client that declared no SIZE=, gets
+    one reply per recipient as every other answer to DATA (RFC 2033 4.2): its one
+    reply left postfix waiting lmtp_data_done_timeout for the other, and the answer
+    to the next command (RSET's 250) was read as the second recipient's."""
+    desk, daemon = serve(tmp_path, sink, "lmtp")
+    try:
+        lmtp = lhlo(daemon.port)
+        raw = HEAD % b"wide" + b"y" * 70_000 + b"\r\n"
+        replies = lmtp.transaction(RCPTS, raw)
+        assert [r[:4] for r in replies] == [b"500 ", b"500 ", b"250 "], replies
+        replies = lmtp.transaction(RCPTS, plain(b"huge", LIMIT * 2))
+        assert [r[:4] for r in replies] == [b"552 ", b"552 ", b"250 "], replies
+        lmtp.close()
+        time.sleep(0.5)
+        assert spooled(tmp_path) == [] and desk.tickets() == []
+    finally:
+        assert daemon.stop() == 0
+    log = daemon.logtext()
+    assert "<wide@client.example> from ivan@shop-example.ru refused: 500 Line too long" in log
+    assert "<huge@client.example> from ivan@shop-example.ru refused: 552" in log
