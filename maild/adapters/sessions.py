@@ -282,6 +282,11 @@ class LimitedSessions:
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         limits = self.session_limits
+        if self.maild_counted:
+            # STARTTLS: aiosmtpd's TLS layer over this same connection, counted and
+            # timed already (the idle timer closes the connection under it)
+            super().connection_made(transport)  # type: ignore[misc]
+            return
         if limits is None:
             self.maild_counted = True
             super().connection_made(transport)  # type: ignore[misc]

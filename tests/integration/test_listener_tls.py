@@ -9,6 +9,7 @@ import shutil
 import smtplib
 import ssl
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,36 @@ def test_check_config_warns_of_a_listener_for_other_hosts_without_tls(tmp_path: 
     desk = Desk(tmp_path, free_port(), smtp={"listen": f"0.0.0.0:{free_port()}"})
     r = desk.run("check-config")
     assert r.code == 0 and "takes mail from other hosts without STARTTLS" in r.err, r
+
+
+def test_starttls_sessions_count_once_against_max_connections(tmp_path: Path, sink) -> None:
+    """A session that turns to TLS is one connection: aiosmtpd makes the TLS layer
+    call connection_made again, and each STARTTLS counted the session a second time,
+    never given back, with a second idle timer: after max_connections TLS sessions,
+    ended long ago, every new connection was refused 421, mail with it, and each
+    ended session was later logged as closed for sending nothing."""
+    cert, key = _certificate(tmp_path)
+    listen = f"127.0.0.1:{free_port()}"
+    smtp = {"listen": listen, "tls_cert": str(cert), "tls_key": str(key)}
+    desk = Desk(tmp_path, sink.port, smtp={**smtp, "max_connections": 2, "timeout": 1})
+    daemon = Daemon(desk).start()
+    try:
+        for _ in range(3):
+            with smtplib.SMTP("127.0.0.1", daemon.port, timeout=10) as s:
+                s.starttls(context=ssl._create_unverified_context())
+                assert s.noop()[0] == 250
+        with smtplib.SMTP("127.0.0.1", daemon.port, timeout=10) as s:
+            mail = make_mail(sender="olga@client.example")
+            s.sendmail("olga@client.example", ["support@example.com"], mail)
+        time.sleep(1.5)  # past smtp.timeout: no timer of an ended session goes off
+        log = daemon.logtext()
+        assert "too many connections" not in log and "sent nothing" not in log, log
+        s = smtplib.SMTP("127.0.0.1", daemon.port, timeout=10)
+        s.starttls(context=ssl._create_unverified_context())
+        time.sleep(1.5)  # an idle TLS session is still closed after smtp.timeout
+        with pytest.raises(smtplib.SMTPServerDisconnected):
+            s.noop()
+        s.close()
+    finally:
+        daemon.stop()
+    assert daemon.logtext().count("sent nothing") == 1
