@@ -322,7 +322,11 @@ class LimitedSessions:
 
     async def push(self, status: Any) -> None:  # (aiosmtpd's: str or bytes)
         """aiosmtpd's reply, its own refusals of a DATA body once per recipient
-        over LMTP (module doc)."""
+        over LMTP (module doc); none on a connection that has ended (a command the
+        client sent with a STARTTLS whose handshake failed: writing raised)."""
+        transport = self.transport  # type: ignore[attr-defined]
+        if transport is None or transport.is_closing():
+            return
         transfer = self.maild_data
         if (
             transfer is not None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import smtplib
+import socket
 import ssl
 import subprocess
 import time
@@ -124,3 +125,34 @@ def test_starttls_sessions_count_once_against_max_connections(tmp_path: Path, si
     finally:
         daemon.stop()
     assert daemon.logtext().count("sent nothing") == 1
+
+
+def test_a_command_sent_with_starttls_is_not_answered_on_a_closed_connection(
+    tmp_path: Path, sink
+) -> None:
+    """A client that sends a command in the same write as STARTTLS, then no TLS
+    handshake: the connection ends after smtp.timeout, and the
+    command left from before the handshake was answered on it all the same, which
+    raised inside the listener: an ERROR with a traceback in the log ("a command
+    failed (answered 451)") for a client's doing."""
+    cert, key = _certificate(tmp_path)
+    listen = f"127.0.0.1:{free_port()}"
+    smtp = {"listen": listen, "tls_cert": str(cert), "tls_key": str(key), "timeout": 1}
+    desk = Desk(tmp_path, sink.port, smtp=smtp)
+    daemon = Daemon(desk).start()
+    try:
+        with socket.create_connection(("127.0.0.1", daemon.port), timeout=10) as c:
+            assert c.recv(100).startswith(b"220")
+            c.sendall(b"EHLO client.example\r\nSTARTTLS\r\nMAIL FROM:<ivan@client.example>\r\n")
+            got = b""
+            while chunk := c.recv(4000):
+                got += chunk
+            assert b"220 Ready to start TLS" in got
+        time.sleep(0.3)
+        with smtplib.SMTP("127.0.0.1", daemon.port, timeout=10) as s:  # the others go on
+            mail = make_mail(sender="olga@client.example")
+            s.sendmail("olga@client.example", ["support@example.com"], mail)
+    finally:
+        daemon.stop()
+    log = daemon.logtext()
+    assert "Traceback" not in log and "ERROR" not in log, log
