@@ -106,6 +106,8 @@ def carried(source: Ticket, target: Ticket) -> tuple[Ticket, Ticket]:
             "reaction_from": source.get("reaction_from") or source.get("created_at"),
             "requester": source.get("requester") or "",
             "subject": source.get("subject") or "",
+            # the first deadline's clock (later than created_at: opened by automatic mail)
+            "first_reaction_from": source.get("first_reaction_from") or source["created_at"],
         }
         moved.insert(0, own)
     if kept:
@@ -144,16 +146,17 @@ def report_rows(summary: Summary) -> list[Summary]:
     for w in summary.get("merged_waits") or ():
         if not w.get("created_at"):  # (no real ticket lacks it: nothing to date it by)
             continue
-        rows.append(
-            {
-                "tid": w["tid"],
-                "status": "closed",
-                "level": w["level"],
-                "requester": "",
-                "created_at": w["created_at"],
-                "first_reaction_due": w.get("first_reaction_due"),
-                "first_reaction_level": w.get("first_reaction_level") or w["level"],
-                "first_reaction_at": w.get("first_reaction_at"),
-            }
-        )
+        row: Summary = {
+            "tid": w["tid"],
+            "status": "closed",
+            "level": w["level"],
+            "requester": "",
+            "created_at": w["created_at"],
+            "first_reaction_due": w.get("first_reaction_due"),
+            "first_reaction_level": w.get("first_reaction_level") or w["level"],
+            "first_reaction_at": w.get("first_reaction_at"),
+        }
+        if "first_reaction_from" in w:  # opened by automatic mail (the hours)
+            row["first_reaction_from"] = w["first_reaction_from"]
+        rows.append(row)
     return rows

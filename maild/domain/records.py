@@ -73,6 +73,9 @@ class Ticket(Followups):
     first_reaction_due: str | None
     first_reaction_level: NotRequired[str | None]  # first_reaction_due's (ticket.first_level)
     reaction_from: str | None  # when the clock of reaction_due started
+    # when the clock of first_reaction_due started, where that was after created_at
+    # (opened by automatic mail: ticket.awaits_first): the report's reaction hours
+    first_reaction_from: NotRequired[str]
     first_reaction_at: str | None
     critical: bool
     assignee: str | None
@@ -117,6 +120,7 @@ class Summary(Followups):
     first_reaction_at: NotRequired[str | None]
     first_reaction_due: NotRequired[str | None]
     first_reaction_level: NotRequired[str | None]
+    first_reaction_from: NotRequired[str]  # only where set
     critical: NotRequired[bool]
     assignee: NotRequired[str | None]
     closed_at: NotRequired[str | None]

@@ -24,6 +24,7 @@ __all__ = [
     "Level",
     "deadline_fields",
     "deadline_level",
+    "first_deadline",
     "followup_ended",
     "followup_outcomes",
     "followup_transferred",
@@ -172,6 +173,26 @@ class Deadline(TypedDict):
     reaction_due: str | None
     reaction_from: str | None
     reaction_level: str | None
+
+
+class FirstDeadline(TypedDict):
+    """A ticket's fields of its first deadline set after it came (first_deadline)."""
+
+    first_reaction_due: str | None
+    first_reaction_level: str | None
+    first_reaction_from: str
+
+
+def first_deadline(ticket: Mapping[str, Any], start: datetime) -> FirstDeadline:
+    """The first deadline of a ticket opened by automatic mail (ticket.awaits_first),
+    its pending one started at ``start``: its level, and ``start`` itself, from which
+    the SLA report counts the hours to the first reaction (slajudge: nothing waited
+    for staff before; from the automatic mail, a reaction in an hour read as a day)."""
+    return {
+        "first_reaction_due": ticket["reaction_due"],
+        "first_reaction_level": ticket["level"],
+        "first_reaction_from": start.isoformat(),
+    }
 
 
 def deadline_fields(level: str, start: datetime, due: datetime) -> Deadline:

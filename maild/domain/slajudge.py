@@ -2,7 +2,8 @@
 formats the figures): whether its first reaction came in time or the deadline was
 breached, an unanswered ticket past its deadline counted as breached; whether it is
 open and overdue now; under which level each of those counts; and the business hours
-to its first reaction, counted from its creation.
+to its first reaction, counted from its creation (or, opened by automatic mail, from
+when its first deadline started: `first_reaction_from`, sla.first_deadline).
 
 Pure: the ticket's summary (records.Summary, or a merged ticket's row where its
 customer waits on: mergedwait.report_rows), `now` and the business calendar are
@@ -39,6 +40,9 @@ def judge(
     time (1.6 s at 100k tickets)."""
     counts = dict.fromkeys((*JUDGED, *WAITING), 0)
     hours = None
+    # opened by automatic mail: from when its first deadline started (ticket.first_deadline)
+    start = r.get("first_reaction_from")
+    created = max(created, datetime.fromisoformat(start)) if start else created
     due = r.get("first_reaction_due")
     reacted = r.get("first_reaction_at")
     # opened by automatic mail and never given a deadline (sla.unattended): not judged

@@ -22,7 +22,7 @@ from maild.domain.recordcheck import is_level
 from maild.domain.records import IdentificationRecord, MessageRecord, Status, Ticket
 from maild.domain.screen import HUMAN, Screening
 from maild.domain.sender import ENTITLED_LEVELS, Identification
-from maild.domain.sla import deadline_fields, followup_transferred, unattended
+from maild.domain.sla import deadline_fields, first_deadline, followup_transferred, unattended
 
 DueFn = Callable[[str, datetime], datetime]  # (level, start) -> deadline
 
@@ -155,7 +155,7 @@ def on_customer_message(
     if t.get("reaction_due") is None and not wait_of(t, sender):
         t.update(deadline_fields(t["level"], received_at, due(t["level"], received_at)))
         if awaits_first(ticket):  # opened by automatic mail: this is its first deadline
-            t.update({"first_reaction_due": t["reaction_due"], "first_reaction_level": t["level"]})
+            t.update(first_deadline(t, received_at))
     t["participants"] = sorted({*t.get("participants", ()), *participants} - {""})
     return t, reopened
 
@@ -318,7 +318,7 @@ def apply_command(
                     t["first_reaction_level"] = level
             elif unset:  # its mail looked automatic: staff say a person waits, from now
                 t.update(deadline_fields(level, at, due(level, at)))
-                t.update({"first_reaction_due": t["reaction_due"], "first_reaction_level": level})
+                t.update(first_deadline(t, at))
     elif name == "critical":  # «#critical нет» takes the mark off (critical.errors)
         t["critical"] = arg != CRITICAL_OFF
     elif name == "assign" and arg:

@@ -18,6 +18,7 @@ class MergedWait(TypedDict):
     created_at: str  # when it came: its day is the report's period, its hours from here
     first_reaction_due: str | None  # its own first deadline, the one the wait is judged by
     first_reaction_level: NotRequired[str | None]  # that deadline's level (ticket.first_level)
+    first_reaction_from: NotRequired[str]  # its clock's start, after created_at (the hours)
     first_reaction_at: str | None  # the first reaction on the ticket it went on in
     # what its reminders and escalation go by and name (`named`; absent in waits merged
     # before they were kept: its first deadline and arrival, the merged ticket's record)

@@ -41,6 +41,7 @@ def test_an_unreacted_ticket_merged_waits_on_in_the_target():
         "created_at": iso(1),
         "first_reaction_due": iso(3),
         "first_reaction_level": "vip",  # the report counts the wait under it
+        "first_reaction_from": iso(1),  # and its hours from its arrival
         "first_reaction_at": None,
         # what its reminders and escalation go by and name (named)
         "reaction_due": iso(3),

@@ -116,6 +116,7 @@ WAIT = mergedwait.carried(json.loads(json.dumps(_records()[0])), _records()[0])[
 FULL_TICKET: dict[str, Any] = {
     "reaction_due": AT,
     "first_reaction_due": AT,
+    "first_reaction_from": AT,
     "reaction_from": AT,
     "first_reaction_at": AT,
     "closed_at": AT,
@@ -203,7 +204,8 @@ def test_every_field_as_maild_writes_it_passes():
     + [("robots", ["bot@b.ru"]), ("humans", "a@b.ru"), ("removed", [5]), ("spam", "b.ru")]
     + [("undeliverable", {"c@d.ru": "550"}), ("later_reactions", {"vip": 1})]
     + [("merged_followups", [{"tid": "x", "due": "завтра", "level": "vip"}])]
-    + [("identification", {"source": "none"}), ("rated_unproven", "yes")],
+    + [("identification", {"source": "none"}), ("rated_unproven", "yes")]
+    + [("first_reaction_from", None)],
 )
 def test_a_field_readers_index_is_named_when_of_a_wrong_shape(key, value):
     ticket, messages = _full()

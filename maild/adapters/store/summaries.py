@@ -44,8 +44,9 @@ MERGE_FIELDS = ("merged_into", "merged_waits")
 # in the rows of tickets with a follow-up's deadline (domain/followups.py: the level of
 # the pending one, the outcomes of those that ended, counted by level): the SLA report
 FOLLOWUP_FIELDS = ("reaction_level", "later_reactions", "reaction_judged", "merged_followups")
-# only where set (a row without one reads as none: no follow-up)
-SPARSE_FIELDS = (*MERGE_FIELDS, *FOLLOWUP_FIELDS)
+# only where set (a row without one reads as none: no follow-up); first_reaction_from:
+# a ticket opened by automatic mail, whose first deadline started later (the report)
+SPARSE_FIELDS = (*MERGE_FIELDS, *FOLLOWUP_FIELDS, "first_reaction_from")
 # gained after release
 LATER_FIELDS = frozenset(("reaction_from", "first_reaction_level", *SPARSE_FIELDS))
 
