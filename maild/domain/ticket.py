@@ -351,9 +351,10 @@ def first_level(ticket: Mapping[str, Any]) -> str:
 
 def level_corrected(ticket: Ticket, due: DueFn) -> Ticket:
     """A closed ticket's level set by staff corrects the SLA report: its first reaction
-    is judged by that level's time from the ticket's creation, as if it always had it."""
-    created = datetime.fromisoformat(ticket["created_at"])
-    first = iso(due(ticket["level"], created))
+    is judged by that level's time from the ticket's creation, as if it always had it
+    (opened by automatic mail: from when its first deadline started)."""
+    start = ticket.get("first_reaction_from") or ticket["created_at"]
+    first = iso(due(ticket["level"], datetime.fromisoformat(start)))
     return {**ticket, "first_reaction_due": first, "first_reaction_level": ticket["level"]}
 
 

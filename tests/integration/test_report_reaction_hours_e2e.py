@@ -54,3 +54,21 @@ def test_hours_of_such_a_ticket_merged_before_a_reaction_count_from_its_deadline
     b = sla(desk)["standard"]
     assert (b["tickets"], b["in_time"], b["breached"]) == (2, 2, 0)
     assert (b["median_reaction_hours"], b["p90_reaction_hours"]) == (2.0, 2.0)
+
+
+def test_a_level_corrected_after_closing_is_timed_from_the_first_deadlines_start(desk):
+    """The out-of-office's ticket given its first deadline by the customer's mail on
+    Wednesday 10:00, answered and closed at 11:00; then staff correct its level to VIP:
+    2 hours from Wednesday 10:00 is 12:00, so the answer was in time, not a breach of
+    a VIP deadline on Monday, two days before the customer wrote."""
+    licensed(desk)
+    tid = ingest_at(
+        desk, at(23, 10), make_mail(sender=STANDARD, subject="Нет на месте", headers=AUTO)
+    )
+    ingest_at(desk, at(25, 10), make_mail(sender=STANDARD, subject=f"Вопрос [TID#{tid}]"))
+    ingest_at(desk, at(25, 11), staff_reply(tid, "Ответ на вопрос.\n#close"))
+    ingest_at(desk, at(25, 11, 30), staff_reply(tid, "#level vip"))
+    assert desk.ticket(tid)["level"] == "vip"
+    b = sla(desk)["vip"]
+    assert (b["tickets"], b["in_time"], b["breached"]) == (1, 1, 0)
+    assert b["median_reaction_hours"] == 1.0
