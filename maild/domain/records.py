@@ -1,11 +1,9 @@
 """The records maild keeps, typed: a ticket, a message of its thread, a mail queued in the outbox.
 
-They stay plain dicts at run time (TypedDicts), so what is written to disk and printed by `--json`
-is exactly INTERFACE.md's shape; the types say which keys a record holds and which values a field
-may take. Each record has one constructor: a ticket `domain.ticket.new_ticket`, an incoming message
-`message_record`, mail maild queued `outgoing.sent_record`, an outbox entry `outbox_entry`.
-tests/integration/test_records.py holds every file maild writes to these types.
-"""
+Plain dicts at run time (TypedDicts): what is written to disk and printed by `--json` is
+INTERFACE.md's shape; the types say which keys a record holds and what values a field may take.
+Constructors: `domain.ticket.new_ticket`, `message_record`, `outgoing.sent_record`,
+`outbox_entry`; tests/integration/test_records.py holds every file maild writes to them."""
 
 # No `from __future__ import annotations`: get_type_hints, __optional_keys__ need NotRequired
 import hashlib
@@ -73,9 +71,7 @@ class Ticket(Followups):
     first_reaction_due: str | None
     first_reaction_level: NotRequired[str | None]  # first_reaction_due's (ticket.first_level)
     reaction_from: str | None  # when the clock of reaction_due started
-    # when the clock of first_reaction_due started, where that was after created_at
-    # (opened by automatic mail: ticket.awaits_first): the report's reaction hours
-    first_reaction_from: NotRequired[str]
+    first_reaction_from: NotRequired[str]  # first_reaction_due's clock, if after created_at
     first_reaction_at: str | None
     critical: bool
     assignee: str | None
