@@ -146,11 +146,11 @@ def test_many_headers_cost_linear_time() -> None:
     mail of them parsed and verified."""
     n = 20_000
     headers = [f"{US}; m{i}=pass header.d=d{i}.example" for i in range(n)]
-    started = time.perf_counter()
+    started = time.process_time()
     assert len(authres._by_method(headers)) == n
     raw = _mail(b"".join(_ar(f"{US}; m{i}=pass") for i in range(n)))
     assert not _verified(raw)
-    assert time.perf_counter() - started < 3.0
+    assert time.process_time() - started < 3.0
 
 
 def test_an_encoded_word_authserv_id_is_no_header_of_ours() -> None:

@@ -45,9 +45,9 @@ def test_a_long_value_costs_its_length_once() -> None:
         "a." * (n // 2) + "!",  # a value read whole, its domain then none
     ):
         header = [f"{US}; dkim=pass header.d={tail}"]
-        started = time.perf_counter()
+        started = time.process_time()
         verified_domains(header, US)
-        assert time.perf_counter() - started < 2.0, tail[:20]
+        assert time.process_time() - started < 2.0, tail[:20]
 
 
 def test_one_mail_reads_our_mtas_header_once() -> None:

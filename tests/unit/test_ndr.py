@@ -265,9 +265,9 @@ def test_a_quoted_to_line_of_letters_costs_its_length() -> None:
         "Content-Type: text/plain; charset=utf-8\r\n\r\nYour message could not be delivered."
         "\r\n\r\nMessage-ID: <abc@elsewhere.example>\r\nTo: " + "a" * 200_000 + "\r\n"
     ).encode()
-    began = time.perf_counter()
+    began = time.process_time()
     parse(raw)
-    assert time.perf_counter() - began < 0.5
+    assert time.process_time() - began < 0.5
 
 
 EXCHANGE = "MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@far.example"
