@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypedDict
 
 from maild.domain.calendar import BusinessCalendar
@@ -110,7 +110,14 @@ def reaction_due(level: Level | str, start: datetime, calendar: BusinessCalendar
     if lvl.hours is not None:
         return calendar.add_business_hours(start, lvl.hours)
     assert lvl.days is not None  # guaranteed by Level.__post_init__
-    return calendar.add_business_days(start, lvl.days)
+    # «N рабочих дней»: N working days of business time, so a clock started at an
+    # opening (mail or a transfer before 09:00, after 18:00, on a day off) ends at the
+    # close of the Nth working day, as an hours budget ends at closing, not at the
+    # opening of the next one; from inside hours, at the same clock time N days on
+    day = datetime.combine(date.min, calendar.day_end) - datetime.combine(
+        date.min, calendar.day_start
+    )
+    return calendar.add_business_hours(start, lvl.days * (day / timedelta(hours=1)))
 
 
 def missed(due: datetime, at: datetime) -> bool:

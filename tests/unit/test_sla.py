@@ -169,6 +169,27 @@ def test_reaction_due(
     assert reaction_due(get_level(level_id), start, cal) == expected
 
 
+@pytest.mark.parametrize(
+    "start",
+    [
+        msk(2026, 12, 7, 8, 30),  # Monday before opening
+        msk(2026, 12, 7, 9),  # Monday at opening
+        msk(2026, 12, 4, 18),  # Friday at closing
+        msk(2026, 12, 5, 12),  # Saturday
+    ],
+)
+def test_development_from_an_opening_ends_with_the_24th_working_day(
+    cal: BusinessCalendar, start: datetime
+) -> None:
+    """The regulation's «24 рабочих дня» counted from Monday 7 December 2026's opening
+    are 7 December .. 18 January 2027 (31 Dec and 1-8 Jan off): the deadline is the
+    close of 18 January, not the opening of the 25th working day (19 January), the
+    same instant in business time that the customer was told a day later."""
+    due = reaction_due("development", start, cal)
+    assert due == msk(2027, 1, 18, 18)
+    assert cal.business_hours_between(start, due) == 24 * 9
+
+
 def test_reaction_due_from_utc(cal: BusinessCalendar) -> None:
     # 14:30 UTC = 17:30 Moscow: 30 min today, 2.5 h tomorrow.
     due = reaction_due("partner", datetime(2025, 3, 11, 14, 30, tzinfo=UTC), cal)
