@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from maild.domain.calendar import BusinessCalendar
 from maild.domain.sla import LEVELS, Level, get_level, reaction_due, reminder_at, ru_plural
@@ -227,3 +229,35 @@ def test_reminder_from_a_later_start_is_later(cal: BusinessCalendar) -> None:
     early = reminder_at(msk(2026, 11, 23, 9), due, 0.75, cal)
     late = reminder_at(msk(2026, 11, 24, 9), due, 0.75, cal)
     assert early < late < due
+
+
+# ---- properties of every level's deadline ----
+
+_arrivals = st.datetimes(
+    min_value=datetime(2025, 12, 1),
+    max_value=datetime(2028, 1, 31),  # 2028: a year whose transfers are not yet decreed
+    timezones=st.sampled_from([MSK, UTC, ZoneInfo("America/New_York")]),
+)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    arrival=_arrivals,
+    later=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=5)),
+    level_id=st.sampled_from(list(LEVELS)),
+)
+def test_property_a_deadline_is_the_levels_business_time_after_arrival(
+    cal: BusinessCalendar, arrival: datetime, later: timedelta, level_id: str
+) -> None:
+    """Whatever the arrival (a night, a weekend, the New Year days, any zone): the
+    deadline is never before it, lies in business hours of a working day (18:00, the
+    close, included), is the level's time of business hours after it (a day: 9 h), and a
+    later mail is never due sooner than an earlier one."""
+    level = get_level(level_id)
+    due = reaction_due(level, arrival, cal)
+    assert due >= arrival
+    assert cal.is_working_day(due.date())
+    assert time(9) < due.time() <= time(18)
+    amount = level.hours if level.hours is not None else (level.days or 0) * 9
+    assert cal.business_hours_between(arrival, due) == pytest.approx(amount, abs=1e-6)
+    assert reaction_due(level, arrival + later, cal) >= due
