@@ -129,10 +129,17 @@ class Unproven:
     receipt: bool = False
 
 
+def null_sender(return_path: str | None) -> bool:
+    """Whether a Return-Path names the null sender (a report, an auto-reply): `<>`, or
+    `<MAILER-DAEMON>`, which postfix's pipe(8) writes for it without `null_sender=`
+    (an install from README's older master.cf line): no address of a person."""
+    return (return_path or "").strip().lower() in ("<>", "<mailer-daemon>")
+
+
 def from_mail_server(from_addr: str, return_path: str | None) -> bool:
     """Whether a mail comes from a mail server, not a person: its sender's address
-    (MAILER-DAEMON, postmaster, Exchange's) or its empty Return-Path."""
-    return bool(_MAILER.match(from_addr)) or (return_path or "").strip() == "<>"
+    (MAILER-DAEMON, postmaster, Exchange's) or its Return-Path of the null sender."""
+    return bool(_MAILER.match(from_addr)) or null_sender(return_path)
 
 
 def bounce(tree: Message, text: str, headers: dict[str, str]) -> Unproven | None:
@@ -141,7 +148,7 @@ def bounce(tree: Message, text: str, headers: dict[str, str]) -> Unproven | None
     mail named."""
     subject = bool(BOUNCE_SUBJECT.match(headers.get("subject", "")))
     mailer = bool(_MAILER.match(headers.get("from", "")))
-    if not (subject or mailer or headers.get("return-path", "").strip() == "<>"):
+    if not (subject or mailer or null_sender(headers.get("return-path"))):
         return None
     copy = _attached(tree)
     said = _said(tree) if copy is not None else text

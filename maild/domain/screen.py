@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from maild.domain.addresses import comparable_address
 from maild.domain.message import ParsedMessage
+from maild.domain.ndr import null_sender
 from maild.domain.replyaddr import is_support_address
 
 ROBOT_LOCALPARTS = re.compile(
@@ -139,7 +140,7 @@ def automatic_signs(msg: ParsedMessage, support_address: str) -> Screening:
     if ROBOT_LOCALPARTS.match(local):
         form = bool(msg.reply_to) and msg.reply_to != msg.from_addr
         return Screening(True, f"служебный адрес отправителя {msg.from_addr}", form=form)
-    if (msg.header("return-path") or "").strip() == "<>":
+    if null_sender(msg.header("return-path")):
         return Screening(True, "пустой Return-Path (служебное письмо)")
     return quiet_signs(msg)
 

@@ -234,6 +234,17 @@ def test_empty_return_path_is_automated() -> None:
     assert screened("Return-Path: <>").automated
 
 
+@pytest.mark.parametrize("value", ["<MAILER-DAEMON>", " <mailer-daemon> "])
+def test_the_null_sender_as_postfix_pipe_writes_it_by_default_is_automated(value) -> None:
+    """pipe(8) without null_sender= (README's older master.cf line) writes the null
+    sender so: a delivery report or auto-reply was answered with a confirmation."""
+    assert screened(f"Return-Path: {value}").automated
+
+
+def test_a_return_path_of_mailer_daemon_at_a_domain_is_no_null_sender() -> None:
+    assert not screened("Return-Path: <mailer-daemon-fan@x.example>").automated
+
+
 def test_missing_from_is_never_answered() -> None:
     result = screened(sender=None)
     assert result.automated and result.reason
