@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import email
 import io
+import quopri
 import zipfile
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from maild.domain.addresses import addresses, sender
 from maild.domain.attachments import AttachmentPolicy, inspect_zip
+from maild.domain.encodedmulti import MAX_ENCODED_MULTIPARTS
 from maild.domain.header_text import decode_compat32
 from maild.domain.limits import (
     MAX_CARRIED_FILES,
@@ -448,3 +450,53 @@ def test_a_multipart_sent_base64_holding_no_delimiter_is_read_as_it_came() -> No
     read = read_body(_encoded_mixed("Просто текст без частей.".encode()))
     assert read.text.strip() == "Просто текст без частей."
     assert read.attachments == ()
+
+
+def test_a_multipart_sent_quoted_printable_in_capitals_is_read_as_its_parts() -> None:
+    """Quoted-printable is forbidden a multipart as base64 is, and some gateways send
+    it so, its name in capitals too («QUOTED-PRINTABLE»): the «=» of an Outlook-style
+    boundary is «=3D» in the body, no delimiter is found, and the MIME source was shown
+    as the customer's text with the file lost. Its parts are read."""
+    b = "----=_NextPart_000_0001"
+    body = (
+        f"--{b}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n".encode()
+        + "Счёт не приходит.".encode()
+        + f"\r\n--{b}\r\nContent-Type: text/plain\r\n".encode()
+        + b'Content-Disposition: attachment; filename="log.txt"\r\n\r\nerror 42\r\n'
+        + f"--{b}--\r\n".encode()
+    )
+    read = read_body(
+        _msg(
+            "From: ivan@shop.example",
+            f'Content-Type: multipart/mixed; boundary="{b}"',
+            "Content-Transfer-Encoding: QUOTED-PRINTABLE",
+            "",
+            quopri.encodestring(body).decode(),
+        )
+    )
+    assert read.text.strip() == "Счёт не приходит."
+    assert [a.filename for a in read.attachments] == ["log.txt"]
+
+
+def test_encoded_multiparts_opened_are_capped_per_message() -> None:
+    """An encoded multipart inside a multipart sent as RFC 2045 says is opened too (a
+    mixed holding base64 multiparts); each one opened is parsed again, so a mail of many
+    is opened up to MAX_ENCODED_MULTIPARTS of them, the rest left as they came."""
+    inner = [
+        base64.encodebytes(
+            b"--I\r\nContent-Type: text/plain\r\n"
+            + f'Content-Disposition: attachment; filename="f{n}.txt"\r\n\r\nx\r\n--I--\r\n'.encode()
+        ).decode()
+        for n in range(MAX_ENCODED_MULTIPARTS + 1)
+    ]
+    lines = ["From: ivan@shop.example", 'Content-Type: multipart/mixed; boundary="O"', ""]
+    for block in inner:
+        lines += [
+            "--O",
+            'Content-Type: multipart/mixed; boundary="I"',
+            "Content-Transfer-Encoding: base64",
+            "",
+            block,
+        ]
+    read = read_body(_msg(*lines, "--O--"))
+    assert len(read.attachments) == MAX_ENCODED_MULTIPARTS
