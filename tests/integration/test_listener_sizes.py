@@ -74,8 +74,9 @@ class Session:
                 got.append(line)
         return got
 
-    def transaction(self, recipients: list[bytes], raw: bytes) -> list[bytes]:
-        """MAIL, RCPTs, DATA with `raw`, then RSET: every reply after the 354."""
+    def transaction(self, recipients: list[bytes], raw: bytes, lmtp: bool = True) -> list[bytes]:
+        """MAIL, RCPTs, DATA with `raw`, then RSET: every reply after the 354 (to DATA
+        one a recipient over LMTP, one over SMTP)."""
         self.sock.sendall(b"MAIL FROM:<ivan@shop-example.ru>\r\n")
         assert self.replies(1)[0].startswith(b"250")
         for rcpt in recipients:
@@ -85,7 +86,7 @@ class Session:
         assert self.replies(1)[0].startswith(b"354")
         self.sock.sendall(stuffed(raw) + b"RSET\r\n")
         # the replies to DATA, the RSET's, and whatever more came soon after
-        got = self.replies(len(recipients) + 1)
+        got = self.replies((len(recipients) if lmtp else 1) + 1)
         return got + self.replies(1, wait=0.3)
 
     def close(self) -> None:
@@ -193,3 +194,23 @@ def test_lmtp_answers_aiosmtpds_own_refusals_once_per_recipient_and_logs_them(tm
     log = daemon.logtext()
     assert "<wide@client.example> from ivan@shop-example.ru refused: 500 Line too long" in log
     assert "<huge@client.example> from ivan@shop-example.ru refused: 552" in log
+
+
+def test_smtp_answers_aiosmtpds_own_refusals_once_for_all_recipients(tmp_path, sink):
+    """Over SMTP a reply to DATA is one, however many recipients (RFC 5321 4.1.1.4):
+    one reply a recipient, as LMTP's, would be read by the client as the replies to its
+    next commands (here RSET), and the session would go on out of step."""
+    desk, daemon = serve(tmp_path, sink, "smtp")
+    try:
+        smtp = Session(daemon.port)
+        smtp.sock.sendall(b"EHLO mta.example\r\n")
+        assert smtp.replies(1)[0].startswith(b"250")
+        raw = HEAD % b"wide" + b"y" * 1_100 + b"\r\n"  # over SMTP's 1000-byte line
+        replies = smtp.transaction(RCPTS, raw, lmtp=False)
+        assert [r[:4] for r in replies] == [b"500 ", b"250 "], replies
+        replies = smtp.transaction(RCPTS, plain(b"huge", LIMIT * 2), lmtp=False)
+        assert [r[:4] for r in replies] == [b"552 ", b"250 "], replies
+        smtp.close()
+        assert spooled(tmp_path) == [] and desk.tickets() == []
+    finally:
+        assert daemon.stop() == 0
