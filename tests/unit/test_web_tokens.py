@@ -6,11 +6,13 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from aiohttp.http_exceptions import HttpProcessingError
 
 from maild.domain.message import ParsedMessage
 from maild.domain.ownside import own_side
 from maild.web import tokens
 from maild.web.links import MASK, masked, site_link, without_tokens
+from maild.web.server import what_was_wrong
 
 KEY = b"k" * 32
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -142,3 +144,13 @@ def test_a_reply_quoting_a_confirmation_link_is_kept_with_it_masked():
     link = site_link(_app(), "4821-7730", ADDR, NOW)
     kept = without_tokens(_app(), _reply(f"{text}> {link}\n")).text
     assert token not in kept and link not in kept and kept.count(MASK) == 2
+
+
+def test_a_malformed_requests_words_are_logged_without_token_bytes_or_controls():
+    """What aiohttp's parser said of a request it refused, as logged (web.server): the
+    raw request it quotes left out, a token it names elsewhere masked (it opens a
+    ticket), a control character (a fake log line, a terminal's escape) made «?», and
+    120 characters at most."""
+    said = HttpProcessingError(message="Bad path /t/SECRETtoken1 in\x1b[31m: b'GET /t/SECRET2'")
+    assert what_was_wrong(said) == "Bad path /t/… in?[31m"
+    assert len(what_was_wrong(HttpProcessingError(message="x" * 500))) == 120
