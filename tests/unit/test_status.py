@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import io
 import os
 import struct
 
@@ -324,3 +325,44 @@ def test_the_text_says_the_held_mail_and_the_space_left():
     assert "storage: 300 MB free" in lines, lines
     f["outbox"]["held"] = 0  # nothing held: not said
     assert "outbox: 3 queued, 0 failing, 0 refused" in format_text(f).splitlines()
+
+
+@pytest.mark.parametrize(
+    ("stat", "stopped"),
+    [
+        (b"42 (maild) S 1 42 42 0 -1", False),
+        (b"42 (maild) T 1 42 42 0 -1", True),  # SIGSTOP
+        (b"42 (maild) t 1 42 42 0 -1", True),  # a debugger's stop (gdb, strace -p)
+        (b"42 (a) S (b) t 1 42 42 0 -1", True),  # its name may hold ") S": the last ")"
+    ],
+)
+def test_a_serve_stopped_by_a_signal_or_a_debugger_is_told_stopped(monkeypatch, stat, stopped):
+    """A serve held by a tracer ('t' in /proc/PID/stat) answers no mail as one stopped
+    by SIGSTOP ('T') does; the state follows the process's name, which may hold
+    anything, ")" too."""
+    monkeypatch.setattr(servecheck, "open", lambda *a, **k: io.BytesIO(stat), raising=False)
+    assert servecheck._stopped(42) is stopped
+
+
+def test_a_serve_gone_meanwhile_is_not_told_stopped():
+    """No /proc/PID/stat (the process ended since the lock was asked, or no /proc):
+    running as far as the lock tells, not «stopped» with a kill -CONT to send."""
+    assert servecheck._stopped(2**31 - 1) is False
+
+
+@pytest.mark.parametrize(
+    ("serve", "said"),
+    [
+        ({"running": True, "pid": 7, "error": None, "stopped": False}, "serve: running (pid 7)"),
+        ({"running": True, "pid": None, "error": None, "stopped": False}, "serve: running"),
+        ({"running": False, "pid": None, "error": None, "stopped": False}, "serve: not running"),
+        (
+            {"running": None, "pid": None, "error": "run/serve.lock: Permission denied"},
+            "serve: cannot be told (run/serve.lock: Permission denied)",
+        ),
+    ],
+)
+def test_the_serve_line_says_what_the_lock_told(serve, said):
+    """A lock this user cannot read is no serve stopped: «cannot be told» and why, not
+    «not running», which sends an admin to restart a serve that runs."""
+    assert servecheck.line(serve) == said
