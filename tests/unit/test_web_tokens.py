@@ -12,7 +12,7 @@ from maild.domain.message import ParsedMessage
 from maild.domain.ownside import own_side
 from maild.web import tokens
 from maild.web.links import MASK, masked, site_link, without_tokens
-from maild.web.server import what_was_wrong
+from maild.web.server import mask, what_was_wrong
 
 KEY = b"k" * 32
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -154,3 +154,16 @@ def test_a_malformed_requests_words_are_logged_without_token_bytes_or_controls()
     said = HttpProcessingError(message="Bad path /t/SECRETtoken1 in\x1b[31m: b'GET /t/SECRET2'")
     assert what_was_wrong(said) == "Bad path /t/… in?[31m"
     assert len(what_was_wrong(HttpProcessingError(message="x" * 500))) == 120
+
+
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        ("/t/SECRET.tok/reply", "/t/…/reply"),
+        ("/c/SECRET.tok", "/c/…"),  # the confirmation page's token too
+        ("/t/SECRET?x=1", "/t/…"),
+        ("/\nmaild: ERROR: x", "/\\nmaild: ERROR: x"),
+    ],
+)
+def test_a_path_is_logged_without_its_token_or_a_line_of_its_own(path, logged):
+    assert mask(path) == logged
