@@ -181,3 +181,32 @@ def test_the_notice_attached_to_an_answer_holds_no_line_she_typed() -> None:
     [told] = [o for o in _to(d, ANNA) if o.template == "staff_quote_left.txt"]
     assert told.context["typed"] == ["Да"]
     assert [o.body for o in _to(d, CUSTOMER)] == ["Иван, ответ ниже.\n\n--\nСлужба поддержки\n"]
+
+
+def test_a_command_of_her_own_sent_answer_quoted_back_is_no_line_she_typed() -> None:
+    """Her reply on her own sent answer quotes its «#level vip», which the record of
+    that answer keeps among the commands it ran, not in its text (unsent.thread_texts):
+    it is no line typed inside the quote, and no notice says it did not go."""
+    ticket, messages = _ticket()
+    messages.append(
+        {
+            "message_id": "<answer-1@example.com>",
+            "direction": "out",
+            "from": ANNA,
+            "kind": "staff",
+            "received_at": NOW.isoformat(),
+            "text": "Иван, проверьте настройки оплаты.",
+            "commands": ["#level vip"],
+            "attachments": [],
+        }
+    )
+    snap = Snapshot(TID, (ticket, messages), identify(ANNA, [], [], NOW.date()), True)
+    body = (
+        "Иван, и ещё: очистите кэш.\n\nОт: Анна <anna@example.com>\n"
+        "Отправлено: пятница, 4 декабря 2026 г. 12:31\nКому: ivan@example.com\n"
+        f"Тема: [TID#{TID}]\n\n#level vip\nИван, проверьте настройки оплаты.\n"
+    )
+    msg = _msg(sender=f"Анна <{ANNA}>", to=staff_to(TID), subject=f"Re: [TID#{TID}]", body=body)
+    d = decide(snap, msg, screen(msg, SUPPORT), NOW, POLICY)
+    assert [o.body.split("\n")[0] for o in _to(d, CUSTOMER)] == ["Иван, и ещё: очистите кэш."]
+    assert [o.template for o in _to(d, ANNA)] == []
