@@ -185,8 +185,9 @@ def test_the_notice_attached_to_an_answer_holds_no_line_she_typed() -> None:
 
 def test_a_command_of_her_own_sent_answer_quoted_back_is_no_line_she_typed() -> None:
     """Her reply on her own sent answer quotes its «#level vip», which the record of
-    that answer keeps among the commands it ran, not in its text (unsent.thread_texts):
-    it is no line typed inside the quote, and no notice says it did not go."""
+    that answer keeps among the commands it ran (one a line), not in its text
+    (unsent.thread_texts): it is no line typed inside the quote; the answer goes and no
+    notice says it, or a line of it, did not go."""
     ticket, messages = _ticket()
     messages.append(
         {
@@ -196,7 +197,7 @@ def test_a_command_of_her_own_sent_answer_quoted_back_is_no_line_she_typed() -> 
             "kind": "staff",
             "received_at": NOW.isoformat(),
             "text": "Иван, проверьте настройки оплаты.",
-            "commands": ["#level vip"],
+            "commands": ["#take", "#level vip"],
             "attachments": [],
         }
     )
