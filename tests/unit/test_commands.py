@@ -601,3 +601,14 @@ def test_a_command_among_quoted_lines_of_an_interleaved_answer_is_in_quote() -> 
     text = "Ответ на первый вопрос.\n> #close\nОтвет на второй.\n"
     assert parse_reply(text).commands == ()
     assert in_quote(text, []) == ["#close"]
+
+
+FORWARDED = "-------- Пересланное сообщение --------"
+
+
+def test_a_command_inside_a_mail_she_forwards_is_not_hers() -> None:
+    """Below a forward's marker stands its writer's mail, its «#close» no command of
+    the staff member who forwards it (quotes.forward_at: trim_reply cuts no history
+    there, a forward being the mail's content); above it, hers run."""
+    r = parse_reply(f"#take\nСмотрите, что пишет клиент.\n\n{FORWARDED}\n#close\nСпасибо.\n")
+    assert [c.name for c in r.commands] == ["take"]
