@@ -29,7 +29,7 @@ from maild.domain.filerules import mail_words
 from maild.domain.mailnames import TO_CUSTOMERS
 from maild.domain.ownsubjects import own_subjects, prefix_of, words_of
 from maild.domain.policy import business_hours, hours_words, zone_label, zone_words
-from maild.domain.tid import NO_TICKET, tag
+from maild.domain.tid import NO_TICKET, others_untagged, tag
 from maild.mime import address_field, header_line, mailbox_field, multipart, text_part
 from maild.overrides import Fallback, answer_text, checked, made
 
@@ -220,8 +220,10 @@ class Renderer:
         `auto`: automatic mail (not a staff member's answer relayed), `replied`: one
         that answers a mail (auto_submitted)."""
         tagged = tagged or tid
-        if tagged and tagged != NO_TICKET and tag(tagged).lower() not in subject.lower():
-            subject = f"{subject} {tag(tagged)}"
+        if tagged and tagged != NO_TICKET:
+            subject = others_untagged(subject, tagged)  # one ticket's tag: its own
+            if tag(tagged).lower() not in subject.lower():
+                subject = f"{subject} {tag(tagged)}"
         headers = {
             "From": self._from,
             "To": ", ".join(to),

@@ -136,6 +136,13 @@ def find_tid(subject: str | None) -> str | None:
     return tid_of(m) if m else None
 
 
+def others_untagged(subject: str, tid: str) -> str:
+    """`subject` with every tag of a ticket but `tid` left as its number alone: mail
+    about `tid` whose subject quotes another's tag (a List-Id, a writer's subject) was
+    read back by that tag, which find_tid finds first, so a reply to it went there."""
+    return TAG_RE.sub(lambda m: m.group() if tid_of(m) == tid else tid_of(m), subject)
+
+
 def tid_of(tag: re.Match[str]) -> str:
     """The TID a match of TAG_RE or ARG_RE names, as stored: "４８２１" typed fullwidth
     is 4821."""

@@ -197,3 +197,18 @@ def test_a_relayed_staff_answer_reads_as_a_persons_mail_to_another_maild_desk():
     result = screen(parse(_rendered(auto=False)), "support@shop-example.ru")
     assert not result.automated, result
     assert screen(parse(_rendered(auto=True)), "support@shop-example.ru").automated
+
+
+def test_a_subject_quoting_another_tickets_tag_reads_back_as_its_own_ticket():
+    """A mailing list's id in the flood notice («Письма рассылки <[TID#...] ...>»), a
+    writer's subject: the ingest reads the first tag of a subject before the reply
+    address, so a staff reply to the notice went into the other ticket."""
+    from maild.domain.tid import find_tid
+
+    for quoted in ("[TID#4321-8765]", "[tid#4321-8765]", "TID#4321-8765"):
+        msg = email.message_from_bytes(
+            _rendered(subject=f"Письма рассылки <{quoted} рассылка> идут потоком"),
+            policy=email.policy.default,
+        )
+        assert find_tid(str(msg["Subject"])) == "1234-5678", msg["Subject"]
+        assert "4321-8765" in str(msg["Subject"])
