@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterator
 
+from maild.domain.addresses import spellings
+
 # Before the address, a letter, digit or a character people put inside an address
 # (`.`, `-`, `_`, `+`) makes it part of a longer one; any other («'», «`», «=», «?», «/»,
 # «{», «|», «#», «~», «!», a quote, a space) ends a word: erasure errs on erasing.
@@ -27,7 +29,10 @@ class Mention:
     uses (search, fullmatch, finditer, sub, subn), each match a re.Match of the address."""
 
     def __init__(self, address: str, id_heads: Collection[str] = ()) -> None:
-        self.pattern = re.compile(f"{_BEFORE}{re.escape(address)}{_AFTER}", re.IGNORECASE)
+        # each spelling of its domain: boss@окна.рф is boss@xn--80atjc.xn--p1ai
+        forms = spellings(address)
+        self.pattern = re.compile(f"{_BEFORE}(?:{'|'.join(map(re.escape, forms))}){_AFTER}", re.I)
+        self.needles = tuple(f.encode() for f in forms)
         self.heads = frozenset(h.lower() for h in id_heads)
         self.longest = max((len(h) for h in self.heads), default=0)
         # a head is `<` and an id's left part, which holds no `<` (RFC 5322 msg-id): it
@@ -49,6 +54,11 @@ class Mention:
                 return True
             head = text.rfind("<", start, head) if self.odd else -1
         return False
+
+    def in_bytes(self, data: bytes) -> bool:
+        """Whether `data` may name the address (lower-case bytes, any spelling): a quick
+        look before the pattern's (which decides whether it stands alone)."""
+        return any(n in data for n in self.needles)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         at = 0
@@ -89,8 +99,14 @@ def mention(address: str, id_heads: Collection[str] = ()) -> Mention:
 
 
 def id_head(message_id: str, address: str) -> str | None:
-    """The head of a Message-ID a client made of the (lower-case) address: `<1700000000.`
-    of `<1700000000.ivan@shop.ru>`, `<` of `<ivan@shop.ru>`; None if it is no such id."""
+    """The head of a Message-ID a client made of the (lower-case) address, its domain
+    in either spelling: `<1700000000.` of `<1700000000.ivan@shop.ru>`, `<` of
+    `<ivan@shop.ru>`; None if it is no such id."""
+    heads = (_id_head(message_id, a) for a in spellings(address))
+    return next((h for h in heads if h is not None), None)
+
+
+def _id_head(message_id: str, address: str) -> str | None:
     head = message_id[: len(message_id) - len(address) - 1]
     if message_id[len(head) : -1].lower() != address or not message_id.endswith(">"):
         return None

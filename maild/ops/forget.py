@@ -106,10 +106,10 @@ class ForgetResult:
 CLOCK_MARGIN_NS = 1_000_000_000
 
 
-def _files_holding(app: App, needles: list[bytes], since_ns: int = 0) -> dict[bytes, set[str]]:
-    """For each needle (lower-case bytes), the TIDs whose file holds it, any case
+def _files_holding(app: App, needles: tuple[bytes, ...], since_ns: int = 0) -> list[str]:
+    """The TIDs whose file holds a needle (lower-case bytes), any case, in order
     (`since_ns`: only files written since then)."""
-    found: dict[bytes, set[str]] = {n: set() for n in needles}
+    found: set[str] = set()
     for tid, path in ticket_paths(app.store):
         try:
             if since_ns and os.stat(path).st_mtime_ns < since_ns:
@@ -118,10 +118,9 @@ def _files_holding(app: App, needles: list[bytes], since_ns: int = 0) -> dict[by
                 data = f.read().lower()
         except FileNotFoundError:
             continue
-        for n in needles:
-            if n in data:
-                found[n].add(tid)
-    return found
+        if any(n in data for n in needles):
+            found.add(tid)
+    return sorted(found)
 
 
 def _erase_outbox(
@@ -160,16 +159,16 @@ def _erase_outbox(
                 about.setdefault(meta["tid"], set()).add(meta["message_id"])  # link mail)
             if dry_run:
                 continue
-            to = [a.lower() for a in meta["to"]]
+            to = comparable_address(address) in map(comparable_address, meta["to"])
             # the relay's answers (last_error, refused) name the address too
             said = {k: pattern.sub(PLACEHOLDER, v) for k, v in meta.items() if isinstance(v, str)}
-            gone = address in to or meta["tid"] in theirs
+            gone = to or meta["tid"] in theirs
             erased: dict[str, object] = {**said, "to": [PLACEHOLDER] if gone else meta["to"]}
             erased |= {"subject": ERASED, "erased": True}
             if folder == app.outbox.queue:  # never sent now: moved to sent/ as erased,
                 # marked as never sent (outbox list --sent would show it as sent)
                 if app.outbox.withdraw(path.stem, {**erased, "withdrawn": "erased"}, mail=b""):
-                    rcpt = PLACEHOLDER if address in to else None  # as the thread names it
+                    rcpt = PLACEHOLDER if to else None  # as the thread names it
                     withdrawn.append((meta, withdrawal(app, meta, "erased", rcpt)))
             else:
                 files.put(path, pack({**meta, **erased}, b""))
@@ -184,7 +183,7 @@ def _scrub_other(data: bytes, address: str, pattern: Mention, theirs: set[str]) 
     and in headers in encoded words (forgetmail)."""
 
     def named(text: bytes) -> bytes:
-        return scrub_bytes(text, pattern) if address.encode() in text.lower() else text
+        return scrub_bytes(text, pattern) if pattern.in_bytes(text.lower()) else text
 
     def text(part: bytes) -> bytes:  # a text part's content, decoded
         return named(scrub_list_text(part, theirs))
@@ -201,10 +200,10 @@ def _scrub_incoming(raw: bytes, result: ForgetResult) -> bytes:
     (forgetmail); then their display name (forgetnamed.scrub_named); the files stay as
     they are."""
 
-    needle, pattern = result.address.encode(), result.mention
+    pattern = result.mention
 
     def text(part: bytes) -> bytes:  # a text part's content, decoded, as UTF-8
-        return scrub_bytes(part, pattern) if needle in part.lower() else part
+        return scrub_bytes(part, pattern) if pattern.in_bytes(part.lower()) else part
 
     scrubbed = scrub_mail(scrub_bytes(raw, pattern), text, pattern, PLACEHOLDER)
     return scrub_named(scrubbed, result.named)
@@ -290,9 +289,9 @@ def forget(
     result = ForgetResult(address)
     with app.store.locked():  # (a commit a crash cut short is finished first)
         result.tickets = journal.earlier(app, address)  # what a run cut short erased
-    needle = address.encode()
+    needles = mention(address).needles  # окна.рф, xn--80atjc.xn--p1ai
     scan_began = time.time_ns() - CLOCK_MARGIN_NS
-    tids = sorted(_files_holding(app, [needle])[needle])
+    tids = _files_holding(app, needles)
     _id_heads(app, tids, result)
     result.named = names_pattern(known_names(app, address, tids))
     for tid in tids:
@@ -308,7 +307,7 @@ def forget(
     mine = comparable_address(address)  # its domain as окна.рф or xn--80atjc.xn--p1ai alike
     result.licenses = [lic.key for lic in lics if mine in map(comparable_address, lic.emails)]
     with app.store.locked():
-        for tid in sorted(_files_holding(app, [needle], since_ns=scan_began)[needle]):
+        for tid in _files_holding(app, needles, since_ns=scan_began):
             _erase_ticket(app, tid, address, dry_run, result)
         theirs = {e.tid for e in result.tickets if e.theirs}
         quoted = kept_ids(result.tickets, result.mention)
@@ -365,7 +364,6 @@ def _erase_waiting(app: App, result: ForgetResult, dry_run: bool) -> int:
     others' mail loses the address, as the kept spool copies do (also where only its
     decoded text or header shows it)."""
     address = result.address
-    needle = address.encode()
     n = 0
     claimed = sorted((app.spool.root / "claimed").glob("[0-9]*"))
     for folder in [app.spool.root / "new", *claimed, app.spool.root / "bad"]:
@@ -378,7 +376,8 @@ def _erase_waiting(app: App, result: ForgetResult, dry_run: bool) -> int:
                 raw = (folder / key).read_bytes()
             except FileNotFoundError:  # taken by a worker meanwhile
                 continue
-            theirs = needle in raw.lower() and _sender(raw) == address
+            theirs = result.mention.in_bytes(raw.lower())  # and from them, either spelling:
+            theirs = theirs and comparable_address(_sender(raw)) == comparable_address(address)
             scrubbed = raw if theirs else _scrub_incoming(raw, result)
             if not theirs and scrubbed == raw:
                 continue

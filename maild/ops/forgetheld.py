@@ -15,6 +15,7 @@ from maild.adapters.backupleft import stages as backup_stages
 from maild.adapters.sitepending import pending_root
 from maild.adapters.store.rebuild import LOST_FOUND
 from maild.app import App
+from maild.domain.addresses import comparable_address
 from maild.domain.forget import mention
 
 
@@ -25,7 +26,7 @@ def erase_held(app: App, address: str, dry_run: bool) -> int:
 
     n = 0
     for entry in app.quarantine.entries():
-        if (entry.get("from") or "").lower() == address:
+        if comparable_address(entry.get("from") or "") == comparable_address(address):
             n += 1
             if not dry_run:
                 guard.drop(app, entry["id"])
@@ -56,7 +57,8 @@ def _erase_pending(app: App, pending: Path, address: str, dry_run: bool) -> int:
 def _theirs(read: Callable[[Path], bytes], paths: tuple[Path, Path], address: str) -> bool:
     """Whether the submission of these files (.json, .eml) is the person's."""
     try:
-        return str(json.loads(read(paths[0])).get("email", "")).lower() == address
+        typed = str(json.loads(read(paths[0])).get("email", ""))
+        return comparable_address(typed) == comparable_address(address)
     except (OSError, ValueError, AttributeError):  # no record, or none maild wrote
         try:
             return _holds(read(paths[1]), address)

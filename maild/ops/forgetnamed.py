@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from email.parser import BytesHeaderParser
 
 from maild.app import App
-from maild.domain.addresses import getaddresses
+from maild.domain.addresses import comparable_address, getaddresses, spellings
 from maild.domain.charset import EIGHT_BIT
 from maild.domain.forget import ERASED, ERASED_ASCII
 from maild.domain.forgetnames import (
@@ -43,7 +43,8 @@ def names_in(raw: bytes, address: str) -> set[str]:
     """The display names a mail's address fields give `address`."""
     head = _HEADS.parsebytes(as_read(raw))
     values = [decode_compat32(v) for f in ADDRESS_FIELDS for v in head.get_all(f) or []]
-    return {name for name, addr in getaddresses(values) if addr.strip().lower() == address}
+    mine = comparable_address(address)  # its domain in either spelling
+    return {name for name, addr in getaddresses(values) if comparable_address(addr) == mine}
 
 
 def known_names(app: App, address: str, tids: Iterable[str]) -> set[str]:
@@ -57,7 +58,7 @@ def known_names(app: App, address: str, tids: Iterable[str]) -> set[str]:
         if loaded is None:
             continue
         ticket, messages = loaded
-        if ticket.get("requester") == address:
+        if comparable_address(ticket.get("requester") or "") == comparable_address(address):
             names.add(ticket.get("requester_name") or "")
         keys += [key for m in messages if (key := m.get("spool_key"))]
     paths = [app.spool.path(k) for k in keys]
@@ -68,7 +69,7 @@ def known_names(app: App, address: str, tids: Iterable[str]) -> set[str]:
             raw = path.read_bytes() if path is not None else b""
         except FileNotFoundError:  # processed, or erased, meanwhile
             continue
-        if address.encode() in raw.lower():
+        if any(s.encode() in raw.lower() for s in spellings(address)):
             names |= names_in(raw, address)
     return names
 

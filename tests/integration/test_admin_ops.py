@@ -186,12 +186,12 @@ def test_forget_erases_a_ticket_opened_while_it_runs(desk, monkeypatch):
     first = desk.ingest_tid(make_mail(body="первое"))
     app = App(load(desk.config))
     scan, scanned, held = ops._files_holding, threading.Event(), threading.Event()
-    found_first: list[set[str]] = []
+    found_first: list[list[str]] = []
 
     def first_scan(*args, **kwargs):  # in forget's thread
         found = scan(*args, **kwargs)
         if not scanned.is_set():
-            found_first.extend(found.values())
+            found_first.append(found)
             scanned.set()
             assert held.wait(10)  # on once the store is locked for the person's mail
         return found
@@ -208,7 +208,7 @@ def test_forget_erases_a_ticket_opened_while_it_runs(desk, monkeypatch):
         assert run.is_alive()
         second = ingest(app, make_mail(subject="Снова я", body="второе"))[1].tid
     run.join(10)
-    assert found_first == [{first}]  # the second only in the last section's re-read
+    assert found_first == [[first]]  # the second only in the last section's re-read
     assert {e.tid for e in done[0].tickets} == {first, second}
     for tid in (first, second):
         assert desk.ticket(tid)["requester"] == "forgotten@invalid"

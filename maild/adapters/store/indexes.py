@@ -37,6 +37,7 @@ from maild.adapters.store.files import CorruptFile, FileCache, unreadable
 from maild.adapters.store.lock import StoreLock
 from maild.adapters.transaction import Transaction
 from maild.domain import caps
+from maild.domain.addresses import comparable_address
 from maild.domain.pace import PACE_WINDOW, Pace
 from maild.domain.robotrounds import OPENING_CHAIN
 from maild.domain.tid import TID_RE
@@ -60,7 +61,8 @@ def person_key(secret: bytes, address: str) -> str:
     """What the store keeps of an address `maild forget` erased (index/erased, the note
     of a forget cut short): a hash keyed with the store's reply secret, so that whoever
     holds the store or a backup without its key cannot confirm a guessed address."""
-    data = address.strip().lower().encode("utf-8", "surrogatepass")
+    # one key for every spelling of its domain (окна.рф, xn--80atjc.xn--p1ai)
+    data = comparable_address(address).encode("utf-8", "surrogatepass")
     return hmac.new(secret, data, "sha256").hexdigest()
 
 

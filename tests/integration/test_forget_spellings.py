@@ -1,0 +1,57 @@
+"""`maild forget` of an address at a Cyrillic domain erases the person in either
+spelling of the domain: mail clients without SMTPUTF8 and the site's form write
+ivan@xn--80aairftm.xn--p1ai, the admin types what the customer said, ivan@магазин.рф
+(and the other way round)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import Desk, dead_port, stored_text
+
+U_LABELS = "ivan@магазин.рф"
+A_LABELS = "ivan@xn--80aairftm.xn--p1ai"  # the same mailbox, as IDNA spells it
+NAME = "Иван Сидоров"
+WORDS = "ЖёлтыйКитПлывётНаЗапад"
+
+
+def mail(sender: str, body: str, msgid: str, *fields: str) -> bytes:
+    """A UTF-8 mail as an SMTPUTF8 client writes it (email's own makes no mailbox of
+    an address at a Cyrillic domain)."""
+    head = [f"From: {sender}", "To: support@example.com", "Subject: Касса", *fields]
+    head += [f"Message-ID: {msgid}", "Date: Wed, 25 Nov 2026 10:15:00 +0300"]
+    head += ["MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8"]
+    return ("\r\n".join([*head, "Content-Transfer-Encoding: 8bit", "", body, ""])).encode()
+
+
+def history(desk: Desk, written: str) -> tuple[str, str]:
+    """Their ticket (a queued confirmation to them), Petr's quoting them by name, and a
+    mail of theirs the spam verdict put in the quarantine, all from `written`."""
+    tid = desk.ingest_tid(mail(f"{NAME} <{written}>", WORDS, f"<1700.{written}>"))
+    quote = f"Коллега {NAME} <{written}> писал: сломалась касса"
+    petr = desk.ingest_tid(mail("Пётр <petr@shop.ru>", quote, "<p1@shop.ru>"))
+    spam = mail(f"{NAME} <{written}>", WORDS, "<s1@x>", "X-Spam-Flag: YES")
+    assert "quarantined" in desk.run("ingest", "-", input=spam).out
+    return tid, petr
+
+
+@pytest.mark.parametrize(("written", "typed"), [(A_LABELS, U_LABELS), (U_LABELS, A_LABELS)])
+def test_forget_erases_the_person_whichever_spelling_of_the_domain(tmp_path, written, typed):
+    """Given ivan@магазин.рф, forget passed over the ticket whose file named only
+    ivan@xn--80aairftm.xn--p1ai (its text, name and files kept, the mail queued to
+    them still to go), left their mail in the quarantine and their name beside their
+    address in Petr's ticket."""
+    desk = Desk(tmp_path, dead_port(), spam={"enabled": True})
+    tid, petr = history(desk, written)
+    done = desk.run("forget", typed, "--json")
+    assert done.code == 0, done.err
+    assert tid in [t["tid"] for t in done.json()["tickets"]]
+    assert done.json()["held_removed"] == 1  # the quarantined mail
+    left = stored_text(tmp_path).lower()
+    for gone in ("xn--80aairftm", "магазин.рф", WORDS.lower()):
+        assert gone not in left, gone
+    assert NAME not in str(desk.ticket(petr)) and NAME not in str(desk.ticket(tid))
+    queued = desk.run("outbox", "list", "--json").json()
+    assert [m["to"] for m in queued if m["tid"] == tid] == []  # their confirmation withdrawn
+    assert desk.run("spam", "list", "--json").json() == []
+    assert "сломалась касса" in left  # Petr's own words stay
