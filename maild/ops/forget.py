@@ -148,7 +148,7 @@ def _erase_outbox(
                 continue
             meta = read_record(path.name, data.partition(b"\n")[0])
             if meta is None or not about_them(meta, data, pattern, theirs, quoted):
-                scrubbed = _scrub_other(data, address, pattern, theirs)
+                scrubbed = _scrub_other(data, result, theirs)
                 if scrubbed != data:
                     n += 1
                     if not dry_run:
@@ -176,11 +176,13 @@ def _erase_outbox(
     return n, about
 
 
-def _scrub_other(data: bytes, address: str, pattern: Mention, theirs: set[str]) -> bytes:
+def _scrub_other(data: bytes, result: ForgetResult, theirs: set[str]) -> bytes:
     """An outbox file of other mail, the person scrubbed from its record, headers and
     text: a list of several tickets names theirs too (its line loses the subject),
     and the address gives way to the placeholder; so too in a text sent as base64
-    and in headers in encoded words (forgetmail)."""
+    and in headers in encoded words (forgetmail); then their display name, as in the
+    ticket the mail quotes (a notice of Petr's «Иван Петров <...> писал:»)."""
+    pattern = result.mention
 
     def named(text: bytes) -> bytes:
         return scrub_bytes(text, pattern) if pattern.in_bytes(text.lower()) else text
@@ -189,7 +191,7 @@ def _scrub_other(data: bytes, address: str, pattern: Mention, theirs: set[str]) 
         return named(scrub_list_text(part, theirs))
 
     record, nl, mail = named(scrub_listed(data, theirs)).partition(b"\n")
-    scrubbed = scrub_mail(mail, text, pattern, PLACEHOLDER)
+    scrubbed = scrub_named(scrub_mail(mail, text, pattern, PLACEHOLDER), result.named)
     return relength(record, data.partition(b"\n")[2], scrubbed) + nl + scrubbed  # (length)
 
 

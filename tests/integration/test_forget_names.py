@@ -267,3 +267,25 @@ def test_a_name_given_only_in_mail_set_aside_as_unprocessable_goes_too(tmp_path)
     assert desk.run("forget", GONE).code == 0
     shown = _read(_copy(desk, "<p5@shop.ru>"))
     assert NAME not in shown and f"{ERASED} обещал перезвонить." in shown
+
+
+def test_queued_and_sent_mail_quoting_another_loses_the_name_as_the_ticket_does(tmp_path):
+    """Petr's ticket quotes «Иван Петров <ivan@shop.ru> писал:»: the ticket's text lost
+    the name with the address, but the staff notices of it, queued (the relay down)
+    and to go once it is back, still said «Иван Петров <forgotten@invalid> писал:»."""
+    desk = Desk(tmp_path, dead_port())
+    desk.ingest(make_mail(sender=f"{NAME} <{GONE}>", body="моё"))
+    quote = f"Коллега {NAME} <{GONE}> писал: сломалась касса"
+    petr = desk.ingest_tid(make_mail(sender="Пётр <petr@shop.ru>", subject="Касса", body=quote))
+    assert desk.flush().code == 75  # nothing goes: the relay is down
+    assert desk.run("forget", GONE).code == 0
+    assert NAME not in str(desk.ticket(petr))
+    queued = sorted((tmp_path / "data" / "outbox" / "queue").glob("*.mail"))
+    texts = [mail_text(p.read_bytes().partition(b"\n")[2]) for p in queued]
+    assert all(NAME not in t for t in texts), texts
+    quoting = [t for t in texts if "сломалась касса" in t]  # one to each staff member
+    assert len(quoting) == 2 and all(f"{ERASED} <{PLACEHOLDER}> писал" in t for t in quoting)
+
+
+def mail_text(raw: bytes) -> str:
+    return email.message_from_bytes(raw, policy=email.policy.default).get_body().get_content()
