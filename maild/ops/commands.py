@@ -100,6 +100,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
         " move it to where storage.path points (the shipped unit writes only there:"
         " README, Backup) or set storage.path to it, then start maild serve"
     )
+    print(  # the archive cannot know whom (maild keeps no list of them)
+        "people erased with maild forget after the backup are in it again, and so is mail"
+        " queued to them: run maild forget ADDRESS again for each, before maild serve and"
+        " maild outbox release"
+    )
     if held:
         print(
             f"{held} queued mail held, not sent: the old desk may have sent it after the"

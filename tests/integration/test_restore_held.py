@@ -138,3 +138,20 @@ def test_two_releases_at_once_release_each_mail_once(tmp_path, sink):
     counts = [int(r.out.split()[1].rstrip(":")) for r in runs]
     assert sum(counts) == len(sent), [r.out for r in runs]
     assert not [m for m in new.run("outbox", "list", "--json").json() if m.get("held")]
+
+
+def test_restore_says_that_people_erased_since_the_backup_come_back(tmp_path, sink):
+    """A backup taken before `maild forget` holds the person: restored, their tickets
+    and the mail queued to them were back, and restore said only how to release that
+    mail, which then went to them."""
+    (tmp_path / "old").mkdir()
+    old = Desk(tmp_path / "old", dead_port())
+    old.ingest(make_mail(sender="ivan@shop.example"))
+    archive = tmp_path / "snap.tar.gz"
+    assert old.run("backup", str(archive)).code == 0
+    assert old.run("forget", "ivan@shop.example").code == 0
+    target = tmp_path / "restored"
+    r = old.run("restore", str(archive), "--storage", str(target), *AS_ME)
+    assert r.code == 0, r.err
+    assert "erased with maild forget after the backup are in it again" in r.out
+    assert "run maild forget ADDRESS again for each, before maild serve" in r.out
