@@ -33,6 +33,7 @@ class Mention:
         forms = spellings(address)
         self.pattern = re.compile(f"{_BEFORE}(?:{'|'.join(map(re.escape, forms))}){_AFTER}", re.I)
         self.needles = tuple(f.encode() for f in forms)
+        self.wide = tuple(f for f in forms if not f.isascii())  # (bytes.lower keeps Я)
         self.heads = frozenset(h.lower() for h in id_heads)
         self.longest = max((len(h) for h in self.heads), default=0)
         # a head is `<` and an id's left part, which holds no `<` (RFC 5322 msg-id): it
@@ -56,9 +57,15 @@ class Mention:
         return False
 
     def in_bytes(self, data: bytes) -> bool:
-        """Whether `data` may name the address (lower-case bytes, any spelling): a quick
-        look before the pattern's (which decides whether it stands alone)."""
-        return any(n in data for n in self.needles)
+        """Whether `data` may name the address in any spelling and case: a quick look
+        before the pattern's (which decides whether it stands alone). A domain of
+        Cyrillic letters is looked for in the text as UTF-8, lower-cased (IVAN@ОКНА.РФ)."""
+        low = data.lower()
+        if any(n in low for n in self.needles):
+            return True
+        return bool(self.wide) and any(
+            w in data.decode("utf-8", "replace").lower() for w in self.wide
+        )
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         at = 0

@@ -106,19 +106,19 @@ class ForgetResult:
 CLOCK_MARGIN_NS = 1_000_000_000
 
 
-def _files_holding(app: App, needles: tuple[bytes, ...], since_ns: int = 0) -> list[str]:
-    """The TIDs whose file holds a needle (lower-case bytes), any case, in order
-    (`since_ns`: only files written since then)."""
+def _files_holding(app: App, finds: Mention, since_ns: int = 0) -> list[str]:
+    """The TIDs whose file may name the person (Mention.in_bytes: any spelling, any
+    case), in order (`since_ns`: only files written since then)."""
     found: set[str] = set()
     for tid, path in ticket_paths(app.store):
         try:
             if since_ns and os.stat(path).st_mtime_ns < since_ns:
                 continue
             with open(path, "rb") as f:
-                data = f.read().lower()
+                data = f.read()
         except FileNotFoundError:
             continue
-        if any(n in data for n in needles):
+        if finds.in_bytes(data):
             found.add(tid)
     return sorted(found)
 
@@ -185,7 +185,7 @@ def _scrub_other(data: bytes, result: ForgetResult, theirs: set[str]) -> bytes:
     pattern = result.mention
 
     def named(text: bytes) -> bytes:
-        return scrub_bytes(text, pattern) if pattern.in_bytes(text.lower()) else text
+        return scrub_bytes(text, pattern) if pattern.in_bytes(text) else text
 
     def text(part: bytes) -> bytes:  # a text part's content, decoded
         return named(scrub_list_text(part, theirs))
@@ -205,7 +205,7 @@ def _scrub_incoming(raw: bytes, result: ForgetResult) -> bytes:
     pattern = result.mention
 
     def text(part: bytes) -> bytes:  # a text part's content, decoded, as UTF-8
-        return scrub_bytes(part, pattern) if pattern.in_bytes(part.lower()) else part
+        return scrub_bytes(part, pattern) if pattern.in_bytes(part) else part
 
     scrubbed = scrub_mail(scrub_bytes(raw, pattern), text, pattern, PLACEHOLDER)
     return scrub_named(scrubbed, result.named)
@@ -291,9 +291,9 @@ def forget(
     result = ForgetResult(address)
     with app.store.locked():  # (a commit a crash cut short is finished first)
         result.tickets = journal.earlier(app, address)  # what a run cut short erased
-    needles = mention(address).needles  # окна.рф, xn--80atjc.xn--p1ai
+    finds = mention(address)  # окна.рф, xn--80atjc.xn--p1ai, any case
     scan_began = time.time_ns() - CLOCK_MARGIN_NS
-    tids = _files_holding(app, needles)
+    tids = _files_holding(app, finds)
     _id_heads(app, tids, result)
     result.named = names_pattern(known_names(app, address, tids))
     for tid in tids:
@@ -309,7 +309,7 @@ def forget(
     mine = comparable_address(address)  # its domain as окна.рф or xn--80atjc.xn--p1ai alike
     result.licenses = [lic.key for lic in lics if mine in map(comparable_address, lic.emails)]
     with app.store.locked():
-        for tid in _files_holding(app, needles, since_ns=scan_began):
+        for tid in _files_holding(app, finds, since_ns=scan_began):
             _erase_ticket(app, tid, address, dry_run, result)
         theirs = {e.tid for e in result.tickets if e.theirs}
         quoted = kept_ids(result.tickets, result.mention)
@@ -378,7 +378,7 @@ def _erase_waiting(app: App, result: ForgetResult, dry_run: bool) -> int:
                 raw = (folder / key).read_bytes()
             except FileNotFoundError:  # taken by a worker meanwhile
                 continue
-            theirs = result.mention.in_bytes(raw.lower())  # and from them, either spelling:
+            theirs = result.mention.in_bytes(raw)  # and from them, either spelling:
             theirs = theirs and comparable_address(_sender(raw)) == comparable_address(address)
             scrubbed = raw if theirs else _scrub_incoming(raw, result)
             if not theirs and scrubbed == raw:

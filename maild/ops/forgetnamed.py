@@ -22,9 +22,9 @@ from collections.abc import Iterable
 from email.parser import BytesHeaderParser
 
 from maild.app import App
-from maild.domain.addresses import comparable_address, getaddresses, spellings
+from maild.domain.addresses import comparable_address, getaddresses
 from maild.domain.charset import EIGHT_BIT
-from maild.domain.forget import ERASED, ERASED_ASCII
+from maild.domain.forget import ERASED, ERASED_ASCII, mention
 from maild.domain.forgetnames import (
     ADDRESS_FIELDS,
     scrub_mailboxes,
@@ -64,12 +64,13 @@ def known_names(app: App, address: str, tids: Iterable[str]) -> set[str]:
     paths = [app.spool.path(k) for k in keys]
     for folder in ("new", "bad"):
         paths += [app.spool.root / folder / k for k in sorted(os.listdir(app.spool.root / folder))]
+    finds = mention(address)
     for path in paths:
         try:
             raw = path.read_bytes() if path is not None else b""
         except FileNotFoundError:  # processed, or erased, meanwhile
             continue
-        if any(s.encode() in raw.lower() for s in spellings(address)):
+        if finds.in_bytes(raw):
             names |= names_in(raw, address)
     return names
 

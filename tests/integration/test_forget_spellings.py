@@ -55,3 +55,18 @@ def test_forget_erases_the_person_whichever_spelling_of_the_domain(tmp_path, wri
     assert [m["to"] for m in queued if m["tid"] == tid] == []  # their confirmation withdrawn
     assert desk.run("spam", "list", "--json").json() == []
     assert "сломалась касса" in left  # Petr's own words stay
+
+
+def test_forget_finds_the_cyrillic_domain_written_in_capitals(tmp_path):
+    """Petr writes «IVAN@МАГАЗИН.РФ» in his text: forget (any case, README) looked for
+    the address in the files by their bytes lower-cased, which leaves Cyrillic capitals
+    as they are, so it never opened that ticket: the address stayed in its text, its
+    spool copy and the staff notices quoting it."""
+    desk = Desk(tmp_path, dead_port())
+    body = "Пишите коллеге на IVAN@МАГАЗИН.РФ, он знает"
+    petr = desk.ingest_tid(mail("Пётр <petr@shop.ru>", body, "<u1@shop.ru>"))
+    done = desk.run("forget", U_LABELS, "--json")
+    assert done.code == 0, done.err
+    assert [t["tid"] for t in done.json()["tickets"]] == [petr]
+    assert "МАГАЗИН" not in stored_text(tmp_path).upper()
+    assert "Пишите коллеге на forgotten@invalid, он знает" in str(desk.ticket(petr))
