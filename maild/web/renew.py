@@ -22,6 +22,7 @@ from aiohttp import web
 
 from maild.domain.decision import Outgoing
 from maild.domain.records import MessageRecord, Ticket
+from maild.domain.threadhdr import customer_thread
 from maild.domain.tid import shown_subject
 from maild.outgoing import queued_in, send
 from maild.web import tokens
@@ -106,8 +107,11 @@ class Renew:
             out = Outgoing(
                 key, "notice", LINK_TEMPLATE, [owner], context, record=True, replied=False
             )
+            # in the owner's conversation: after the mail they hold (threadhdr)
+            own = app.config.support.internal
+            thread = customer_thread(messages, own, "", owner) or (None, [])
             records, queued = send(
-                app, out, tid=tid, thread=messages, replying_to=(None, []), now=now, ticket=ticket
+                app, out, tid=tid, thread=messages, replying_to=thread, now=now, ticket=ticket
             )
             if records:
                 app.store.save(ticket, [*messages, *records])

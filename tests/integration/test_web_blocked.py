@@ -114,3 +114,22 @@ def test_no_new_site_link_goes_to_an_address_the_relay_refused_for_good(site):
     [went] = [m for m in desk.ticket(tids[pavel])["messages"] if asked in m["text"]]
     assert went["kind"] == "notice" and went["direction"] == "out"
     assert link_in(letter.text, base) not in went["text"]  # the thread keeps it masked
+
+
+def test_a_new_site_link_threads_under_the_owners_conversation(site):
+    """«Новая ссылка на обращение ... [TID#...]» is mail about the ticket, to its
+    customer: it names the customer's mail it follows (In-Reply-To) and the thread
+    (References: their mail and support's to them), so their client shows it in the
+    conversation. It went with neither, a thread of its own in Thunderbird and Outlook."""
+    desk, daemon, sink, base = site
+    who = "rita@client.example"
+    mail_in(daemon, make_mail(sender=who, body="Вопрос 5", msgid="<b5@c.example>"), who)
+    [conf] = wait_until(lambda: sink.to(who))
+    [tid] = [t["tid"] for t in desk.tickets() if t["requester"] == who]
+    key = (desk.root / "data" / "web_secret").read_bytes()
+    old_days = datetime.now(UTC) - timedelta(days=91)
+    url = f"{base}/t/{tokens.ticket_token(key, tid, who, old_days, 90)}"
+    assert post(url + "/renew", {"form": request(url).form_token()}).status == 200
+    [letter] = wait_until(lambda: [m for m in sink.to(who) if "Новая ссылка" in m.subject])
+    assert letter.msg["In-Reply-To"] == "<b5@c.example>"
+    assert letter.msg["References"].split() == ["<b5@c.example>", conf.msg["Message-ID"]]
