@@ -58,7 +58,7 @@ def _print_errors(left: list[OutboxEntry]) -> None:
 
 def cmd_outbox(app: App, args: argparse.Namespace) -> int:
     if args.action == "release":
-        return _release(app, args.id)
+        return _release(app, args.id, args.json)
     if args.action == "flush":
         from maild.refusals import tell_refused
 
@@ -110,8 +110,9 @@ def cmd_outbox(app: App, args: argparse.Namespace) -> int:
     return EX_OK
 
 
-def _release(app: App, mail_id: str | None) -> int:
-    """`maild outbox release ID|--all`: held mail (adapters/outhold.py) goes."""
+def _release(app: App, mail_id: str | None, as_json: bool) -> int:
+    """`maild outbox release ID|--all`: held mail (adapters/outhold.py) goes;
+    --json: `{"released": [IDS]}`."""
     from maild.adapters.outhold import release
 
     with app.store.locked():  # two at once: each mail released by one of them
@@ -120,9 +121,10 @@ def _release(app: App, mail_id: str | None) -> int:
         print(f"maild: no queued outgoing message {mail_id}", file=sys.stderr)
         return EX_FAIL
     if mail_id is not None and not released:
-        print(f"{mail_id} is not held: it goes with the next pass")
-        return EX_OK
-    print(f"released {len(released)}: sent by maild serve's next pass (or maild outbox flush)")
+        line = f"{mail_id} is not held: it goes with the next pass"
+    else:
+        line = f"released {len(released)}: sent by maild serve's next pass (or maild outbox flush)"
+    report(as_json, {"released": released}, line)
     return EX_OK
 
 

@@ -155,3 +155,20 @@ def test_restore_says_that_people_erased_since_the_backup_come_back(tmp_path, si
     assert r.code == 0, r.err
     assert "erased with maild forget after the backup are in it again" in r.out
     assert "run maild forget ADDRESS again for each, before maild serve" in r.out
+
+
+def test_outbox_release_json_is_one_object(tmp_path, sink):
+    """`--json` on a command that changes something answers with one object (README,
+    Beyond INTERFACE.md): `outbox release --json` printed its text line, which a
+    script's JSON reader fails on."""
+    archive, sent = _old_desk_backup(tmp_path, sink)
+    new, _ = _restored(tmp_path, archive, sink)
+    one = new.run("outbox", "list", "--json").json()[0]
+    r = new.run("outbox", "release", one["id"], "--json")
+    assert r.code == 0 and r.json() == {"released": [one["id"]]}, r
+    r = new.run("outbox", "release", one["id"], "--json")  # not held any more
+    assert r.code == 0 and r.json() == {"released": []}, r
+    held = sorted(m["id"] for m in new.run("outbox", "list", "--json").json() if m.get("held"))
+    r = new.run("outbox", "release", "--all", "--json")
+    assert r.code == 0 and sorted(r.json()["released"]) == held, r
+    assert len(r.json()["released"]) == len(sent) - 1
