@@ -364,7 +364,9 @@ def backup(
     if dest.resolve().is_relative_to(root.resolve()):  # the next backup would hold it
         raise BackupError(f"{dest}: inside the storage {root}; write it somewhere else")
     if not os.access(dest.parent, os.W_OK | os.X_OK):  # said before the snapshot's work
-        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(dest.parent))
+        # (a read-only file system is no permission a chown or chmod could give)
+        code = errno.EROFS if os.statvfs(dest.parent).f_flag & os.ST_RDONLY else errno.EACCES
+        raise OSError(code, os.strerror(code), str(dest.parent))
     # what backups that did not finish left: a copy of the whole store, part of one
     remove_dead_stages(root)
     remove_dead_partials(dest.parent, dest.name)
