@@ -186,6 +186,9 @@ def process_key(
         raise FirstAttemptFailed(why) from e
     if decision is not None:  # (None: erased, its spool copy with it: maild.erased)
         app.spool.done(key)
+        if decision.outcome == "duplicate":  # stored once: the copy its ticket keeps
+            # is the record of it; this one outlived that ticket (retention, redaction)
+            app.spool.discard(key)
     return decision
 
 

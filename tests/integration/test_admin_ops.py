@@ -269,6 +269,28 @@ def test_closed_tickets_older_than_keep_closed_days_are_deleted(tmp_path, sink):
     assert again.outcome == "new"
 
 
+def test_retention_leaves_no_spool_copy_of_a_mail_delivered_twice(tmp_path, sink):
+    """A mail delivered twice (to support@ and support+x@, an MTA's retry) is stored
+    once; its second copy stayed in spool/cur after keep_closed_days deleted the ticket
+    with "its spool copies": fsck then named it as mail in no ticket (exit 1), and
+    `fsck --repair` re-queued it, so serve opened the deleted ticket again and
+    confirmed it to the customer."""
+    desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 30})
+    start = datetime(2026, 9, 1, 10, 0, tzinfo=MSK)
+    mail = make_mail(msgid="<twice@c.example>")
+    tid = ingest(_app(desk, start), mail)[1].tid
+    again = mail.replace(b"Message-ID:", b"Delivered-To: support+x@example.com\r\nMessage-ID:", 1)
+    assert ingest(_app(desk, start), again)[1].outcome == "duplicate"
+    ingest(_app(desk, start + timedelta(hours=1)), staff_reply(tid, "#close\nГотово."))
+    later = start + timedelta(days=31)
+    assert jobs.run_all(_app(desk, later), later)["purged"] == 1
+    spool = desk.root / "data" / "spool"
+    left = [p for p in spool.rglob("*") if p.is_file() and b"twice@c.example" in p.read_bytes()]
+    assert left == []
+    check = desk.run("fsck")
+    assert check.code == 0 and " 0 problem(s)" in check.out, check.out
+
+
 def test_retention_keeps_what_a_merge_moved_into_a_ticket_that_lives_on(tmp_path, sink):
     """A ticket merged into another is closed by the merge and deleted keep_closed_days
     later; its messages live on in the surviving ticket, and so do their spool copies
