@@ -177,7 +177,9 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     if ctx.snapshot.requester_verified:  # its mailbox exists: mail goes to it again
         ticket = undeliverable.lift(ticket, [msg.from_addr])
         if tk.is_requester(ticket, msg.from_addr):  # the level its license or group gives
-            confirmed = levelnow.address_confirmed(ticket, messages, ctx.received_at, policy.due)
+            confirmed = levelnow.address_confirmed(
+                ticket, messages, ctx.ident, ctx.received_at, policy.due
+            )
             ticket = confirmed or ticket
     # the requester writing as a person: a person waits there, staff's notices go again
     ticket = automatic.attended(ticket, msg.from_addr, ctx.scr)

@@ -26,9 +26,9 @@ from datetime import date, datetime
 from typing import Any
 
 from maild.domain.commandspec import LEVEL_SETTERS
-from maild.domain.records import IdentificationRecord, LevelId, MessageRecord, Ticket
+from maild.domain.records import LevelId, MessageRecord, Ticket
 from maild.domain.sender import Identification, better_level, free_term_ctx
-from maild.domain.sla import LEVELS, deadline_fields, get_level
+from maild.domain.sla import LEVELS, deadline_fields
 from maild.domain.ticket import DueFn, identification_record, is_requester
 
 # The commands by which staff set a level, as a staff reply's record keeps them
@@ -87,31 +87,32 @@ def level_now(
 
 
 def address_confirmed(
-    ticket: Ticket, messages: list[MessageRecord], at: datetime, due: DueFn
+    ticket: Ticket,
+    messages: list[MessageRecord],
+    ident: Identification,
+    at: datetime,
+    due: DueFn,
 ) -> Ticket | None:
     """The requester proved the address whose license or group SPF/DKIM could not
     confirm when the ticket opened (a reply to the address signed for them, or aligned
-    now): the ticket's identification is the confirmed one (its colleagues under that
-    license may write in: ticket.may_append), and it gets the level it was owed, its
-    pending deadline moved as any better level moves it (`raised`), unless staff set
-    the level (`staff_set`: their decision, as for level_now) or the level owed is no
-    better than the ticket's. None when nothing was owed."""
-    owed = (ticket.get("identification") or {}).get("owed")
-    if not owed:
+    now): the ticket's identification is the one the registry gives that address now
+    (``ident``, the sender's identification as this mail found it: registry_now), its
+    colleagues under that license may write in (ticket.may_append), and it gets that
+    level, its pending deadline moved as any better level moves it (`raised`), unless
+    staff set the level (`staff_set`: their decision, as for level_now) or it is no
+    better than the ticket's. None when nothing was owed, or nothing is owed now: a
+    license or group expired or removed since the ticket opened gives no commercial
+    level to the address it no longer covers (SPEC: an expired contract falls back to
+    free), which the owed level kept on the ticket would have given."""
+    if not (ticket.get("identification") or {}).get("owed"):
         return None
-    source, ref = owed["source"] or "none", owed["ref"]
-    identification: IdentificationRecord = {
-        "source": source,
-        "ref": ref,
-        "reason": owed["reason"] or "",
-        "entitlement": f"{source}:{ref}",
-        "expired": False,
-    }
-    t: Ticket = {**ticket, "identification": identification}
+    owed = registry_now(ident, proven=True)
+    if not owed.commercial:
+        return None
+    t: Ticket = {**ticket, "identification": identification_record(owed)}
     if staff_set(messages):
         return t
-    level = get_level(str(owed["level"])).id  # (KeyError for one no level's, as ever)
-    return raised(t, level, at, due) if better_level(level, ticket["level"]) else t
+    return raised(t, owed.level, at, due) if better_level(owed.level, ticket["level"]) else t
 
 
 def raised(ticket: Ticket, level: LevelId, at: datetime, due: DueFn) -> Ticket:

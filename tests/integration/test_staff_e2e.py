@@ -609,6 +609,30 @@ def test_entitlement_needs_spf_or_dkim_when_trusted(trusted, sink):
     assert "Ваш адрес подтверждён" in ack.text and "подтверждён" not in first.text
 
 
+def test_an_address_confirmed_after_its_license_went_gets_no_level_from_it(trusted, sink):
+    """The license is removed (or expires) between the unproven first mail and the
+    reply that proves the address: the registry now gives it nothing, so the ticket
+    stays free and the customer is not told the level was corrected (it got VIP from
+    the level kept on the ticket when it opened)."""
+    desk = trusted
+    desk.run("license", "add", "--key", "K-1", "--level", "vip", "--email", "boss@client.ru")
+    tid = desk.ingest_tid(make_mail(sender="boss@client.ru", subject="Без подписи"))
+    assert desk.ticket(tid)["level"] == "free"
+    desk.flush()
+    sink.wait_for(2)
+    [conf] = sink.to("boss@client.ru")
+    assert desk.run("license", "remove", "K-1").code == 0
+    tag = f"Re: Без подписи [TID#{tid}]"
+    reply_to = conf.msg["Reply-To"]
+    desk.ingest(make_mail(sender="boss@client.ru", to=reply_to, subject=tag, body="Это я."))
+    assert desk.ticket(tid)["level"] == "free"
+    desk.flush()
+    sink.wait_for(4)
+    [ack] = [r for r in sink.to("boss@client.ru") if "добавлено к обращению" in r.subject]
+    assert "Ваш адрес подтверждён" not in ack.text
+    assert "Уровень обслуживания: Бесплатная поддержка" in ack.text
+
+
 def test_credentials_are_redacted_two_days_after_close(desk, sink):
     body = (
         "Доступ к админке: https://shop.example/admin\nЛогин: admin\nПароль: S3cr3t!\n"

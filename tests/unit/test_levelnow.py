@@ -105,7 +105,7 @@ def test_an_address_spf_dkim_does_not_confirm_is_owed_its_level_as_on_a_new_tick
     assert t is None  # free already: nothing changes
     t = now(closed(STANDARD), unverified)
     assert t["level"] == "free" and t["identification"]["owed"]["level"] == "vip"
-    confirmed = levelnow.address_confirmed(t, [], LATER, due)  # its next proven mail
+    confirmed = levelnow.address_confirmed(t, [], unverified, LATER, due)  # its next proven mail
     assert confirmed is not None and confirmed["level"] == "vip"
     # a reply to the address signed for the requester proves it: the level it is owed
     assert now(ticket(FREE), unverified, proven=True)["level"] == "vip"
@@ -121,14 +121,14 @@ def test_a_confirmed_address_keeps_the_earlier_deadline_of_the_free_support_it_h
     t = ticket(UNPROVEN)
     free_due = t["reaction_due"]  # T0 + 24 h
     at = datetime.fromisoformat(free_due) - timedelta(hours=1)
-    confirmed = levelnow.address_confirmed(t, [], at, due)
+    confirmed = levelnow.address_confirmed(t, [], UNPROVEN, at, due)
     assert confirmed["level"] == "vip" and confirmed["identification"]["source"] == "license"
     assert confirmed["reaction_due"] == confirmed["first_reaction_due"] == free_due
     assert confirmed["first_reaction_level"] == "free"  # judged by the deadline it had
 
 
 def test_a_confirmed_address_gets_the_better_levels_deadline_when_it_is_sooner():
-    confirmed = levelnow.address_confirmed(ticket(UNPROVEN), [], LATER, due)
+    confirmed = levelnow.address_confirmed(ticket(UNPROVEN), [], UNPROVEN, LATER, due)
     assert confirmed["reaction_due"] == due("vip", LATER).isoformat()
     assert confirmed["first_reaction_due"] == confirmed["reaction_due"]
     assert confirmed["first_reaction_level"] == "vip"
@@ -137,7 +137,7 @@ def test_a_confirmed_address_gets_the_better_levels_deadline_when_it_is_sooner()
 def test_a_passed_deadline_stays_passed_when_the_address_is_confirmed():
     passed = (T0 + timedelta(minutes=30)).isoformat()  # before LATER: escalated already
     t = ticket(UNPROVEN, reaction_due=passed, first_reaction_due=passed)
-    confirmed = levelnow.address_confirmed(t, [], LATER, due)
+    confirmed = levelnow.address_confirmed(t, [], UNPROVEN, LATER, due)
     assert confirmed["level"] == "vip"
     assert confirmed["reaction_due"] == confirmed["first_reaction_due"] == passed
 
@@ -147,10 +147,25 @@ def test_a_better_level_never_puts_the_first_deadline_off():
     reaction, still owed, keeps the earlier first deadline it had."""
     first = (T0 + timedelta(hours=2, minutes=30)).isoformat()  # sooner than LATER + 2 h
     t = ticket(UNPROVEN, first_reaction_due=first)
-    for raised in (levelnow.address_confirmed(t, [], LATER, due), now(t, VIP)):
+    for raised in (levelnow.address_confirmed(t, [], UNPROVEN, LATER, due), now(t, VIP)):
         assert raised["reaction_due"] == due("vip", LATER).isoformat()
         assert raised["first_reaction_due"] == first
         assert raised["first_reaction_level"] == "free"
+
+
+def test_a_confirmed_address_gets_the_level_the_registry_gives_it_now():
+    """The license the address was owed a level by expired (or was removed, or changed)
+    before the requester's proven mail: the registry now decides, as for any follow-up;
+    the level kept on the ticket gave VIP by a license that had expired the day before."""
+    t = ticket(UNPROVEN)
+    assert levelnow.address_confirmed(t, [], EXPIRED, LATER, due) is None
+    assert levelnow.address_confirmed(t, [], FREE, LATER, due) is None
+    assert now(t, EXPIRED, proven=True) is None  # free already: it stays so
+    lowered = levelnow.address_confirmed(
+        t, [], checked(STANDARD, can_verify=True, verified=False), LATER, due
+    )
+    assert lowered["level"] == "standard"
+    assert lowered["identification"]["entitlement"] == "license:K-2"
 
 
 def test_a_level_staff_set_stays_when_the_address_is_confirmed():
@@ -158,14 +173,16 @@ def test_a_level_staff_set_stays_when_the_address_is_confirmed():
     as no follow-up does (level_now), nor lower a better level staff gave."""
     t = ticket(UNPROVEN)
     by_staff = [{"direction": "out", "commands": ["#level standard"]}]
-    kept = levelnow.address_confirmed({**t, "level": "standard"}, by_staff, LATER, due)
+    kept = levelnow.address_confirmed({**t, "level": "standard"}, by_staff, UNPROVEN, LATER, due)
     assert kept["level"] == "standard" and kept["reaction_due"] == t["reaction_due"]
     # the address is confirmed all the same: its colleagues under the license write in
     assert kept["identification"]["entitlement"] == "license:K-1"
     assert "owed" not in kept["identification"]
-    better = levelnow.address_confirmed({**t, "level": "vip"}, [], LATER, due)  # none better
+    better = levelnow.address_confirmed(
+        {**t, "level": "vip"}, [], UNPROVEN, LATER, due
+    )  # none better
     assert better["level"] == "vip" and better["reaction_due"] == t["reaction_due"]
-    assert levelnow.address_confirmed(t, [], LATER, due)["level"] == "vip"
+    assert levelnow.address_confirmed(t, [], UNPROVEN, LATER, due)["level"] == "vip"
 
 
 def test_better_level_is_the_faster_reaction():
