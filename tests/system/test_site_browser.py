@@ -238,3 +238,33 @@ def test_the_confirmation_pages_fit_a_phones_screen(served, sink, browser):
     assert shown(browser, "main", "Подтвердите обращение", reload=False)
     wide, screen = page_width(browser)
     assert wide <= screen, "«Подтвердите обращение»"
+
+
+def test_a_reply_shown_back_to_copy_is_named_for_a_screen_reader(served, sink, browser):
+    """A reply posted from a page left open while its link expired comes back in a
+    read-only box to copy: that box had no label, so a screen reader, landing on it
+    by Tab, read «edit text, read only» and not what it is."""
+    from datetime import UTC, datetime, timedelta
+
+    from selenium.webdriver.common.by import By
+
+    from maild.web import tokens
+
+    desk, daemon, base = served
+    send(daemon, make_mail(), CUSTOMER)
+    [conf] = wait_until(lambda: sink.to(CUSTOMER))
+    link = link_in(conf.text, base)
+    tid = link.rsplit("/", 1)[1].split(".")[0]
+    key = (desk.root / "data" / "web_secret").read_bytes()
+    old = tokens.ticket_token(key, tid, CUSTOMER, datetime.now(UTC) - timedelta(days=91), 90)
+    browser.get(link)
+    browser.find_element(By.ID, "text").send_keys("Напечатано, пока ссылка истекала.")
+    # the page was opened while the link held; its form goes out after the link's day
+    browser.execute_script(
+        "document.querySelector('form.reply').action = arguments[0]", f"{base}/t/{old}/reply"
+    )
+    browser.find_element(By.CSS_SELECTOR, "form.reply button").click()
+    assert shown(browser, "h1", "Срок действия ссылки истёк", reload=False)
+    box = browser.find_element(By.CSS_SELECTOR, "textarea[readonly]")
+    assert box.get_attribute("value") == "Напечатано, пока ссылка истекала."
+    assert "Ваше сообщение не отправлено" in box.accessible_name

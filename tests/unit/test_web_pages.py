@@ -170,3 +170,24 @@ def test_the_footer_gives_the_business_hours_in_the_desks_time_zone():
     )
     yekaterinburg = footer("Asia/Yekaterinburg")
     assert yekaterinburg.endswith(f"{hours} по времени часового пояса Asia/Yekaterinburg.")
+
+
+def test_a_text_shown_back_to_copy_is_labelled_by_the_words_before_it():
+    """«Сервис временно недоступен» and «Слишком много недействительных ссылок» show a
+    post's text back in a read-only box: named by «Ваш текст, чтобы его не потерять:»
+    for a screen reader, as the expired link's page names its own (the browser test)."""
+    import re
+
+    from maild.web.pages import Pages
+
+    page = Pages("", "Поддержка").render(
+        "notice.html",
+        title="Сервис временно недоступен",
+        paragraphs=["Попробуйте позже.", "Ваш текст, чтобы его не потерять:"],
+        typed="Мой текст",
+        link=None,
+        refresh=None,
+    )
+    box = re.search(r"<textarea[^>]*>", page).group(0)
+    named = re.search(r'aria-labelledby="([^"]+)"', box).group(1)
+    assert re.search(rf'<p id="{named}">Ваш текст, чтобы его не потерять:</p>', page)
