@@ -75,11 +75,12 @@ def answer(
     signature, "Отправлено с iPhone": signoff): its commands' notices go alone. A
     #note keeps what it holds, whatever that is. Outlook's plain "URL<URL>" of a link
     goes as one URL (linktext.collapsed_links)."""
-    body = for_customer(text, _texts(messages))
-    if body and typed_lines(typed, [*_texts(messages), body], limit=1):
+    texts = thread_texts(messages)
+    body = for_customer(text, texts)
+    if body and typed_lines(typed, [*texts, body], limit=1):
         return ""
     note = any(c.name == "note" for c in commands)
-    if commands and not note and only_sign_off(body, _texts(messages)):
+    if commands and not note and only_sign_off(body, texts):
         return ""
     return body if note else collapsed_links(body)
 
@@ -112,7 +113,7 @@ def unsent(
     the mail says so, and that it is not the ticket's answer. With the mail, the line
     that says it did not go."""
     # the reply's own text (a signature alone, see answer) is not what stands inside
-    texts = _texts(messages)
+    texts = thread_texts(messages)
     lines = typed_lines(typed, [*texts, for_customer(typed, texts)])
     files = [a.filename or "(без имени)" for a in ctx.msg.attachments if not is_logo(a)]
     if not lines and not files:
@@ -191,7 +192,7 @@ def _told(
         "tid": tid,
         "subject": shown_subject(ticket["subject"]),
         "reason": UNSENT[why].format(who=who),
-        "typed": typed_lines(body, _texts(messages)),
+        "typed": typed_lines(body, thread_texts(messages)),
         "files": files[: limits.MAX_LISTED_FILES],
         "files_more": max(0, len(files) - limits.MAX_LISTED_FILES),
         "commands": record.get("commands") or [],
@@ -202,10 +203,6 @@ def _told(
     key = ctx.key("staff_unsent")
     mail = Outgoing(key, "notice", "staff_unsent.txt", [ctx.msg.from_addr], c, record=True)
     return [mail], [line]
-
-
-def _texts(messages: list[MessageRecord]) -> list[str]:
-    return thread_texts(messages)
 
 
 def thread_texts(messages: list[MessageRecord]) -> list[str]:
