@@ -79,20 +79,23 @@ def rated_meanwhile(
     store: Any, tid: str, message_id: str
 ) -> tuple[Ticket, list[MessageRecord], str] | None:
     """Of a rating post the store took (`message_id`, in ticket `tid`) without its
-    rating, the closing being rated first by another post: the ticket and its thread as
-    stored, and the words of the refusal to the post's writer (nothing_sent); None
-    when the store recorded the post's rating (or the ticket is not closed any more: no
-    rating then). Reads the store: not in the event loop."""
+    rating: the ticket and its thread as stored, and the words of the refusal to the
+    post's writer (nothing_sent), the closing being rated first by another post, or
+    the ticket reopened first (a reopening waiting in the spool ahead of the post,
+    which read it closed: its page thanked for a rating recorded nowhere); None when
+    the store recorded the post's rating. Reads the store: not in the event loop."""
     loaded = store.load(tid)
     if loaded is None:
         return None
     ticket, messages = loaded
     if any(m["message_id"] == message_id and m.get("rating") for m in messages):
         return None
+    viewer = next((m.get("from", "") for m in messages if m["message_id"] == message_id), "")
+    if ticket["status"] != "closed":  # no closing to rate: the page says so
+        return ticket, messages, nothing_sent("rate", ticket, None, None, viewer)
     rated = rating_of_closing(ticket, messages)
     if rated is None:
         return None
-    viewer = next((m.get("from", "") for m in messages if m["message_id"] == message_id), "")
     said = nothing_sent("rate", ticket, rated, rater_of_closing(ticket, messages), viewer)
     return ticket, messages, said
 
