@@ -31,7 +31,6 @@ from maild.domain.forget import (
     PLACEHOLDER,
     Erasure,
     erase_mail,
-    erase_person,
     id_head,
     mention,
     scrub_bytes,
@@ -48,6 +47,7 @@ from maild.ops.forgetids import about_them, kept_ids, reindex
 from maild.ops.forgetjournal import merge
 from maild.ops.forgetmail import scrub_mail
 from maild.ops.forgetnamed import known_names, scrub_named
+from maild.ops.forgetshared import erase_sharing
 from maild.ops.retention import remove_unreferenced
 from maild.withdrawals import note, withdrawal
 
@@ -240,7 +240,7 @@ def _erase_ticket(app: App, tid: str, address: str, dry_run: bool, result: Forge
     loaded = app.store.load(tid)
     if loaded is None:
         return
-    ticket, messages, erasure = erase_person(*loaded, address, result.named, result.id_heads)
+    ticket, messages, erasure = erase_sharing(app, loaded, address, result.named, result.id_heads)
     result.id_heads |= {h for old, _ in erasure.renamed if (h := id_head(old, address))}
     if not erasure.changed:
         return

@@ -1,0 +1,37 @@
+"""maild forget of a person whose ticket was merged with another's: a #merge copies the
+merged ticket's records into the ticket that goes on, spool copy and all. Forget
+erased the person's own ticket whole and removed the spool copies of its staff mail,
+which the other ticket keeps as staff's (its requester is another): `maild fsck` then
+found «the spool copy of <...> is missing (not repairable: restore it from a backup)»
+for good. Those copies stay, without the address, as another's mail does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import Desk, dead_port, make_mail, staff_reply, stored_text
+
+IVAN = "ivan@shop-example.ru"
+OLGA = "olga@other.example"
+
+
+@pytest.mark.parametrize("forgotten", [IVAN, OLGA])
+def test_forget_after_a_merge_leaves_the_spool_copies_the_other_ticket_keeps(
+    tmp_path: Path, forgotten: str
+) -> None:
+    desk = Desk(tmp_path, dead_port())
+    ivan = desk.ingest_tid(make_mail(sender=f"Иван <{IVAN}>", subject="Ошибка оплаты"))
+    olga = desk.ingest_tid(make_mail(sender=OLGA, subject="Та же ошибка"))
+    quote = f"{IVAN} писал: ошибка оплаты" if forgotten == IVAN else f"{OLGA} писала"
+    desk.ingest(staff_reply(ivan, f"Смотрю.\n#assign anna@example.com\n\n> {quote}"))
+    # either way: Ivan's ticket into Olga's, or Olga's into Ivan's
+    source, target = (ivan, olga) if forgotten == IVAN else (olga, ivan)
+    desk.ingest(staff_reply(source, f"#merge {target}", msgid="<merge@example.com>"))
+    assert desk.run("fsck").code == 0
+    r = desk.run("forget", forgotten)
+    assert r.code == 0, r.err
+    checked = desk.run("fsck")
+    assert checked.code == 0, checked.out
+    assert forgotten not in stored_text(tmp_path)
