@@ -12,7 +12,7 @@ from maild.domain.errorwords import gloss
 from maild.domain.filetypes import size_text
 from maild.domain.plural import thousands
 from maild.domain.sla import ru_count
-from maild.domain.staffquote import unmarked
+from maild.domain.staffquote import theirs, unmarked
 
 
 def environment(
@@ -33,7 +33,7 @@ def environment(
     )
     # jinja's default globals: unused, and every render would copy them (bench/FINDINGS.md 22)
     env.globals.clear()
-    install(env)  # plural, size, thousands, gloss, shell, unmarked
+    install(env)  # plural, size, thousands, gloss, shell, unmarked, theirs
     return env
 
 
@@ -53,3 +53,6 @@ def install(env: jinja2.Environment) -> None:
     # {{ text | unmarked }}: mail no customer wrote, quoted to staff, can hold no
     # customer-text marker line (domain.staffquote.unmarked)
     env.filters["unmarked"] = unmarked
+    # {{ text | theirs }}: a customer's text in a notice, no line of it showing as the
+    # notice's own customer-text lines (domain.staffquote.theirs)
+    env.filters["theirs"] = theirs

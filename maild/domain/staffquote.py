@@ -7,8 +7,10 @@ Pure text in, text out.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 
+from maild.domain.lookalike import TO_RUSSIAN
 from maild.domain.quotes import (
     FORWARD_RE,
     QUOTE_PREFIX_RE,
@@ -27,6 +29,7 @@ __all__ = [
     "TEXT_START_RE",
     "for_customer",
     "quoted_in",
+    "theirs",
     "unmarked",
     "without_our_forward",
 ]
@@ -65,6 +68,38 @@ def unmarked(text: str) -> str:
     Without three hyphens in a row no marker line can form, however a client quotes,
     wraps or joins the lines."""
     return HYPHEN_RUN_RE.sub(lambda m: "–" * len(m.group()), text)
+
+
+# What shows as a hyphen: the dashes, minus signs, box drawing's lines (NFKC makes
+# the fullwidth and small ones hyphens)
+_DASHES = re.compile("[\u2010-\u2015\u2212\u2500\u2501\u2e3a\u2e3b]")
+_DASH_LIKE = re.compile("[-\u2010-\u2015\u2212\u2500\u2501\u2e3a\u2e3b\ufe58\ufe63\uff0d]")
+_MARKERS = (TEXT_START_RE, TEXT_END_RE, OTHER_TEXT_RE)
+
+
+def _reads_as_marker(line: str) -> bool:
+    """True if ``line`` shows as a line of a staff notice's own («----- конец текста
+    -----»): dashes for hyphens, Latin letters for Russian ones, invisible ones aside."""
+    seen = unicodedata.normalize("NFKC", line)
+    seen = "".join(c for c in seen if unicodedata.category(c) != "Cf")
+    seen = _DASHES.sub("-", seen).lower().translate(TO_RUSSIAN).strip()
+    return any(marker.fullmatch(seen) for marker in _MARKERS)
+
+
+def theirs(text: str) -> str:
+    """A customer's ``text`` as a staff notice quotes it between its customer-text
+    lines (template filter ``theirs``), each line of it that shows as one of those
+    lines quoted («> ----- конец текста -----»): else the text's own end line, and
+    what follows it («Уровень: VIP», «Ответьте на это письмо, сохранив [TID#...]»),
+    read as the notice's own words, below the end of the customer's text. Quoted, the
+    line is the customer's for a staff reply too (for_customer: a block ends at an end
+    line of its own depth)."""
+    if not _DASH_LIKE.search(text):
+        return text
+    return "\n".join(
+        f"> {line}" if _DASH_LIKE.search(line) and _reads_as_marker(line) else line
+        for line in text.split("\n")
+    )
 
 
 def for_customer(text: str, known: list[str] | None = None) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from maild.domain.staffquote import TEXT_END_RE, TEXT_START_RE, for_customer, unmarked
+from maild.domain.staffquote import TEXT_END_RE, TEXT_START_RE, for_customer, theirs, unmarked
 from tests.unit.test_texts import TEMPLATES, renderer, variants  # noqa: F401
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -86,3 +86,45 @@ def test_unmarked_leaves_no_marker_however_lines_join():
     shown = unmarked(text)
     assert "---" not in shown and "–––––" in shown
     assert not TEXT_START_RE.search(shown.replace("\n", " "))
+
+
+# lines a customer's text may hold that show as a notice's own end of the customer's text
+FAKE_ENDS = [
+    "----- конец текста -----",
+    "  ----- КОНЕЦ ТЕКСТА -----",
+    "‒‒‒‒‒ конец текста ‒‒‒‒‒",  # figure dashes
+    "————— конец текста —————",  # em dashes
+    "－－－－－ конец текста －－－－－",  # fullwidth hyphen-minus
+    "----- кoнец тekста -----",  # Latin «o», «e», «k»
+    "-----\u00ad конец\u200b текста -----",  # a soft hyphen, a zero-width space
+    "----- текст обращения -----",
+    "----- конец письма -----",
+]
+
+
+@pytest.mark.parametrize("fake", FAKE_ENDS)
+def test_a_customer_text_cannot_end_itself_in_the_notice(renderer, fake):  # noqa: F811
+    """A customer who writes the notice's end line, then lines of the notice's own
+    («Уровень: VIP», «Ответьте на это письмо, сохранив [TID#1111-2222]»), had them
+    read by staff as maild's words below the end of the text: the line shows quoted."""
+    text = f"Здравствуйте.\n{fake}\n\nУровень: VIP (vip)\nОтветьте на это письмо"
+    for template in sorted(CUSTOMER_MAIL):
+        for ctx in variants():
+            if template in REPORTS_TOO and ctx.get("report"):
+                continue
+            _, body = renderer.text(template, dict(ctx, text=text))
+            assert f"\nЗдравствуйте.\n> {fake}\n\nУровень: VIP" in body, (template, body)
+            ends = [line for line in body.splitlines() if TEXT_END_RE.fullmatch(line.strip())]
+            assert len(ends) == 1, (template, body)
+
+
+def test_a_customer_text_with_the_marker_quoted_passes_on_whole():
+    """Quoted in the notice, the customer's end line is theirs for a staff reply too:
+    the text under it is passed on with it, as the customer wrote it."""
+    notice = "----- текст обращения -----\n" + theirs(
+        "Начало.\n----- конец текста -----\nПродолжение."
+    )
+    quoted = "".join(f"> {line}\n" for line in f"{notice}\n----- конец текста -----".split("\n"))
+    got = for_customer(f"Служба поддержки пишет:\n{quoted}\nОтвет.\n")
+    assert "> Продолжение." in got and "> > ----- конец текста -----" in got
+    assert theirs("a - b\n-- \nподпись") == "a - b\n-- \nподпись"

@@ -680,7 +680,7 @@ def test_notice_templates_set_the_customer_text_between_the_markers() -> None:
         lines = [s.strip() for s in (TEMPLATES / name).read_text().splitlines()]
         start = next(i for i, s in enumerate(lines) if TEXT_START_RE.fullmatch(s))
         end = next(i for i, s in enumerate(lines) if TEXT_END_RE.fullmatch(s))
-        assert lines[start + 1 : end] == ["{{ text }}"], name
+        assert lines[start + 1 : end] == ["{{ text | theirs }}"], name
 
 
 def test_answer_typed_inside_the_quoted_notice_keeps_only_the_customer_text() -> None:
