@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from maild.domain import limits, ndr, partial, textbounce
 from maild.domain.addresses import addresses, normalize_address, sender
 from maild.domain.banners import without_banner, without_subject_tags
-from maild.domain.bidi import without_bidi_controls, without_controls
+from maild.domain.bidi import one_line_shown, without_bidi_controls, without_controls
 from maild.domain.charset import decode_bytes
 from maild.domain.headblock import as_read, mend_line_breaks
 from maild.domain.header_text import decode_compat32
@@ -282,8 +282,9 @@ def _parse(
 ) -> ParsedMessage:
     from_name, from_addr = _safe(lambda: sender(msg), ("", ""))
     # what people wrote is shown as it reads: no bidi override turns a subject, a name
-    # or a line around on the page, in its <title> or in staff's mail (domain/bidi.py)
-    from_name = without_bidi_controls(from_name)
+    # or a line around on the page, in its <title> or in staff's mail, no invisible
+    # character hides in a name or a subject (domain/bidi.py)
+    from_name = one_line_shown(from_name)
     body = read_body(msg, codec, from_name)
     text = body.text.replace("\r\n", "\n").replace("\r", "\n")
     text = without_controls(without_bidi_controls(text))
@@ -308,7 +309,7 @@ def _parse(
         to=to,
         cc=cc,
         reply_to=(_safe(lambda: addresses(msg, "reply-to", 1), _NO_ADDRESSES) or (None,))[0],
-        subject=limits.cut(" ".join(without_bidi_controls(subject).split()), limits.MAX_SUBJECT),
+        subject=limits.cut(" ".join(one_line_shown(subject).split()), limits.MAX_SUBJECT),
         in_reply_to=tuple(message_ids(in_reply_to)),
         references=_references(msg),
         text="" if fragment else text,  # a slice of the letter's bytes: not its text

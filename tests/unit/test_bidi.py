@@ -51,3 +51,24 @@ def test_a_long_text_is_cleaned_a_piece_at_a_time_as_it_would_be_whole(
     monkeypatch.setattr(bidi, "_PIECE", piece, raising=False)
     text = "a\x00\x0b\x01b\x0c\x0c\ud83d\ude00\x1c\tя\x7f\x00\n\x1e"
     assert without_controls(text) == "a\nb\n\n\ud83d\ude00\n\tя\x7f\n\n"
+
+
+def test_a_name_and_a_subject_lose_the_invisible_characters_hiding_in_a_word() -> None:
+    """«Ан[ZWJ]на[SHY] По[ZWSP]ддержка» showed in staff's mail as «Анна Поддержка» and
+    «[TID#12[ZWJ]34-56[SHY]78]» as a ticket's number, neither of which they were."""
+    from maild.domain.message import parse
+    from tests.helpers import make_mail
+
+    raw = make_mail(
+        sender="Ан\u200dна\u00ad По\u200bддержка\u2060\ufeff <zw@shop.ru>",
+        subject="Re: [TID#12\u200d34-56\u00ad78] вопрос\u200c\u180e",
+    )
+    got = parse(raw)
+    assert (got.from_name, got.subject) == ("Анна Поддержка", "Re: [TID#1234-5678] вопрос")
+
+
+def test_the_joiners_an_emoji_or_a_script_needs_stay() -> None:
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # «می‌خواهم»
+    text = f"{family} {persian} a\u200db 1\u200c2 \u0430\u200d\u0431"
+    assert bidi.one_line_shown(text) == f"{family} {persian} ab 12 \u0430\u0431"

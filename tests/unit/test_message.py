@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 from maild.domain.addresses import _PLAIN_ADDRESS, _getaddresses, _unquoted, getaddresses
 from maild.domain.attachments import AttachmentPolicy, decide_all
+from maild.domain.bidi import one_line_shown
 from maild.domain.headblock import _STRAY_IN_CRLF, _STRAY_IN_LF, mend_line_breaks
 from maild.domain.message import (
     ParsedMessage,
@@ -665,8 +666,10 @@ def _header_value(draw) -> tuple[str | Header, str | None]:
     """A header value and, when it must decode exactly, the text a reader sees."""
     text = draw(st.text(max_size=60))
     style = draw(st.sampled_from(["utf-8", "windows-1251", "koi8-r", "raw"]))
-    # Control characters become spaces and runs of whitespace one space.
-    shown = " ".join(re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", " ", text).split())
+    # Control characters become spaces and runs of whitespace one space; the bidi
+    # controls and the invisible characters go (bidi.one_line_shown).
+    spaced = re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", " ", text)
+    shown = " ".join(one_line_shown(" ".join(spaced.split())).split())
     if "=?" in text or "\ufffd" in text:
         shown = None  # looks like an encoded word itself, or is a replacement already
     if style == "raw" or text.isascii():
