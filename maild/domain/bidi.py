@@ -18,6 +18,7 @@ that break a line (vertical tab, form feed, the separators), which become line b
 from __future__ import annotations
 
 import re
+import unicodedata
 
 __all__ = ["BIDI_CONTROLS", "one_line_shown", "without_bidi_controls", "without_controls"]
 
@@ -48,10 +49,25 @@ _INVISIBLE = re.compile(
 )
 
 
+# Combining marks kept on one letter in a name or a subject: a Vietnamese, Hebrew or
+# Devanagari letter, a keycap emoji take two or three; more stack up into the lines
+# above and below, hundreds («a» and 500 accents) over the notice's own lines.
+_MARKS_KEPT = 4
+
+
 def one_line_shown(text: str) -> str:
     """A name's or a subject's `text` as it shows: without the bidi controls and the
-    invisible format characters (_INVISIBLE), so it reads as the characters it holds."""
-    return _INVISIBLE.sub("", without_bidi_controls(text))
+    invisible format characters (_INVISIBLE), so it reads as the characters it holds,
+    at most _MARKS_KEPT combining marks on a letter."""
+    text = _INVISIBLE.sub("", without_bidi_controls(text))
+    if text.isascii():
+        return text
+    kept, run = [], 0
+    for c in text:
+        run = run + 1 if unicodedata.category(c) in ("Mn", "Me") else 0
+        if run <= _MARKS_KEPT:
+            kept.append(c)
+    return "".join(kept)
 
 
 _C0 = re.compile(r"[\x00-\x08\x0b-\x1f]")  # all but tab and line break

@@ -72,3 +72,18 @@ def test_the_joiners_an_emoji_or_a_script_needs_stay() -> None:
     persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # «می‌خواهم»
     text = f"{family} {persian} a\u200db 1\u200c2 \u0430\u200d\u0431"
     assert bidi.one_line_shown(text) == f"{family} {persian} ab 12 \u0430\u0431"
+
+
+def test_a_letter_keeps_a_few_combining_marks_not_hundreds() -> None:
+    """A subject of «a» and 500 accents stacked over the notice's lines in staff's
+    mail, the morning queue and the page; a letter keeps four."""
+    from maild.domain.message import parse
+    from tests.helpers import make_mail
+
+    raw = make_mail(
+        sender="И\u0306\u0301" + "\u0300" * 50 + " <c@shop.ru>", subject="a" + "\u0301" * 500
+    )
+    got = parse(raw)
+    assert (got.subject, got.from_name) == ("a" + "\u0301" * 4, "И\u0306\u0301\u0300\u0300")
+    vietnamese = "Tiếng Việt, שָׁלוֹם, हिन्दी, #\ufe0f\u20e3"
+    assert bidi.one_line_shown(vietnamese) == vietnamese
