@@ -33,7 +33,7 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
-from maild import sandbox
+from maild import sandbox, templatefile
 from maild.config import ConfigError
 from maild.domain.answers import AnswerFailed
 
@@ -73,7 +73,7 @@ class Fallback:
             if n in seen:
                 continue
             seen.add(n)
-            if (self.override / n).exists():
+            if os.path.lexists(self.override / n):  # a dangling link too: named
                 return True
             try:  # a shipped one: what it includes (a name made at render: any)
                 source = self.loader.get_source(self.env, n)[0]
@@ -297,7 +297,7 @@ def describe(error: BaseException) -> str:
         return f"not UTF-8 text ({error.reason}): save the file as UTF-8"
     if isinstance(error, jinja2.TemplateError) and error.message:
         return error.message
-    if isinstance(error, Unreadable | Empty):
+    if isinstance(error, Unreadable | Empty | templatefile.NotText):
         return str(error)  # says it all
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
@@ -306,7 +306,9 @@ def _digest(path: Path) -> str | None:
     """The file's sha256; for an entry that is there but cannot be read (a dangling
     link, a directory) what it is, so that its note lasts as long as it stays so."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return hashlib.sha256(templatefile.read(path)).hexdigest()
+    except templatefile.NotText as e:
+        return f"unreadable: {e}"
     except OSError as e:
         if not os.path.lexists(path):
             return None

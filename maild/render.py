@@ -19,7 +19,7 @@ from typing import Any
 
 import jinja2
 
-from maild import renderfilters, sandbox
+from maild import renderfilters, sandbox, templatefile
 from maild.configtypes import SupportConfig
 from maild.domain import ratingtext
 from maild.domain.addresses import a_labelled
@@ -38,9 +38,10 @@ NotFound = jinja2.TemplateNotFound  # an OSError: the text names a file there is
 
 
 def template_loader(dirs: list[Path]) -> jinja2.FileSystemLoader:
-    """Templates looked up in `dirs` in turn (`[templates] path`, then the shipped)."""
+    """Templates looked up in `dirs` in turn (`[templates] path`, then the shipped),
+    read with bounds (templatefile.Loader: no FIFO, /dev/zero or huge file)."""
     # utf-8-sig: an override saved by Notepad starts with a BOM, still UTF-8
-    return jinja2.FileSystemLoader([str(d) for d in dirs], encoding="utf-8-sig")
+    return templatefile.Loader([str(d) for d in dirs], encoding="utf-8-sig")
 
 
 def _environment(dirs: list[Path], compiled: jinja2.BytecodeCache | None) -> jinja2.Environment:
@@ -114,10 +115,10 @@ class Renderer:
         first, then the shipped one's."""
         lines = []
         for folder in self.dirs:
-            try:
-                with (folder / name).open(encoding="utf-8-sig") as f:
-                    lines.append(f.readline())
-            except (OSError, UnicodeDecodeError):
+            try:  # bounded: a FIFO or a link to /dev/zero is no template (templatefile)
+                first, nl, _ = templatefile.read(folder / name).partition(b"\n")
+                lines.append((first + nl).decode("utf-8-sig"))
+            except (OSError, ValueError):  # (UnicodeDecodeError and NotText are ValueErrors)
                 continue
         return lines
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 from jinja2 import meta, nodes
 
-from maild import sandbox
+from maild import sandbox, templatefile
 from maild.domain.answers import GIVEN, SAMPLE, capitals, typed_alike
 from maild.overrides import answer_problem
 from maild.render import TEMPLATES, desk_context, template_loader
@@ -59,8 +59,9 @@ def _texts(root: Path) -> tuple[list[Path], list[str]]:
         unlisted.append(f"{e.filename}: cannot list it: {e.strerror}")
 
     found = []
-    for folder, _, names in os.walk(root, onerror=note):
-        found += [Path(folder) / n for n in names if n.endswith(".txt")]
+    for folder, dirs, names in os.walk(root, onerror=note):
+        # a directory named like a template hides no shipped one: the renderer names it
+        found += [Path(folder) / n for n in names + dirs if n.endswith(".txt")]
     return sorted(found), unlisted
 
 
@@ -144,7 +145,7 @@ def _compile(
 ) -> tuple[str | None, nodes.Template | None]:
     """(what keeps `path` from being used, or None; its parsed tree)."""
     try:
-        data = path.read_bytes()
+        data = templatefile.read(path)  # bounded: no FIFO, /dev/zero or huge file
         source = data.decode("utf-8-sig")  # a BOM is read as the renderer does
         env.compile(source, name, str(path))  # a filter or test maild lacks fails only here
     except UnicodeDecodeError as e:
@@ -157,6 +158,8 @@ def _compile(
         return f"line {e.lineno}: {e.message}", None
     except OSError as e:
         return f"cannot read it: {e.strerror}", None
+    except templatefile.NotText as e:
+        return f"cannot read it: {e}", None
     return None, env.parse(source)
 
 
@@ -169,7 +172,7 @@ def _missing(
     templates they include as the renderer does, so only the file's own text counts."""
     try:
         theirs = env.parse(original.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, jinja2.TemplateError):
+    except (OSError, ValueError, jinja2.TemplateError):  # (NotText, UnicodeDecodeError)
         return []  # the shipped template is maild's to keep readable
     lacking = sorted(_uses(env, theirs) - _uses(env, tree))
     if not lacking:
@@ -193,6 +196,6 @@ def _uses(
         try:
             source = env.loader.get_source(env, name)[0]
             found |= _uses(env, env.parse(source), seen | {name})
-        except (OSError, UnicodeDecodeError, jinja2.TemplateError):
+        except (OSError, ValueError, jinja2.TemplateError):  # (NotText, UnicodeDecodeError)
             continue  # a missing or broken one is a problem of its own
     return found

@@ -1,0 +1,88 @@
+"""An entry of `[templates] path` named like a template that is no text to read: a
+directory, a FIFO (open waits for ever), a link to /dev/zero (endless), to a missing
+file, or to a huge file (read whole into memory). None hangs the worker or fills its
+memory: the mail is made from the shipped template, the log names the entry (as for
+any override that fails), and `maild check-config` names it."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from maild.render import Renderer
+from maild.templatecheck import template_findings
+from tests.helpers import support_config
+from tests.unit.test_texts import variants
+
+SUPPORT = support_config()
+
+
+def _make(kind: str, path: Path) -> str:
+    """The entry `kind` at `path`; what the error says of it."""
+    if kind == "directory":
+        path.mkdir()
+        return "it is a directory"
+    if kind == "fifo":
+        os.mkfifo(path)
+        return "it is not a regular file"
+    if kind == "zero":
+        path.symlink_to("/dev/zero")
+        return "it is not a regular file"
+    if kind == "dangling":
+        path.symlink_to(path.parent / "gone.txt")
+        return "a link to a missing file"
+    big = path.parent / "big"
+    with big.open("wb") as f:
+        f.write(b"Subject: x\n\n")
+        f.truncate(64 * 1024 * 1024)  # sparse: no disk taken
+    path.symlink_to(big)
+    return "it is over 1000000 bytes"
+
+
+KINDS = ["directory", "fifo", "zero", "dangling", "huge"]
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_entry_that_is_no_text_gives_way_to_the_shipped_template(tmp_path, caplog, kind):
+    said = _make(kind, tmp_path / "confirmation.txt")
+    renderer = Renderer(SUPPORT, override=tmp_path, run=tmp_path / "run")
+    assert renderer.own_subjects() is not None  # read at start: no wait, no endless read
+    ctx = variants()[0]
+    with caplog.at_level(logging.ERROR):
+        made = renderer.text("confirmation.txt", ctx)
+    assert made == Renderer(SUPPORT).text("confirmation.txt", ctx)
+    [logged] = [x.getMessage() for x in caplog.records if x.levelno == logging.ERROR]
+    assert logged.startswith(f"template override {tmp_path / 'confirmation.txt'}: "), logged
+    assert said in logged
+    assert (tmp_path / "run" / "override_failing.confirmation.txt.json").exists()
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("kind", KINDS)
+def test_check_config_names_an_entry_that_is_no_text(tmp_path, kind):
+    said = _make(kind, tmp_path / "confirmation.txt")
+    problems, _warnings = template_findings(tmp_path)
+    path = tmp_path / "confirmation.txt"
+    assert any(p.startswith(f"{path}: cannot read it: ") for p in problems), problems
+    if kind != "dangling":  # (the OS's words: "No such file or directory")
+        assert any(said in p for p in problems), problems
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_included_entry_that_is_no_text_is_named_too(tmp_path, caplog, kind):
+    """confirmation.txt of the admin's includes part.txt, which is no text: check-config
+    names part.txt (and does not stop), the mail is made from the shipped template."""
+    (tmp_path / "confirmation.txt").write_text('Subject: Принято\n\n{% include "part.txt" %}\n')
+    said = _make(kind, tmp_path / "part.txt")
+    problems, _warnings = template_findings(tmp_path)
+    assert any(p.startswith(f"{tmp_path / 'part.txt'}: cannot read it: ") for p in problems)
+    ctx = variants()[0]
+    made = Renderer(SUPPORT, override=tmp_path).text("confirmation.txt", ctx)
+    assert made == Renderer(SUPPORT).text("confirmation.txt", ctx)
+    [logged] = [x.getMessage() for x in caplog.records if x.levelno == logging.ERROR]
+    assert said in logged, logged
