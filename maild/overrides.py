@@ -295,6 +295,12 @@ def describe(error: BaseException) -> str:
     """The error in a line: jinja's own message, else the Python error and its text."""
     if isinstance(error, UnicodeDecodeError):
         return f"not UTF-8 text ({error.reason}): save the file as UTF-8"
+    if isinstance(error, jinja2.TemplateNotFound) and error.message == error.name:
+        # jinja's word for a name with `..` in it: the name alone, "line 4: ../x.txt"
+        return (
+            f"{error.name!r} not found: a template is named by its path in the templates"
+            " folders, without '..'"
+        )
     if isinstance(error, jinja2.TemplateError) and error.message:
         return error.message
     if isinstance(error, Unreadable | Empty | templatefile.NotText):

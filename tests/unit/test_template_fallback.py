@@ -30,6 +30,7 @@ GREETING = "{% endif %}!\n"  # the greeting line's end: the admin's line goes af
         ("{{ 1 // 0 }}", 4, "ZeroDivisionError: integer division or modulo by zero"),
         ("{{ name | plural('час') }}", 4, "TypeError: ru_count() missing 2 required positional"),
         ('{% include "our_footer.txt" %}', 4, "our_footer.txt"),
+        ('{% include "../../etc/passwd" %}', 4, "'../../etc/passwd' not found: a template is"),
         ("{{ reaction | size }}", 4, "TypeError: "),
     ],
 )
