@@ -46,6 +46,7 @@ def template_findings(
         if name not in names:
             warnings.append(_unused(path, name, names, shipped))
         elif tree is not None:
+            warnings += _no_subject(path, shipped / name, tree)
             warnings += _missing(env, path, shipped / name, tree)
     return problems, warnings + _alike(root, shipped)
 
@@ -161,6 +162,29 @@ def _compile(
     except templatefile.NotText as e:
         return f"cannot read it: {e}", None
     return None, env.parse(source)
+
+
+def _no_subject(path: Path, original: Path, tree: nodes.Template) -> list[str]:
+    """A warning when the override at `path` of a mail's template (`original`, the
+    shipped one, opens with its Subject: line; a part others include does not) is empty
+    or opens with other text (one that opens with `{% %}` or `{{ }}` is judged on a
+    mail): every mail from it fails, and is made from the shipped template instead."""
+    try:
+        if not original.read_text(encoding="utf-8-sig").startswith("Subject:"):
+            return []
+    except (OSError, UnicodeDecodeError):
+        return []  # the shipped template is maild's to keep readable
+    first = tree.body[0] if tree.body else None
+    if isinstance(first, nodes.Output) and first.nodes:
+        data = first.nodes[0]
+        if not isinstance(data, nodes.TemplateData) or data.data.startswith("Subject:"):
+            return []
+    elif first is not None:
+        return []
+    return [
+        f"{path} does not start with a Subject: line (a mail's first line is its subject):"
+        " its mail is made from the shipped template instead (README, Install)"
+    ]
 
 
 def _missing(
