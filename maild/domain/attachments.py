@@ -38,7 +38,13 @@ from maild.domain.filetypes import (
     sniff_type,
     type_by_extension,
 )
-from maild.domain.unproven import UNREADABLE_P7M_TEXT, Refusal, claimed, unproven
+from maild.domain.unproven import (
+    UNREADABLE_P7M_TEXT,
+    Refusal,
+    claim_words,
+    claimed,
+    unproven,
+)
 from maild.domain.ziparchive import inspect_zip
 
 __all__ = [
@@ -296,7 +302,8 @@ def _faulty(
         claim, really = claimed(name, declared), NAMES.get(detected or "")
         if claim not in (None, really):  # a BMP named shot.jpg: both are said
             return Refusal(
-                f"Файл назван как {claim}, но по содержимому это изображение {really}. "
+                f"Файл {claim_words(name, declared)}, но по содержимому это изображение "
+                f"{really}. "
                 f"{BMP_TEXT}: упакуйте файл архиватором и пришлите снова.",
                 kind,
             )

@@ -34,6 +34,7 @@ __all__ = [
     "REPACK_TEXT",
     "UNREADABLE_P7M_TEXT",
     "Refusal",
+    "claim_words",
     "claimed",
     "unproven",
 ]
@@ -74,11 +75,11 @@ def unproven(
     """Why a file of no type the rules know is refused, or None when other types are
     welcome (``accept_other``: a staff answer's files). A disguise is refused even then."""
     known = _known_format(data)
-    claim = claimed(name, declared)
+    claim = claim_words(name, declared)
     if claim is not None:
         really = f": это {known[0]}" if known else ""
         return Refusal(
-            f"Файл{NBSP}«{name}» назван как {claim}, но по содержимому им не является{really}. "
+            f"Файл{NBSP}«{name}» {claim}, но по содержимому им не является{really}. "
             + ALLOWED_TEXT
             + (f" {known[1]}" if known else ""),
             "mislabelled",
@@ -113,6 +114,17 @@ def claimed(filename: str, declared: str | None) -> str | None:
     says it is («JPG»), or None."""
     extension = filename[filename.rfind(".") :].lower() if "." in filename else ""
     return _CLAIMED_BY_EXTENSION.get(extension) or _CLAIMED_BY_TYPE.get(declared or "")
+
+
+def claim_words(filename: str, declared: str | None) -> str | None:
+    """What the file was claimed to be, as the customer's line says it: «назван как JPG»
+    by its name's extension, «отправлен как JPG» by its declared type alone (a file named
+    «screen» was named no JPG: its mail program sent it as one); None when nothing claims."""
+    claim = claimed(filename, declared)
+    if claim is None:
+        return None
+    extension = filename[filename.rfind(".") :].lower() if "." in filename else ""
+    return f"{'назван' if extension in _CLAIMED_BY_EXTENSION else 'отправлен'} как {claim}"
 
 
 def _p7m(name: str, declared: str | None) -> bool:

@@ -256,11 +256,13 @@ def test_bare_bmp_refused_whatever_its_name(name: str | None) -> None:
 )
 def test_a_bmp_named_as_another_type_is_refused_saying_both(name, declared, claim) -> None:
     """Not only «Файлы BMP принимаются только в архиве»: the customer sent a JPG, as
-    they believe, and is told why it is a BMP (a WebP so named is: «назван как JPG, ...»)."""
+    they believe, and is told why it is a BMP (a WebP so named is: «назван как JPG, ...»).
+    A name that claims no type («screen») was not named so: its mail program sent it as one."""
     d = decide(name, declared, bmp_bytes(), POLICY)
     assert (d.accepted, d.kind, d.alike) == (False, "bmp", None)  # a line of its own
+    verb = "назван" if "." in name else "отправлен"
     assert d.reason == (
-        f"Файл назван как {claim}, но по содержимому это изображение BMP. Файлы BMP "
+        f"Файл {verb} как {claim}, но по содержимому это изображение BMP. Файлы BMP "
         "принимаются только в архиве ZIP или RAR: упакуйте файл архиватором и пришлите снова."
     )
     assert bmp_refused([d])
@@ -455,6 +457,16 @@ def test_a_p7m_is_encrypted_only_when_its_bytes_are_no_signed_data() -> None:
 def test_a_name_with_an_extension_claims_that_type() -> None:
     d = decide("photo.jpg", "application/octet-stream", b"plain text, no picture", POLICY)
     assert not d.accepted and d.kind == "mislabelled" and "назван как JPG" in d.reason
+
+
+def test_a_type_claimed_by_the_mail_program_alone_is_not_said_to_be_the_name() -> None:
+    """A file named «screen» sent as image/png: the customer did not name it a PNG (the
+    confirmation's line «screen: Файл назван как PNG» told them what was not so)."""
+    d = decide("screen", "image/png", EXE, POLICY)
+    assert not d.accepted and d.kind == "mislabelled"
+    assert d.reason.startswith(
+        "Файл\u00a0«screen» отправлен как PNG, но по содержимому им не является"
+    )
 
 
 # --- ZIP inspection -------------------------------------------------------------------

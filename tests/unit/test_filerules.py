@@ -110,7 +110,7 @@ def test_a_file_named_as_a_type_the_rule_names_that_is_not_is_a_disguise(
 def test_a_file_declared_as_a_type_the_rule_names_that_is_not_is_a_disguise(kind, declared):
     d = decide("photo", declared, PDF, AttachmentPolicy(accept_other_types=True))
     assert not d.accepted and d.kind == "mislabelled", (d.kind, d.reason)
-    assert f"назван как {NAMES[kind]}," in d.reason
+    assert f"отправлен как {NAMES[kind]}," in d.reason
 
 
 # What mail programs declare the rule's types as besides their own MIME types (old
@@ -131,12 +131,12 @@ def test_a_file_declared_as_a_mail_programs_name_for_a_rule_type_claims_it(
     declared, word, accept_other
 ):
     """A PDF declared image/pjpeg claims to be a JPEG as one declared image/jpeg does:
-    refused as mislabelled, saying what it was named as, in a staff answer too
+    refused as mislabelled, saying what it was sent as, in a staff answer too
     (accept_other_types), where it would otherwise go to the customer as a kept file."""
     policy = AttachmentPolicy(accept_other_types=accept_other)
     d = decide("photo", declared, PDF, policy)
     assert not d.accepted and d.kind == "mislabelled", (d.kind, d.reason)
-    assert f"назван как {word}," in d.reason
+    assert f"отправлен как {word}," in d.reason
 
 
 @pytest.mark.parametrize("kind", ZIPPED_ONLY)
