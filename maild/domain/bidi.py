@@ -20,7 +20,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["BIDI_CONTROLS", "one_line_shown", "without_bidi_controls", "without_controls"]
+__all__ = [
+    "BIDI_CONTROLS",
+    "INVISIBLE_FORMATS",
+    "one_line_shown",
+    "without_bidi_controls",
+    "without_controls",
+]
 
 BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"  # as a regular expression's class range
 _CONTROLS = re.compile(f"[{BIDI_CONTROLS}]")
@@ -43,9 +49,11 @@ def without_bidi_controls(text: str) -> str:
 # mail, the morning queue and on the page, but were neither. ZWJ and ZWNJ stay between
 # other letters (an emoji of several, Persian, Indic scripts need them), not beside a
 # Latin, Greek or Cyrillic letter, a digit or ASCII, where no script does.
+INVISIBLE_FORMATS = (
+    "\u00ad\u180e\u200b\u2060-\u2064\u206a-\u206f\ufeff\ufff9-\ufffb"  # (a class range)
+)
 _INVISIBLE = re.compile(
-    "[\u00ad\u180e\u200b\u2060-\u2064\u206a-\u206f\ufeff\ufff9-\ufffb]"
-    "|[\u200c\u200d](?=[\x00-\u04ff])|(?<=[\x00-\u04ff])[\u200c\u200d]"
+    f"[{INVISIBLE_FORMATS}]|[\u200c\u200d](?=[\x00-\u04ff])|(?<=[\x00-\u04ff])[\u200c\u200d]"
 )
 
 

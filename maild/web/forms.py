@@ -31,7 +31,7 @@ from maild import mime
 from maild.adapters.durable import write_atomic
 from maild.adapters.sitepending import sweep
 from maild.domain.addresses import a_labelled, a_labelled_domain
-from maild.domain.bidi import without_bidi_controls
+from maild.domain.bidi import INVISIBLE_FORMATS, without_bidi_controls
 from maild.domain.knownfiles import SITE, SOURCE_FIELD
 from maild.domain.longtext import MAX_MAILED_TEXT
 from maild.domain.records import MessageRecord
@@ -71,8 +71,8 @@ class Upload:
 # hide a word from search. A typed field loses the bidi marks too (LRM, RLM, ALM),
 # which mail keeps.
 _DROPPED = re.compile(
-    r"[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\u00ad\u061c\u180e\u200b"
-    r"\u200e\u200f\u2060-\u2064\u206a-\u206f\ufeff\ufff9-\ufffb]"
+    r"[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\u061c\u200e\u200f"
+    f"{INVISIBLE_FORMATS}]"  # (as a name or a subject of mail loses them: domain/bidi.py)
 )
 # the line breaks but "\n" (those str.splitlines breaks at, but the separators of
 # files, groups and records): a browser sends CRLF, a pasted text may hold the others
