@@ -331,7 +331,8 @@ def _asked_ctx(ticket: Ticket, asked: list[str]) -> dict[str, list[str]]:
 
 
 def _staff_notice(ctx: Context, ticket: Ticket, name: str, context: dict[str, Any]) -> Outgoing:
-    """The notice to staff (and the assignee) about a customer's message, with its files
+    """The notice to staff (ticket.staff_mail_to: every staff member, the assignee no
+    more than the others) about a customer's message, with its files
     (and its whole text, zipped, when the notice shows only its start: longtext.py);
     capped per sender, proven mail and unproven apart (trust.notice_sender)."""
     about, proven = trust.notice_sender(ctx)
