@@ -40,6 +40,9 @@ answer to a critical ticket is the last thing to hold back. So with #close on a 
 closed already (by a colleague, or by #wait's job): it did nothing, and said nothing,
 when the reply named no mail of the thread (a stale view is told apart: staleview);
 the staff member is told who closed it and when, and the answer goes (idle_commands).
+So with #reopen on a ticket new or in work: it said nothing, and a new ticket read
+«В работе» on the customer's site with nobody at work on it; the staff member is told
+it is not closed (a ticket waiting for the customer it opens, as the customer's mail does).
 
 Pure: the ticket and its messages in, the errors (Russian) out.
 """
@@ -71,6 +74,9 @@ __all__ = [
 # customer's answer (the customer would be reminded to answer a ticket they were told
 # is closed).
 PRESUME_OPEN = frozenset({"take", "wait", "critical", "assign"})
+
+# A ticket #reopen finds open (waiting for the customer it does open: to staff's work)
+NOT_CLOSED = frozenset({"new", "open"})
 
 
 def closed_errors(
@@ -211,7 +217,8 @@ def idle_commands(
 ) -> tuple[tuple[Command, ...], list[str]]:
     """(``commands`` without those that would change nothing: a #critical that
     critical_errors names, a #close of a ticket closed already; the errors that say
-    so). Run ``commands`` as conflicts.without_conflicts leaves them."""
+    so; a #reopen of a ticket new or in work, NOT_CLOSED). Run ``commands`` as
+    conflicts.without_conflicts leaves them."""
     commands = tuple(commands)
     errors = critical_errors(commands, ticket, messages, fmt_time)
     if errors:
@@ -220,6 +227,9 @@ def idle_commands(
         by = _closed_by(ticket, messages, fmt_time)
         errors.append(f"#close не выполнена: обращение уже закрыто{by}.")
         commands = tuple(c for c in commands if c.name != "close")
+    if ticket.get("status") in NOT_CLOSED and any(c.name == "reopen" for c in commands):
+        errors.append("#reopen не выполнена: обращение не закрыто, открывать нечего.")
+        commands = tuple(c for c in commands if c.name != "reopen")
     return commands, errors
 
 

@@ -72,6 +72,25 @@ def test_assign_on_a_closed_ticket_is_refused_and_says_why(desk, sink):
     assert len(told(sink, BORIS)) == 1
 
 
+def test_reopen_of_a_ticket_not_closed_is_told_and_the_answer_goes(desk, sink):
+    """#reopen of a new ticket said nothing, and the customer's site read «В работе»
+    with nobody at work on it. It does not run: she is told the ticket is not closed,
+    and her answer goes as it would."""
+    tid, _ = open_ticket(desk, sink)
+    before = len(customer_mails(sink, "ivan@shop-example.ru"))
+    desk.ingest(staff_reply(tid, "#reopen\n"))
+    assert desk.flush().code == 0
+    assert desk.ticket(tid)["status"] == "new"
+    [mail] = told(sink)
+    assert "#reopen не выполнена: обращение не закрыто, открывать нечего." in mail
+    assert len(customer_mails(sink, "ivan@shop-example.ru")) == before  # nothing to tell
+    desk.ingest(staff_reply(tid, "Проверьте настройки оплаты.\n#reopen\n"))
+    assert desk.flush().code == 0
+    [answer] = customer_mails(sink, "ivan@shop-example.ru")[before:]
+    assert "Проверьте настройки оплаты." in answer.text and "#reopen" not in answer.text
+    assert len(told(sink)) == 2
+
+
 @pytest.mark.parametrize(
     "subject_word",
     ["#close", "#сlose", "#сдщыу", "#закрыть", "＃close", "#close."],

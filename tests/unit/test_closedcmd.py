@@ -75,6 +75,23 @@ def test_close_on_a_closed_ticket_changes_nothing_and_says_who_closed_it() -> No
     )
 
 
+def test_reopen_of_a_ticket_not_closed_changes_nothing_and_says_so() -> None:
+    # it said nothing, and a new ticket read «В работе» on the site, nobody at work on it
+    from maild.domain.closedcmd import idle_commands
+
+    for status in ("new", "open"):
+        runs, [error] = idle_commands(
+            [Command("reopen"), Command("cc", "b@s.ru")], {"status": status}, [], when
+        )
+        assert runs == (Command("cc", "b@s.ru"),)
+        assert error == "#reopen не выполнена: обращение не закрыто, открывать нечего."
+    for status in ("closed", "waiting"):  # it opens these
+        assert idle_commands([Command("reopen")], {"status": status}, [], when) == (
+            (Command("reopen"),),
+            [],
+        )
+
+
 def test_a_critical_that_changes_nothing_is_left_out_with_its_error() -> None:
     from maild.domain.closedcmd import idle_commands
 
