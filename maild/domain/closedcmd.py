@@ -43,6 +43,8 @@ the staff member is told who closed it and when, and the answer goes (idle_comma
 So with #reopen on a ticket new or in work: it said nothing, and a new ticket read
 «В работе» on the customer's site with nobody at work on it; the staff member is told
 it is not closed (a ticket waiting for the customer it opens, as the customer's mail does).
+And with #level of the level the ticket has (a colleague set it a minute before):
+it said nothing; the staff member is told the ticket has that level already.
 
 Pure: the ticket and its messages in, the errors (Russian) out.
 """
@@ -54,12 +56,13 @@ from collections.abc import Callable, Iterable
 
 from maild.domain import mergedwait
 from maild.domain.commands import Command, written
-from maild.domain.commandspec import CRITICAL_OFF
+from maild.domain.commandspec import CRITICAL_OFF, LEVEL_SETTERS
 from maild.domain.conflicts import in_run_order, is_transfer
 from maild.domain.mergedwait import MergedWait
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sender import ENTITLED_LEVELS, entitled_level
 from maild.domain.sla import LEVELS
+from maild.domain.ticket import awaits_first
 from maild.domain.withdrawn import answer_reached
 
 __all__ = [
@@ -217,7 +220,8 @@ def idle_commands(
 ) -> tuple[tuple[Command, ...], list[str]]:
     """(``commands`` without those that would change nothing: a #critical that
     critical_errors names, a #close of a ticket closed already; the errors that say
-    so; a #reopen of a ticket new or in work, NOT_CLOSED). Run ``commands`` as
+    so; a #reopen of a ticket new or in work, NOT_CLOSED; a #level, #consulting or
+    #development of the level the ticket has, _same_level). Run ``commands`` as
     conflicts.without_conflicts leaves them."""
     commands = tuple(commands)
     errors = critical_errors(commands, ticket, messages, fmt_time)
@@ -230,7 +234,29 @@ def idle_commands(
     if ticket.get("status") in NOT_CLOSED and any(c.name == "reopen" for c in commands):
         errors.append("#reopen не выполнена: обращение не закрыто, открывать нечего.")
         commands = tuple(c for c in commands if c.name != "reopen")
-    return commands, errors
+    setters = [c for c in commands if c.name in LEVEL_SETTERS]
+    # (only all of them: «#level vip» with «#development» on a ticket at development
+    # moves it through vip back there; without the second it ended at vip)
+    same = setters if all(_same_level(c, ticket) for c in setters) else []
+    errors += list(dict.fromkeys(_same_level_error(c, ticket) for c in same))
+    return tuple(c for c in commands if c not in same), errors
+
+
+def _same_level(cmd: Command, ticket: Ticket) -> bool:
+    """Whether ``cmd`` sets the level the ticket has, which changes nothing: unless the
+    ticket waits for a first deadline it has none of (awaits_first: the same level
+    gives it one, ticket.apply_command)."""
+    if cmd.name not in LEVEL_SETTERS:
+        return False
+    level = cmd.arg if cmd.name == "level" else cmd.name
+    if level != ticket.get("level"):
+        return False
+    return not awaits_first(ticket) or ticket.get("status") in ("closed", "waiting")
+
+
+def _same_level_error(cmd: Command, ticket: Ticket) -> str:
+    name = LEVELS[ticket["level"]].name_ru
+    return f"{written(cmd)} не выполнена: уровень обращения уже «{name}»."
 
 
 def _marked_by(messages: list[MessageRecord], typed: str, fmt_time: Callable[[str], str]) -> str:

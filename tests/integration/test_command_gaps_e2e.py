@@ -91,6 +91,22 @@ def test_reopen_of_a_ticket_not_closed_is_told_and_the_answer_goes(desk, sink):
     assert len(told(sink)) == 2
 
 
+def test_a_level_the_ticket_has_already_is_told(desk, sink):
+    """«#level vip» on a ticket Boris set to VIP a minute before said nothing: Anna
+    believed she had changed it. It does not run, she is told, and her answer goes."""
+    tid, _ = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "#level vip\n", sender=BORIS))
+    assert desk.flush().code == 0
+    before = len(customer_mails(sink, "ivan@shop-example.ru"))
+    desk.ingest(staff_reply(tid, "Проверьте настройки оплаты.\n#level vip\n"))
+    assert desk.flush().code == 0
+    assert desk.ticket(tid)["level"] == "vip"
+    [mail] = told(sink)
+    assert "#level vip не выполнена: уровень обращения уже «Коммерческие клиенты: VIP" in mail
+    [answer] = customer_mails(sink, "ivan@shop-example.ru")[before:]
+    assert answer.subject.startswith("Re:") and "Проверьте настройки оплаты." in answer.text
+
+
 @pytest.mark.parametrize(
     "subject_word",
     ["#close", "#сlose", "#сдщыу", "#закрыть", "＃close", "#close."],

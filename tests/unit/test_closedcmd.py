@@ -92,6 +92,31 @@ def test_reopen_of_a_ticket_not_closed_changes_nothing_and_says_so() -> None:
         )
 
 
+def test_a_level_the_ticket_has_already_is_left_out_with_its_error() -> None:
+    # a colleague set it a minute before: it said nothing
+    from maild.domain.closedcmd import idle_commands
+
+    vip = {"status": "open", "level": "vip", "first_reaction_at": "2026-12-03T10:00:00+03:00"}
+    runs, [error] = idle_commands([Command("level", "vip"), Command("take")], vip, [], when)
+    assert runs == (Command("take"),)
+    assert (
+        error
+        == "#level vip не выполнена: уровень обращения уже «Коммерческие клиенты: VIP поддержка»."
+    )
+    dev = {**vip, "level": "development"}
+    runs, [error] = idle_commands([Command("development")], dev, [], when)
+    assert runs == () and error.startswith("#development не выполнена: уровень обращения уже")
+    # with another level in the reply the ticket passes through it: both run
+    both = (Command("level", "vip"), Command("development"))
+    assert idle_commands(both, dev, [], when) == (both, [])
+    # a ticket waiting for its first deadline gets one from the same level
+    unset = {"status": "new", "level": "vip"}
+    assert idle_commands([Command("level", "vip")], unset, [], when) == (
+        (Command("level", "vip"),),
+        [],
+    )
+
+
 def test_a_critical_that_changes_nothing_is_left_out_with_its_error() -> None:
     from maild.domain.closedcmd import idle_commands
 
