@@ -76,6 +76,9 @@ _MOJIBAKE_PAIR_RE = re.compile(
 # Closing punctuation glued to the start of a lowercase word: "–абота", "”ест" (a
 # capital letter read through mac-cyrillic or the wrong Cyrillic table).
 _GLUED_RE = re.compile(r"[–—…№’”»][а-яё]")
+# Three or more typographic signs in a row («—„®“»): a capitalised word read through
+# mac-cyrillic, whose capitals are windows-1251's signs; real text never runs them so.
+_SIGN_RUN_RE = re.compile(_char_class(_COMMON_PUNCT - {"\u00a0"}) + "{3,}")
 _WORD_RE = re.compile(r"[^\W\d_]+")
 
 
@@ -174,6 +177,7 @@ def plausibility(text: str) -> float:
     bad += sum(_word_penalty(w) * n for w, n in words.items())
     bad += 2.0 * len(_MOJIBAKE_PAIR_RE.findall(sample))
     bad += 2.0 * len(_GLUED_RE.findall(sample))
+    bad += 2.0 * sum(len(run) for run in _SIGN_RUN_RE.findall(sample))
     structure = _clamp(1.0 - 3.0 * bad / visible)
 
     if n_ru < 3:
