@@ -4,16 +4,15 @@ Every file under storage.path must belong to the user the service runs as: a
 root-owned registry.json or open/*.json left by `sudo maild license add` makes
 the service fail every later mail. So a command run as root switches to the owner
 of storage.path (uid and gid) before it touches anything; when the storage does
-not exist yet, to the owner of its nearest existing parent (root for /var/lib:
-then root is the owner, and stays it, unless the service's user exists: a command
-that may make the store then makes it for that user, as the unit's StateDirectory=
-would). Any other user who cannot write there is
-refused with one line naming the owner.
+not exist yet, to the owner of its nearest existing parent (root for /var/lib: then
+root is the owner, and stays it, unless the service's user exists: a command that may
+make the store then makes it for that user, as the unit's StateDirectory= would). Any
+other user who cannot write there is refused with one line naming the owner.
 
-Python imports modules on first use long after start (a charset's codec, the
-holidays table), so after the switch the owner must be able to read where this
-Python and maild live: a pyenv or `pip install --user` under /root is not, and
-every later import would fail with a misleading "No module named ...".
+Python imports modules on first use long after start (a charset's codec, the holidays
+table), so after the switch the owner must be able to read where this Python and maild
+live: a pyenv or `pip install --user` under /root is not, and every later import would
+fail with a misleading "No module named ...".
 """
 
 from __future__ import annotations
@@ -25,12 +24,12 @@ import stat
 import sys
 from pathlib import Path
 
+from maild import fsattr
+
 # errors that trying again later will not fix: the admin has to act
 PERMANENT_ERRNOS = frozenset(
     {
-        errno.EACCES,
-        errno.EPERM,
-        errno.EROFS,
+        *(errno.EACCES, errno.EPERM, errno.EROFS),
         errno.ENOENT,
         errno.ENOTDIR,
         errno.EISDIR,
@@ -375,6 +374,8 @@ def _hint_at(where: Path, how: str) -> tuple[str, str]:
     if how == "enter":
         return _enter_hint(me, where, st)
     whose = "it" if how == "it" else f"{where}, where it would be,"
+    if held := fsattr.hint(where, whose):  # chattr +i: no owner or mode lets anyone in
+        return held
     need, bits = ("rwx", 0o700) if where.is_dir() else ("rw", 0o600)
     if st.st_uid != os.geteuid():
         other = "" if st.st_uid == 0 else f", or run maild as {owner}"
