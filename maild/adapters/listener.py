@@ -37,7 +37,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from maild.adapters.sessions import BACKSTOP, LimitedSessions, SessionLimits, declared_size
 from maild.adapters.spool import Spool
-from maild.domain.logid import log_time, message_id_for_log, peer_for_log
+from maild.domain.logid import log_time, message_id_for_log, peer_for_log, printable
 from maild.privileges import describe
 
 log = logging.getLogger("maild.listener")
@@ -200,7 +200,7 @@ class SupportHandler:
             return SHUTTING_DOWN
         if not self.is_support(address):
             who = peer_for_log(session.peer)
-            log.info("RCPT %s from %s refused: not a support address", address, who)
+            log.info("RCPT %s from %s refused: not a support address", printable(address), who)
             return NOT_LOCAL
         if len(envelope.rcpt_tos) >= MAX_RCPT:  # the client sends the rest later
             return TOO_MANY_RCPT
@@ -214,7 +214,7 @@ class SupportHandler:
             log.info(
                 "%s from %s refused: %d bytes, over smtp.max_message_size",
                 message_id_for_log(data),
-                envelope.mail_from,
+                printable(envelope.mail_from),
                 len(data),
             )
             status = TOO_BIG
@@ -255,7 +255,7 @@ class SupportHandler:
             log.error(
                 "%s spool write failed for mail from %s (answered 451: the sender retries): %s",
                 message_id_for_log(data),
-                mail_from,
+                printable(mail_from),
                 why,
             )
             self.refused_size = len(data)

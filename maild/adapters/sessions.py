@@ -42,7 +42,7 @@ from typing import Any
 
 from aiosmtpd.smtp import syntax
 
-from maild.domain.logid import message_id_for_log, peer_for_log
+from maild.domain.logid import message_id_for_log, peer_for_log, printable
 
 log = logging.getLogger("maild.listener")
 
@@ -244,7 +244,7 @@ class DataTransfer:
         log.info(
             "%s from %s refused: %s",
             message_id_for_log(self.head),
-            sender,
+            printable(sender),
             status,
         )
         return "\r\n".join([status] * self.answers)

@@ -8,6 +8,7 @@ made-up id matches neither.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, tzinfo
 from email.header import decode_header, make_header
 from email.message import Message
@@ -26,6 +27,17 @@ def _headers(raw: bytes) -> Message | None:
         return None
 
 
+# C0 and C1 controls and DEL: an escape sequence recolours or clears the terminal the
+# admin reads the log on, a bare line feed starts a line that looks like maild's own
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: object) -> str:
+    """Text a sender or a client wrote (a Message-ID, an envelope address) as a log
+    line shows it: each control character as \\xNN, the rest as it is."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
 def message_id_for_log(raw: bytes) -> str:
     return _msgid(_headers(raw))
 
@@ -33,7 +45,7 @@ def message_id_for_log(raw: bytes) -> str:
 def _msgid(headers: Message | None) -> str:
     value = headers.get("Message-ID") if headers is not None else None
     value = " ".join(str(value).split()) if value else ""
-    return value or "<none>"
+    return printable(value) if value else "<none>"
 
 
 def mail_for_log(raw: bytes) -> str:

@@ -1,0 +1,59 @@
+"""What an SMTP client or a sender writes reaches the log shown safely: a control
+character of a Message-ID or of an envelope address (an escape sequence that
+recolours or clears the admin's terminal, a bare line feed) is written as \\xNN,
+never as itself. Before, the lines of mail the listener refused (over the size, a
+recipient not the desk's) and of mail that could not be spooled carried it raw."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+from maild.domain.logid import mail_for_log, message_id_for_log
+from tests.helpers import Daemon, Desk, free_port, make_mail
+
+ESC = "\x1b"
+
+
+def test_a_message_id_with_control_characters_is_shown_escaped() -> None:
+    raw = b"Message-ID: <a\x1b[31mb\x07@c.example>\r\nSubject: x\r\n\r\nbody\r\n"
+    for said in (message_id_for_log(raw), mail_for_log(raw)):
+        assert said == "<a\\x1b[31mb\\x07@c.example>", said
+
+
+def _talk(port: int, lines: list[bytes]) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.recv(1000)
+        for line in lines:
+            s.sendall(line)
+            time.sleep(0.1)
+            s.recv(1000)
+
+
+def test_the_listener_logs_envelope_addresses_escaped(tmp_path, sink) -> None:
+    smtp = {"listen": f"127.0.0.1:{free_port()}", "max_message_size": 2000}
+    desk = Desk(tmp_path, sink.port, smtp=smtp)
+    daemon = Daemon(desk).start()
+    try:
+        big = make_mail(msgid="<big@c.example>", body="x" * 5000)
+        big = big.replace(b"<big@c.example>", b"<big\x1b[1m@c.example>")
+        _talk(
+            daemon.port,
+            [
+                b"EHLO x\r\n",
+                b'MAIL FROM:<"q\x1b[1m"@x.example>\r\n',
+                b'RCPT TO:<"r\x1b[2J"@elsewhere.example>\r\n',
+                b"RCPT TO:<support@example.com>\r\n",
+                b"DATA\r\n",
+                big + b"\r\n.\r\n",
+                b"QUIT\r\n",
+            ],
+        )
+        time.sleep(0.5)
+    finally:
+        assert daemon.stop() == 0
+    log = daemon.logtext()
+    assert ESC not in log, log
+    assert '"r\\x1b[2J"@elsewhere.example' in log, log  # the RCPT refused
+    [line] = [x for x in log.splitlines() if "<big\\x1b[1m@c.example>" in x]
+    assert '"q\\x1b[1m"@x.example' in line and "refused" in line, line
