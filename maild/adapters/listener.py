@@ -295,13 +295,36 @@ class SupportHandler:
             self._stalled(None)
 
 
-class MaildSMTP(LimitedSessions, SMTP):
+class DeclaredSize:
+    """A MAIL whose SIZE= is over smtp.max_message_size is logged: postfix declares
+    the size whenever SIZE is offered, so that mail is refused there (552), before
+    its data and Message-ID, by handle_MAIL or, past the room on the wire, by
+    aiosmtpd itself, which logs nothing of it."""
+
+    max_message_size: int | None = None
+
+    async def smtp_MAIL(self, arg: str) -> None:
+        limit = self.max_message_size
+        sizes = [o[5:] for o in arg.rpartition(">")[2].split() if o.upper().startswith("SIZE=")]
+        size = int(sizes[0]) if sizes and sizes[0].isascii() and sizes[0].isdigit() else None
+        if limit is not None and size is not None and size > limit:
+            address = arg.partition(":")[2].rpartition(">")[0].strip().removeprefix("<")
+            who = peer_for_log(self.session.peer)  # type: ignore[attr-defined]
+            log.info(
+                "mail from %s (client %s) refused: it declares %d bytes (SIZE=), over "
+                "smtp.max_message_size %d",
+                *(printable(address), who, size, limit),
+            )
+        await super().smtp_MAIL(arg)  # type: ignore[misc]
+
+
+class MaildSMTP(DeclaredSize, LimitedSessions, SMTP):
     """aiosmtpd's SMTP with the listener's limits."""
 
     max_message_size: int | None = None  # SupportHandler's limit (None: aiosmtpd's alone)
 
 
-class MaildLMTP(LimitedSessions, LMTP):
+class MaildLMTP(DeclaredSize, LimitedSessions, LMTP):
     """aiosmtpd's LMTP with the listener's limits."""
 
     max_message_size: int | None = None

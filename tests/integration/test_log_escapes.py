@@ -57,3 +57,24 @@ def test_the_listener_logs_envelope_addresses_escaped(tmp_path, sink) -> None:
     assert '"r\\x1b[2J"@elsewhere.example' in log, log  # the RCPT refused
     [line] = [x for x in log.splitlines() if "<big\\x1b[1m@c.example>" in x]
     assert '"q\\x1b[1m"@x.example' in line and "refused" in line, line
+
+
+def test_a_mail_refused_for_its_declared_size_is_logged(tmp_path, sink) -> None:
+    """postfix declares SIZE= whenever the listener offers it, so a mail over the
+    limit is refused at MAIL, before its data: the log said nothing of it, and an
+    admin looking for a customer's bounced mail found no line."""
+    smtp = {"listen": f"127.0.0.1:{free_port()}", "max_message_size": 2000}
+    desk = Desk(tmp_path, sink.port, smtp=smtp)
+    daemon = Daemon(desk).start()
+    try:
+        for size in (50000, 2500):  # past aiosmtpd's room on the wire (2666), and within
+            mail = f"MAIL FROM:<ivan@shop.example> SIZE={size}\r\n".encode()
+            _talk(daemon.port, [b"EHLO x\r\n", mail])
+        time.sleep(0.5)
+    finally:
+        assert daemon.stop() == 0
+    lines = [x for x in daemon.logtext().splitlines() if "ivan@shop.example" in x]
+    assert len(lines) == 2, lines
+    for line, size in zip(lines, (50000, 2500), strict=True):
+        assert f"refused: it declares {size} bytes" in line, line
+        assert "max_message_size 2000" in line and "(client 127.0.0.1:" in line, line
