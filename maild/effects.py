@@ -22,6 +22,7 @@ from maild.app import App
 from maild.domain import partial
 from maild.domain.decision import Decision, Outgoing
 from maild.domain.heard import unheard
+from maild.domain.logid import logged_id
 from maild.domain.maildigest import as_sent
 from maild.domain.message import ParsedMessage
 from maild.domain.ownside import staff_side
@@ -62,7 +63,7 @@ def apply(
     if decision.withdraw:  # #uncc: nothing more goes to them, queued mail neither
         n = guard.withdraw_removed(app, ticket, decision.withdraw, messages)  # marked there
         log.info("%s [TID#%s] %d queued mail(s) to %s withdrawn (#uncc)",
-                 msg.message_id, tid, n, ", ".join(decision.withdraw))  # fmt: skip
+                 logged_id(msg.message_id), tid, n, ", ".join(decision.withdraw))  # fmt: skip
     _store_attachments(app, decision)
     relayed: dict[str, dict[str, str]] = {}
     merged: list[MessageRecord] = []

@@ -21,6 +21,7 @@ from maild.domain.caps import Caps, automatic, cap_reached, counted_record, mail
 from maild.domain.decision import Decision, OutgoingKind
 from maild.domain.gate import GateFacts, SpamCheck
 from maild.domain.leak import epoch
+from maild.domain.logid import logged_id
 from maild.domain.mailnames import unsent_note
 from maild.domain.message import ParsedMessage
 from maild.domain.ownside import People
@@ -92,7 +93,9 @@ def quarantine(
             "spool_key": spool_key,  # its arrival copy, deleted with the entry (drop)
         },
     )
-    log.info("%s from %s quarantined as %s: %s", msg.message_id, msg.from_addr, qid, reason)
+    log.info(
+        "%s from %s quarantined as %s: %s", logged_id(msg.message_id), msg.from_addr, qid, reason
+    )
     return qid
 
 
@@ -357,7 +360,7 @@ def mark_spam(app: App, msg: ParsedMessage, decision: Decision) -> None:
     log.info(
         "%s [TID#%s] marked spam by %s: %d message(s) quarantined, %d queued mail(s) "
         "withdrawn, %s blocked",
-        msg.message_id,
+        logged_id(msg.message_id),
         decision.tid,
         ticket["spam"]["by"],
         n,

@@ -315,7 +315,7 @@ def find_ticket(
     ):
         log.warning(
             "%s sender %s is not a participant of %s: opening a new ticket",
-            msg.message_id,
+            logged_id(msg.message_id),
             msg.from_addr or "(none)",
             tid,
         )

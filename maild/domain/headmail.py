@@ -14,6 +14,7 @@ from __future__ import annotations
 from maild.domain import said
 from maild.domain.commands import parse_reply, written
 from maild.domain.decision import Context, Decision, Outgoing
+from maild.domain.logid import logged_id
 from maild.domain.records import MessageRecord, Ticket
 
 LOG = "maild.trust"
@@ -30,7 +31,7 @@ def decide_unsigned(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     line = said.warning(
         LOG,
         "%s [TID#%s] from the head %s, not to his reply address: kept as a note",
-        msg.message_id,
+        logged_id(msg.message_id),
         tid,
         msg.from_addr,
     )

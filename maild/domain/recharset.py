@@ -11,6 +11,7 @@ from __future__ import annotations
 from maild.domain import said
 from maild.domain.commands import ParsedReply
 from maild.domain.decision import Context, Outgoing, level_ctx
+from maild.domain.logid import logged_id
 from maild.domain.longtext import text_ctx
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.said import Said
@@ -44,7 +45,7 @@ def recharset(
     line = said.info(
         LOG,
         "%s [TID#%s] re-read %s as %s",
-        ctx.msg.message_id,
+        logged_id(ctx.msg.message_id),
         ticket["tid"],
         messages[index]["message_id"],
         codec,

@@ -21,6 +21,7 @@ from maild.domain import ticket as tk
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, tell_writer
 from maild.domain.direct import named
 from maild.domain.leak import epoch
+from maild.domain.logid import logged_id
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.replyaddr import LIST_KEY, is_support_address
 from maild.domain.tid import shown_subject
@@ -37,7 +38,11 @@ def decide_unverified(ctx: Context, ticket: Ticket, messages: list[MessageRecord
     msg, record = ctx.msg, ctx.record
     sender, tid, support = msg.from_addr, ticket["tid"], ctx.policy.support_address
     line = said.warning(
-        LOG, "%s [TID#%s] claims staff address %s but is not verified", msg.message_id, tid, sender
+        LOG,
+        "%s [TID#%s] claims staff address %s but is not verified",
+        logged_id(msg.message_id),
+        tid,
+        sender,
     )
     record.update({"kind": "note", "unverified_staff": True})
     sent = dict(ticket.get("sent") or {})
@@ -84,7 +89,7 @@ def decide_alias(
     line = said.warning(
         LOG,
         "%s [TID#%s] from %s to the reply address of %s: kept as a note",
-        msg.message_id,
+        logged_id(msg.message_id),
         tid,
         msg.from_addr or "(none)",
         staff,
@@ -124,7 +129,7 @@ def decide_head(ctx: Context, ticket: Ticket, messages: list[MessageRecord], hea
     line = said.info(
         LOG,
         "%s [TID#%s] from %s to the head's reply address or proven: kept as a note%s",
-        msg.message_id,
+        logged_id(msg.message_id),
         tid,
         msg.from_addr or "(none)",
         ", sent to staff" if by_head else "",
@@ -172,7 +177,7 @@ def decide_staff_auto(ctx: Context, ticket: Ticket, messages: list[MessageRecord
     line = said.info(
         LOG,
         "%s [TID#%s] automatic mail from staff address or the head's %s (%s): kept as a note",
-        ctx.msg.message_id,
+        logged_id(ctx.msg.message_id),
         ticket["tid"],
         ctx.msg.from_addr,
         ctx.scr.reason,
@@ -200,7 +205,7 @@ def decide_missing(ctx: Context) -> Decision:
             LOG,
             "%s automatic mail from staff address or the head's %s names [TID#%s], not "
             "there (%s): kept, no one told",
-            *(msg.message_id, msg.from_addr, snap.tid, ctx.scr.reason),
+            *(logged_id(msg.message_id), msg.from_addr, snap.tid, ctx.scr.reason),
         )
         return Decision("held", snap.tid, None, [], ctx.record, [], said=(line,))
     context = {**ctx.common, "tid": snap.tid, "issued": snap.missing == "issued"}
@@ -229,7 +234,7 @@ def decide_recall(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -
     line = said.info(
         LOG,
         "%s [TID#%s] a recall request from %s: kept as a note, not relayed",
-        msg.message_id,
+        logged_id(msg.message_id),
         tid,
         msg.from_addr,
     )
