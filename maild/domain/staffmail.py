@@ -39,7 +39,9 @@ def decide_unverified(ctx: Context, ticket: Ticket, messages: list[MessageRecord
     sender, tid, support = msg.from_addr, ticket["tid"], ctx.policy.support_address
     line = said.warning(
         LOG,
-        "%s [TID#%s] claims staff address %s but is not verified",
+        "%s [TID#%s] claims staff address %s but is not verified (not to her signed reply "
+        "address, no DKIM/SPF pass under support.authserv_id: README, Trust): kept as a "
+        "note, not relayed, no command run",
         logged_id(msg.message_id),
         tid,
         sender,

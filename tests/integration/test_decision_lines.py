@@ -66,3 +66,15 @@ def test_a_decision_whose_commit_failed_says_nothing(
     with caplog.at_level(logging.INFO, logger="maild"):
         desk.ingest(raw)  # the disk has room again
     assert len([r for r in _lines(caplog) if CLAIMS in r.getMessage()]) == 1
+
+
+def test_a_forged_staff_mails_line_says_why_and_what_became_of_it(tmp_path, sink, caplog):
+    """The warning said only "is not verified": not what that takes, nor that the
+    mail's commands did not run and nothing of it reached the customer."""
+    desk = Desk(tmp_path, sink.port)
+    tid = desk.ingest_tid(make_mail())
+    with caplog.at_level(logging.INFO, logger="maild"):
+        desk.ingest(_forged(tid))
+    [said] = [r.getMessage() for r in _lines(caplog) if CLAIMS in r.getMessage()]
+    assert "signed reply address" in said and "support.authserv_id" in said, said
+    assert said.endswith("kept as a note, not relayed, no command run"), said
