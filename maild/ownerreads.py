@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from maild.configtypes import Config
-from maild.privileges import existing_ancestor, import_dirs, unreadable_install, user_name
+from maild.installreads import import_dirs, unreadable_install
+from maild.privileges import existing_ancestor, user_name
 
 # permission bits by what is wanted and whose class applies: (user, group, others)
 _BITS = {
@@ -199,7 +200,7 @@ def unreadable_files(cfg: Config) -> list[str]:
 
 
 def python_barred(reader: Reader, cfg: Config) -> list[str]:
-    """The first import directory (privileges.import_dirs) the user may not list: each
+    """The first import directory (installreads.import_dirs) the user may not list: each
     command run as root switches to it and stops with this line, `maild serve` too (a
     pyenv or `pip install --user` under /root)."""
     for folder in import_dirs():
