@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maild.domain import calendar as calendar_module
-from maild.domain.calendar import BusinessCalendar
+from maild.domain.calendar import DAY_END, DAY_START, BusinessCalendar
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -20,9 +20,15 @@ def msk(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:
     return datetime(y, mo, d, h, mi, tzinfo=MSK)
 
 
+# The worked examples below count in hours of 09:00–18:00, given here: the regulation's
+# own hours (DAY_START, DAY_END) may change and leave the arithmetic as it is. The
+# properties and the default calendar's own test read DAY_START and DAY_END.
+HOURS = {"day_start": time(9), "day_end": time(18)}
+
+
 @pytest.fixture(scope="module")
 def cal() -> BusinessCalendar:
-    return BusinessCalendar()
+    return BusinessCalendar(**HOURS)
 
 
 # ---- facts about the installed holidays package that the tests below rely on ----
@@ -203,13 +209,13 @@ def test_naive_datetime_rejected(cal: BusinessCalendar) -> None:
 
 
 def test_extra_day_off() -> None:
-    c = BusinessCalendar(extra_days_off=[date(2025, 3, 12)])
+    c = BusinessCalendar(extra_days_off=[date(2025, 3, 12)], **HOURS)
     assert not c.is_working_day(date(2025, 3, 12))
     assert c.add_business_hours(msk(2025, 3, 11, 17), 2) == msk(2025, 3, 13, 10)
 
 
 def test_extra_working_day_on_weekend_and_holiday() -> None:
-    c = BusinessCalendar(extra_working_days=[date(2025, 3, 15), date(2025, 5, 2)])
+    c = BusinessCalendar(extra_working_days=[date(2025, 3, 15), date(2025, 5, 2)], **HOURS)
     assert c.is_working_day(date(2025, 3, 15))  # Saturday
     assert c.is_working_day(date(2025, 5, 2))  # transferred day off
     assert c.add_business_hours(msk(2025, 3, 14, 17), 2) == msk(2025, 3, 15, 10)
@@ -380,11 +386,11 @@ def test_property_add_then_measure(start: datetime, hours: float) -> None:
     assert cal.business_hours_between(start, due) == pytest.approx(hours, abs=1e-6)
     assert due >= start
     assert due.tzinfo is MSK
-    # Inside hours of a working day; a budget ending at closing gives 18:00 exactly.
+    # Inside hours of a working day; a budget ending at closing gives DAY_END exactly.
     assert cal.is_working_day(due.date())
-    assert time(9) <= due.time() <= time(18)
-    if due.time() == time(9):
-        # 09:00 only for a zero budget (after rounding to whole microseconds).
+    assert DAY_START <= due.time() <= DAY_END
+    if due.time() == DAY_START:
+        # the opening only for a zero budget (after rounding to whole microseconds).
         assert timedelta(hours=hours) == timedelta(0)
 
 
@@ -394,8 +400,11 @@ def test_property_business_days(start: datetime, days: int) -> None:
     cal = BusinessCalendar()
     due = cal.add_business_days(start, days)
     assert cal.is_working_day(due.date())
-    assert time(9) <= due.time() < time(18)
-    assert cal.business_hours_between(start, due) == pytest.approx(days * 9, abs=1e-6)
+    assert DAY_START <= due.time() < DAY_END
+    day = (datetime.combine(date.min, DAY_END) - datetime.combine(date.min, DAY_START)) / timedelta(
+        hours=1
+    )
+    assert cal.business_hours_between(start, due) == pytest.approx(days * day, abs=1e-6)
 
 
 def test_a_year_without_known_transfers_is_named_till_the_config_lists_it() -> None:

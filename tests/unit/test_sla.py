@@ -20,9 +20,14 @@ def msk(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:
     return datetime(y, mo, d, h, mi, tzinfo=MSK)
 
 
+# The deadlines below are worked in hours of 09:00–18:00, given here: the regulation's
+# own hours (calendar.DAY_START, DAY_END) may change and leave these sums as they are.
+HOURS = {"day_start": time(9), "day_end": time(18)}
+
+
 @pytest.fixture(scope="module")
 def cal() -> BusinessCalendar:
-    return BusinessCalendar()
+    return BusinessCalendar(**HOURS)
 
 
 # ---- the table (SPEC.md "Service levels") ----
@@ -205,7 +210,7 @@ def test_reaction_due_unknown_level(cal: BusinessCalendar) -> None:
 
 
 def test_reaction_due_uses_calendar_overrides() -> None:
-    c = BusinessCalendar(extra_days_off=[datetime(2025, 3, 12).date()])
+    c = BusinessCalendar(extra_days_off=[datetime(2025, 3, 12).date()], **HOURS)
     assert reaction_due("vip", msk(2025, 3, 11, 17), c) == msk(2025, 3, 13, 10)
 
 
