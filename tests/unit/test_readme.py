@@ -170,6 +170,22 @@ def test_the_business_hours_readme_states_are_the_calendar_s() -> None:
     assert re.findall(r"a full one, to (\d\d:\d\d)", PROSE) == [end]
     starts = re.findall(r"starts? (?:its time )?at (\d\d:\d\d)", PROSE)
     assert starts and set(starts) == {start}, starts
+    # `development`'s days: «before 09:00, after 18:00», «at 18:00 of the 24th working
+    # day», «not at 09:00 of the 25th», «24 × 9 h»
+    assert re.findall(r"before (\d\d:\d\d), after (\d\d:\d\d)", PROSE) == [(start, end)]
+    assert re.findall(r"at (\d\d:\d\d) of the 24th", PROSE) == [end]
+    assert re.findall(r"at (\d\d:\d\d) of the 25th", PROSE) == [start]
+    day = DAY_END.hour - DAY_START.hour + (DAY_END.minute - DAY_START.minute) / 60
+    assert re.findall(r"24 × (\d+) h", PROSE) == [f"{day:g}"]
+
+
+def test_the_reaction_times_readme_names_beside_a_level_are_the_table_s() -> None:
+    """«`consulting` (40 h) or `development` (24 business days)»: sla.LEVELS."""
+    named = re.findall(r"`(\w+)` \((\d+) (h|business days)\)", PROSE)
+    assert named
+    for level, amount, unit in named:
+        spec = LEVELS[level]
+        assert int(amount) == (spec.hours if unit == "h" else spec.days), (level, amount)
 
 
 def test_the_image_types_readme_lists_are_the_file_rule_s() -> None:
