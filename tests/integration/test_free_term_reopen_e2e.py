@@ -6,20 +6,31 @@ clock is fixed (ingest_at), the mail read from a real relay."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
+from maild.domain.plural import ru_count
+from maild.domain.sender import FREE_SUPPORT_MONTHS, add_months
 from tests.helpers import make_mail
 from tests.integration.test_deadlines_e2e import MSK, ingest_at, mails_to
 from tests.integration.test_staff_e2e import staff_reply
 
 CUSTOMER = "ivan@shop-example.ru"
 STAFF = "anna@example.com"
-TOLD = "Срок бесплатной поддержки (6 месяцев с первого обращения, 12.01.2026) истёк."
+# the regulation's term (sender.FREE_SUPPORT_MONTHS: 6), as the texts name it, and its
+# last day for a first ticket of 12 January 2026 (12 July 2026)
+TERM = ru_count(FREE_SUPPORT_MONTHS, "месяц", "месяца", "месяцев")
+TOLD = f"Срок бесплатной поддержки ({TERM} с первого обращения, 12.01.2026) истёк."
+LAST_DAY = add_months(date(2026, 1, 12), FREE_SUPPORT_MONTHS)
 STAFF_TOLD = "Бесплатная поддержка этого адреса истекла (первое обращение 12.01.2026)."
 
 
 def _day(month: int, day: int) -> datetime:
     return datetime(2026, month, day, 10, 0, tzinfo=MSK)
+
+
+def _term(days: int) -> datetime:
+    """10:00 of the day ``days`` after the term's last day (before it: negative)."""
+    return datetime.combine(LAST_DAY + timedelta(days=days), time(10), tzinfo=MSK)
 
 
 def _about(desk, sink, address: str, subject: str) -> list[str]:
@@ -32,14 +43,14 @@ def test_a_reopening_after_the_free_term_is_told_it_is_over(desk, sink):
     tid = ingest_at(desk, _day(1, 12), make_mail(subject="Ошибка 500"))
     ingest_at(desk, _day(1, 13), staff_reply(tid, "Исправили.\n#close"))
     # within the term: reopened, nothing said of it
-    ingest_at(desk, _day(7, 10), make_mail(subject=f"Re: [TID#{tid}]", body="Снова ошибка."))
+    ingest_at(desk, _term(-2), make_mail(subject=f"Re: [TID#{tid}]", body="Снова ошибка."))
     [ack] = _about(desk, sink, CUSTOMER, "Письмо добавлено к обращению")
     assert "Срок бесплатной поддержки" not in ack
-    ingest_at(desk, _day(7, 11), staff_reply(tid, "Исправили ещё раз.\n#close"))
+    ingest_at(desk, _term(-1), staff_reply(tid, "Исправили ещё раз.\n#close"))
     mails_to(desk, sink, CUSTOMER)
     before = len(sink.received)
 
-    ingest_at(desk, _day(7, 30), make_mail(subject=f"Re: [TID#{tid}]", body="Опять ошибка."))
+    ingest_at(desk, _term(18), make_mail(subject=f"Re: [TID#{tid}]", body="Опять ошибка."))
     assert desk.ticket(tid)["status"] != "closed"
     _, ack = _about(desk, sink, CUSTOMER, "Письмо добавлено к обращению")
     assert TOLD in ack and "Чтобы и дальше получать поддержку, оформите лицензию." in ack
@@ -52,7 +63,7 @@ def test_a_reopening_after_the_free_term_is_told_it_is_over(desk, sink):
     assert STAFF_TOLD in notice
 
     # the ticket open now, a follow-up reopens nothing: told once, with the reopening
-    ingest_at(desk, _day(7, 31), make_mail(subject=f"Re: [TID#{tid}]", body="И ещё."))
+    ingest_at(desk, _term(19), make_mail(subject=f"Re: [TID#{tid}]", body="И ещё."))
     *_, again = _about(desk, sink, CUSTOMER, "Письмо добавлено к обращению")
     assert "Срок бесплатной поддержки" not in again
     [news] = _about(desk, sink, STAFF, "Новое письмо клиента")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,6 +14,7 @@ from maild import jobs
 from maild.adapters.outhold import hold_all
 from maild.app import App
 from maild.config import load
+from maild.domain.sender import FREE_SUPPORT_MONTHS, add_months
 from maild.runner import ingest
 from tests.helpers import Desk, dead_port, make_mail, staff_to
 
@@ -228,9 +229,10 @@ def test_free_support_expires_six_months_after_first_ticket(world, sink):
     desk, clock = world
     clock.now = datetime(2026, 1, 12, 10, 0, tzinfo=MSK)
     ingest_at(desk, clock, make_mail(subject="Первый вопрос"))
-    clock.now = datetime(2026, 7, 10, 10, 0, tzinfo=MSK)
-    ingest_at(desk, clock, make_mail(subject="Ещё в пределах полугода"))
-    clock.now = datetime(2026, 7, 13, 10, 0, tzinfo=MSK)
+    last = add_months(date(2026, 1, 12), FREE_SUPPORT_MONTHS)  # sender's term: 12 July
+    clock.now = datetime.combine(last - timedelta(days=2), time(10), tzinfo=MSK)
+    ingest_at(desk, clock, make_mail(subject="Ещё в пределах срока"))
+    clock.now = datetime.combine(last + timedelta(days=1), time(10), tzinfo=MSK)
     late = ingest_at(desk, clock, make_mail(subject="Уже после"))
     assert desk.ticket(late)["level"] == "free"  # still accepted
     desk.flush()

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from maild.domain.commands import cheat_sheet
 from maild.domain.sender import (
@@ -120,13 +120,15 @@ def test_add_months_keeps_the_day_or_takes_the_months_last():
     assert add_months(date(2026, 12, 31), 6) == date(2027, 6, 30)
 
 
-def test_free_support_lasts_six_months_from_the_first_ticket():
-    assert FREE_SUPPORT_MONTHS == 6
+def test_free_support_lasts_the_regulations_months_from_the_first_ticket():
+    """The term is FREE_SUPPORT_MONTHS (the regulation's 6, which README states and
+    tests/unit/test_readme.py holds to it): 25 May 2026 to 25 November 2026."""
     first = "2026-05-25"
+    last = add_months(date(2026, 5, 25), FREE_SUPPORT_MONTHS)
     free = identify("nobody@x.ru", LICS, GRPS, TODAY)
     vip = identify("boss@shop.ru", LICS, GRPS, TODAY)
-    assert not free_support_expired(free, first, date(2026, 11, 25))  # the last day
-    assert free_support_expired(free, first, date(2026, 11, 26))
+    assert not free_support_expired(free, first, last)  # the last day
+    assert free_support_expired(free, first, last + timedelta(days=1))
     assert not free_support_expired(free, None, date(2030, 1, 1))  # first ticket now
     assert not free_support_expired(vip, first, date(2030, 1, 1))  # only free support
 
