@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from maild.domain.attachments import AttachmentPolicy, decide_all
+from maild.domain.filerules import SAVE_AS
 from maild.domain.refusedlines import MAX_NAMES, refused_lines
 from tests.unit.test_attachments import bmp_bytes
 
@@ -70,7 +71,7 @@ def test_a_bmp_pasted_into_the_text_is_named_as_a_picture_there_not_by_its_file_
     )
     [(pasted, why), (attached, _)] = got
     assert pasted == "Картинка, вставленная в текст письма" and "image001" not in why
-    assert "вставьте снимок в формате JPG или PNG либо пришлите его файлом в архиве" in why
+    assert f"вставьте снимок в формате {SAVE_AS} либо пришлите его файлом в архиве" in why
     assert attached == "shot.bmp"  # a file they attached keeps its name and words
 
 

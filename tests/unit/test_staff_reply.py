@@ -20,6 +20,7 @@ from maild.domain.answers import (
 from maild.domain.commands import parse_reply
 from maild.domain.decide import decide
 from maild.domain.decision import Decision, Outgoing
+from maild.domain.filerules import SAVE_AS
 from maild.domain.forget import PLACEHOLDER
 from maild.domain.mergecmd import merge_targets
 from maild.domain.message import redecode
@@ -524,7 +525,7 @@ def test_a_file_the_answer_cannot_carry_stops_the_answer_not_a_note() -> None:
         [error] = _errors(d)
         # the file by its name, and what to do, in words for staff
         assert error.startswith("Файл\u00a0«схема.bmp» не отправлен: файлы BMP"), error
-        assert "Упакуйте его в архив или сохраните как JPG или PNG" in error
+        assert f"Упакуйте его в архив или сохраните как {SAVE_AS}" in error  # JPG или PNG
         [told] = [o for o in d.outgoing if o.to == [ANNA]]
         assert told.template == "staff_error.txt" and told.context["answer_stopped"] is True
         assert told.context["text"] == body  # quoted back: nothing to type again

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from maild.domain.caps import Caps, cap_reached
+from maild.domain.filerules import NAMES as FILE_TYPES
 from maild.domain.filetypes import size_text
 from maild.domain.mailnames import NAMES, mail_name, unsent_note
 from maild.domain.plural import ru_count
+from maild.domain.sla import LEVELS
 from maild.render import Renderer
 from maild.web.pages import size_ru
 from tests.helpers import support_config
@@ -551,12 +553,12 @@ LATIN = re.compile(r"(?<![\w@.#/+<\[-])[A-Za-z]{2,}(?![\w@.>(/])")
 # Latin that belongs: code staff type or read (commands, config keys, maild's CLI),
 # the file types of the regulation, SPF/DKIM, PGP, the names of charsets
 _CODE = """maild spam list release block remove spool retry outbox show ticket bad keep_days
-keep_closed_days storage outbound status JPG GIF PNG BMP ZIP RAR FTP SPF DKIM MIME
+keep_closed_days storage outbound status FTP SPF DKIM MIME
 windows koi cp utf domain Message ID TID report sla support imap systemctl journalctl
 restart all PGP"""
-# and the level's id beside its name in staff mail: what #level takes
-_LEVELS = "partner vip operative standard free consulting development"
-ALLOWED_LATIN = set(_CODE.split()) | set(_LEVELS.split())
+# the file types the regulation names (JPG GIF PNG BMP ZIP RAR: filerules.NAMES), and
+# the level's id beside its name in staff mail, what #level takes (sla.LEVELS)
+ALLOWED_LATIN = set(_CODE.split()) | set(FILE_TYPES.values()) | set(LEVELS)
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
@@ -577,7 +579,9 @@ def test_every_template_reads_as_russian_text_for_people(renderer, template):
             assert msg.headers["Subject"].endswith(" [TID#1234-5678]"), subject
         assert len(subject) <= 120 and subject.strip() == subject and "  " not in subject
         # a subject is read at a glance: no level ids, only what names code
-        assert set(LATIN.findall(subject)) <= set(_CODE.split()) | {"VIP"}, subject
+        assert set(LATIN.findall(subject)) <= set(_CODE.split()) | set(FILE_TYPES.values()) | {
+            "VIP"
+        }, subject
         for text in (subject, body):
             for repr_ in ("None", "True", "False", "[]", "{}", "{{", "}}", "{%", "'"):
                 assert repr_ not in text, (template, repr_, text)
