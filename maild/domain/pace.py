@@ -1,7 +1,7 @@
 """How reminders reach one person: singly while there are few, the rest in one list.
 
 A flood of tickets coming due together (a spam wave the filter let through, a night's
-mail whose deadlines all start at 09:00) would otherwise put a reminder per ticket
+mail whose deadlines all start at the opening) would otherwise put a reminder per ticket
 into every staff member's inbox within a minute, and an escalation per ticket into
 the head's. So no person gets more than `limit`
 (support.max_reminders_per_person_per_hour) single reminders (or escalations) in any

@@ -8,7 +8,7 @@ merged into it before any reaction, who wait on there (mergedwait): #merge leave
 survivor its own. Each moment is reminded and escalated once (the marks are per
 deadline: pace), in one mail that names every customer due then: the ticket's own
 first, then each merged wait of that moment (a night's mail all starts its deadline at
-09:00, so two customers of one level are often due together; the mail named the merged
+the opening, so two customers of one level are often due together; the mail named the merged
 one alone). A survivor merged into before it kept its own took the earlier deadline
 and its clock, so an own deadline at a merged wait's moment that started when that
 wait's did came with that wait: it is that wait's alone. What shows a ticket's deadline

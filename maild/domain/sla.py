@@ -111,7 +111,7 @@ def reaction_due(level: Level | str, start: datetime, calendar: BusinessCalendar
         return calendar.add_business_hours(start, lvl.hours)
     assert lvl.days is not None  # guaranteed by Level.__post_init__
     # «N рабочих дней»: N working days of business time, so a clock started at an
-    # opening (mail or a transfer before 09:00, after 18:00, on a day off) ends at the
+    # opening (mail or a transfer before DAY_START, after DAY_END, on a day off) ends at the
     # close of the Nth working day, as an hours budget ends at closing, not at the
     # opening of the next one; from inside hours, at the same clock time N days on
     day = datetime.combine(date.min, calendar.day_end) - datetime.combine(
