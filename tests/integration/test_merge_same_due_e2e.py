@@ -9,8 +9,10 @@ person (its marks, its «about_due»), so that one mail names both."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from maild.domain.calendar import BusinessCalendar
+from maild.domain.sla import reaction_due
 from tests.helpers import Desk, Received
 from tests.integration.test_deadlines_e2e import at, ingest_at, jobs_run
 from tests.integration.test_merged_wait_mail_e2e import HEAD, REMINDED, STAFF, deadline_mail
@@ -24,13 +26,15 @@ ONCE_EACH = [("escalation", HEAD), *(("reminder", p) for p in REMINDED)]
 
 def same_moment(desk: Desk) -> tuple[str, str, datetime]:
     """Ivan's A at 20:00 and Olga's B at 21:00 on Monday 23rd, both standard support,
-    both due Tuesday at 15:00; B merged into A at 22:00: (A, B, that deadline)."""
+    both due Tuesday at the opening plus the level's hours (15:00: the calendar's and
+    sla.LEVELS', not written here); B merged into A at 22:00: (A, B, that deadline)."""
     licensed(desk)
     r = desk.run("license", "add", "--key", "S-2", "--level", "standard", "--email", OLGA)
     assert r.code == 0, r.err
     a = new_ticket(desk, 23, 20, STANDARD, "Ошибка при оплате")
     b = new_ticket(desk, 23, 21, OLGA, "Оплата не проходит")
-    due = at(24, 15)
+    due = reaction_due("standard", at(23, 20), BusinessCalendar())
+    assert due == reaction_due("standard", at(23, 21), BusinessCalendar()) > at(24, 0)
     assert desk.ticket(a)["reaction_due"] == desk.ticket(b)["reaction_due"] == due.isoformat()
     ingest_at(desk, at(23, 22), staff_reply(b, f"#merge {a}"))
     t = desk.ticket(a)
@@ -49,7 +53,8 @@ def names_both(mail: Received, a: str, b: str) -> None:
 def test_one_deadline_mail_names_both_customers_due_at_one_moment(tmp_path, sink):
     desk = Desk(tmp_path, sink.port)
     a, b, due = same_moment(desk)
-    for when in (at(24, 14, 59), at(24, 15, 1), at(24, 16)):
+    minute = timedelta(minutes=1)
+    for when in (due - minute, due + minute, due + 60 * minute):
         jobs_run(desk, when)
     assert desk.flush().code == 0
     mail = deadline_mail(sink, due)
@@ -61,8 +66,10 @@ def test_one_deadline_mail_names_both_customers_due_at_one_moment(tmp_path, sink
 def test_a_list_names_both_customers_in_the_line_of_that_deadline(tmp_path, sink):
     # no single deadline mail at all: every one goes in a list (domain.pace)
     desk = Desk(tmp_path, sink.port, support={"max_reminders_per_person_per_hour": 0})
-    a, b, _due = same_moment(desk)
-    jobs_run(desk, at(24, 15, 1))  # one run past the deadline: staff's reminder list, and
+    a, b, due = same_moment(desk)
+    jobs_run(
+        desk, due + timedelta(minutes=1)
+    )  # one run past the deadline: staff's reminder list, and
     assert desk.flush().code == 0  # the head's escalation list alone (no late reminder)
     lists = [r for r in sink.received if r.subject.startswith(("Напоминание: нет", "Просрочена"))]
     assert sorted(to for r in lists for to in r.rcpt_tos) == sorted([HEAD, *STAFF])
