@@ -14,6 +14,7 @@ from maild import jobs
 from maild.adapters.outhold import hold_all
 from maild.app import App
 from maild.config import load
+from maild.domain.calendar import DAY_END, DAY_START
 from maild.domain.sender import FREE_SUPPORT_MONTHS, add_months
 from maild.runner import ingest
 from tests.helpers import Desk, dead_port, make_mail, staff_to
@@ -737,13 +738,17 @@ def test_report_sla_hours_count_the_tickets_still_waiting_and_are_hours_kept(wor
             reply = make_mail(sender="anna@example.com", to=staff_to(tid), subject=f"[TID#{tid}]")
             ingest_at(desk, clock, reply)
 
-    monday = datetime(2026, 11, 23, 9, 0, tzinfo=MSK)
-    ticket("a@one.example", monday, monday.replace(hour=10))
+    # at the opening (calendar.DAY_START: 09:00) and an hour after it; a day is
+    # DAY_START to DAY_END (9 business hours)
+    hour = timedelta(hours=1)
+    day = (datetime.combine(date.min, DAY_END) - datetime.combine(date.min, DAY_START)) / hour
+    monday = datetime.combine(date(2026, 11, 23), DAY_START, tzinfo=MSK)
+    ticket("a@one.example", monday, monday + hour)
     ticket("b@two.example", monday, None)
     ticket("c@three.example", monday, None)
-    week_before = datetime(2026, 11, 16, 9, 0, tzinfo=MSK)
-    ticket("d@four.example", week_before, week_before.replace(hour=10))
-    ticket("e@five.example", week_before, datetime(2026, 11, 17, 10, 0, tzinfo=MSK))
+    week_before = datetime.combine(date(2026, 11, 16), DAY_START, tzinfo=MSK)
+    ticket("d@four.example", week_before, week_before + hour)
+    ticket("e@five.example", week_before, week_before + timedelta(days=1) + hour)
 
     def hours(day: str) -> tuple:
         data = desk.run("report", "sla", "--json", "--since", day, "--until", day).json()
@@ -751,5 +756,5 @@ def test_report_sla_hours_count_the_tickets_still_waiting_and_are_hours_kept(wor
         return b["median_reaction_hours"], b["p90_reaction_hours"]
 
     median, p90 = hours("2026-11-23")  # the report runs now, days after that Monday
-    assert median >= 9 * 8 and p90 == median  # both waiting ones: 9 business days and more
-    assert hours("2026-11-16") == (1.0, 10.0)
+    assert median >= day * 8 and p90 == median  # both waiting ones: 9 business days and more
+    assert hours("2026-11-16") == (1.0, day + 1)
