@@ -68,6 +68,7 @@ def ticket_ctx(app: App, ticket: Ticket) -> dict[str, Any]:
         # a merged wait's deadline mail: the ticket it goes on in (mergedwait.named)
         "merged_with": ticket.get("merged_into"),
         "status": tk.STATUS_STAFF_RU[ticket["status"]],
+        "critical": bool(ticket.get("critical")),  # «[срочно]» in the deadline mail
         "keep_days": app.config.schedule.credentials_keep_days,
         "head": app.config.support.head or None,  # the closing letter names whom to write
     }
