@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from maild.adapters.durable import names_in
 from maild.adapters.outfile import EXT, mail_wrong, read_record
 from maild.adapters.store import CorruptFile, addressrec
 from maild.adapters.store.indexes import key_hash
@@ -38,7 +39,7 @@ def check_outbox(check: Fsck) -> None:
     not sent either."""
     outbox = check.app.outbox
     for folder in (outbox.queue, outbox.refused, outbox.sent):
-        for name in sorted(n for n in os.listdir(folder) if n.endswith(EXT)):
+        for name in sorted(n for n in names_in(folder) if n.endswith(EXT)):
             try:
                 with open(folder / name, "rb") as f:
                     meta = read_record(name, f.readline())  # as the sender reads

@@ -11,6 +11,7 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from maild.adapters.durable import names_in
 from maild.adapters.quarantine import entry_id
 from maild.adapters.spool import claimer_alive, mail_in
 from maild.adapters.store import CorruptFile
@@ -212,7 +213,8 @@ class Waiting:
     @cached_property
     def queued(self) -> set[Path]:
         spool = self.check.app.spool.root
-        claimed = (p for p in (spool / "claimed").iterdir() if p.is_dir())
+        claimed = (spool / "claimed" / n for n in names_in(spool / "claimed"))
+        claimed = (p for p in claimed if p.is_dir())
         return self._paths([spool / "new", *claimed])
 
     @cached_property
@@ -303,7 +305,7 @@ def working(claimed: Path) -> dict[int, int]:
     being processed now, not mail that waits for serve to take it back (its claimer
     died, though its pid may be another process's now: spool.claimer_alive)."""
     out = {}
-    for name in sorted(os.listdir(claimed)):
+    for name in sorted(names_in(claimed)):
         try:
             n = len(mail_in(claimed / name))
         except (FileNotFoundError, NotADirectoryError):  # given up meanwhile

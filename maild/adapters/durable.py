@@ -213,6 +213,15 @@ def paths_in(folder: StrPath) -> set[str]:
         return set()
 
 
+def names_in(folder: StrPath) -> list[str]:
+    """os.listdir of `folder`; a missing one has none: a folder of a newer version
+    that make_folders could not add to an older store on a read-only disk."""
+    try:
+        return os.listdir(folder)
+    except FileNotFoundError:
+        return []
+
+
 def make_folders(*folders: Path) -> None:
     """Make each missing folder (with its parents). On a read-only file system the
     missing ones stay missing: only a command that reads the store gets that far

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from maild.adapters.durable import names_in
 from maild.domain.records import OutboxEntry, outbox_record
 from maild.privileges import user_name
 from maild.unreadables import UNREADABLE, chown_fix
@@ -108,7 +109,7 @@ def folder_records(
     (root's `cp` of it: 0600, root's; mode 000): the rest of the queue goes."""
     out = []
     root = os.fspath(folder)
-    for name in os.listdir(root):
+    for name in names_in(root):
         if name.endswith(EXT):
             try:
                 with open(f"{root}/{name}", "rb") as f:

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from maild.adapters.durable import Direct, Files, make_folders
+from maild.adapters.durable import Direct, Files, make_folders, names_in
 from maild.adapters.store.files import CorruptFile
 from maild.domain.recordcheck import quarantine_entry
 from maild.domain.records import aware_time
@@ -90,7 +90,7 @@ class Quarantine:
     def entries(self) -> list[dict[str, Any]]:
         """Every entry, oldest first."""
         rows = []
-        for name in os.listdir(self.root):
+        for name in names_in(self.root):
             if name.endswith(".json"):
                 row = self.get(name[:-5])
                 if row is not None:

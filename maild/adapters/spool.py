@@ -37,6 +37,7 @@ from maild.adapters.durable import (
     flock_held,
     make_folders,
     move_durably,
+    names_in,
     unique_name,
     unlink_if_exists,
     write_atomic,
@@ -282,7 +283,7 @@ class Spool:
             p = self.root.joinpath(name)
             if p.exists():
                 return p
-        for name in os.listdir(self.root / "claimed"):  # claimed by another process
+        for name in names_in(self.root / "claimed"):  # claimed by another process
             p = self.root / "claimed" / name / key
             if p.exists():
                 return p
@@ -338,7 +339,7 @@ class Spool:
         (after a crash they stay there until `maild serve` starts and recovers them)."""
         keys = mail_in(self.root / "new")
         claimed = self.root / "claimed"
-        for folder in os.listdir(claimed):
+        for folder in names_in(claimed):
             try:
                 keys += mail_in(claimed / folder)
             except (FileNotFoundError, NotADirectoryError):  # given up meanwhile

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from tests.faults.fs import read_only
 from tests.helpers import DATA, Daemon, Desk, Result, make_mail, staff_to
 
 UPGRADE = DATA / "upgrade"
@@ -110,6 +111,23 @@ def test_round1_store_reads_as_it_was(upgraded):
     ok(desk.run("ticket", "show", TIDS["ivan"]))
     queued = desk.run("outbox", "list", "--json").json()
     assert sorted(m["tid"] for m in queued) == sorted([TIDS["sergey"]] * 2 + [TIDS["petr"]] * 2)
+
+
+def test_round1_store_on_a_read_only_disk_still_reads(upgraded):
+    """README (Install as a service): on a read-only file system the commands that only
+    read the store work, a newer version's folder left unwritten. Round 1's store has
+    no spool/claimed/, outbox/refused/ nor quarantine/: fsck and spam list stopped
+    there at "permanent error: No such file or directory: .../spool/claimed"."""
+    desk = upgraded
+    reading = [("fsck",), ("spool", "list"), ("outbox", "list"), ("spam", "list")]
+    with read_only(desk.root / "data"):
+        done = {args: desk.run(*args) for args in (*reading, ("status",))}
+    for args in reading:
+        assert done[args].code == 0 and done[args].err == "", (args, done[args])
+    assert done[("fsck",)].out.endswith("0 problem(s); 2 message(s) waiting in spool/new\n")
+    assert "the quarantine is empty" in done[("spam", "list")].out
+    assert done[("status",)].code == 2 and "is on a read-only file system" in done[("status",)].out
+    assert not (desk.root / "data" / "quarantine").exists()
 
 
 def test_queued_mail_goes_once_and_spooled_mail_is_processed_once(upgraded, sink):
