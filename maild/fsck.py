@@ -100,6 +100,7 @@ class Fsck:
     aside: dict[Path, Stamp | None] = field(default_factory=dict)
     copies: list[tuple[str, str, str]] = field(default_factory=list)  # TID, Message-ID, key
     keyed: dict[str, tuple[str, str]] | None = None  # key -> TID, Message-ID (fsckspool)
+    by_mid: dict[str, list[tuple[str, str]]] | None = None  # (fsckspool.by_message_id)
     stray: list[str] = field(default_factory=list)  # files in tickets/ that are no ticket's
     files: dict[str, list[Named]] = field(default_factory=dict)  # attachment SHA-256 -> whose
     # A plain fsck reads without the store lock (a big store takes long, and serve

@@ -51,6 +51,10 @@ def check_spool(check: Fsck) -> None:
                 tid, mid = whose  # (a copy the quarantine keeps is no ticket's)
                 came = partial(_came, check, tid, key)  # (asked of a cut copy only)
                 cut_copy(check, path, raw, f"the spool copy of {mid} in {tid}", came=came)
+            elif (kept := second_copy(check, raw)) is not None:
+                check.problem(path, kept, "removed")
+                if check.repair:
+                    app.store.files().remove(path)
             continue
         if damaged_copy(check, path, raw):
             continue  # (never re-queued: serve would open a ticket of its garbage)
@@ -73,6 +77,39 @@ def check_spool(check: Fsck) -> None:
         # (a corrupt ticket's: its fix; the file is set aside after: set_aside_tickets)
         if check.repair and (not corrupt or corrupt[0]):
             app.store.files().move(path, spool.root / "new" / name.split(":", 1)[0])
+
+
+def second_copy(check: Fsck, raw: bytes) -> str | None:
+    """What ``raw`` (in spool/cur, not the copy a ticket keeps) is when it is the same
+    mail as one a ticket keeps a copy of (its Message-ID, and what its sender wrote:
+    maildigest.content_digest): a mail delivered twice, whose second copy a maild
+    before 2026-12-07 kept. Once retention deleted the ticket with its copy, this one
+    was mail in no ticket, and --repair re-queued it: the ticket opened again, its
+    confirmation sent again. None when it is not (a reused Message-ID's other mail)."""
+    spool = check.app.spool
+    for mid in all_ids(raw):
+        for tid, key in by_message_id(check).get(mid, ()):
+            path = spool.path(key)
+            try:
+                same = path is not None and content_digest(path.read_bytes()) == content_digest(raw)
+            except OSError:
+                continue
+            if same:
+                return (
+                    f"{message_id_of(raw)} is a second copy of the mail {tid} keeps as "
+                    f"spool/cur/{key}:2,S (delivered twice; not needed)"
+                )
+    return None
+
+
+def by_message_id(check: Fsck) -> dict[str, list[tuple[str, str]]]:
+    """Message-ID -> the tickets and spool keys of the messages that keep a copy under
+    it (built once, when first asked)."""
+    if check.by_mid is None:
+        check.by_mid = {}
+        for tid, mid, key in check.copies:
+            check.by_mid.setdefault(mid, []).append((tid, key))
+    return check.by_mid
 
 
 def damaged_copy(check: Fsck, path: Path, raw: bytes) -> bool:

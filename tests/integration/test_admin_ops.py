@@ -291,6 +291,39 @@ def test_retention_leaves_no_spool_copy_of_a_mail_delivered_twice(tmp_path, sink
     assert check.code == 0 and " 0 problem(s)" in check.out, check.out
 
 
+def test_fsck_repair_removes_the_second_copy_an_older_maild_kept(tmp_path, sink):
+    """A store from before 2026-12-07 keeps the second spool copy of a mail delivered
+    twice: fsck names it, --repair removes it, so retention leaves nothing behind that
+    a later repair would re-queue (the ticket back, its confirmation sent again). A
+    different mail under a Message-ID a ticket holds (reusedid) is no such copy."""
+    desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 30})
+    start = datetime(2026, 9, 1, 10, 0, tzinfo=MSK)
+    mail = make_mail(msgid="<twice@c.example>")
+    tid = ingest(_app(desk, start), mail)[1].tid
+    again = mail.replace(b"Message-ID:", b"Delivered-To: support+x@example.com\r\nMessage-ID:", 1)
+    cur = desk.root / "data" / "spool" / "cur"
+    (kept,) = [p for p in cur.iterdir() if b"twice@c.example" in p.read_bytes()]
+    second = cur / ("1" + kept.name)  # as an older maild left it: another key, in cur
+    second.write_bytes(again)
+    other = cur / ("2" + kept.name)  # a different mail under the same Message-ID
+    other.write_bytes(make_mail(msgid="<twice@c.example>", body="Другое письмо."))
+    check = desk.run("fsck")
+    line = (
+        f"spool/cur/{second.name}: <twice@c.example> is a second copy of the mail {tid} "
+        f"keeps as spool/cur/{kept.name} (delivered twice; not needed)"
+    )
+    assert check.code == 1 and line in check.out.splitlines(), check.out
+    assert other.name not in check.out
+    repair = desk.run("fsck", "--repair")
+    assert f"fixed: spool/cur/{second.name}: removed" in repair.out.splitlines(), repair.out
+    assert not second.exists() and kept.exists() and other.exists()
+    ingest(_app(desk, start + timedelta(hours=1)), staff_reply(tid, "#close\nГотово."))
+    later = start + timedelta(days=31)
+    assert jobs.run_all(_app(desk, later), later)["purged"] == 1
+    assert not kept.exists()
+    assert not list((desk.root / "data" / "spool" / "new").iterdir())
+
+
 def test_retention_keeps_what_a_merge_moved_into_a_ticket_that_lives_on(tmp_path, sink):
     """A ticket merged into another is closed by the merge and deleted keep_closed_days
     later; its messages live on in the surviving ticket, and so do their spool copies
