@@ -9,6 +9,7 @@ from typing import Any
 from maild import guard
 from maild.adapters.quarantine import PUBLIC, normalize_entry
 from maild.app import App
+from maild.domain.decision import Decision
 from maild.domain.listreply import HELD as LIST_REPLY
 from maild.domain.spam import entry_key
 from maild.output import print_json, report
@@ -80,7 +81,7 @@ def _release(app: App, args: argparse.Namespace, entry: dict[str, Any]) -> int:
     back = decision is not None and decision.outcome == "quarantined"  # its tid: the entry
     if not back:
         with app.store.locked():
-            app.quarantine.delete(qid)
+            _forget_entry(app, entry, decision)
     tid = decision.tid if decision is not None and not back else None
     if args.json:
         print_json({"id": qid, "tid": tid, "outcome": decision.outcome if decision else None})
@@ -101,6 +102,20 @@ def _release(app: App, args: argparse.Namespace, entry: dict[str, Any]) -> int:
         undo = "; ".join(f"maild block remove {e}" for e in covering)
         print(f"maild: {sender} is still blocked{by}: {undo}", file=sys.stderr)
     return EX_FAIL if back else EX_OK
+
+
+def _forget_entry(app: App, entry: dict[str, Any], decision: Decision | None) -> None:
+    """The released entry goes, and the spool copy it arrived as, unless its ticket
+    keeps that one: the release spooled the mail anew, and the ticket keeps the new
+    copy. The arrival copy left in spool/cur was mail of the ticket by its Message-ID
+    until retention deleted the ticket, then mail in no ticket, which `fsck --repair`
+    re-queued: the ticket back, its confirmation sent again. (Still waiting in the
+    spool, None, the mail is not stored yet: the arrival copy stays.)"""
+    key = entry.get("spool_key")
+    if key and decision is not None and all(m.get("spool_key") != key for m in decision.messages):
+        guard.drop(app, entry["id"])
+    else:
+        app.quarantine.delete(entry["id"])
 
 
 def _stays(app: App, entry: dict[str, Any]) -> tuple[str, str] | None:

@@ -117,6 +117,11 @@ def test_releasing_a_message_of_a_spam_marked_ticket_brings_it_back(desk, sink):
     assert desk.run("spam", "list", "--json").json() == []
     desk.flush()
     assert len(sink.to("olga@client.example")) == before
+    # one spool copy, the one the ticket keeps: the copy it arrived as, left in
+    # spool/cur, outlived the ticket's retention as mail in no ticket
+    spool = [p for p in (desk.root / "data" / "spool").rglob("*") if p.is_file()]
+    mid = entry["message_id"].encode()
+    assert len([p for p in spool if mid in p.read_bytes()]) == 1
     assert_store_clean(desk)
     assert desk.run("block", "remove", "olga@client.example").code == 0
     desk.ingest(make_mail(sender="olga@client.example", subject=f"Re: [TID#{tid}]", body="Ещё"))
