@@ -57,6 +57,16 @@ def quarantine_reason(
     return gate.quarantine_reason(facts, msg, scr, check)
 
 
+def quarantined_before(app: App, decision: Decision, spool_key: str) -> bool:
+    """Whether ``decision`` kept its mail in a quarantine entry that arrived as another
+    spool copy: the same mail delivered again (to a ticket marked #spam, from a
+    blocked sender), which the entry holds already."""
+    if decision.outcome != "quarantined":
+        return False
+    entry = app.quarantine.get(decision.tid)
+    return entry is not None and entry.get("spool_key") not in (None, spool_key)
+
+
 def spammed_ticket(app: App, tid: str | None) -> bool:
     """``tid`` is a ticket staff marked #spam and still in the quarantine: mail indexed
     to it (delivered again) goes back there and never brings the ticket back."""

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from maild import guard
 from maild.adapters.durable import spooled_ns
 from maild.adapters.leftovers import is_temp
 from maild.adapters.store import CorruptFile, StoreUnavailable
@@ -186,8 +187,9 @@ def process_key(
         raise FirstAttemptFailed(why) from e
     if decision is not None:  # (None: erased, its spool copy with it: maild.erased)
         app.spool.done(key)
-        if decision.outcome == "duplicate":  # stored once: the copy its ticket keeps
-            # is the record of it; this one outlived that ticket (retention, redaction)
+        if decision.outcome == "duplicate" or guard.quarantined_before(app, decision, key):
+            # stored once: the copy its ticket, or quarantine entry, keeps is the record
+            # of it; this one outlived them (retention, redaction), mail in no ticket
             app.spool.discard(key)
     return decision
 

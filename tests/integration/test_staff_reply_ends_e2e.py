@@ -59,6 +59,9 @@ def test_a_reply_to_a_ticket_marked_spam_stays_with_it_and_staff_are_told(desk: 
     assert desk.ingest(reply).out.startswith("quarantined ")
     desk.flush()
     assert len(sink.received) == before + 1
+    mid = reply.split(b"Message-ID: ", 1)[1].split(b"\r\n", 1)[0]
+    spool = [p for p in (desk.root / "data" / "spool").rglob("*") if p.is_file()]
+    assert len([p for p in spool if mid in p.read_bytes()]) == 1  # the entry's copy
     for step in steps:
         assert desk.run(*step.split()).code == 0
     desk.flush()
