@@ -83,7 +83,9 @@ def second_copy(check: Fsck, raw: bytes) -> str | None:
     """What ``raw`` (in spool/cur, not the copy a ticket keeps) is when it is the same
     mail as one a ticket keeps a copy of (its Message-ID, and what its sender wrote:
     maildigest.content_digest): a mail delivered twice, whose second copy a maild
-    before 2026-12-07 kept. Once retention deleted the ticket with its copy, this one
+    before 2026-12-07 kept, as it kept the copy a quarantined mail arrived as once it
+    was released, and one delivered again while there. Once retention deleted the
+    ticket with its copy, this one
     was mail in no ticket, and --repair re-queued it: the ticket opened again, its
     confirmation sent again. None when it is not (a reused Message-ID's other mail)."""
     spool = check.app.spool
@@ -97,7 +99,8 @@ def second_copy(check: Fsck, raw: bytes) -> str | None:
             if same:
                 return (
                     f"{message_id_of(raw)} is a second copy of the mail {tid} keeps as "
-                    f"spool/cur/{key}:2,S (delivered twice; not needed)"
+                    f"spool/cur/{key}:2,S (not needed: delivered twice, or released from "
+                    "the quarantine)"
                 )
     return None
 

@@ -310,7 +310,8 @@ def test_fsck_repair_removes_the_second_copy_an_older_maild_kept(tmp_path, sink)
     check = desk.run("fsck")
     line = (
         f"spool/cur/{second.name}: <twice@c.example> is a second copy of the mail {tid} "
-        f"keeps as spool/cur/{kept.name} (delivered twice; not needed)"
+        f"keeps as spool/cur/{kept.name} (not needed: delivered twice, or released from "
+        "the quarantine)"
     )
     assert check.code == 1 and line in check.out.splitlines(), check.out
     assert other.name not in check.out
