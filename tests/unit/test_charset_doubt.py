@@ -91,9 +91,12 @@ def test_a_short_mislabelled_text_is_read_right_or_doubted(text: str, codec: str
 @given(text=text, codec=st.sampled_from(["cp1251", "koi8-r"]))
 def test_lowercase_words_in_their_label_are_no_doubt(text: str, codec: str) -> None:
     """Short replies are mostly lowercase («спасибо, работает»); read in the other table
-    they are words in capitals, which is no reason to doubt a label they fit."""
+    they are words in capitals, which is no reason to doubt a label they fit. (Detection
+    may still overrule the label of a few: «файл файл файл» read «ТЮИК ТЮИК ТЮИК»; that
+    reading is doubted, and `#charset` mends it.)"""
     text = text.lower()
-    assert read_text(text.encode(codec), LABEL[codec]) == (text, None)
+    read, why = read_text(text.encode(codec), LABEL[codec])
+    assert why is None if read == text else why is not None
 
 
 def test_capitals_in_windows_1251_are_no_mac_cyrillic_signs() -> None:
