@@ -12,6 +12,7 @@ from maild.domain.decision import Context, Outgoing
 from maild.domain.forget import shown_address
 from maild.domain.mergedwait import wait_of
 from maild.domain.message import ParsedMessage
+from maild.domain.pageshown import mailed, shown_to
 from maild.domain.pending import due_for
 from maild.domain.policy import Policy
 from maild.domain.quotes import trim_head
@@ -49,11 +50,27 @@ NOTICE_ACTIONS = {
 }
 
 
-def last_staff_action(policy: Policy, messages: list[MessageRecord]) -> str | None:
-    """The latest thing staff did in the ticket, as the customer may read it."""
-    for m in reversed(messages):
-        if m.get("direction") != "out" or m.get("withdrawn"):
-            continue  # what never went (withdrawn) is nothing staff did for the customer
+def got_by(ticket: Ticket, messages: list[MessageRecord], asker: str) -> list[bool]:
+    """For each message, whether `asker`'s mail gave it to them: a staff answer as their
+    page of the site shows it (`pageshown.shown_to`: not one that went to another
+    customer alone, an answer written with #merge, nor one from before they joined), a
+    notice when its record names them or no one."""
+    shown = shown_to(ticket, messages, asker)
+    return [
+        seen if m.get("kind") == "staff" else not m.get("to") or mailed(m, asker)
+        for m, seen in zip(messages, shown, strict=True)
+    ]
+
+
+def last_staff_action(
+    policy: Policy, messages: list[MessageRecord], got: list[bool] | None = None
+) -> str | None:
+    """The latest thing staff did in the ticket, as the customer may read it: of the
+    messages `got` marks (got_by: what the asker's mail gave them), all when None."""
+    marks = got if got is not None else [True] * len(messages)
+    for m, theirs in zip(reversed(messages), reversed(marks), strict=True):
+        if m.get("direction") != "out" or m.get("withdrawn") or not theirs:
+            continue  # what never went to them (withdrawn, another's) is nothing staff did for them
         if answer_reached(m):
             return f"ответ сотрудника, {policy.fmt_time(m['received_at'])}"
         if (template := m.get("template")) in NOTICE_ACTIONS:
@@ -77,7 +94,9 @@ def status_reply(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
         "reaction": level.reaction_ru(),
         "due": policy.fmt_time(due),
         "overdue": passed(due, ctx.written_at),
-        "last_action": last_staff_action(policy, messages),
+        "last_action": last_staff_action(
+            policy, messages, got_by(ticket, messages, ctx.msg.from_addr)
+        ),
     }
     ctx.record["status_question"] = True
     return Outgoing(
