@@ -201,8 +201,12 @@ def once_a_day(
     try:
         done = work(app, now)
     except (OSError, StoreUnavailable) as e:  # tomorrow is soon enough
+        try:
+            daymark.mark(path, today)
+        except OSError:  # (a full disk) not marked: it runs again at the next time,
+            raise e from None  # as the job's own line says; not "tomorrow" as well
         log.error("%s failed, tried again tomorrow: %s", what, said(e))
-        done = 0
+        return 0
     daymark.mark(path, today)
     return done
 
