@@ -305,8 +305,7 @@ class DeclaredSize:
 
     async def smtp_MAIL(self, arg: str) -> None:
         limit = self.max_message_size
-        sizes = [o[5:] for o in arg.rpartition(">")[2].split() if o.upper().startswith("SIZE=")]
-        size = int(sizes[0]) if sizes and sizes[0].isascii() and sizes[0].isdigit() else None
+        size = declared_size(arg.rpartition(">")[2].split())
         if limit is not None and size is not None and size > limit:
             address = arg.partition(":")[2].rpartition(">")[0].strip().removeprefix("<")
             who = peer_for_log(self.session.peer)  # type: ignore[attr-defined]

@@ -260,11 +260,11 @@ class DataTransfer:
 
 
 def declared_size(mail_options: list[str]) -> int | None:
-    """The SIZE= a MAIL FROM declared (RFC 1870); None without one. aiosmtpd has
-    checked that it is a number and within data_size_limit."""
+    """The SIZE= a MAIL FROM declared (RFC 1870); None without one, or one that is no
+    number in ASCII digits (listener.DeclaredSize reads it before aiosmtpd checks it)."""
     for option in mail_options:
         key, _, value = option.partition("=")
-        if key.upper() == "SIZE" and value.isdigit():
+        if key.upper() == "SIZE" and value.isascii() and value.isdigit():
             return int(value)
     return None
 
