@@ -57,13 +57,14 @@ def quarantine_reason(
     return gate.quarantine_reason(facts, msg, scr, check)
 
 
-def quarantined_before(app: App, decision: Decision, spool_key: str) -> bool:
-    """Whether ``decision`` kept its mail in a quarantine entry that arrived as another
-    spool copy: the same mail delivered again (to a ticket marked #spam, from a
-    blocked sender), which the entry holds already."""
-    if decision.outcome != "quarantined":
-        return False
-    entry = app.quarantine.get(decision.tid)
+def spare_copy(app: App, decision: Decision, spool_key: str) -> bool:
+    """Whether the spool copy ``decision`` was made of is no record's: a mail delivered
+    twice (its ticket keeps the first copy), or again while a quarantine entry holds it
+    (to a ticket marked #spam, from a blocked sender), and the staff reply that says
+    #spam (the ticket goes; no entry keeps staff's mail)."""
+    if decision.outcome in ("duplicate", "spam"):
+        return True
+    entry = app.quarantine.get(decision.tid) if decision.outcome == "quarantined" else None
     return entry is not None and entry.get("spool_key") not in (None, spool_key)
 
 
@@ -116,9 +117,11 @@ def quarantine_ticket(
     (``mark``: who marked it, when, what was blocked: Quarantine.mark_spammed)."""
     n = 0
     for m in messages:
-        if not kept(m):  # the mail that came (spammark.kept)
-            continue
         key = m.get("spool_key")
+        if not kept(m):  # staff's mail: no entry's, no ticket's (its copy outlived
+            if key:  # both as mail in no ticket, and fsck --repair re-queued it)
+                app.spool.discard(key)
+            continue
         raw = app.spool.read(key) if key and app.spool.path(key) is not None else None
         if raw is None:
             key = None

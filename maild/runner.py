@@ -187,7 +187,7 @@ def process_key(
         raise FirstAttemptFailed(why) from e
     if decision is not None:  # (None: erased, its spool copy with it: maild.erased)
         app.spool.done(key)
-        if decision.outcome == "duplicate" or guard.quarantined_before(app, decision, key):
+        if guard.spare_copy(app, decision, key):
             # stored once: the copy its ticket, or quarantine entry, keeps is the record
             # of it; this one outlived them (retention, redaction), mail in no ticket
             app.spool.discard(key)

@@ -1,0 +1,36 @@
+"""Every file in spool/cur is the copy a ticket's message or a quarantine entry names:
+no path leaves a second one, which outlived its ticket (retention, the quarantine's
+expiry) as mail in no ticket, and `fsck --repair` re-queued it. Real CLI, real sink."""
+
+from __future__ import annotations
+
+from tests.helpers import Desk, make_mail, staff_reply
+from tests.integration.test_merge_spam_store import assert_store_clean
+
+
+def copies(desk: Desk, msgid: str) -> int:
+    """How many files of spool/ (any folder) carry ``msgid``."""
+    spool = [p for p in (desk.root / "data" / "spool").rglob("*") if p.is_file()]
+    return len([p for p in spool if msgid.encode() in p.read_bytes()])
+
+
+def test_staff_mail_of_a_ticket_marked_spam_leaves_no_spool_copy(desk: Desk, sink):
+    """#spam moves the customer's mail to the quarantine and deletes the ticket; the
+    staff's own mail of it (an answer, the reply that says #spam) is no entry's and
+    no ticket's, yet its spool copies stayed, for good: past retention and the
+    entries' going (deleted, expired), and fsck (which never re-queues mail of a
+    ticket marked #spam) said nothing of them."""
+    tid = desk.ingest_tid(make_mail(sender="spam@bad.example", msgid="<sp1@bad.example>"))
+    desk.ingest(staff_reply(tid, "Уточните, пожалуйста.", msgid="<ans@example.com>"))
+    desk.ingest(staff_reply(tid, "#spam", sender="boris@example.com", msgid="<mark@example.com>"))
+    desk.flush()
+    assert copies(desk, "<sp1@bad.example>") == 1  # the entry's
+    assert copies(desk, "<ans@example.com>") == 0
+    assert copies(desk, "<mark@example.com>") == 0
+    [entry] = desk.run("spam", "list", "--json").json()
+    assert desk.run("spam", "delete", entry["id"]).code == 0
+    assert not [p for p in (desk.root / "data" / "spool").rglob("*") if p.is_file()]
+    before = len(sink.received)
+    assert_store_clean(desk)
+    desk.flush()
+    assert len(sink.received) == before
