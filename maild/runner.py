@@ -186,11 +186,11 @@ def process_key(
         log.exception("%s spool %s: processing failed, storing it as raw text: %s", who, key, why)
         raise FirstAttemptFailed(why) from e
     if decision is not None:  # (None: erased, its spool copy with it: maild.erased)
-        app.spool.done(key)
-        if guard.spare_copy(app, decision, key):
-            # stored once: the copy its ticket, or quarantine entry, keeps is the record
-            # of it; this one outlived them (retention, redaction), mail in no ticket
-            app.spool.discard(key)
+        # stored once: the copy its ticket, or quarantine entry, keeps is the record
+        # of it; a spare one outlived them (retention, redaction), mail in no ticket.
+        # (Removed, not moved: in serve's batch commit the move into cur/ waits, and a
+        # removal from cur/ after it found nothing there yet.)
+        app.spool.done(key, spare=guard.spare_copy(app, decision, key))
     return decision
 
 

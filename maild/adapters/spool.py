@@ -346,12 +346,12 @@ class Spool:
                 continue
         return sorted(keys)
 
-    def done(self, key: str) -> None:
+    def done(self, key: str, spare: bool = False) -> None:
         src = f"{self._claim_dir()}/{key}"
         if not os.path.exists(src):
             src = f"{self._root}/new/{key}"  # processed without a claim
-        # (the move is skipped if the file is gone by then)
-        self.files().move(src, f"{self._root}/cur/{key}:2,S")
+        # into cur/ (skipped if gone by then); `spare`: no record names it (runner), it goes
+        self.files().remove(src) if spare else self.files().move(src, f"{self._root}/cur/{key}:2,S")
         unlink_if_exists(f"{self._root}/attempts/{key}")
 
     # -- failures -------------------------------------------------------------------

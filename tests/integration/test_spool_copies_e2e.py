@@ -4,7 +4,9 @@ expiry) as mail in no ticket, and `fsck --repair` re-queued it. Real CLI, real s
 
 from __future__ import annotations
 
-from tests.helpers import Desk, make_mail, staff_reply
+from maild.app import App
+from maild.config import load
+from tests.helpers import Desk, make_mail, serve_until_spool_empty, staff_reply
 from tests.integration.test_merge_spam_store import assert_store_clean
 
 
@@ -34,3 +36,27 @@ def test_staff_mail_of_a_ticket_marked_spam_leaves_no_spool_copy(desk: Desk, sin
     assert_store_clean(desk)
     desk.flush()
     assert len(sink.received) == before
+
+
+def test_serve_keeps_no_second_copy_of_what_its_batch_took_apart(desk: Desk, sink):
+    """`maild serve` processes mail in batches, one group commit: the move of each
+    message into spool/cur waits for the commit, so the second copy's removal (the
+    same mail twice, to support@ and support+x@; again while the quarantine holds
+    it; the reply that says #spam) found nothing to remove, and the move then put it
+    in spool/cur for good, where `maild ingest` left none."""
+    spool = App(load(desk.config)).spool
+    raw = make_mail(msgid="<twice@c.example>")
+    spam = make_mail(sender="spam@bad.example", subject="Купи", msgid="<sp1@bad.example>")
+    spool.add(raw)
+    spool.add(b"Delivered-To: support+x@example.com\r\n" + raw)
+    spool.add(spam)
+    serve_until_spool_empty(desk, outbox_turn=0)
+    tid = next(t["tid"] for t in desk.tickets() if t["requester"] == "spam@bad.example")
+    spool.add(staff_reply(tid, "#spam", msgid="<mark@example.com>"))
+    serve_until_spool_empty(desk, outbox_turn=0)
+    spool.add(b"Delivered-To: support+x@example.com\r\n" + spam)
+    serve_until_spool_empty(desk, outbox_turn=0)
+    assert copies(desk, "<twice@c.example>") == 1  # its ticket's
+    assert copies(desk, "<sp1@bad.example>") == 1  # the entry's
+    assert copies(desk, "<mark@example.com>") == 0
+    assert_store_clean(desk)
