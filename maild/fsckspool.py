@@ -61,7 +61,8 @@ def check_spool(check: Fsck) -> None:
         tids = {t for i in ids if (t := _indexed(check, i)) is not None}
         # mail of a ticket staff marked #spam (it may be back since: `spam release` of
         # its message brings it back with that message only): staff's replies stay out
-        if any(app.quarantine.spammed(t) for t in tids):
+        if spammed := sorted(t for t in tids if app.quarantine.spammed(t)):
+            spam_leftover(check, path, raw, spammed[0])
             continue
         named = f" (the Message-ID index names {min(tids)})" if tids else ""
         if cut_copy(check, path, raw, f"{message_id_of(raw)}, in no ticket{named},", name):
@@ -77,6 +78,17 @@ def check_spool(check: Fsck) -> None:
         # (a corrupt ticket's: its fix; the file is set aside after: set_aside_tickets)
         if check.repair and (not corrupt or corrupt[0]):
             app.store.files().move(path, spool.root / "new" / name.split(":", 1)[0])
+
+
+def spam_leftover(check: Fsck, path: Path, raw: bytes, tid: str) -> None:
+    """``path`` is mail of ticket ``tid``, marked #spam, that no entry keeps: staff's
+    mail of it (an answer, a note, the #spam reply), which a maild before 2026-12-07
+    left in spool/cur when the ticket went; never re-queued, needed by nothing, it
+    stayed for good, past retention and the quarantine's expiry. --repair removes it."""
+    what = f"{message_id_of(raw)} is in no ticket and no quarantine entry, of {tid} marked #spam"
+    check.problem(path, f"{what} (staff's mail of it, left when it went)", "removed")
+    if check.repair:
+        check.app.store.files().remove(path)
 
 
 def second_copy(check: Fsck, raw: bytes) -> str | None:

@@ -60,3 +60,23 @@ def test_serve_keeps_no_second_copy_of_what_its_batch_took_apart(desk: Desk, sin
     assert copies(desk, "<sp1@bad.example>") == 1  # the entry's
     assert copies(desk, "<mark@example.com>") == 0
     assert_store_clean(desk)
+
+
+def test_fsck_repair_removes_what_an_older_spam_left_in_the_spool(desk: Desk, sink):
+    """A store from before 2026-12-07 still holds the spool copies of staff's mail of a
+    ticket marked #spam: no ticket or entry names them, and fsck, which never re-queues
+    mail of such a ticket, said nothing of them, so they stayed for good (retention
+    and the quarantine's expiry gone by). It names each, and --repair removes it."""
+    tid = desk.ingest_tid(make_mail(sender="spam@bad.example", msgid="<sp1@bad.example>"))
+    desk.ingest(staff_reply(tid, "Уточните, пожалуйста.", msgid="<ans@example.com>"))
+    cur = desk.root / "data" / "spool" / "cur"
+    [kept] = [
+        (p.name, p.read_bytes()) for p in cur.iterdir() if b"<ans@example.com>" in p.read_bytes()
+    ]
+    desk.ingest(staff_reply(tid, "#spam", msgid="<mark@example.com>"))
+    (cur / kept[0]).write_bytes(kept[1])  # as a maild before 2026-12-07 left it
+    check = desk.run("fsck")
+    assert f"<ans@example.com> is in no ticket and no quarantine entry, of {tid}" in check.out
+    assert desk.run("fsck", "--repair").code == 0
+    assert copies(desk, "<ans@example.com>") == 0 and copies(desk, "<sp1@bad.example>") == 1
+    assert_store_clean(desk)
