@@ -61,9 +61,13 @@ def spare_copy(app: App, decision: Decision, spool_key: str) -> bool:
     """Whether the spool copy ``decision`` was made of is no record's: a mail delivered
     twice (its ticket keeps the first copy), or again while a quarantine entry holds it
     (to a ticket marked #spam, from a blocked sender), and the staff reply that says
-    #spam (the ticket goes; no entry keeps staff's mail)."""
-    if decision.outcome in ("duplicate", "spam"):
+    #spam (the ticket goes; no entry keeps staff's mail). Not the copy its ticket names:
+    a re-run of a batch whose commit a kill cut short, and serve finished, finds its
+    mail stored already, by this very copy."""
+    if decision.outcome == "spam":
         return True
+    if decision.outcome == "duplicate":
+        return all(m.get("spool_key") != spool_key for m in decision.messages)
     entry = app.quarantine.get(decision.tid) if decision.outcome == "quarantined" else None
     return entry is not None and entry.get("spool_key") not in (None, spool_key)
 
