@@ -268,3 +268,20 @@ def test_a_mark_that_changes_something_or_a_conflicting_pair_is_no_error() -> No
     for ticket in ({"critical": True}, {"critical": False}):
         assert critical_errors([Command("critical"), OFF], ticket, [MARK], when) == []
     assert critical_errors([Command("take")], {"critical": True}, [MARK], when) == []
+
+
+def test_its_own_level_is_refused_on_a_closed_or_waiting_ticket_without_deadlines() -> None:
+    """A ticket whose first mail looked automatic has no deadline; closed, or waiting
+    for the customer, #level of its level gives it none either (ticket.apply_command
+    owes no answer there): it changes nothing, so it does not run and staff are told,
+    as on any ticket; once only, however many lines of it the reply has."""
+    from maild.domain.closedcmd import idle_commands
+
+    for status in ("closed", "waiting"):
+        unset = {"status": status, "level": "vip"}
+        twice = [Command("level", "vip"), Command("level", "vip")]
+        runs, errors = idle_commands(twice, unset, [], when)
+        assert runs == (), status
+        assert errors == [
+            "#level vip не выполнена: уровень обращения уже «Коммерческие клиенты: VIP поддержка»."
+        ], status
