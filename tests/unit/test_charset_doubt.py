@@ -121,3 +121,32 @@ def test_russian_text_labelled_right_comes_back_equal_or_doubted(text: str, code
     word = base64.b64encode(line.encode(codec)).decode()
     header = decode_header(f"=?{LABEL[codec]}?B?{word}?=")
     assert header == line or (short and header == " ".join(read.split()))
+
+
+def test_short_unlabelled_utf8_is_no_doubt() -> None:
+    """Valid UTF-8 practically never happens by accident: a short reply sent without a
+    charset is read as it is written, and the staff notice offers no `#charset`."""
+    for text in ("Спасибо", "Да, всё работает.", "Ок"):
+        assert read_text(text.encode(), None) == (text, None)
+
+
+def test_an_unlabelled_text_of_short_bytes_8_bit_bytes_is_enough_to_judge() -> None:
+    """Unlabelled windows-1251 text: a doubt below SHORT_BYTES 8-bit bytes, none from
+    that many on (detection had enough to go on)."""
+    words = "Добрый день, заказ оплачен, счёт пришёл, доступа к серверу всё нет, помогите"
+    letters = [i for i, c in enumerate(words) if not c.isascii()]
+    enough = words[: letters[SHORT_BYTES - 1] + 1]
+    short = words[: letters[SHORT_BYTES - 2] + 1]
+    assert read_text(enough.encode("cp1251"), None) == (enough, None)
+    text, why = read_text(short.encode("cp1251"), None)
+    assert text == short and why is not None and why.startswith("кодировка не указана")
+    line = "Добрый день, заказ оплачен"  # a line or two: a doubt
+    assert read_text(line.encode("cp1251"), None)[1] is not None
+
+
+def test_a_short_text_with_as_many_capitals_in_either_table_is_no_doubt() -> None:
+    """Only a reading with fewer capitals than the label's makes a doubt: «ответ ОТВЕТ»
+    reads «НРБЕР нрбер» in the other table, no likelier, and the label stands."""
+    for text, label, codec in (("ответ ОТВЕТ", "windows-1251", "cp1251"),
+                               ("ответ ОТВЕТ", "koi8-r", "koi8-r")):  # fmt: skip
+        assert read_text(text.encode(codec), label) == (text, None)
