@@ -150,3 +150,18 @@ def test_a_short_text_with_as_many_capitals_in_either_table_is_no_doubt() -> Non
     for text, label, codec in (("ответ ОТВЕТ", "windows-1251", "cp1251"),
                                ("ответ ОТВЕТ", "koi8-r", "koi8-r")):  # fmt: skip
         assert read_text(text.encode(codec), label) == (text, None)
+
+
+def test_a_short_text_that_reads_as_no_words_in_the_other_table_is_no_doubt() -> None:
+    """«ВСЁ ХОРОШО» in KOI8-R reads «чуі иптпып» in windows-1251: fewer capitals, but no
+    Russian words (its «Ё» is «і» there), so the label stands without a doubt."""
+    assert read_text("ВСЁ ХОРОШО".encode("koi8-r"), "koi8-r") == ("ВСЁ ХОРОШО", None)
+
+
+def test_capitals_count_every_capital_and_only_words_in_one_case_or_capitalised() -> None:
+    """«А» is a capital like the rest: «АГА да» (three) reads «ага ДА» (two) in KOI8-R,
+    words with fewer capitals, a doubt; «АГА АГа» reads «ага агА» there, no words
+    (a word of mixed case), and its label stands."""
+    _, why = read_text("АГА да".encode("cp1251"), "windows-1251")
+    assert why is not None and why.endswith("текст короткий: в koi8-r он тоже читается")
+    assert read_text("АГА АГа".encode("cp1251"), "windows-1251") == ("АГА АГа", None)
