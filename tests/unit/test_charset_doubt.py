@@ -165,3 +165,10 @@ def test_capitals_count_every_capital_and_only_words_in_one_case_or_capitalised(
     _, why = read_text("АГА да".encode("cp1251"), "windows-1251")
     assert why is not None and why.endswith("текст короткий: в koi8-r он тоже читается")
     assert read_text("АГА АГа".encode("cp1251"), "windows-1251") == ("АГА АГа", None)
+
+
+def test_a_short_text_the_other_table_cannot_read_is_no_doubt() -> None:
+    """KOI8-R's «≤» is a byte windows-1251 has no letter for: the other reading fails,
+    and the label stands (a reply «цена ≤ 100 рублей» is read, not failed)."""
+    text = "цена ≤ 100 рублей"
+    assert read_text(text.encode("koi8-r"), "koi8-r") == (text, None)
