@@ -725,3 +725,12 @@ def test_ascii_bytes_are_ascii_whatever_the_label_but_for_seven_bit_charsets() -
     utf7 = b"+BB8EQAQ4BDIENQRC-"
     assert _decode_with_codec(utf7, "utf-7") == ("Привет", "utf-7")
     assert _decode_with_codec(utf7, None) == (utf7.decode(), "ascii")  # only when labelled
+
+
+def test_non_breaking_spaces_in_a_row_are_no_decoding_debris() -> None:
+    """Three non-breaking spaces in a row (a reply from an HTML editor) are no run of
+    signs: an unlabelled short text keeps its table, windows-1251 or KOI8-R (it was
+    read as CP866 or windows-1251 garbage when they counted as one)."""
+    text = "спасибо \xa0\xa0\xa0Нет "
+    for codec in ("cp1251", "koi8-r"):
+        assert decode_bytes(text.encode(codec), None) == text, codec
