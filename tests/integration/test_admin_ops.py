@@ -682,3 +682,27 @@ def test_groups_of_one_level_are_each_kept_and_an_expired_one_gives_free_support
     assert desk.ticket(alpha)["level"] == "operative"
     assert desk.ticket(beta)["level"] == "free"
     assert desk.ticket(beta)["identification"]["expired"] is True
+
+
+def test_fsck_repair_removes_the_second_copy_of_a_mail_under_a_reused_message_id(tmp_path, sink):
+    """A different mail under a Message-ID a ticket holds is filed under an id of its
+    own (reusedid): a second copy of it an older maild kept is found by that id too,
+    named and removed, not left for retention to make mail in no ticket (re-queued:
+    its ticket back, its confirmation sent again)."""
+    desk = Desk(tmp_path, sink.port)
+    start = datetime(2026, 9, 1, 10, 0, tzinfo=MSK)
+    ingest(_app(desk, start), make_mail(msgid="<same@c.example>", body="Первое письмо."))
+    cur = desk.root / "data" / "spool" / "cur"
+    before = set(cur.iterdir())
+    mail = make_mail(msgid="<same@c.example>", sender="olga@d.example", body="Другое письмо.")
+    tid = ingest(_app(desk, start), mail)[1].tid
+    (kept,) = set(cur.iterdir()) - before
+    second = cur / ("1" + kept.name)  # as an older maild left it: another key, in cur
+    second.write_bytes(b"Delivered-To: support+x@example.com\r\n" + mail)
+    check = desk.run("fsck")
+    said = [line for line in check.out.splitlines() if line.startswith(f"spool/cur/{second.name}:")]
+    assert check.code == 1 and len(said) == 1, check.out
+    assert f"is a second copy of the mail {tid} keeps as spool/cur/{kept.name}" in said[0]
+    repair = desk.run("fsck", "--repair")
+    assert f"fixed: spool/cur/{second.name}: removed" in repair.out.splitlines(), repair.out
+    assert not second.exists() and kept.exists()
