@@ -734,3 +734,10 @@ def test_non_breaking_spaces_in_a_row_are_no_decoding_debris() -> None:
     text = "спасибо \xa0\xa0\xa0Нет "
     for codec in ("cp1251", "koi8-r"):
         assert decode_bytes(text.encode(codec), None) == text, codec
+
+
+def test_three_letter_capitals_in_mac_cyrillic_labelled_windows_1251_are_read_as_letters() -> None:
+    """MacCyrillic's capitals are windows-1251's signs: «ТУТ» read through the label is
+    «’“’», three signs in a row, which no real text has; the mail is read as written."""
+    text = "ТУТ заказ сервер ВСЁ день заказ ТУТ спасибо работает"
+    assert decode_bytes(text.encode("mac-cyrillic"), "windows-1251") == text
