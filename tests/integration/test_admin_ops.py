@@ -3,8 +3,10 @@ filters, through the real CLI on real files with a real SMTP sink."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import logging
 import re
 import threading
 from datetime import datetime, timedelta
@@ -17,7 +19,7 @@ from maild.adapters.store.indexes import index_path
 from maild.app import App
 from maild.config import load
 from maild.ops.forget import forget
-from maild.ops.retention import remove_unreferenced
+from maild.ops.retention import once_a_day, remove_unreferenced
 from maild.runner import ingest
 from tests.helpers import PNG, Desk, dkim_pass, make_mail, staff_to
 
@@ -706,3 +708,32 @@ def test_fsck_repair_removes_the_second_copy_of_a_mail_under_a_reused_message_id
     repair = desk.run("fsck", "--repair")
     assert f"fixed: spool/cur/{second.name}: removed" in repair.out.splitlines(), repair.out
     assert not second.exists() and kept.exists()
+
+
+def test_a_daily_sweep_that_fails_is_logged_once_and_tried_again_the_next_day(
+    tmp_path, sink, caplog
+):
+    """Housekeeping that fails on the disk (an I/O error in a folder it sweeps) while
+    its day can still be marked is one ERROR line, and runs again the next local day,
+    not each minute the scheduler asks (a line a minute, all day)."""
+    desk = Desk(tmp_path, sink.port)
+    runs: list[datetime] = []
+
+    def work(_app: App, now: datetime) -> int:
+        runs.append(now)
+        if len(runs) == 1:
+            raise OSError(errno.EIO, "Input/output error")
+        return 2
+
+    job = ("test_swept", "test sweep")
+    first = datetime(2026, 9, 2, 0, 30, tzinfo=MSK)
+    assert once_a_day(_app(desk, first), first, job, work) == 0
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(said) == 1 and said[0].startswith("test sweep failed, tried again tomorrow: ")
+    assert "Input/output error" in said[0]
+    for minutes in (1, 60, 23 * 60):
+        now = first + timedelta(minutes=minutes)
+        assert once_a_day(_app(desk, now), now, job, work) == 0
+    assert len(runs) == 1
+    nxt = datetime(2026, 9, 3, 0, 0, tzinfo=MSK)
+    assert once_a_day(_app(desk, nxt), nxt, job, work) == 2 and len(runs) == 2
