@@ -54,3 +54,23 @@ def test_a_file_not_made_in_an_immutable_folder_names_the_folder(frozen: Path) -
     line = privileges.describe(error, frozen.parent)
     assert f"({frozen}, where it would be, is immutable: lsattr -d {frozen})" in line, line
     assert line.endswith(f"chattr -i {frozen}"), line
+
+
+def test_a_link_or_a_socket_has_no_attribute_and_keeps_the_owner_hint(tmp_path: Path) -> None:
+    """A path that cannot be opened to ask (a symbolic link, not followed; a socket) has
+    no such attribute to name: the usual hint, not an error while telling one."""
+    import socket
+
+    target = tmp_path / "plain"
+    target.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.bind(str(tmp_path / "s"))
+        for path in (link, tmp_path / "s"):
+            assert privileges.fsattr.flags(path) == [] and privileges.fsattr.hint(path) is None
+        error = PermissionError(errno.EACCES, "Permission denied", str(link))
+        assert "owner, group or mode" in privileges.describe(error, tmp_path)
+    finally:
+        sock.close()
