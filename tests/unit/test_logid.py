@@ -40,3 +40,16 @@ def test_a_folded_message_id_is_one_line_and_an_unknown_charset_keeps_the_tid():
     not know still names the TID written beside it."""
     raw = b"Message-ID:\r\n <a@b.c>\r\nSubject: =?x-unknown?q?a?= [TID#1111-2222]\r\n\r\n"
     assert mail_for_log(raw) == "<a@b.c> [TID#1111-2222]"
+
+
+def test_every_control_character_is_shown_escaped_in_a_log_line() -> None:
+    """What a sender wrote reaches the log with each control character as \\xNN: C0
+    (NUL, CR, LF), DEL and C1 (NEL \\x85 ends a line for readers of the log, CSI \\x9b
+    starts a terminal's escape sequence); the letters around them, Cyrillic too, as
+    they are."""
+    from maild.domain.logid import printable
+
+    assert printable("<a\x00b\r\nc\x7fd\x80e\x85f\x9bg\x9fh@x>") == (
+        "<a\\x00b\\x0d\\x0ac\\x7fd\\x80e\\x85f\\x9bg\\x9fh@x>"
+    )
+    assert printable("<\xa0ё\x1f@ж>") == "<\xa0ё\\x1f@ж>"
