@@ -78,3 +78,25 @@ def test_a_mail_refused_for_its_declared_size_is_logged(tmp_path, sink) -> None:
     for line, size in zip(lines, (50000, 2500), strict=True):
         assert f"refused: it declares {size} bytes" in line, line
         assert "max_message_size 2000" in line and "(client 127.0.0.1:" in line, line
+
+
+def test_a_declared_size_is_read_in_any_case_and_the_limit_itself_is_taken(tmp_path, sink) -> None:
+    """«size=» in lower case is a SIZE= as well (the listener refuses it alike, and the
+    log says so); a mail that declares max_message_size exactly is taken, and no line
+    calls it refused."""
+    smtp = {"listen": f"127.0.0.1:{free_port()}", "max_message_size": 2000}
+    desk = Desk(tmp_path, sink.port, smtp=smtp)
+    daemon = Daemon(desk).start()
+    try:
+        for who, option in (("ivan", "size=2500"), ("olga", "SIZE=2000")):
+            _talk(
+                daemon.port,
+                [b"EHLO x\r\n", f"MAIL FROM:<{who}@shop.example> {option}\r\n".encode()],
+            )
+        time.sleep(0.5)
+    finally:
+        assert daemon.stop() == 0
+    log = daemon.logtext().splitlines()
+    [line] = [x for x in log if "ivan@shop.example" in x]
+    assert "refused: it declares 2500 bytes" in line, line
+    assert not [x for x in log if "olga@shop.example" in x and "refused" in x], log
