@@ -9,6 +9,8 @@ from __future__ import annotations
 import socket
 import time
 
+import pytest
+
 from maild.domain.logid import mail_for_log, message_id_for_log
 from tests.helpers import Daemon, Desk, free_port, make_mail
 
@@ -80,19 +82,20 @@ def test_a_mail_refused_for_its_declared_size_is_logged(tmp_path, sink) -> None:
         assert "max_message_size 2000" in line and "(client 127.0.0.1:" in line, line
 
 
-def test_a_declared_size_is_read_in_any_case_and_the_limit_itself_is_taken(tmp_path, sink) -> None:
-    """«size=» in lower case is a SIZE= as well (the listener refuses it alike, and the
-    log says so); a mail that declares max_message_size exactly is taken, and no line
-    calls it refused."""
-    smtp = {"listen": f"127.0.0.1:{free_port()}", "max_message_size": 2000}
+@pytest.mark.parametrize("protocol", ["smtp", "lmtp"])
+def test_a_declared_size_is_read_in_any_case_and_the_limit_itself_is_taken(
+    tmp_path, sink, protocol
+) -> None:
+    """Over SMTP and over LMTP (postfix's usual way in): «size=» in lower case is a
+    SIZE= as well (the listener refuses it alike, and the log says so); a mail that
+    declares max_message_size exactly is taken, and no line calls it refused."""
+    smtp = {"listen": f"127.0.0.1:{free_port()}", "max_message_size": 2000, "protocol": protocol}
     desk = Desk(tmp_path, sink.port, smtp=smtp)
     daemon = Daemon(desk).start()
+    hello = b"LHLO x\r\n" if protocol == "lmtp" else b"EHLO x\r\n"
     try:
         for who, option in (("ivan", "size=2500"), ("olga", "SIZE=2000")):
-            _talk(
-                daemon.port,
-                [b"EHLO x\r\n", f"MAIL FROM:<{who}@shop.example> {option}\r\n".encode()],
-            )
+            _talk(daemon.port, [hello, f"MAIL FROM:<{who}@shop.example> {option}\r\n".encode()])
         time.sleep(0.5)
     finally:
         assert daemon.stop() == 0
