@@ -119,12 +119,13 @@ def quarantine_ticket(
 ) -> int:
     """#spam: the ticket's incoming mail moves to the quarantine, the ticket goes
     (``mark``: who marked it, when, what was blocked: Quarantine.mark_spammed)."""
-    n = 0
+    n, staffs = 0, []
     for m in messages:
         key = m.get("spool_key")
         if not kept(m):  # staff's mail: no entry's, no ticket's (its copy outlived
             if key:  # both as mail in no ticket, and fsck --repair re-queued it)
                 app.spool.discard(key)
+            staffs.append(m["message_id"])
             continue
         raw = app.spool.read(key) if key and app.spool.path(key) is not None else None
         if raw is None:
@@ -140,7 +141,7 @@ def quarantine_ticket(
         quarantine(app, msg, raw, reason, when, ticket["tid"], spool_key=key, since=mark.get("at"))
         n += 1
     app.store.remove(ticket["tid"])
-    app.quarantine.mark_spammed(ticket["tid"], mark)
+    app.quarantine.mark_spammed(ticket["tid"], mark, staffs)
     return n
 
 

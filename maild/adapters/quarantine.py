@@ -143,11 +143,25 @@ class Quarantine:
         return self.files().exists(self.root / "released" / entry_id(message_id))
 
     # -- tickets staff marked #spam: their mail, delivered again, stays here ---------
-    def mark_spammed(self, tid: str, mark: dict[str, str] | None = None) -> None:
+    def mark_spammed(
+        self, tid: str, mark: dict[str, str] | None = None, indexed: list[str] | None = None
+    ) -> None:
         """``mark``: who marked it ("by"), when ("at"), what it blocked ("blocked"):
-        what a staff member who writes to the ticket later is told."""
-        record = {"tid": tid, **(mark or {})}
+        what a staff member who writes to the ticket later is told; ``indexed``: the
+        Message-IDs of staff's mail of it, indexed to it and kept by no entry."""
+        record: dict[str, Any] = {"tid": tid, **(mark or {}), "indexed": indexed or []}
         self.files().put(self._spam_mark(tid), json.dumps(record, ensure_ascii=False).encode())
+
+    def unmark_spammed(self, tid: str) -> list[str]:
+        """The ticket is back (its first mail released): no longer marked #spam. The
+        Message-IDs of staff's mail the mark kept indexed to it (the ticket holds none
+        of them: once it is deleted, none would name anything)."""
+        path = self._spam_mark(tid)
+        if not self.files().exists(path):
+            return []
+        indexed = self.spam_mark(tid).get("indexed")
+        self.files().remove(path)
+        return [i for i in indexed if isinstance(i, str)] if isinstance(indexed, list) else []
 
     def spammed(self, tid: str) -> bool:
         return self.files().exists(self._spam_mark(tid))
