@@ -130,6 +130,17 @@ class Quarantine:
             json.dumps(record, ensure_ascii=False).encode(),
         )
 
+    def rename_released(self, old: str, new: str) -> None:
+        """`maild forget`: a released message's id held the address; its marker is
+        kept under the id its ticket keeps instead (the old one's name, a hash of it,
+        would confirm a guess, and its record named the address)."""
+        path = self.root / "released" / entry_id(old)
+        if not self.files().exists(path):
+            return
+        record = {"message_id": new, "arrived_at": self._first_arrival(old)}
+        self.files().put(self.root / "released" / entry_id(new), json.dumps(record).encode())
+        self.files().remove(path)
+
     def _first_arrival(self, message_id: str) -> str | None:
         """When a released message first arrived (mark_released), or None."""
         try:

@@ -26,6 +26,7 @@ def reindex(app: App, renamed: list[tuple[str, str]]) -> None:
     (`maild fsck` finds each received id filed), and the entry of the id received goes
     (its name, a hash of the id, would confirm a guess)."""
     for old, new in renamed:
+        app.quarantine.rename_released(old, new)  # a release's marker of it, the same
         try:
             tid = app.store.tid_for_msgid(old)
         except CorruptFile:  # (not a TID: nothing to carry over, it goes)
