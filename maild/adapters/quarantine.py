@@ -166,13 +166,16 @@ class Quarantine:
     def unmark_spammed(self, tid: str) -> list[str]:
         """The ticket is back (its first mail released): no longer marked #spam. The
         Message-IDs of staff's mail the mark kept indexed to it (the ticket holds none
-        of them: once it is deleted, none would name anything)."""
+        of them: once it is deleted, none would name anything). A mark of a maild
+        before 2026-12-07 names none and stays: that #spam left the spool copies of
+        staff's mail, which fsck names and removes while the mark is there, and would
+        re-queue (the answers sent again) once it is gone."""
         path = self._spam_mark(tid)
-        if not self.files().exists(path):
-            return []
         indexed = self.spam_mark(tid).get("indexed")
+        if not isinstance(indexed, list):
+            return []
         self.files().remove(path)
-        return [i for i in indexed if isinstance(i, str)] if isinstance(indexed, list) else []
+        return [i for i in indexed if isinstance(i, str)]
 
     def spammed(self, tid: str) -> bool:
         return self.files().exists(self._spam_mark(tid))

@@ -33,3 +33,19 @@ def test_a_released_ticket_deleted_later_is_not_spam_again(tmp_path, sink):
     r = desk.ingest(later)
     assert r.out.startswith("new [TID#"), r.out  # it was «quarantined ...: spam: #spam»
     assert desk.run("spam", "list", "--json").json() == []
+
+
+def test_an_older_mark_stays_when_its_ticket_is_back(tmp_path):
+    """A mark an older maild wrote names no staff mail: that #spam left their spool
+    copies, which fsck removes while the mark is there (fsckspool.spam_leftover) and
+    would re-queue, sending the answers again, once it were gone. So it stays."""
+    from maild.adapters.quarantine import Quarantine
+
+    q = Quarantine(tmp_path)
+    q.mark_spammed("1234-5678", {"by": "anna@example.com"})
+    [old] = [p for p in tmp_path.rglob("*") if p.is_file() and b"1234-5678" in p.read_bytes()]
+    old.write_text('{"tid": "1234-5678", "by": "anna@example.com"}', encoding="utf-8")
+    assert q.unmark_spammed("1234-5678") == [] and q.spammed("1234-5678")
+    q.mark_spammed("8765-4321", {"by": "anna@example.com"}, ["<note@example.com>"])
+    assert q.unmark_spammed("8765-4321") == ["<note@example.com>"]
+    assert not q.spammed("8765-4321")
