@@ -11,9 +11,9 @@ shaped like GNU Mailman's switchboard.
 
 A message is acknowledged only after `add` returns. A worker claims it by renaming
 it into its own claimed/ folder, so no two processes work on one message; `done`
-moves it to cur/ when the store's commit is durable, `release` puts it back in new/
-(an error of the environment: nothing is counted). A process that dies leaves its
-claims behind: `recover` puts them back and counts an attempt for the one it was
+moves it to cur/ when the commit is durable (a spare copy, no record's, goes), `release`
+back to new/ (an error of the environment: nothing is counted). A process that dies leaves
+its claims behind: `recover` puts them back and counts an attempt for the one it was
 working on, so a message that kills a worker is shunted like one that raises.
 Whether the claimer is gone is told by its folder's flock, which dies with it, not by
 its pid alone: pids are reused (a reboot, a container, any process after the claimer's
