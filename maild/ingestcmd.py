@@ -101,12 +101,13 @@ def _outcome(key: str, decision: Decision | None) -> str:
 
 def _say_ingested(args: argparse.Namespace, key: str, decision: Decision | None) -> None:
     if args.json:
+        held = decision is not None and decision.outcome == "quarantined"
         print_json(
             {
                 "spool_key": key,
-                "tid": decision.tid if decision and decision.outcome != "quarantined" else None,
+                "tid": decision.tid if decision and not held else None,
                 "outcome": decision.outcome if decision else "pending",
-                **({"quarantine_id": decision.tid} if decision and decision.ticket is None else {}),
+                **({"quarantine_id": decision.tid} if decision and held else {}),
             }
         )
     elif decision is not None and decision.outcome == "quarantined":

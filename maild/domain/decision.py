@@ -121,7 +121,8 @@ class Decision:
     the addresses whose queued mail about the ticket is never to go (`withdraw`).
     `ticket` is None exactly for the TICKETLESS outcomes: mail kept in the
     quarantine has no ticket in the store (a #spam ticket is there, not in the
-    store; a missing one is nowhere), only its `tid` and the mail to staff."""
+    store; a missing one is nowhere), only its `tid` and the mail to staff; and
+    for a "duplicate" of staff's mail of a ticket marked #spam (gate.duplicate)."""
 
     outcome: Outcome
     tid: str
@@ -135,7 +136,8 @@ class Decision:
     said: tuple[Said, ...] = ()  # its lines for the log, in order (domain/said.py)
 
     def __post_init__(self) -> None:
-        if (self.ticket is None) != (self.outcome in TICKETLESS):
+        gone = self.ticket is None  # (the same mail again of a ticket marked #spam)
+        if gone != (self.outcome in TICKETLESS) and not (gone and self.outcome == "duplicate"):
             # a stand-in dict would reach code that reads a ticket's fields
             raise ValueError(f"a {self.outcome!r} decision: ticket None iff TICKETLESS")
 

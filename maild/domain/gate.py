@@ -10,7 +10,7 @@ stops only the mail that needed it. guard.quarantine_reason gathers them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from maild.domain.decision import Decision
@@ -78,12 +78,19 @@ def quarantine_reason(
     return None
 
 
-def duplicate(message_id: str, tid: str, loaded: Loaded | None) -> Decision | None:
+def duplicate(
+    message_id: str, tid: str, loaded: Loaded | None, marked: Sequence[str] = ()
+) -> Decision | None:
     """The same mail again: ticket `tid`, the one the Message-ID index names for it
     (`loaded`: that ticket and its messages, None when it is not there), holds a
-    message under `message_id` already. The mail is stored once: a "duplicate"
-    Decision, nothing stored or sent. None when the ticket does not hold it (new mail,
-    or one a re-run after a crash resumes there)."""
-    if loaded is None or not any(m["message_id"] == message_id for m in loaded[1]):
+    message under `message_id` already; or `tid` is a ticket staff marked #spam and
+    `marked`, the Message-IDs its mark names (staff's mail of it: an answer, the reply
+    that says #spam, kept by no quarantine entry), holds it. The mail is stored once:
+    a "duplicate" Decision, nothing stored, kept or sent (quarantined, it would be
+    released after the ticket's mail and mark it #spam again). None when the ticket
+    does not hold it (new mail, or one a re-run after a crash resumes there)."""
+    if loaded is None:
+        return Decision("duplicate", tid, None, []) if message_id in marked else None
+    if not any(m["message_id"] == message_id for m in loaded[1]):
         return None
     return Decision("duplicate", tid, loaded[0], loaded[1])

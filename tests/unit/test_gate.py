@@ -182,3 +182,12 @@ def test_the_same_mail_again_is_a_duplicate_of_its_ticket_stored_once() -> None:
 )
 def test_mail_its_ticket_does_not_hold_is_no_duplicate(message_id: str, loaded) -> None:
     assert duplicate(message_id, TID, loaded) is None
+
+
+def test_staff_mail_a_spam_mark_names_is_a_duplicate_of_the_gone_ticket() -> None:
+    """The reply that says #spam (or staff's answer before it), delivered again: its
+    ticket is in the quarantine, the mark names it; stored once, nothing kept."""
+    got = duplicate("<mark@example.com>", TID, None, ["<ans@example.com>", "<mark@example.com>"])
+    assert got is not None and (got.outcome, got.tid, got.ticket) == ("duplicate", TID, None)
+    assert got.messages == [] and got.outgoing == []
+    assert duplicate("<new@example.com>", TID, None, ["<mark@example.com>"]) is None

@@ -1,0 +1,55 @@
+"""The reply that says #spam, and staff's other mail of the ticket it marks, delivered
+again (an MTA's retry; the same mail to support@ and support+x@): the same mail again,
+stored once. Real CLI, real sink."""
+
+from __future__ import annotations
+
+from maild.app import App
+from maild.config import load
+from tests.helpers import Desk, make_mail, serve_until_spool_empty, staff_reply
+from tests.integration.test_merge_spam_store import assert_store_clean
+from tests.integration.test_spool_copies_e2e import copies
+
+SPAMMER = "spam@bad.example"
+
+
+def test_the_spam_reply_delivered_again_is_the_same_mail_again(desk: Desk, sink):
+    """Delivered again, the #spam reply (and staff's answer before it) went into the
+    quarantine as an entry from the staff member, its spool copy kept; released after
+    the customer's mail, as the order asks, it marked the ticket #spam once more."""
+    tid = desk.ingest_tid(make_mail(sender=SPAMMER, msgid="<sp1@bad.example>"))
+    answer = staff_reply(tid, "Уточните, пожалуйста.", msgid="<ans@example.com>")
+    desk.ingest(answer)
+    mark = staff_reply(tid, "#spam", sender="boris@example.com", msgid="<mark@example.com>")
+    desk.ingest(mark)
+    desk.flush()
+    before = len(sink.received)
+    for raw in (mark, b"Delivered-To: support+x@example.com\r\n" + mark, answer):
+        r = desk.ingest(raw)
+        assert r.code == 0 and "duplicate" in r.out, r
+    desk.flush()
+    assert len(sink.received) == before
+    [entry] = desk.run("spam", "list", "--json").json()
+    assert entry["from"] == SPAMMER
+    assert copies(desk, "<mark@example.com>") == 0 and copies(desk, "<ans@example.com>") == 0
+    assert_store_clean(desk)
+    r = desk.run("spam", "release", entry["id"])
+    assert r.code == 0 and f"new [TID#{tid}]" in r.out, r
+    assert desk.run("spam", "list", "--json").json() == []
+    assert desk.ticket(tid)["requester"] == SPAMMER
+    assert_store_clean(desk)
+
+
+def test_serve_takes_the_spam_reply_again_for_the_same_mail(desk: Desk, sink):
+    """`maild serve`, in its batches, as `maild ingest`: no entry, no spool copy."""
+    spool = App(load(desk.config)).spool
+    tid = desk.ingest_tid(make_mail(sender=SPAMMER, msgid="<sp1@bad.example>"))
+    mark = staff_reply(tid, "#spam", msgid="<mark@example.com>")
+    spool.add(mark)
+    serve_until_spool_empty(desk, outbox_turn=0)
+    spool.add(mark)
+    spool.add(b"Delivered-To: support+x@example.com\r\n" + mark)
+    serve_until_spool_empty(desk, outbox_turn=0)
+    assert [e["from"] for e in desk.run("spam", "list", "--json").json()] == [SPAMMER]
+    assert copies(desk, "<mark@example.com>") == 0
+    assert_store_clean(desk)
