@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from maild import deskcap, noticecap, ownreports, withdrawals
+from maild import deskcap, keptindex, noticecap, ownreports, withdrawals
 from maild.app import App
 from maild.domain import gate
 from maild.domain.caps import Caps, automatic, cap_reached, counted_record, mailbox_of
@@ -347,6 +347,7 @@ def drop(app: App, qid: str) -> bool:
     app.quarantine.delete(qid)
     if entry.get("spool_key"):
         app.spool.discard(entry["spool_key"])
+    keptindex.forget_dropped(app, entry)  # (kept with a #spam ticket that is back)
     return True
 
 

@@ -4,9 +4,11 @@ stored once. Real CLI, real sink."""
 
 from __future__ import annotations
 
+import pytest
+
 from maild.app import App
 from maild.config import load
-from tests.helpers import Desk, make_mail, serve_until_spool_empty, staff_reply
+from tests.helpers import Desk, days_on, make_mail, serve_until_spool_empty, staff_reply
 from tests.integration.test_merge_spam_store import assert_store_clean
 from tests.integration.test_spool_copies_e2e import copies
 
@@ -53,3 +55,29 @@ def test_serve_takes_the_spam_reply_again_for_the_same_mail(desk: Desk, sink):
     assert [e["from"] for e in desk.run("spam", "list", "--json").json()] == [SPAMMER]
     assert copies(desk, "<mark@example.com>") == 0
     assert_store_clean(desk)
+
+
+@pytest.mark.parametrize("gone", ["deleted", "expired"])
+def test_mail_kept_with_a_spam_ticket_and_dropped_leaves_no_index_entry(tmp_path, sink, gone):
+    """boris answered the ticket after the #spam: his mail was kept with it, indexed to
+    it. The ticket released, his entry deleted (or expired) instead: the index entry
+    stayed, so once keep_closed_days deleted the ticket fsck called it a problem, and
+    his mail delivered again opened a ticket under the old TID, boris its customer."""
+    desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 20}, spam={"keep_days": 10})
+    tid = desk.ingest_tid(make_mail(sender=SPAMMER, msgid="<sp1@bad.example>"))
+    desk.ingest(staff_reply(tid, "#spam", msgid="<mark@example.com>"))
+    late = staff_reply(tid, "Ответ.", sender="boris@example.com", msgid="<late@example.com>")
+    assert desk.ingest(late).out.startswith("quarantined ")
+    first, kept = desk.run("spam", "list", "--json").json()
+    assert kept["from"] == "boris@example.com"
+    assert desk.run("spam", "release", first["id"]).code == 0
+    if gone == "deleted":
+        assert desk.run("spam", "delete", kept["id"]).code == 0
+    desk.ingest(staff_reply(tid, "#close", msgid="<close@example.com>"))
+    assert desk.run("jobs", "run", "--now", days_on(25)).code == 0
+    assert desk.tickets() == [] and desk.run("spam", "list", "--json").json() == []
+    check = desk.run("fsck")
+    assert check.code == 0 and "0 problem(s)" in check.out, check
+    again = desk.ingest(late)
+    assert again.out.startswith("quarantined "), again  # staff's mail naming no ticket
+    assert desk.tickets() == []
