@@ -16,7 +16,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
-from maild import guard
+from maild import guard, keptindex
 from maild.adapters.store.attachfiles import keep_file
 from maild.app import App
 from maild.domain import partial
@@ -57,11 +57,7 @@ def apply(
         # back: a stranger's, it opens a ticket of its own, where the index must lead
         store.unindex_msgid(msg.message_id)
     elif decision.outcome == "new" and indexed == tid:  # a #spam ticket back: its mark
-        # (kept, it made the ticket one again once deleted) and the entries of staff's
-        # mail of it go (it holds none of it: once deleted, they named nothing)
-        for key in app.quarantine.unmark_spammed(tid):
-            if store.tid_for_msgid(key) == tid:
-                store.unindex_msgid(key)
+        keptindex.ticket_back(app, tid)  # goes, and what it named of staff's mail
     store.index_msgid(msg.message_id, tid)
     if parts := partial.parts_key(msg.from_addr, msg.fragment):  # the letter's other
         store.index_msgid(parts, tid)  # parts come to this ticket (domain/partial.py)

@@ -1,13 +1,19 @@
-"""The Message-ID index entry of mail the quarantine kept with a ticket staff marked
-#spam (pipeline._hold indexes it there: delivered again, it goes back to the
-quarantine; released after the ticket is back, it is processed in the ticket)."""
+"""The Message-ID index entries of a ticket staff marked #spam: of mail the quarantine
+kept with it (pipeline._hold indexes it there: delivered again, it goes back to the
+quarantine; released after the ticket is back, it is processed in the ticket), and of
+staff's mail of it the #spam took, which its mark names."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from maild.adapters.quarantine import entry_id
 from maild.adapters.store.files import CorruptFile
 from maild.app import App
+from maild.domain.logid import logged_id
+
+log = logging.getLogger("maild.quarantine")
 
 
 def forget_dropped(app: App, entry: dict[str, Any]) -> None:
@@ -28,3 +34,21 @@ def forget_dropped(app: App, entry: dict[str, Any]) -> None:
         return
     if loaded is None or all(m["message_id"] != message_id for m in loaded[1]):
         app.store.unindex_msgid(message_id)
+
+
+def ticket_back(app: App, tid: str) -> None:
+    """Ticket ``tid`` marked #spam is back (its first mail released): its mark goes
+    (kept, it made the ticket one again once deleted), and so do the index entries of
+    staff's mail of it the mark names (the ticket holds none of it: once deleted, they
+    named nothing), and an entry a maild before 2026-12-07 made of such mail delivered
+    again (released after the ticket's mail, it marked the ticket #spam again)."""
+    for message_id in app.quarantine.unmark_spammed(tid):
+        if app.store.tid_for_msgid(message_id) == tid:
+            app.store.unindex_msgid(message_id)
+        again = app.quarantine.get(entry_id(message_id))
+        if again is not None and again.get("message_id") == message_id:
+            app.quarantine.delete(again["id"])
+            if again.get("spool_key"):
+                app.spool.discard(again["spool_key"])
+            line = "%s quarantined again as %s, staff's mail of [TID#%s] the #spam took: deleted"
+            log.info(line, logged_id(message_id), again["id"], tid)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from maild import guard
 from maild.app import App
 from maild.config import load
 from tests.helpers import Desk, days_on, make_mail, serve_until_spool_empty, staff_reply
@@ -81,3 +82,23 @@ def test_mail_kept_with_a_spam_ticket_and_dropped_leaves_no_index_entry(tmp_path
     again = desk.ingest(late)
     assert again.out.startswith("quarantined "), again  # staff's mail naming no ticket
     assert desk.tickets() == []
+
+
+def test_an_entry_an_older_maild_made_of_the_spam_reply_goes_when_the_ticket_is_back(
+    desk: Desk, sink
+):
+    """A maild before 2026-12-07 kept the #spam reply delivered again as an entry from
+    the staff member; released after the ticket's first mail, as `spam list`'s order
+    and the notice ask, it marked the ticket #spam again. The ticket back, it goes."""
+    tid = desk.ingest_tid(make_mail(sender=SPAMMER, msgid="<sp1@bad.example>"))
+    mark = staff_reply(tid, "#spam", msgid="<mark@example.com>")
+    desk.ingest(mark)
+    app = App(load(desk.config))
+    with app.store.locked():  # as that maild kept it
+        guard.quarantine(app, app.parse(mark), mark, f"spam: #spam [TID#{tid}]", app.now())
+    first, again = desk.run("spam", "list", "--json").json()
+    assert (first["from"], again["from"]) == (SPAMMER, "anna@example.com")
+    assert desk.run("spam", "release", first["id"]).code == 0
+    assert desk.run("spam", "list", "--json").json() == []
+    assert desk.ticket(tid)["requester"] == SPAMMER
+    assert_store_clean(desk)
