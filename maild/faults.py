@@ -26,8 +26,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from maild.adapters.claimers import pid_alive
 from maild.adapters.durable import unlink_if_exists, write_atomic
-from maild.adapters.spool import pid_alive
 from maild.app import App
 from maild.domain.limits import MAX_FAULT_CHARS, cut
 from maild.domain.logid import log_time

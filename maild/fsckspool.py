@@ -11,9 +11,10 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from maild.adapters.claimers import claimer_alive
 from maild.adapters.durable import names_in
 from maild.adapters.quarantine import entry_id
-from maild.adapters.spool import claimer_alive, mail_in
+from maild.adapters.spool import mail_in
 from maild.adapters.store import CorruptFile
 from maild.adapters.store.files import stamp
 from maild.adapters.store.rebuild import keep_copy
@@ -355,7 +356,7 @@ def _indexed(check: Fsck, msgid: str) -> str | None:
 def working(claimed: Path) -> dict[int, int]:
     """Live pid -> how many messages it holds claimed (spool/claimed/<pid>/): mail
     being processed now, not mail that waits for serve to take it back (its claimer
-    died, though its pid may be another process's now: spool.claimer_alive)."""
+    died, though its pid may be another process's now: claimers.claimer_alive)."""
     out = {}
     for name in sorted(names_in(claimed)):
         try:

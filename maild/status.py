@@ -27,10 +27,11 @@ from typing import Any
 
 from maild import imapnotes, ingestnote, servecheck, storagehealth
 from maild.adapters import daymark
+from maild.adapters.claimers import pid_alive
 from maild.adapters.durable import spooled_ns
 from maild.adapters.layout import KEY_READABLE, readable_keys
 from maild.adapters.outhold import RELEASE
-from maild.adapters.spool import mail_in, pid_alive
+from maild.adapters.spool import mail_in
 from maild.app import App
 from maild.domain.pending import next_due
 from maild.domain.recordcheck import fault_note

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from maild.adapters.backupleft import STAGING_PREFIX, remove_dead_stages
+from maild.adapters.claimers import pid_alive
 from maild.adapters.redo import named_temps
-from maild.adapters.spool import pid_alive
 from maild.adapters.store.files import StoreUnavailable
 from maild.privileges import said
 

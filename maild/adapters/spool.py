@@ -15,26 +15,25 @@ moves it to cur/ when the commit is durable (a spare copy, no record's, goes), `
 back to new/ (an error of the environment: nothing is counted). A process that dies leaves
 its claims behind: `recover` puts them back and counts an attempt for the one it was
 working on, so a message that kills a worker is shunted like one that raises.
-Whether the claimer is gone is told by its folder's flock, which dies with it, not by
-its pid alone: pids are reused (a reboot, a container, any process after the claimer's
-end), and a folder of a pid another process has now was held for good.
+Whether the claimer is gone is told by its folder's flock (`claimers.py`), which dies
+with it, not by its pid alone: pids are reused (a reboot, a container, any process after
+the claimer's end), and a folder of a pid another process has now was held for good.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import os
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
+from maild.adapters.claimers import LOCK, claimer_alive, hold, locked
 from maild.adapters.durable import (
     Direct,
     Files,
-    flock_held,
     make_folders,
     move_durably,
     names_in,
@@ -49,38 +48,12 @@ from maild.domain.limits import NAME_MAX, figures
 
 MAX_ATTEMPTS = default("storage", "max_attempts")  # (a Spool opened without the config)
 CURRENT = ".current"
-LOCK = ".lock"
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id exists (a reaped one does not)."""
-    try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, OverflowError):  # (a file named by 20 figures: no pid)
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def claimer_alive(folder: str, pid: int) -> bool:
-    """Whether the process that made claimed/<pid>/ (`folder`) still runs: it holds
-    the flock of the folder's .lock while it lives. A pid alone is no proof (another
-    process may have it now); a folder without a .lock (one being made, or an older
-    maild's) is told by its pid."""
-    return pid_alive(pid) and _locked(folder) is not False
 
 
 def mail_in(folder: str | os.PathLike[str]) -> list[str]:
     """The keys of the mail in a spool folder: a name starting with a dot is none
     (CURRENT, LOCK, a copying tool's temporary: rsync's `.KEY.XXXXXX`, as in a Maildir)."""
     return [n for n in os.listdir(folder) if not n.startswith(".")]
-
-
-def _locked(folder: str) -> bool | None:
-    """Whether `folder`'s .lock is flocked now (durable.flock_held); None: it has no
-    .lock."""
-    return flock_held(f"{folder}/{LOCK}")
 
 
 class Spool:
@@ -97,7 +70,7 @@ class Spool:
         make_folders(*(root / sub for sub in ("tmp", "new", "cur", "bad", "attempts", "claimed")))
         self._claims: tuple[int, str] | None = None  # (pid, our claimed/ folder)
         self._current_fd: int | None = None
-        self._lock_fd: int | None = None  # our folder's flocked .lock (see _hold)
+        self._lock_fd: int | None = None  # our folder's flocked .lock (see claimers.hold)
         # its process (after_fork), pids whose claimed/ it made, .lock fds it holds
         self._owner = os.getpid()
         self._claims_lock = threading.Lock()
@@ -165,14 +138,14 @@ class Spool:
             try:
                 os.makedirs(folder)
             except FileExistsError:
-                shared = pid not in self._made and bool(_locked(folder))
+                shared = pid not in self._made and bool(locked(folder))
                 if pid not in self._made and not shared:  # an earlier process's of our
                     self._recover_folder(folder)  # pid (pids repeat): its claims go back
                 os.makedirs(folder, exist_ok=True)
             self._made.add(pid)
             self._current_fd = None  # the parent's, if any, stays the parent's
             if not shared:  # (else _lock_fd stays None: set so at start and by after_fork)
-                self._lock_fd = _hold(folder)
+                self._lock_fd = hold(folder)
                 self._held.append(self._lock_fd)
             self._claims = (pid, folder)
         return folder
@@ -223,7 +196,7 @@ class Spool:
         if lock is not None:
             self._held.remove(lock)
             os.close(lock)
-        if _locked(folder):  # another Spool of this process holds it: its claims' folder
+        if locked(folder):  # another Spool of this process holds it: its claims' folder
             return
         unlink_if_exists(f"{folder}/{CURRENT}")
         unlink_if_exists(f"{folder}/{LOCK}")
@@ -383,18 +356,3 @@ class Spool:
         unlink_if_exists(self.root / "attempts" / key)
         move_durably(src, self.root / "new" / key)
         return True
-
-
-def _hold(folder: str) -> int:
-    """Flock `folder`'s .lock for as long as this process lives (or until close()):
-    made and locked under a temp name first, so that whoever finds a .lock finds it
-    locked while its maker runs. Its descriptor."""
-    tmp = f"{folder}/{LOCK}.tmp"
-    fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o640)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        os.rename(tmp, f"{folder}/{LOCK}")
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd

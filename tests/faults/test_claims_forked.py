@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from maild.adapters.spool import Spool, claimer_alive
+from maild.adapters.claimers import claimer_alive
+from maild.adapters.spool import Spool
 
 
 def _orphaned_folder(root: Path, in_child: str) -> tuple[Path, int]:
