@@ -16,7 +16,8 @@ its index entries are kept); exit 0 when everything found was fixed. Without --r
 without the lock, and checks what it found again under it (Fsck.run): a mail serve
 stores meanwhile is no problem. Stray files in tickets/ and temp files:
 maild/fsckfiles.py; the outbox queue, the block list and the per-address records:
-maild/fsckrecords.py; the spool: maild/fsckspool.py.
+maild/fsckrecords.py; the spool: maild/fsckspool.py; the summaries:
+maild/fscksummaries.py.
 
 A problem is reported once, on the file that has it: a corrupt ticket file's
 summary row and spool mail are part of its line (and of its repair). Not
@@ -30,20 +31,18 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cached_property
 from pathlib import Path
 
-from maild.adapters.store import CorruptFile, DurableJSONStorage, StoreUnavailable, open_part
+from maild.adapters.store import CorruptFile
 from maild.adapters.store.files import Stamp, stamp
 from maild.adapters.store.indexes import key_hash
-from maild.adapters.store.rebuild import keep_copy, summary_of, ticket_tids
-from maild.adapters.store.summaries import same_row, table_rows
+from maild.adapters.store.rebuild import keep_copy, ticket_tids
 from maild.adapters.store.ticketfiles import ticket_path
 from maild.app import App
 from maild.domain import partial
 from maild.domain.forget import PLACEHOLDER
-from maild.domain.records import MessageRecord, Summary, Ticket
+from maild.domain.records import MessageRecord, Ticket
 from maild.domain.tid import TID_RE
 from maild.fsckattach import Named, check_attachments, kept_files
 from maild.fsckfiles import check_access, check_files, lock_broken
@@ -55,10 +54,9 @@ from maild.fsckspool import (
     count_waiting,
     set_aside_tickets,
 )
+from maild.fscksummaries import check_summaries
 from maild.privileges import user_name
 from maild.unreadables import chown_fix
-
-TABLE = "_default"  # TinyDB's default table: the rows of a summary file
 
 # What fsck needs of a message: its id, whether it has a spool_key (received mail),
 # the key, whether #merge moved it here, and the key a part of a letter sent in parts
@@ -197,78 +195,6 @@ class Fsck:
         self.kept[tid] = (ticket, messages)
         return self.kept[tid]
 
-    # -- summaries -------------------------------------------------------------
-    def expected_summaries(self) -> dict[Path, dict[str, Summary]]:
-        """Summary file -> TID -> row, as the ticket files say."""
-        out: dict[Path, dict[str, Summary]] = {}
-        for tid, ticket in self.tickets.items():
-            if ticket.get("status") == "closed":
-                year, week, _ = date.fromisoformat(ticket["created_at"][:10]).isocalendar()
-                path = self.root / "archive" / f"{year}-W{week:02d}.json"
-            else:
-                path = open_part(self.root, tid)
-            out.setdefault(path, {})[tid] = summary_of(ticket)
-        return out
-
-    def summary_files(self) -> list[Path]:
-        files = sorted((self.root / "open").glob("*.json"))
-        return files + sorted((self.root / "archive").glob("*.json"))
-
-    def check_summaries(self) -> None:
-        expected = self.expected_summaries()
-        for path in sorted(set(self.summary_files()) | set(expected)):
-            if not self.wanted(path):
-                continue
-            want = expected.get(path, {})
-            try:
-                rows = table_rows(path, self.app.store.cache) if path.exists() else []
-            except CorruptFile as e:
-                if e.unreadable:  # (its rows may be right: not rebuilt over them)
-                    self.unreadable(e)
-                    continue
-                self.problem(path, f"corrupt summary file ({e.why})", "rebuilt from the tickets")
-                if self.repair:
-                    keep_copy(self.app.store, path)
-                    self.write_summary(path, want)
-                continue
-            except StoreUnavailable as e:
-                why = getattr(e, "why", e)  # not its path again, nor "run `maild fsck`"
-                self.problem(path, f"corrupt summary file ({why})", "rebuilt from the tickets")
-                if self.repair:
-                    keep_copy(self.app.store, path)
-                    self.write_summary(path, want)
-                continue
-            have = {r.get("tid"): r for r in rows if isinstance(r, dict)}
-            # a corrupt ticket's row: reported with its file; kept while the file is
-            # (unreadable: status still counts it), dropped when it is set aside
-            want = {**want, **{t: r for t, r in have.items() if self.corrupt.get(t) is False}}
-            wrong = sorted(t for t in want if not same_row(have.get(t), want[t]))
-            extra = sorted(str(t) for t in have if t not in want and t not in self.corrupt)
-            if not wrong and not extra and len(have) == len(rows):
-                if self.repair and any(t not in want for t in have):
-                    self.write_summary(path, want)
-                continue
-            what = []
-            if wrong:
-                what.append(f"{len(wrong)} row(s) missing or stale ({', '.join(wrong[:5])})")
-            if extra:
-                what.append(f"{len(extra)} row(s) of no such ticket here ({', '.join(extra[:5])})")
-            if len(have) != len(rows):
-                what.append("malformed rows")
-            self.problem(path, "; ".join(what), "rebuilt from the tickets")
-            if self.repair:
-                self.write_summary(path, want)
-
-    def write_summary(self, path: Path, rows: dict[str, Summary]) -> None:
-        cache = self.app.store.cache
-        storage = DurableJSONStorage(str(path), cache=cache, keep=True)
-        cache.forget(path)
-        if not rows:
-            self.app.store.files().remove(path)
-            return
-        table = {str(n): row for n, row in enumerate(rows.values(), 1)}
-        storage.write({TABLE: table})
-
     # -- indexes ---------------------------------------------------------------
     def index_files(self, kind: str) -> Iterator[Path]:
         top = self.root / "index" / kind
@@ -387,7 +313,7 @@ class Fsck:
 
     def checks(self) -> None:
         self.read_tickets()
-        self.check_summaries()
+        check_summaries(self)
         self.check_msgid_index()
         check_address_records(self)
         self.check_registry()

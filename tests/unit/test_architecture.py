@@ -155,7 +155,14 @@ def test_no_import_cycle_in_maild() -> None:
 TYPE_LOOPS = [
     ["maild.adapters.store.rebuild", "maild.adapters.store.tickets"],
     ["maild.app", "maild.withdrawals"],
-    ["maild.fsck", "maild.fsckattach", "maild.fsckfiles", "maild.fsckrecords", "maild.fsckspool"],
+    [
+        "maild.fsck",
+        "maild.fsckattach",
+        "maild.fsckfiles",
+        "maild.fsckrecords",
+        "maild.fsckspool",
+        "maild.fscksummaries",
+    ],
 ]
 
 
