@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from maild.adapters.durable import names_in
-from maild.domain.records import OutboxEntry, outbox_record
+from maild.domain.outboxrecord import outbox_record
+from maild.domain.records import OutboxEntry
 from maild.privileges import user_name
 from maild.unreadables import UNREADABLE, chown_fix
 
@@ -76,7 +77,7 @@ def relength(line: bytes, old: bytes, new: bytes) -> bytes:
 
 def read_record(name: str, line: bytes) -> OutboxEntry | None:
     """The record on the first line (`line`) of the outbox file `name`, or None when
-    it is none: not JSON, not a whole record (domain.records.outbox_record), or the
+    it is none: not JSON, not a whole record (domain.outboxrecord.outbox_record), or the
     record of another file (its id is the file's name: the sender moves and logs a
     mail by its id, so a copy under another name would go again on every pass)."""
     try:

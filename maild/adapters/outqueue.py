@@ -44,7 +44,8 @@ from maild.adapters.outfile import (
 )
 from maild.domain.addresses import parseaddr
 from maild.domain.leftstaff import Members
-from maild.domain.records import OutboxEntry, OutboxKind, outbox_entry
+from maild.domain.outboxrecord import outbox_entry
+from maild.domain.records import OutboxEntry, OutboxKind
 from maild.render import Mail
 
 log = logging.getLogger("maild.outbox")

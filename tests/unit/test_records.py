@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from maild.domain import attachments as att
 from maild.domain.message import parse
+from maild.domain.outboxrecord import outbox_entry, outbox_record
 from maild.domain.records import (
     Kind,
     LevelId,
@@ -18,8 +19,6 @@ from maild.domain.records import (
     Status,
     Ticket,
     message_record,
-    outbox_entry,
-    outbox_record,
 )
 from maild.domain.sender import Identification
 from maild.domain.sla import LEVELS
