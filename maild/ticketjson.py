@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from maild.domain.closingrating import rating_of_closing
 from maild.domain.pending import next_due, pending_due
 from maild.domain.records import MessageRecord, Ticket
-from maild.domain.ticket import rating_of_closing
 from maild.threadview import message_json
 
 PUBLIC_TICKET = (

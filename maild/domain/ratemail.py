@@ -11,6 +11,7 @@ from __future__ import annotations
 from maild.domain import said, statusmail
 from maild.domain import ticket as tk
 from maild.domain.addresses import comparable_address
+from maild.domain.closingrating import closing_rated_by, rating_of_closing
 from maild.domain.decision import Context, Decision, saying
 from maild.domain.knownfiles import posted_on_site
 from maild.domain.logid import logged_id
@@ -48,12 +49,12 @@ def rating_decision(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
         )
         return Decision("appended", ticket["tid"], ticket, appended, ctx.record, [], said=(line,))
     # this closing's own rating: not one #merge moved in with another ticket's thread
-    given = tk.rating_of_closing(ticket, messages)
+    given = rating_of_closing(ticket, messages)
     if given is not None and not _replaces(ctx, ticket):
         line = said.info(
             LOG, "%s [TID#%s] rated already: %d", logged_id(msg.message_id), ticket["tid"], given
         )
-        rated_by = tk.closing_rated_by(ticket, messages)
+        rated_by = closing_rated_by(ticket, messages)
         by = rated_by.get("from") if rated_by else None
         told = [statusmail.rated_already(ctx, ticket, given, by)] if ctx.scr.may_answer else []
         return Decision("appended", ticket["tid"], ticket, appended, ctx.record, told, said=(line,))
@@ -65,7 +66,7 @@ def rating_decision(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
 
 def _rated(ctx: Context, ticket: Ticket, rating: int) -> tuple[Ticket, Said]:
     """``ticket`` with its closing rated ``rating`` (the mail's record keeps it too),
-    the closing kept with the rating: one rating per closing (tk.rating_of_closing);
+    the closing kept with the rating: one rating per closing (closingrating.py);
     and the line that says so."""
     ctx.record["rating"] = rating
     line = said.info(
@@ -108,7 +109,7 @@ def rated_beside(
     rating = rating_beside(trim_reply(msg.text), _names(msg.from_name), site=posted_on_site(msg))
     if rating is None or not _rates_here(ctx, ticket, messages):
         return ticket, None
-    if tk.rating_of_closing(ticket, messages) is not None and not _replaces(ctx, ticket):
+    if rating_of_closing(ticket, messages) is not None and not _replaces(ctx, ticket):
         return ticket, None
     return _rated(ctx, ticket, rating)
 

@@ -78,7 +78,7 @@ class Ticket(Followups):
     assignee: str | None
     rating: int | None
     closed_at: str | None
-    rated_closing: NotRequired[str]  # the closed_at `rating` rates (ticket.rating_of_closing)
+    rated_closing: NotRequired[str]  # the closed_at `rating` rates (closingrating.py)
     rated_unproven: NotRequired[bool]  # that rating came in mail proving no From (ratemail)
     participants: list[str]
     identification: IdentificationRecord

@@ -23,6 +23,7 @@ import jinja2
 from maild.domain import ratingtext, statusmail
 from maild.domain.attachments import AttachmentPolicy, upload_accept
 from maild.domain.calendar import DAY_END, DAY_START
+from maild.domain.closingrating import rating_of_closing
 from maild.domain.filetypes import size_text
 from maild.domain.forget import shown_address
 from maild.domain.longtext import mailed_text
@@ -35,7 +36,6 @@ from maild.domain.plural import thousands
 from maild.domain.policy import business_hours
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sla import LEVELS, passed, ru_count
-from maild.domain.ticket import rating_of_closing
 from maild.domain.tid import shown_subject
 from maild.domain.typedlines import TextReads, for_site
 from maild.web.forms import MAX_FILES

@@ -2,7 +2,7 @@
 many processes.
 
 The truth is the store: a rating is recorded under the store lock only for a closing
-the ticket does not name as rated (`rated_closing`: domain.ticket.rating_of_closing,
+the ticket does not name as rated (`rated_closing`: domain.closingrating.rating_of_closing,
 ratemail.rating_decision), and a post of a closing rated meanwhile stays in the thread as text,
 its writer told «Обращение уже оценено». A post waits for the pipeline to store it
 (views.WAIT_STORED); the store's answer decides its page too: a post the store took
@@ -24,10 +24,10 @@ import time
 from typing import Any
 
 from maild.domain import ratingtext
+from maild.domain.closingrating import closing_rated_by, rating_of_closing
 from maild.domain.forget import shown_address
 from maild.domain.ratingtext import rating_of
 from maild.domain.records import MessageRecord, Ticket
-from maild.domain.ticket import closing_rated_by, rating_of_closing
 
 # How long a claim stands without the ticket showing its rating: the pipeline stores
 # a post within seconds (the post waits views.WAIT_STORED for it); a post that could
@@ -101,7 +101,7 @@ def rated_meanwhile(
 
 
 def standing_rating(ticket: Ticket, messages: list[MessageRecord]) -> int | None:
-    """The closing's rating (domain.ticket.rating_of_closing), unless it came in mail
+    """The closing's rating (domain.closingrating.rating_of_closing), unless it came in mail
     that proved nothing of its From (`rated_unproven`): the page offers the rating form
     then, and its post, proven by the personal link, replaces that rating as a proven
     mail does (ratemail._replaces)."""
@@ -110,7 +110,7 @@ def standing_rating(ticket: Ticket, messages: list[MessageRecord]) -> int | None
 
 def rater_of_closing(ticket: Ticket, messages: list[MessageRecord]) -> str | None:
     """The address whose mail or post gave this closing its rating (the message
-    domain.ticket.rating_of_closing reads it from); None when the thread names none
+    domain.closingrating.rating_of_closing reads it from); None when the thread names none
     (a rating the ticket keeps from before its messages did). A ticket has several
     customers (Cc participants, people of a merged ticket): the page and the refusal
     say whose rating it is, not «ваша» to everyone."""

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from maild.domain import longtext
+from maild.domain.closingrating import rating_of_closing
 from maild.domain.decide import decide
 from maild.domain.decision import Decision
 from maild.domain.longtext import MAX_MAILED_TEXT
@@ -20,7 +21,6 @@ from maild.domain.policy import Policy
 from maild.domain.screen import screen
 from maild.domain.sender import identify
 from maild.domain.snapshot import Snapshot
-from maild.domain.ticket import rating_of_closing
 from maild.domain.trust import proven
 from maild.domain.typedlines import for_site
 from tests.helpers import SUPPORT
