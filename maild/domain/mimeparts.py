@@ -6,7 +6,6 @@ charset and header decoding are domain.charset's and domain.header_text's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from email.message import Message
 
@@ -20,10 +19,11 @@ from maild.domain.header_text import filename_of
 from maild.domain.html import html_to_text, meta_charset
 from maild.domain.htmlbulk import SIMPLIFIED
 from maild.domain.inlinepgp import ENCRYPTED_NAME, read_inline
-from maild.domain.partread import RAW_POLICY, content_type, header_of, param, parts_of, payload
+from maild.domain.mimeleaves import in_forwards, leaves
+from maild.domain.partread import RAW_POLICY, content_type, header_of, param, payload
 from maild.domain.pgpkey import sent_key
 from maild.domain.placeholders import cid_of, name_pictures
-from maild.domain.reports import REPORT_ORIGINALS, STATUS_TYPES, Reports
+from maild.domain.reports import STATUS_TYPES, Reports
 from maild.domain.richtext import enriched_to_text
 from maild.domain.room import Room
 from maild.domain.smime import open_signed
@@ -62,47 +62,8 @@ def is_logo(attachment: RawAttachment) -> bool:
     return attachment.embedded and logos.is_logo_place(attachment.place, len(attachment.data))
 
 
-# What a signing or encrypting mail client puts beside the letter (RFC 1847: S/MIME,
-# PGP/MIME), a signature or PGP/MIME's "Version: 1", and what a Mac's Mail puts beside
-# a file (RFC 1740: its resource fork, named as the file): no file the sender attached,
-# so never one refused to them.
-_SMIME_SIGNATURES = ("application/pkcs7-signature", "application/x-pkcs7-signature")
-_BESIDE = {
-    "multipart/signed": {"application/pgp-signature", *_SMIME_SIGNATURES},
-    "multipart/encrypted": {"application/pgp-encrypted"},
-    "multipart/appledouble": {"application/applefile"},
-}
-
-
 # The multiparts whose part is the letter's body, not a file beside it (RFC 1847).
 _LETTER_BODIES = ("multipart/encrypted", "multipart/signed")
-
-
-def _leaves(msg: Message, originals: list[Message]) -> Iterator[Message]:
-    """Leaf parts in document order, without recursion (nesting depth is the sender's).
-
-    The original message returned inside a multipart/report (a bounce carries our
-    own mail back) is collected in ``originals`` instead: its parts are not files
-    the sender attached. A forwarded message/rfc822 elsewhere is yielded itself (for
-    its header) and then walked into.
-    """
-    stack: list[tuple[Message, bool]] = [(msg, False)]
-    while stack:
-        part, in_report = stack.pop()
-        ctype = content_type(part)
-        if in_report and ctype in REPORT_ORIGINALS:
-            originals.append(part)
-            continue
-        children = parts_of(part) if ctype not in STATUS_TYPES else None
-        if children is not None:
-            if ctype == "message/rfc822" and children:
-                yield part  # the forwarded mail's own header, before its parts
-            if ctype in _BESIDE:
-                children = [c for c in children if content_type(c) not in _BESIDE[ctype]]
-            report = ctype == "multipart/report"
-            stack.extend((child, report) for child in reversed(children))
-            continue
-        yield part
 
 
 _FORWARD_FIELDS = (("От", "from"), ("Дата", "date"), ("Тема", "subject"), ("Кому", "to"))
@@ -189,7 +150,7 @@ def read_body(msg: Message, codec: str | None = None, signer: str = "") -> Body:
     signed = open_signed(msg, RAW_POLICY)  # S/MIME opaque-signed: the letter it signs
     msg, problem = signed.root, signed.problem
     reader = _Reader(msg, codec, parents_of(msg), mails=signed.mails)
-    for part in _leaves(msg, reports.originals):
+    for part in leaves(msg, reports.originals):
         try:
             reader.leaf(part, reports)
         except Exception as e:  # one broken part must not hide the rest of the mail
@@ -332,7 +293,7 @@ class _Reader:
         its text and body are that mail's, not the sender's letter. The parts under a
         message/* are found once per mail (a part's depth is the sender's to choose)."""
         if self.in_forwards is None:
-            self.in_forwards = _in_forwards(self.msg)
+            self.in_forwards = in_forwards(self.msg)
         return id(part) in self.in_forwards
 
     def placed(self, signer: str) -> tuple[list[RawAttachment], dict[str, str]]:
@@ -352,19 +313,6 @@ class _Reader:
             files[i] = replace(files[i], place=where.get(cid))
         gone = {cid for i, cid in self.shown if is_logo(files[i])}
         return files, {c: n for c, n in self.pictures.items() if c not in gone}
-
-
-def _in_forwards(msg: Message) -> set[int]:
-    """The ids of the parts of ``msg`` that are inside a message/* part."""
-    inside: set[int] = set()
-    stack = [(msg, False)]
-    while stack:
-        node, forwarded = stack.pop()
-        if forwarded:
-            inside.add(id(node))
-        forwarded = forwarded or content_type(node).startswith("message/")
-        stack.extend((child, forwarded) for child in parts_of(node) or ())
-    return inside
 
 
 def _read_text(part: Message, ctype: str, codec: str | None) -> tuple[str, str | None]:

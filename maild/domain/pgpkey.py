@@ -2,7 +2,7 @@
 Thunderbird's «Attach my public key» (OpenPGP_0x….asc beside every mail it sends),
 Enigmail's (0x….asc). Pure.
 
-It is no file of the letter, as the signature beside it is none (mimeparts._BESIDE):
+It is no file of the letter, as the signature beside it is none (mimeleaves._BESIDE):
 the customer never chose to send it, and listed under «Некоторые вложения не приняты»
 it told them a file of theirs was refused. Nor is it kept for staff: the desk sends no
 encrypted mail, so a key is of no use to it (one more file in each mail's notice and

@@ -65,7 +65,7 @@ def reported(originals: list[Message]) -> str | None:
 @dataclass
 class Reports:
     """The report parts of one message, collected as its leaves are walked: the status
-    fields, the originals returned (mimeparts._leaves fills them), and each read
+    fields, the originals returned (mimeleaves.leaves fills them), and each read
     receipt's Original-Message-ID."""
 
     statuses: list[str] = field(default_factory=list)
