@@ -410,6 +410,17 @@ def test_an_address_proves_its_person_and_epoch_alone(
         assert signed_epoch(forged, person, SECRET, SUPPORT) != (tid.lower(), epoch)
 
 
+def test_a_persons_address_of_epoch_0_is_signed_as_before_epochs_were() -> None:
+    """Mail already sent carries addresses signed for a person before epochs were
+    (the HMAC of "<tid>\\0<address>"): a reply to one still proves its sender, so epoch
+    0 signs exactly so, with nothing of the epoch in what is signed."""
+    address = sign_for("4821-7730", "anna@example.com", SECRET, SUPPORT)
+    digest = hmac.new(SECRET, b"4821-7730\0anna@example.com", hashlib.sha256).digest()
+    expected_sig = base64.b32encode(digest).decode().lower().rstrip("=")[:10]
+    assert address == f"support+4821-7730.{expected_sig}@example.com"
+    assert signed_epoch(address, "anna@example.com", SECRET, SUPPORT) == ("4821-7730", 0)
+
+
 def test_epoch_0_is_the_address_as_before_and_a_later_one_names_its_epoch() -> None:
     assert sign_for("4821-7730", "anna@example.com", SECRET, SUPPORT, 0) == sign_for(
         "4821-7730", "anna@example.com", SECRET, SUPPORT
