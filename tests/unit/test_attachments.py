@@ -283,6 +283,15 @@ def test_bmp_refused_only_for_bare_refused_bmp() -> None:
     assert ok.accepted and not bmp_refused([ok, exe])
 
 
+def test_a_bare_bmp_among_other_refused_files_is_still_asked_for_zipped() -> None:
+    """The confirmation asks to send a bare BMP zipped when one is among the refused
+    files it does not list (decision.py): a program refused beside it changes nothing."""
+    exe = decide("setup.exe", None, EXE, POLICY)
+    bmp = decide("shot.bmp", "image/bmp", bmp_bytes(), POLICY)
+    assert not exe.accepted and not bmp.accepted
+    assert bmp_refused([exe, bmp]) and bmp_refused([bmp, exe])
+
+
 def test_other_types_refused_naming_allowed_ones() -> None:
     d = decide("setup.exe", "application/x-msdownload", EXE, POLICY)
     assert not d.accepted and d.kind == "other"
