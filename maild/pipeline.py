@@ -56,8 +56,8 @@ def process(
         msg, resumed = reusedid.distinct(app, msg, raw)
         if resumed:  # the same mail again? (domain/gate.duplicate)
             loaded = app.store.load(resumed)  # gone: marked #spam? (what its mark names)
-            marked = app.quarantine.spam_mark(resumed).get("indexed") if not loaded else None
-            dup = gate.duplicate(msg.message_id, resumed, loaded, _names(marked))
+            marked = None if loaded else app.quarantine.marked_ids(resumed)
+            dup = gate.duplicate(msg.message_id, resumed, loaded, marked or ())
             if dup is not None:
                 log.info(
                     "%s duplicate of a message in [TID#%s]: stored once",
@@ -87,11 +87,6 @@ def process(
         queued = apply(app, msg, decision, scr, indexed=resumed)
         _log_stored(tx, msg, decision, scr, queued)
     return decision
-
-
-def _names(marked: object) -> list[str]:
-    """The Message-IDs a #spam mark names ("indexed"; none in an older or broken one)."""
-    return [i for i in marked if isinstance(i, str)] if isinstance(marked, list) else []
 
 
 def _read(app: App, msg: ParsedMessage) -> tuple[ParsedMessage, Screening]:

@@ -170,12 +170,17 @@ class Quarantine:
         before 2026-12-07 names none and stays: that #spam left the spool copies of
         staff's mail, which fsck names and removes while the mark is there, and would
         re-queue (the answers sent again) once it is gone."""
-        path = self._spam_mark(tid)
-        indexed = self.spam_mark(tid).get("indexed")
-        if not isinstance(indexed, list):
+        indexed = self.marked_ids(tid)
+        if indexed is None:
             return []
-        self.files().remove(path)
-        return [i for i in indexed if isinstance(i, str)]
+        self.files().remove(self._spam_mark(tid))
+        return indexed
+
+    def marked_ids(self, tid: str) -> list[str] | None:
+        """The Message-IDs of staff's mail a #spam mark names (mark_spammed's
+        ``indexed``); None without a mark, or for one a maild before 2026-12-07 wrote."""
+        indexed = self.spam_mark(tid).get("indexed")
+        return [i for i in indexed if isinstance(i, str)] if isinstance(indexed, list) else None
 
     def spammed(self, tid: str) -> bool:
         return self.files().exists(self._spam_mark(tid))
