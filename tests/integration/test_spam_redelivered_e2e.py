@@ -43,6 +43,29 @@ def test_the_spam_reply_delivered_again_is_the_same_mail_again(desk: Desk, sink)
     assert_store_clean(desk)
 
 
+def test_the_spool_copy_of_an_older_entry_of_the_spam_reply_goes_with_it(desk: Desk, sink):
+    """The entry an older maild made of the #spam reply delivered again kept the copy
+    it arrived as. The ticket back, the entry goes and so does that copy: left in the
+    spool, `maild fsck` called it mail in no ticket and --repair re-queued it, the
+    #spam reply processed anew (the ticket marked #spam again)."""
+    tid = desk.ingest_tid(make_mail(sender=SPAMMER, msgid="<sp1@bad.example>"))
+    mark = staff_reply(tid, "#spam", msgid="<mark@example.com>")
+    desk.ingest(mark)
+    app = App(load(desk.config))
+    with app.store.locked():  # as that maild kept it, with its arrival copy
+        key = app.spool.add(mark)
+        app.spool.done(key)
+        reason = f"spam: #spam [TID#{tid}]"
+        guard.quarantine(app, app.parse(mark), mark, reason, app.now(), spool_key=key)
+    first = desk.run("spam", "list", "--json").json()[0]
+    assert first["from"] == SPAMMER
+    assert desk.run("spam", "release", first["id"]).code == 0
+    assert desk.run("spam", "list", "--json").json() == []
+    assert App(load(desk.config)).spool.path(key) is None
+    assert_store_clean(desk)
+    assert desk.ticket(tid)["requester"] == SPAMMER
+
+
 def test_serve_takes_the_spam_reply_again_for_the_same_mail(desk: Desk, sink):
     """`maild serve`, in its batches, as `maild ingest`: no entry, no spool copy."""
     spool = App(load(desk.config)).spool
