@@ -125,3 +125,24 @@ def test_an_entry_an_older_maild_made_of_the_spam_reply_goes_when_the_ticket_is_
     assert desk.run("spam", "list", "--json").json() == []
     assert desk.ticket(tid)["requester"] == SPAMMER
     assert_store_clean(desk)
+
+
+def test_spam_deleted_while_its_ticket_is_marked_goes_back_to_the_quarantine(desk: Desk, sink):
+    """Staff deleted the spam's entry (`maild spam delete`) while its ticket is still
+    marked #spam, and lifted the block later: the same mail delivered again goes back
+    to the quarantine, as mail of that ticket; no ticket opens, nothing is sent to the
+    spammer (its Message-ID index entry stays while the mark is there)."""
+    tid = desk.ingest_tid(make_mail(sender=SPAMMER, msgid="<sp1@bad.example>"))
+    desk.ingest(staff_reply(tid, "#spam", msgid="<mark@example.com>"))
+    (entry,) = desk.run("spam", "list", "--json").json()
+    assert desk.run("spam", "delete", entry["id"]).code == 0
+    assert desk.run("block", "remove", SPAMMER).code == 0
+    desk.flush()
+    before = len(sink.received)
+    again = desk.ingest(make_mail(sender=SPAMMER, msgid="<sp1@bad.example>"))
+    assert again.out.startswith("quarantined "), again
+    assert desk.tickets() == []
+    (kept,) = desk.run("spam", "list", "--json").json()
+    assert kept["reason"] == f"spam: #spam [TID#{tid}]"
+    desk.flush()
+    assert len(sink.received) == before
