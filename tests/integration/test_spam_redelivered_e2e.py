@@ -4,6 +4,8 @@ stored once. Real CLI, real sink."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from maild import guard
@@ -146,3 +148,20 @@ def test_spam_deleted_while_its_ticket_is_marked_goes_back_to_the_quarantine(des
     assert kept["reason"] == f"spam: #spam [TID#{tid}]"
     desk.flush()
     assert len(sink.received) == before
+
+
+def test_spam_keep_days_count_from_the_spam_mark_for_an_old_ticket(desk: Desk, sink):
+    """#spam on a ticket whose mail arrived longer ago than spam.keep_days: its entries
+    are kept spam.keep_days from the #spam (quarantined_at), not deleted for good by
+    the next expiry while staff may still release a mistaken #spam."""
+    tid = desk.ingest_tid(make_mail(sender=SPAMMER, msgid="<sp1@bad.example>"))
+    app = App(load(desk.config))
+    now = app.now()
+    with app.store.locked():
+        ticket, messages = app.store.load(tid)
+        old = (now - timedelta(days=app.config.spam.keep_days + 30)).isoformat()
+        messages = [{**m, "received_at": old} for m in messages]
+        mark = {"by": "anna@example.com", "at": now.isoformat(), "blocked": SPAMMER}
+        assert guard.quarantine_ticket(app, ticket, messages, mark) == 1
+    assert app.quarantine.expired(now + timedelta(days=1), app.config.spam.keep_days) == []
+    assert len(desk.run("spam", "list", "--json").json()) == 1
