@@ -69,3 +69,19 @@ def test_entries_are_oldest_first_kept_their_days_and_named_by_their_ids_only(
     q.block("spam.example")
     assert q.get("../blocklist") is None and not q.delete("../blocklist")
     assert q.blocklist() == ["spam.example"]
+
+
+def test_a_released_mail_renamed_by_forget_keeps_its_first_arrival(tmp_path: Path) -> None:
+    """`maild forget` renames a released message's marker to the id its ticket keeps:
+    the marker keeps when the mail first arrived, so that, quarantined again by #spam,
+    it keeps its place among the ticket's mail (of_ticket: the first is the one whose
+    release brings the ticket back), not the later time it was released."""
+    q = Quarantine(tmp_path)
+    qid = q.add(b"first", FIRST)
+    q.mark_released(FIRST["message_id"])
+    q.delete(qid)
+    q.rename_released(FIRST["message_id"], "<renamed@maild.invalid>")
+    later = {**FIRST, "message_id": "<renamed@maild.invalid>"}
+    later["received_at"] = "2026-12-03T10:00:00+00:00"
+    again = q.add(b"again", later)
+    assert q.get(again)["arrived_at"] == FIRST["received_at"]
