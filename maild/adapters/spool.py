@@ -323,8 +323,10 @@ class Spool:
         src = f"{self._claim_dir()}/{key}"
         if not os.path.exists(src):
             src = f"{self._root}/new/{key}"  # processed without a claim
-        # into cur/ (skipped if gone by then); `spare`: no record names it (runner), it goes
-        self.files().remove(src) if spare else self.files().move(src, f"{self._root}/cur/{key}:2,S")
+        if spare:  # no record names it (runner): it goes
+            self.files().remove(src)
+        else:  # into cur/ (skipped if gone by then)
+            self.files().move(src, f"{self._root}/cur/{key}:2,S")
         unlink_if_exists(f"{self._root}/attempts/{key}")
 
     # -- failures -------------------------------------------------------------------
