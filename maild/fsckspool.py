@@ -53,9 +53,7 @@ def check_spool(check: Fsck) -> None:
                 came = partial(_came, check, tid, key)  # (asked of a cut copy only)
                 cut_copy(check, path, raw, f"the spool copy of {mid} in {tid}", came=came)
             elif (kept := second_copy(check, raw)) is not None:
-                check.problem(path, kept, "removed")
-                if check.repair:
-                    app.store.files().remove(path)
+                spare(check, path, kept)
             continue
         if damaged_copy(check, path, raw):
             continue  # (never re-queued: serve would open a ticket of its garbage)
@@ -87,7 +85,13 @@ def spam_leftover(check: Fsck, path: Path, raw: bytes, tid: str) -> None:
     left in spool/cur when the ticket went; never re-queued, needed by nothing, it
     stayed for good, past retention and the quarantine's expiry. --repair removes it."""
     what = f"{message_id_of(raw)} is in no ticket and no quarantine entry, of {tid} marked #spam"
-    check.problem(path, f"{what} (staff's mail of it, left when it went)", "removed")
+    spare(check, path, f"{what} (staff's mail of it, left when it went)")
+
+
+def spare(check: Fsck, path: Path, what: str) -> None:
+    """``path`` in spool/cur is ``what``, a copy no record needs: named; --repair
+    removes it."""
+    check.problem(path, what, "removed")
     if check.repair:
         check.app.store.files().remove(path)
 
@@ -98,9 +102,9 @@ def second_copy(check: Fsck, raw: bytes) -> str | None:
     maildigest.content_digest): a mail delivered twice, whose second copy a maild
     before 2026-12-07 kept, as it kept the copy a quarantined mail arrived as once it
     was released, and one delivered again while there. Once retention deleted the
-    ticket with its copy, this one
-    was mail in no ticket, and --repair re-queued it: the ticket opened again, its
-    confirmation sent again. None when it is not (a reused Message-ID's other mail)."""
+    ticket with its copy, this one was mail in no ticket, and --repair re-queued it:
+    the ticket opened again, its confirmation sent again. None when it is not (a
+    reused Message-ID's other mail)."""
     spool = check.app.spool
     for mid in all_ids(raw):
         for tid, key in by_message_id(check).get(mid, ()):
