@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import json
 
-from maild.domain.forget import ERASED, PLACEHOLDER, Erasure, erase_mail, erase_person, scrub_listed
+from maild.domain.forget import (
+    ERASED,
+    PLACEHOLDER,
+    Erasure,
+    erase_mail,
+    erase_person,
+    scrub_listed,
+    shown_address,
+)
 from maild.domain.forgetnames import names_pattern
 
 TICKET = {
@@ -277,3 +285,8 @@ def test_another_requesters_display_name_that_names_them_gets_the_placeholder():
     assert t["requester_name"] == f"Коллега {PLACEHOLDER}" and e.changed
     kept = {**ticket, "requester_name": "Ольга"}
     assert erase_person(kept, [], "ivan@x.example")[0]["requester_name"] == "Ольга"
+
+
+def test_pages_and_mail_show_the_placeholder_as_erased_and_an_address_as_it_is() -> None:
+    assert shown_address(PLACEHOLDER) == ERASED
+    assert shown_address("ivan@x.example") == "ivan@x.example"
