@@ -264,10 +264,7 @@ def _one_pass(text: str) -> tuple[str, int]:
     # before "пароль: x" is blanked, which would leave the tool's ID behind
     text, tool_count = _sub(_REMOTE, text, _remote)
     count += ssh_count + tool_count
-    # Once a URL's userinfo is gone, "Доступ: ftp://[...]@host" stays readable.
-    text = _PAIR_LABEL.sub(
-        lambda m: m.group(0) if MARKER in m.group(0) else whole(m, "label"), text
-    )
+    text, pair_count = _sub(_PAIR_LABEL, text, _pair_label)
     text = _LABELLED.sub(labelled, text)
     text = _NEXT_LINE.sub(labelled, text)
     text = _BARE_PAIR.sub(pair, text)
@@ -277,7 +274,7 @@ def _one_pass(text: str) -> tuple[str, int]:
     text = _PLACE_ACCESS.sub(place, text)
     text, program_count = _sub(_ASSIGNED, text, _assigned)
     text, header_count = _sub(_AUTH_HEADER, text, lambda m: (m.group("label") + MARKER, 1))
-    return text, count + program_count + header_count
+    return text, count + pair_count + program_count + header_count
 
 
 def _sub(
@@ -296,6 +293,16 @@ def _sub(
         return found[0]
 
     return pattern.sub(one, text), count
+
+
+def _pair_label(m: re.Match[str]) -> tuple[str, int]:
+    """The rest of the line after a label naming both halves blanked. Once a URL's
+    userinfo is gone, "Доступ: ftp://[...]@host" stays readable, and the rest of the
+    line is searched for another such label: "..., доступ к админке: admin 123"."""
+    if MARKER not in m.group(0):
+        return m.group("label") + MARKER, 1
+    rest, count = _sub(_PAIR_LABEL, m.group("value"), _pair_label)
+    return m.group("label") + rest, count
 
 
 def _assigned(m: re.Match[str]) -> tuple[str, int] | None:

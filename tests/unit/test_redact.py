@@ -83,6 +83,14 @@ def test_combined_label_takes_the_rest_of_the_line() -> None:
     assert redact_credentials("Данные для входа: admin 12345")[0] == f"Данные для входа: {MARKER}"
 
 
+def test_a_second_combined_label_after_a_url_on_its_line_is_redacted() -> None:
+    # the first label's value is kept for the URL's host; what follows another label
+    # on that line is no part of it
+    text = "Доступ: ftp://user:pass@shop.ru, доступы к админке: admin Qw3rty9x"
+    expected = f"Доступ: ftp://{MARKER}@shop.ru, доступы к админке: {MARKER}"
+    assert redact_credentials(text) == (expected, 2)
+
+
 def test_blank_login_does_not_expose_the_password() -> None:
     redacted, count = redact_credentials("Логин: Пароль: 123")
     assert "123" not in redacted
