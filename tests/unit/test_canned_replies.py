@@ -184,3 +184,18 @@ def test_a_person_repeating_themselves_slowly_stays_one_thrice() -> None:
 def test_replies_stored_before_slow_ones_were_marked_start_no_slow_run() -> None:
     canned = [("Ваше обращение зарегистрировано." + QUOTE, [])] * 4
     assert exchange(canned, kept=False, gap=45) == [None] * 4
+
+
+def test_an_earlier_reply_with_a_new_file_ends_the_run_it_is_in() -> None:
+    # a person who sent a screenshot, then twice quickly nothing of her own (a client's
+    # empty reply, a forward that lost its text) stays one: the file was news
+    said = exchange([("" + QUOTE, [PNG]), ("" + QUOTE, []), ("" + QUOTE, [])])
+    assert said == [None, None, None]
+    # the fourth such reply counts only the three after the file
+    assert exchange([("" + QUOTE, [PNG])] + [("" + QUOTE, [])] * 3)[-1] == WHY
+
+
+def test_a_reply_with_no_words_of_its_own_is_canned_among_a_robots_repeats() -> None:
+    canned = "Спасибо, ваше письмо получено."
+    # the robot's text twice, then its reply with nothing of its own: the third in a row
+    assert exchange([(canned, []), (canned, []), ("" + QUOTE, [])]) == [None, None, WHY]
