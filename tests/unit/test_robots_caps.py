@@ -388,6 +388,32 @@ def test_a_withdrawn_mail_to_the_side_was_never_answered() -> None:
     assert answered_from_side([], "ticket-1001@desk.example", [conf], STAFF) is None
 
 
+def test_automatic_mail_after_a_staff_answer_to_the_side_is_a_persons_to_answer() -> None:
+    """Once staff wrote to the robot's side, the person there may answer by the tag
+    alone whatever acknowledgement went after: no robot's answer, no robot mark."""
+    side = "ticket-1000@desk.example"
+    conf = out("<c1@x>", T0, to=side)
+    answer = out("<s1@x>", T0 + timedelta(hours=1), to=side, kind="staff")
+    ack = out("<a1@x>", T0 + timedelta(hours=2), to=side, kind="notice")
+    assert answered_from_side([], "ticket-1001@desk.example", [conf, answer, ack], STAFF) is None
+
+
+def test_a_staff_answer_withdrawn_before_it_went_is_no_mail_the_sender_answers() -> None:
+    """A staff answer withdrawn from the queue (maild forget, #uncc, the block list)
+    never reached anyone: a reply naming nothing answers the automatic mail before it,
+    from the same address or from the robot's next one."""
+    conf = out("<c1@x>", T0)
+    gone = {**out("<s1@x>", T0 + timedelta(hours=1), kind="staff"), "withdrawn": "blocked"}
+    assert answered([], BOT, [conf, gone], STAFF) == T0
+    side = "ticket-1000@desk.example"
+    conf = out("<c2@x>", T0, to=side)
+    gone = {
+        **out("<s2@x>", T0 + timedelta(hours=1), to=side, kind="staff"),
+        "withdrawn": "forgotten",
+    }
+    assert answered_from_side([], "ticket-1001@desk.example", [conf, gone], STAFF) == T0
+
+
 def test_threading_headers_say_what_a_stranger_answers() -> None:
     """Named in In-Reply-To: our automatic mail to anyone (its own copy too), or a
     person's mail of the thread; a Message-ID the thread does not hold names nothing,
