@@ -390,6 +390,24 @@ def test_spam_from_verified_staff_marks_the_ticket_and_tells_only_its_marker() -
     assert d.incoming["text"].strip() == "Очередная рассылка."
 
 
+def test_spam_tells_its_marker_how_many_mails_came_not_how_many_the_thread_holds() -> None:
+    """staff_spam_done.txt says how many of the ticket's mails went to the quarantine:
+    those that came (the customer's, a notice's), not our confirmation or staff notes."""
+    ticket, messages = _ticket()
+    ours = {"message_id": "<conf@example.com>", "direction": "out", "kind": "confirmation",
+            "from": "support@example.com", "to": [CUSTOMER], "received_at": NOW.isoformat(),
+            "text": "Зарегистрировано", "attachments": []}  # fmt: skip
+    second = {**messages[0], "message_id": "<second@shop-example.ru>", "text": "Акция!"}
+    note = {**ours, "message_id": "<note@example.com>", "direction": "in", "kind": "note",
+            "from": STAFF[0], "to": []}  # fmt: skip
+    msg = _msg(sender=f"Анна <{STAFF[0]}>", body="#spam")
+    ident = identify(STAFF[0], [], [], NOW.date())
+    loaded = (ticket, [messages[0], ours, second, note])
+    d = _decide(Snapshot("1111-2222", loaded, ident, staff_verified=True), msg)
+    [done] = d.outgoing
+    assert done.context["spam_kept"] == 2
+
+
 def test_spam_domain_of_a_free_mail_service_blocks_the_address_alone() -> None:
     d = _spam_reply("#spam domain", requester="promo@gmail.com")
     assert d.ticket["spam"] == {"by": STAFF[0], "entry": "promo@gmail.com"}
