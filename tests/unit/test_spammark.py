@@ -160,3 +160,11 @@ def test_spam_moves_the_mail_that_came_not_staffs() -> None:
     assert not kept({"direction": "in", "kind": "staff", "from": STAFF[0]})
     assert not kept({"direction": "in", "kind": "note", "from": STAFF[0]})
     assert not kept({"direction": "out", "kind": "confirmation"})
+
+
+def test_a_robots_report_in_the_ticket_is_no_other_customer() -> None:
+    """A bounce or an out-of-office kept in the ticket (kind "notice") came from a robot,
+    not a customer: it does not stop #spam on the spammer's own ticket."""
+    bounce = _mail("mailer-daemon@mx.relay.example", kind="notice")
+    away = _mail("secretary@office.example", kind="notice")
+    assert _errors(_ticket(), [_mail("seo@promo.example"), bounce, away]) == []
