@@ -181,6 +181,18 @@ def test_a_robot_mark_keeps_whether_the_mail_that_set_it_proved_its_sender() -> 
     assert by_unproven["robots_unproven"] == [IVAN]
 
 
+def test_proven_mail_showing_a_robot_marked_by_unproven_mail_makes_the_mark_proven() -> None:
+    """Once the robot's own proven mail shows it a robot again, the mark is no forger's:
+    a later proven mail without a robot's signs no longer lifts it; no second note."""
+    ticket = {"tid": "1111-2222", "requester": IVAN, "robots": {IVAN: WHY}}
+    ticket["robots_unproven"] = [IVAN]
+    again = note_robot(Decision("appended", "1111-2222", ticket, []), IVAN, WHY, NOW, True)
+    assert again.ticket["robots"] == {IVAN: WHY} and "robots_unproven" not in again.ticket
+    assert again.messages == []
+    still = note_robot(Decision("appended", "1111-2222", ticket, []), IVAN, WHY, NOW, False)
+    assert still.ticket["robots_unproven"] == [IVAN]
+
+
 def test_the_robot_note_says_how_to_undo_the_mark() -> None:
     ticket = {"tid": "1111-2222", "requester": IVAN}
     decision = note_robot(Decision("appended", "1111-2222", ticket, []), IVAN, WHY, NOW)
