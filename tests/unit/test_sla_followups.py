@@ -150,6 +150,27 @@ def test_a_merge_brings_the_sources_deadline_with_its_level() -> None:
     assert "merged_followups" not in after
 
 
+def test_a_deadline_the_merge_brings_keeps_the_time_its_clock_started() -> None:
+    """The source's earlier deadline comes with when its clock started (its customer's
+    mail, 24.11 11:30; its creation when it has none): the reminder falls at a share of
+    the time from then to that deadline (pending._own_start). With the target's own start
+    (24.11 09:00) beside the source's deadline, its reminder went at the wrong time."""
+    target = waiting(level="free", reaction_due=at(25, 10).isoformat(), reaction_level="free")
+    target = {**target, "reaction_from": at(24, 9).isoformat(), "participants": []}
+    for started, expected in ((at(24, 11, 30).isoformat(), at(24, 11, 30)), (None, at(23, 10))):
+        source = waiting(
+            tid="3333-4444",
+            level="vip",
+            reaction_due=at(24, 13, 30).isoformat(),
+            reaction_from=started,
+            reaction_level="vip",
+            participants=[],
+        )
+        _s, t, _m = merge(source, [], target, [], at(24, 12))
+        assert t["reaction_due"] == at(24, 13, 30).isoformat()
+        assert datetime.fromisoformat(t["reaction_from"]) == expected, started
+
+
 def test_a_transfer_after_a_followups_deadline_passed_judges_it_breached_once() -> None:
     """Passed at the transfer: breached under the level it was set by, and its end
     (in time by the new level's deadline) counts nothing more; before it passed, the
