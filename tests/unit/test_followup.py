@@ -217,6 +217,21 @@ def test_a_customer_reopens_a_closed_ticket_an_out_of_office_does_not() -> None:
     assert notice.template == "staff_followup.txt" and notice.context["reopened"] is False
 
 
+def test_a_status_question_from_automatic_mail_gets_no_status_mail_back() -> None:
+    """«Какой статус?» from a person gets the status by mail; the same words in
+    automatic mail (an autoresponder quoting them, a robot) get nothing back, as no
+    automatic mail gets an answer: a status mail to it would be answered again, a loop.
+    Staff see it."""
+    ticket, _ = _ticket()
+    asked = _followup(ticket, _msg(subject=f"Re: [TID#{TID}]", body="Какой статус?"))
+    assert [o.to for o in asked.outgoing] == [[CUSTOMER]]  # the status, no notice
+    robot = _msg(
+        subject=f"Re: [TID#{TID}]", body="Какой статус?", headers={"Auto-Submitted": "auto-replied"}
+    )
+    d = _followup(ticket, robot)
+    assert all(CUSTOMER not in o.to for o in d.outgoing), [(o.template, o.to) for o in d.outgoing]
+
+
 def test_thanks_alone_keep_a_closed_ticket_closed_a_file_or_an_open_ticket_do_not() -> None:
     """«Спасибо, всё работает!» to a closed ticket asks staff for nothing: it is kept in
     the thread with no reopening, no deadline and no mail either way. With a screenshot

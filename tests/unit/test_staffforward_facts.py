@@ -102,6 +102,18 @@ def test_a_proven_forward_suggests_no_cc_of_its_customer() -> None:
     assert all(c["forwarded"] is None for c in told)
 
 
+def test_the_ticket_keeps_who_opened_it_for_the_customer() -> None:
+    """Proven, the ticket's record names the staff member whose forward opened it
+    (`opened_by`, README: the ticket file keeps her); unproven, the ticket is hers and
+    names no one."""
+    msg = _msg(sender=ANNA, body=_forward(f"Иван Петров <{CUSTOMER}>"))
+    ident = identify("anna@example.com", [], [], TODAY)
+    for verified, opened_by in ((True, "anna@example.com"), (False, None)):
+        got = facts(forward_of(msg, POLICY, verified), ([LICENSE], []), None, TODAY)
+        d = _decide(Snapshot("5555-0001", None, ident, True, **got), msg)
+        assert d.ticket.get("opened_by") == opened_by, verified
+
+
 def test_only_a_ticket_with_no_customer_takes_the_level_of_a_cc() -> None:
     """Her own ticket's first customer, added by `#cc`, sets its level; once a
     customer is on it, a later `#cc` of another (a VIP colleague of his) changes no
