@@ -38,6 +38,20 @@ def staff_reply(tid: str, body: str) -> bytes:
     )
 
 
+def test_an_until_of_today_is_its_last_day_not_past(desk):
+    """A contract's `--until` day is still the contract's (sender.identify: past only
+    after it): added on that day, it is no typo of the year to warn of, and `license
+    list --expired` does not name it yet."""
+    today = datetime.now(MSK).date()
+    add = ("license", "add", "--key", "K-3", "--level", "vip", "--email", IVAN)
+    r = desk.run(*add, "--until", today.isoformat())
+    expired = desk.run("license", "list", "--expired", "--json").json()
+    if datetime.now(MSK).date() != today:  # midnight came between: not the day meant
+        return
+    assert r.code == 0 and r.err == "", r.err
+    assert expired == []
+
+
 def test_license_and_group_removal_and_expired_list(desk):
     add = ("license", "add", "--level", "vip", "--email")
     assert desk.run(*add, "a@x.example", "--key", "OLD", "--until", "2020-01-31").code == 0
