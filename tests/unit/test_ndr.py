@@ -458,3 +458,17 @@ def test_the_diagnostic_of_a_long_bounce_is_its_first_500_characters():
     (diagnostic,) = [line for line in msg.delivery_status.splitlines() if "Diagnostic" in line]
     words = " ".join(f"Ваше сообщение не было доставлено по адресу {CUSTOMER}.\n{said}".split())
     assert diagnostic == f"Diagnostic-Code: smtp; {words[:500]}"
+
+
+def test_the_failed_list_ends_at_its_first_line_without_an_address():
+    """Exchange's text goes on past the failed recipients to the original's headers,
+    which name the others the mail went to: only the list is failed, not a colleague
+    on Cc who got the mail (marked, maild would withhold her notices for good)."""
+    said = (
+        f"Delivery has failed to these recipients or groups:\r\n\r\n{CUSTOMER}\r\n"
+        "The e-mail address you entered couldn't be found.\r\n\r\n"
+        "Original message headers:\r\n\r\nFrom: support@example.com\r\n"
+        f"To: {CUSTOMER}\r\nCc: olga@shop-example.ru\r\n"
+    )
+    msg = proven_report(parse(_mixed("postmaster@shop.ru", "Undeliverable: Re: Q", said)), _ours)
+    assert _failures(msg) == {CUSTOMER: ("failed", "5.1.1")}
