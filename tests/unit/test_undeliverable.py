@@ -210,3 +210,26 @@ def test_the_staff_member_hears_of_the_blocked_and_the_refused_apart() -> None:
     )
     assert (refused.context["kept_back"], refused.context["unsent_to"]) == ("refused", [TYPO])
     assert len({told.key, blocked.key, refused.key}) == 3
+
+
+def test_a_recipient_not_said_failed_is_neither_marked_nor_told_as_failed():
+    """Only «Action: failed» is final: a delay warning (the mail may yet arrive), a
+    relay's «relayed», a block with no Action marks no address and is not told to
+    staff as mail that did not reach the customer, whatever its Status."""
+    ticket = {"tid": "1", "requester": TYPO}
+    for action in ("Action: delayed\n", "Action: relayed\n", ""):
+        report = f"Final-Recipient: rfc822; {TYPO}\n{action}Status: 5.1.1\n"
+        assert ud.reported(report) == {}, action
+        assert ud.failed_people(ticket, report) == [], action
+        assert ud.on_report(ticket, report, "2026-12-03T10:00:00+03:00")[1:] == ([], [])
+
+
+def test_a_confirmation_is_mail_to_customers_with_or_without_its_automatic_flag():
+    """The confirmation of a new ticket went to its customer: a report of it by its
+    subject alone is about it, also on a thread record that holds no
+    "auto_to_customer" (one written before maild kept it)."""
+    thread = [
+        {"direction": "out", "message_id": "<answer@anna>", "kind": "staff"},
+        {"direction": "out", "message_id": "<conf@us>", "kind": "confirmation"},
+    ]
+    assert ud.last_sent(thread) == "<conf@us>"
