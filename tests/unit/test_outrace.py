@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 from maild.adapters.outblock import Screen
@@ -117,3 +119,19 @@ def test_a_mail_moved_by_an_earlier_try_of_the_pass_is_no_race(tmp_path, caplog)
     with caplog.at_level(logging.INFO):
         settle(queue, _screen(Lock(), unnoted))
     assert path.read_bytes() == before and unnoted == [] and caplog.records == []
+
+
+def test_a_mail_withdrawn_while_it_went_is_found_when_its_send_is_recorded(tmp_path):
+    """The sender recording a mail the relay took finds its file in sent/ already,
+    withdrawn meanwhile: it is named as raced, so settle records it as sent; left
+    unnamed, the ticket would say the mail never went."""
+    queue = OutQueue(tmp_path)
+    (queue.queue / f"{NAME}{EXT}").write_bytes(pack(META, RAW))
+    assert queue.withdraw(NAME, {"withdrawn": "blocked"})
+    log = queue.open_sent_log()
+    try:
+        queue.move_to_sent(dict(META), datetime(2026, 12, 6, 10, 1, tzinfo=UTC), log)
+    finally:
+        os.close(log)
+    assert [m["id"] for m in queue.raced] == [NAME]
+    assert (queue.sent / f"{NAME}{EXT}").exists()
