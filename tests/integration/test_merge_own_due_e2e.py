@@ -170,3 +170,17 @@ def test_a_customer_who_filed_both_waits_by_the_merged_wait_alone(tmp_path, sink
     assert desk.flush().code == 0
     assert sorted((k, to) for k, to, _ in deadline_mail(sink, at(25, 17))) == ONCE_EACH
     assert deadline_mail(sink, at(25, 17, 20)) == []
+
+
+def test_a_list_names_each_deadline_of_a_merged_ticket_once(tmp_path, sink):
+    """Every deadline mail in lists (the limit is 0): one run past both deadlines puts
+    A on each list once, with its own deadline and B's merged wait, one line each (A
+    put on a list's waiting tickets again for its second deadline named it twice over)."""
+    desk = Desk(tmp_path, sink.port, support={"max_reminders_per_person_per_hour": 0})
+    a, _b = merged_earlier_into_later(desk)
+    jobs_run(desk, at(24, 12))
+    assert desk.flush().code == 0
+    lists = [r for r in sink.received if r.subject.startswith(("Напоминание: нет", "Просрочена"))]
+    assert sorted(to for r in lists for to in r.rcpt_tos) == sorted(REMINDED)
+    for m in lists:
+        assert m.text.count(f"[TID#{a}] ") == 2, m.text
