@@ -20,56 +20,51 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from maild.domain.lazyre import LazyPattern
+from maild.domain.redactwords import (
+    LABEL,
+    LOGIN,
+    MARKER,
+    NO_VALUE,
+    NOT_MARKER,
+    SECRET,
+    STOPWORDS,
+    TRAILING,
+    H,
+)
 from maild.domain.tid import TAG_RE
 
 __all__ = ["MARKER", "redact_credentials", "redact_subject", "redaction_due"]
 
-MARKER = "[данные доступа удалены]"
-
-_H = r"[^\S\r\n]"  # horizontal whitespace: a value never continues on the next line
-_NOT_MARKER = rf"(?!{re.escape(MARKER)})"
-
-_SECRET = (
-    r"password|passwd|pass|pwd|пароль|passphrase|token|secret|api[-_ ]?key|secret[-_ ]?key"
-    rf"|client[-_ ]?secret|access[-_ ]?token|ключ(?:{_H}+|-)api|api[-_ ]?ключ|ключ{_H}+доступа"
-)
-_LOGIN = r"username|user|login|логин|пользователь|имя\s+пользователя|уч[её]тная\s+запись"
-_LABEL = rf"(?<!\w)(?:{_SECRET}|{_LOGIN})(?!\w)"
 # One value after a label: a quoted string or one word. A password rarely has spaces,
 # and the words after it ("Пароль: 123 (временный)") are worth keeping.
 # A "value" that is the next label means the customer left this one blank
 # ("Логин: Пароль: 123"); taking it would leave "123" in the clear.
-_VALUE = rf"""{_NOT_MARKER}(?!{_LABEL}{_H}*[:=—–-])(?:"[^"\r\n]*"|'[^'\r\n]*'|«[^»\r\n]*»|\S+)"""
+_VALUE = rf"""{NOT_MARKER}(?!{LABEL}{H}*[:=—–-])(?:"[^"\r\n]*"|'[^'\r\n]*'|«[^»\r\n]*»|\S+)"""
 
 # Labels naming both halves: the whole rest of the line is the value ("admin / 12345").
 # "[данные доступа" is MARKER itself, not a label.
 _PAIR_LABEL = LazyPattern(
-    rf"""(?P<label>(?<!\w)(?:(?:{_LOGIN})(?:{_H}*(?:/|\\|и|and|&|,){_H}*)(?:{_SECRET})
-        |доступы?|(?<!\[)данные{_H}+(?:для{_H}+)?(?:доступа|входа)|реквизиты{_H}+доступа
-        |учетные{_H}+данные|учётные{_H}+данные|credentials)(?!\w)
-        (?:{_H}+[^\s:=]+){{0,3}}?{_H}*[:=]{_H}*)
-      (?P<value>{_NOT_MARKER}[^\r\n]*\S)""",
+    rf"""(?P<label>(?<!\w)(?:(?:{LOGIN})(?:{H}*(?:/|\\|и|and|&|,){H}*)(?:{SECRET})
+        |доступы?|(?<!\[)данные{H}+(?:для{H}+)?(?:доступа|входа)|реквизиты{H}+доступа
+        |учетные{H}+данные|учётные{H}+данные|credentials)(?!\w)
+        (?:{H}+[^\s:=]+){{0,3}}?{H}*[:=]{H}*)
+      (?P<value>{NOT_MARKER}[^\r\n]*\S)""",
     re.IGNORECASE | re.VERBOSE,
 )
 # "Пароль: x", "pass=x", "Пароль — x", "Логин - admin"; with a qualifier only before
 # ":" or "=" ("Пароль от админки: x"), because "пароль от админки - это ..." is prose.
 # Not MySQL's "Access denied for user 'x'@'localhost' (using password: YES)".
 _LABELLED = LazyPattern(
-    rf"""(?P<label>{_LABEL}
-        (?:{_H}*[:=]{_H}*|{_H}*[—–]{_H}*|{_H}*-{_H}+|(?:{_H}+[^\s:=]+){{1,3}}?{_H}*[:=]{_H}*))
-      (?<!\(using{_H}password:{_H})(?P<value>{_VALUE})""",
+    rf"""(?P<label>{LABEL}
+        (?:{H}*[:=]{H}*|{H}*[—–]{H}*|{H}*-{H}+|(?:{H}+[^\s:=]+){{1,3}}?{H}*[:=]{H}*))
+      (?<!\(using{H}password:{H})(?P<value>{_VALUE})""",
     re.IGNORECASE | re.VERBOSE,
 )
 # No separators at all: "логин admin пароль 12345". Only as a login/password pair, and
 # never with a function word as value, so "пришлите логин и пароль от админки" stays.
-_STOPWORDS = frozenset(
-    ("и", "или", "а", "от", "для", "к", "в", "на", "с", "у", "по", "не", "же", "тот", "этот")
-    + ("мой", "свой", "ваш", "наш", "новый", "новые", "and", "or", "for", "to", "of", "the")
-    + ("a", "my", "your", "new", "from", "is", "was")
-)
 _BARE_PAIR = LazyPattern(
-    rf"""(?P<l1>(?<!\w)(?:{_LOGIN})(?!\w){_H}+)(?P<v1>{_VALUE})
-      (?P<l2>{_H}*[,;/]?{_H}+(?:{_SECRET})(?!\w){_H}+)(?P<v2>{_VALUE})""",
+    rf"""(?P<l1>(?<!\w)(?:{LOGIN})(?!\w){H}+)(?P<v1>{_VALUE})
+      (?P<l2>{H}*[,;/]?{H}+(?:{SECRET})(?!\w){H}+)(?P<v2>{_VALUE})""",
     re.IGNORECASE | re.VERBOSE,
 )
 # A password label with no separator, then within three words a token of six or more
@@ -79,7 +74,7 @@ _BARE_PAIR = LazyPattern(
 # "site1.ru", "192.168.1.1" or "12.05.2024" are no secrets. The words between never
 # start with MARKER, so a redacted value hides no further one behind it.
 _BARE_SECRET = LazyPattern(
-    rf"""(?P<label>(?<!\w)(?:{_SECRET})(?!\w)(?:{_H}+{_NOT_MARKER}[^\s:=]+){{0,3}}?{_H}+)
+    rf"""(?P<label>(?<!\w)(?:{SECRET})(?!\w)(?:{H}+{NOT_MARKER}[^\s:=]+){{0,3}}?{H}+)
       (?P<value>(?=[a-z]*[0-9])[a-z0-9]{{6,}})(?=[.,;:)!?]*(?:\s|\Z))""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -87,8 +82,8 @@ _BARE_SECRET = LazyPattern(
 # ("пароль не приходит, хотя заказ AB1234 оплачен" is prose), and a token of Latin
 # letters and digits both (a number four words on is an order's or a phone's).
 _BARE_SECRET_FAR = LazyPattern(
-    rf"""(?P<label>(?<!\w)(?:{_SECRET})(?!\w)
-        (?:{_H}+{_NOT_MARKER}[^\s:=]*[^\s:=,;.!?]){{4}}{_H}+)
+    rf"""(?P<label>(?<!\w)(?:{SECRET})(?!\w)
+        (?:{H}+{NOT_MARKER}[^\s:=]*[^\s:=,;.!?]){{4}}{H}+)
       (?P<value>(?=[a-z]*[0-9])(?=[0-9]*[a-z])[a-z0-9]{{6,}})(?=[.,;:)!?]*(?:\s|\Z))""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -96,8 +91,8 @@ _BARE_SECRET_FAR = LazyPattern(
 # more, and no Latin word after that one ("пароль Windows Server не подходит"). Not a
 # word that says whose password it is: "пароль admin", "пароль от WordPress" is prose.
 _BARE_WORD = LazyPattern(
-    rf"""(?P<label>(?<!\w)пароль{_H}+)(?P<value>[a-z]{{4,}})
-      (?=[.,;:)!?]*(?:\s|\Z))(?![.,;:)!?]*{_H}+[a-z0-9])""",
+    rf"""(?P<label>(?<!\w)пароль{H}+)(?P<value>[a-z]{{4,}})
+      (?=[.,;:)!?]*(?:\s|\Z))(?![.,;:)!?]*{H}+[a-z0-9])""",
     re.IGNORECASE | re.VERBOSE,
 )
 _WHOSE = frozenset(
@@ -111,15 +106,15 @@ _WHOSE = frozenset(
 # "Админка: admin / qwerty123", "FTP: ftp.shop.ru admin 9f8d7s", "sftp 203.0.113.5:22
 # deploy, Zx81kq". Two tokens of ASCII only, and the line ends there; without a host
 # between, only as "login / password" ("SSH: OpenSSH 8.9" is no access data).
-_PLACE = rf"ftps?|sftp|ssh|rdp|vpn|админк\w*|админ-?панел\w*|панел\w*{_H}+управления"
+_PLACE = rf"ftps?|sftp|ssh|rdp|vpn|админк\w*|админ-?панел\w*|панел\w*{H}+управления"
 _HOST = r"(?:[a-z][a-z0-9+.-]*://)?[\w-]+(?:\.[\w-]+)+(?::\d+)?(?:/\S*)?"
-_ASCII = rf"{_NOT_MARKER}[!-.0-~]+"  # printable ASCII but "/"
+_ASCII = rf"{NOT_MARKER}[!-.0-~]+"  # printable ASCII but "/"
 _PLACE_ACCESS = LazyPattern(
     rf"""(?P<label>(?<!\w)(?:{_PLACE})(?!\w)
-        (?:{_H}*[:=—–]{_H}*|{_H}*-{_H}+|(?:{_H}+[^\s:=]+){{1,2}}?{_H}*[:=]{_H}*|{_H}+)
-        (?:(?P<host>{_HOST})[,;]?{_H}+)?)
-      (?P<value>(?P<v1>{_ASCII})(?:{_H}*/{_H}*|(?(host){_H}*[,;]?{_H}+|(?!)))(?P<v2>{_ASCII}))
-      (?={_H}*(?:\r?\n|\Z))""",
+        (?:{H}*[:=—–]{H}*|{H}*-{H}+|(?:{H}+[^\s:=]+){{1,2}}?{H}*[:=]{H}*|{H}+)
+        (?:(?P<host>{_HOST})[,;]?{H}+)?)
+      (?P<value>(?P<v1>{_ASCII})(?:{H}*/{H}*|(?(host){H}*[,;]?{H}+|(?!)))(?P<v2>{_ASCII}))
+      (?={H}*(?:\r?\n|\Z))""",
     re.IGNORECASE | re.VERBOSE,
 )
 _NOT_LOGIN = frozenset(
@@ -128,8 +123,8 @@ _NOT_LOGIN = frozenset(
 # A label alone on its line with the value alone on the next: "Логин:\nadmin", as
 # forms and HTML tables come out. One word only, so "Пароль:\nне подходит" stays.
 _NEXT_LINE = LazyPattern(
-    rf"""(?P<label>^{_H}*{_LABEL}(?:{_H}+[^\s:=]+){{0,3}}?{_H}*[:=—–-]?{_H}*\r?\n{_H}*)
-      (?!{_LABEL}{_H}*[:=—–-]?{_H}*(?:\r?\n|\Z))(?P<value>{_VALUE})(?={_H}*(?:\r?\n|\Z))""",
+    rf"""(?P<label>^{H}*{LABEL}(?:{H}+[^\s:=]+){{0,3}}?{H}*[:=—–-]?{H}*\r?\n{H}*)
+      (?!{LABEL}{H}*[:=—–-]?{H}*(?:\r?\n|\Z))(?P<value>{_VALUE})(?={H}*(?:\r?\n|\Z))""",
     re.IGNORECASE | re.VERBOSE | re.MULTILINE,
 )
 # scheme://user:pass@host and ssh://user@host: the whole userinfo goes. The scheme is
@@ -148,52 +143,49 @@ _URL_USERINFO = LazyPattern(
 # argument is followed by a space, a login by "@"), hence the atomic group. An "ssh"
 # inside that run reaches the same login or none, so a failed try skips the run
 # (_ssh_users): a try from each "ssh" of "ssh -a ssh -a ..." was quadratic.
-_SSH_OPTIONS = LazyPattern(rf"\bssh(?>(?:{_H}+-\S+(?:{_H}+[^\s@-]+(?={_H}))?)*)", re.I)
-_SSH_LOGIN = LazyPattern(rf"{_H}+(?P<value>[^\s@/-][^\s@/]*)@")
+_SSH_OPTIONS = LazyPattern(rf"\bssh(?>(?:{H}+-\S+(?:{H}+[^\s@-]+(?={H}))?)*)", re.I)
+_SSH_LOGIN = LazyPattern(rf"{H}+(?P<value>[^\s@/-][^\s@/]*)@")
 # What programs and their settings hold, as customers paste it: "DB_PASSWORD=x",
 # "define('DB_PASSWORD', 'x');", '$DBPassword = "x";', "'password' => 'x'," and JSON's
 # '"password": "x"'. The name is checked by _secret_name; a quoted value keeps its
 # quotes. An unquoted value only after a bare name ("cfg.password" in '"password":
 # cfg.password' is code), and after ":" only as the line's end: "pass: a" is prose.
 _ASSIGNED = LazyPattern(
-    rf"""(?P<label>(?<![\w$])(?:define{_H}*\({_H}*(?P<dq>['"])(?P<dname>\w++)(?P=dq){_H}*,
+    rf"""(?P<label>(?<![\w$])(?:define{H}*\({H}*(?P<dq>['"])(?P<dname>\w++)(?P=dq){H}*,
         |(?P<q>['"])?(?P<dollar>\$)?(?P<name>[a-z_]\w*+)(?(q)(?P=q))
-        {_H}*(?P<sep>(?>=>|[:=]))(?![=>]))
-        {_H}*(?P<vq>['"])?)
-      (?P<value>{_NOT_MARKER}(?(vq)(?:(?!(?P=vq))[^\r\n])*|[^\s'";,()]+(?=[\s;,)]|\Z)))
+        {H}*(?P<sep>(?>=>|[:=]))(?![=>]))
+        {H}*(?P<vq>['"])?)
+      (?P<value>{NOT_MARKER}(?(vq)(?:(?!(?P=vq))[^\r\n])*|[^\s'";,()]+(?=[\s;,)]|\Z)))
       (?(vq)(?P=vq))""",
     re.IGNORECASE | re.VERBOSE,
 )
 _ATTRIBUTE = LazyPattern(r"[a-z_]\w*(?:\.[a-z_]\w*)+", re.IGNORECASE)  # self.password
-_LINE_END = LazyPattern(rf"{_H}*(?:#|\r?\n|\Z)")
+_LINE_END = LazyPattern(rf"{H}*(?:#|\r?\n|\Z)")
 _NAME_PART = LazyPattern(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+")
 _SECRET_NAMES = frozenset(("password", "passwd", "pass", "pwd", "passphrase", "secret", "token"))
 _LOGIN_NAMES = frozenset(("user", "username", "login"))
-_NO_VALUE = frozenset(("", "true", "false", "null", "none", "nil", "undefined", "[filtered]"))
 # "Authorization: Bearer x", "Authorization: Basic x", and a bearer token alone: a
 # token of 16 characters or more with a digit, so "Bearer authentication" stays.
 _TOKEN = r"[a-z0-9._~+/=-]"
 _AUTH_HEADER = LazyPattern(
-    rf"""(?P<label>(?<![\w-])(?:authorization{_H}*[:=]{_H}*
-        (?:(?:bearer|basic|token|oauth|apikey){_H}+(?={_TOKEN}{{8}})|(?=\S*\d)(?={_TOKEN}{{16}}))
-        |bearer{_H}+(?=\S*\d)(?={_TOKEN}{{16}})))
-      (?P<value>{_NOT_MARKER}{_TOKEN}+)(?![^\s'"),;])""",
+    rf"""(?P<label>(?<![\w-])(?:authorization{H}*[:=]{H}*
+        (?:(?:bearer|basic|token|oauth|apikey){H}+(?={_TOKEN}{{8}})|(?=\S*\d)(?={_TOKEN}{{16}}))
+        |bearer{H}+(?=\S*\d)(?={_TOKEN}{{16}})))
+      (?P<value>{NOT_MARKER}{_TOKEN}+)(?![^\s'"),;])""",
     re.IGNORECASE | re.VERBOSE,
 )
 # "TeamViewer ID 123 456 789 пароль 4821", "AnyDesk 123456789, password: x7k2m9": a
 # remote-desktop tool, then on its line a password label and an ASCII value; without
 # ":" or "=" only one with a digit ("TeamViewer password reset" is prose). The ID
 # between goes too: with the password it is the access.
-_TOOL = rf"team{_H}?viewer|any{_H}?desk|rustdesk|ammyy(?:{_H}+admin)?|aeroadmin"
+_TOOL = rf"team{H}?viewer|any{H}?desk|rustdesk|ammyy(?:{H}+admin)?|aeroadmin"
 _REMOTE = LazyPattern(
-    rf"""(?P<label>(?<!\w)(?:{_TOOL})(?!\w)[^\r\n]{{0,60}}?(?<!\w)(?:{_SECRET})(?!\w)
-        (?P<sep>{_H}*[:=—–-]{_H}*|{_H}+))
-      (?P<value>{_NOT_MARKER}[!-~]{{4,}})(?=\s|\Z)""",
+    rf"""(?P<label>(?<!\w)(?:{_TOOL})(?!\w)[^\r\n]{{0,60}}?(?<!\w)(?:{SECRET})(?!\w)
+        (?P<sep>{H}*[:=—–-]{H}*|{H}+))
+      (?P<value>{NOT_MARKER}[!-~]{{4,}})(?=\s|\Z)""",
     re.IGNORECASE | re.VERBOSE,
 )
 _TOOL_ID = LazyPattern(r"(?<![\w-])\d(?:[ -]?\d){6,}(?![\w-])")
-# Punctuation after a value is the sentence's, not the password's.
-_TRAILING = ".,;:)"
 
 # A pass can uncover a match the previous one hid (a value that itself looked like
 # "label: value"); repeating until nothing changes is what makes the result idempotent.
@@ -252,8 +244,8 @@ def _one_pass(text: str) -> tuple[str, int]:
 
     def place(m: re.Match[str]) -> str:
         nonlocal count
-        v1, v2 = m.group("v1"), m.group("v2").rstrip(_TRAILING)
-        if not v2 or v1[0] == "-" or {v1.lower(), v2.lower()} & (_STOPWORDS | _NOT_LOGIN):
+        v1, v2 = m.group("v1"), m.group("v2").rstrip(TRAILING)
+        if not v2 or v1[0] == "-" or {v1.lower(), v2.lower()} & (STOPWORDS | _NOT_LOGIN):
             return m.group(0)
         count += 1
         return m.group("label") + MARKER + m.group("v2")[len(v2) :]
@@ -264,7 +256,7 @@ def _one_pass(text: str) -> tuple[str, int]:
     # before "пароль: x" is blanked, which would leave the tool's ID behind
     text, tool_count = _sub(_REMOTE, text, _remote)
     count += ssh_count + tool_count
-    text, pair_count = _sub(_PAIR_LABEL, text, _pair_label)
+    text, pair_count = _pair_labels(text)
     text = _LABELLED.sub(labelled, text)
     text = _NEXT_LINE.sub(labelled, text)
     text = _BARE_PAIR.sub(pair, text)
@@ -295,22 +287,32 @@ def _sub(
     return pattern.sub(one, text), count
 
 
-def _pair_label(m: re.Match[str]) -> tuple[str, int]:
-    """The rest of the line after a label naming both halves blanked. Once a URL's
-    userinfo is gone, "Доступ: ftp://[...]@host" stays readable, and the rest of the
-    line is searched for another such label: "..., доступ к админке: admin 123"."""
-    if MARKER not in m.group(0):
-        return m.group("label") + MARKER, 1
-    rest, count = _sub(_PAIR_LABEL, m.group("value"), _pair_label)
-    return m.group("label") + rest, count
+def _pair_labels(text: str) -> tuple[str, int]:
+    """``text`` with the rest of the line after a label naming both halves blanked,
+    and how many. Once a URL's userinfo is gone, "Доступ: ftp://[...]@host" stays
+    readable; so does each label whose line has a blanked value after it, and the first
+    such label after the line's last blanked value is blanked: "Доступ: ftp://[...]@h,
+    доступ к админке: admin 123". One search from where the last ended: linear."""
+    parts: list[str] = []
+    count = done = pos = 0
+    while (m := _PAIR_LABEL.search(text, pos)) is not None:
+        marker = text.rfind(MARKER, m.start(), m.end())
+        if marker >= 0:
+            pos = marker + len(MARKER)
+            continue
+        parts += (text[done : m.start()], m.group("label"), MARKER)
+        count += 1
+        done = pos = m.end()
+    parts.append(text[done:])
+    return "".join(parts), count
 
 
 def _assigned(m: re.Match[str]) -> tuple[str, int] | None:
     """A setting's value blanked when its name is a password's or a login's."""
     name, value = m.group("dname") or m.group("name"), m.group("value")
     bare = m.group("vq") is None
-    core = value.rstrip(_TRAILING) if bare else value
-    if not _secret_name(name) or core.lower() in _NO_VALUE | _STOPWORDS or not core.strip("* "):
+    core = value.rstrip(TRAILING) if bare else value
+    if not _secret_name(name) or core.lower() in NO_VALUE | STOPWORDS or not core.strip("* "):
         return None
     code = bare and (core[0] in "$%{" or _ATTRIBUTE.fullmatch(core) is not None)
     if code or bare and (m.group("q") or m.group("dq") or m.group("dollar")):
@@ -336,9 +338,9 @@ def _secret_name(name: str) -> bool:
 def _remote(m: re.Match[str]) -> tuple[str, int] | None:
     """A remote-desktop tool's password blanked, and its ID on the way to it."""
     value = m.group("value")
-    core = value.rstrip(_TRAILING)
+    core = value.rstrip(TRAILING)
     separated = m.group("sep").strip() != ""
-    if len(core) < 4 or core.lower() in _STOPWORDS | _WHOSE:
+    if len(core) < 4 or core.lower() in STOPWORDS | _WHOSE:
         return None
     if not separated and not any(c.isdigit() for c in core):
         return None
@@ -392,7 +394,7 @@ def _token(raw: str) -> str | None:
     None when there is nothing to redact: only punctuation, or a function word
     ("логин и пароль") that shows the line is prose.
     """
-    core = raw if raw[0] in "\"'«" else raw.rstrip(_TRAILING)
-    if not core.strip("*") or core.lower() in _STOPWORDS | _NO_VALUE:  # "pass=*****", "pass=true"
+    core = raw if raw[0] in "\"'«" else raw.rstrip(TRAILING)
+    if not core.strip("*") or core.lower() in STOPWORDS | NO_VALUE:  # "pass=*****", "pass=true"
         return None
     return MARKER + raw[len(core) :]

@@ -453,10 +453,11 @@ def _cpu_seconds(text: str) -> float:
         lambda n: "a_" * (n // 2) + "password",
         lambda n: "define('a', " * (n // 12),
         lambda n: "Bearer 1" + "a" * n,
+        lambda n: "Доступ: ftp://u:p@h.ru, " * (n // 25),  # each label's rest searched
     ],
     ids=[
         *("ftp a.a.", "a-a-@", "admin host a.a.", "ssh -a", "пароль:", "логин a", "ftp a a"),
-        *("TeamViewer", "a_a_password", "define(", "Bearer 1aaa"),
+        *("TeamViewer", "a_a_password", "define(", "Bearer 1aaa", "Доступ: ftp://u:p@h"),
     ],
 )
 def test_a_long_line_is_redacted_in_linear_time(shape: Callable[[int], str]) -> None:
