@@ -131,3 +131,29 @@ def test_many_text_files_are_searched_in_bounded_time(desk):
     hidden = hidden_credentials(app, raw)
     assert time.process_time() - started < 4
     assert hidden  # past the budget: taken as holding access data
+
+
+def test_a_message_whose_access_data_are_only_in_a_kept_file_is_marked_redacted(
+    tmp_path: Path, sink
+):
+    """Its spool copy gone (nothing there to search), the kept log alone holds the
+    password: the file is rewritten, and the message is marked redacted (redacted_at,
+    and the job's count) as every other message the job changed; it was skipped."""
+    desk = Desk(tmp_path, sink.port, attachments={"accept_other_types": True})
+    raw = make_mail(
+        body=TEXT, msgid="<kept@client.example>", attachments=[("error.log", "text/plain", LOG)]
+    )
+    tid = desk.ingest_tid(raw)
+    [copy] = [
+        p
+        for p in (desk.root / "data" / "spool").rglob("*")
+        if p.is_file() and b"<kept@client.example>" in p.read_bytes()
+    ]
+    copy.unlink()
+    assert SECRET in stored_text(desk.root)
+    close_and_redact(desk, sink, tid, 3)
+    assert SECRET not in stored_text(desk.root)
+    assert desk.ticket(tid)["messages"][0]["attachments"][0]["size"] != len(LOG)  # rewritten
+    _ticket, messages = App(load(desk.config)).store.load(tid)  # (`ticket show` omits it)
+    first = messages[0]
+    assert first.get("redacted_at"), first
