@@ -281,9 +281,18 @@ def _extract_data(tar: tarfile.TarFile, members: list[tarfile.TarInfo], target: 
     """The "data" filter refuses absolute paths, links out of the tree, devices, and
     gives the files to whoever extracts them. Python 3.11.0-3.11.3 (Debian 12 ships
     3.11.2) have no extraction filters: there the same checks are made here. A
-    symbolic link is refused on either (the filter takes one that points inside)."""
+    symbolic link is refused on either (the filter takes one that points inside). A
+    hard link to a file the archive does not hold is damage (a member lost), as a cut."""
     if symlink := next((m for m in members if m.issym()), None):
         raise _Link(f"{symlink.name!r} links to {symlink.linkname!r}")
+    try:
+        _extract_members(tar, members, target)
+    except KeyError as e:  # tarfile's word for it
+        raise tarfile.ExtractError(f"a hard link to a file it does not hold: {e.args[0]}") from None
+
+
+def _extract_members(tar: tarfile.TarFile, members: list[tarfile.TarInfo], target: Path) -> None:
+    """tar.extractall, the "data" filter's checks made here where it has none."""
     if hasattr(tarfile, "data_filter"):
         tar.extractall(target, members=members, filter="data")
         return

@@ -254,6 +254,24 @@ def test_restore_writes_nothing_outside_the_new_storage(tmp_path, desk, monkeypa
         assert not target.exists() and not (tmp_path / "escaped").exists(), name
 
 
+@pytest.mark.parametrize("filters", [True, False], ids=["filters", "no-filters"])
+def test_restore_of_a_hard_link_to_a_file_the_archive_lacks_says_damaged(
+    tmp_path, desk, monkeypatch, filters
+):
+    """A hard link whose file is not in the archive (a member lost or cut out): one
+    line, "damaged", exit 1, nothing restored, as other damage (it was a traceback)."""
+    if not filters:
+        monkeypatch.delattr(tarfile, "data_filter")  # restore runs in this process
+    link = tarfile.TarInfo("tickets/x.json")
+    link.type, link.linkname = tarfile.LNKTYPE, "tickets/gone.json"
+    archive, target = tmp_path / "link.tar.gz", tmp_path / "restored"
+    _archive(archive, [link])
+    r = desk.run("restore", str(archive), "--storage", str(target), *AS_ME)
+    assert r.code == 1 and r.err.count("\n") == 1, r.err
+    assert "damaged or truncated" in r.err and "nothing restored" in r.err, r.err
+    assert "Traceback" not in r.err and not target.exists()
+
+
 def test_restore_into_a_relative_folder_names_the_path_to_set(tmp_path, desk, monkeypatch):
     """storage.path must be absolute: the line that says where to put the restored
     storage names the folder as the config must, not as typed."""
