@@ -44,3 +44,11 @@ def test_a_file_of_text_in_a_mail_is_redacted_in_its_own_charset():
 
 def test_a_mail_whose_files_hold_no_access_data_is_left_alone():
     assert redact_mail(_mail([("c.log", b"2026-12-01 INFO ok\n")])) is None
+
+
+def test_a_utf8_file_with_its_byte_order_mark_keeps_it():
+    """Notepad's «UTF-8 с BOM»: the mark tells a reader the charset; redacted, the file
+    keeps it (without it, a reader may take the Russian text for cp1251)."""
+    data = "\ufeffДоступы\nПароль: Notepad77\n".encode()
+    files = _files(redact_mail(_mail([("a.txt", data)])))
+    assert files["a.txt"] == f"\ufeffДоступы\nПароль: {MARKER}\n".encode()
