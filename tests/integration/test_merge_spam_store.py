@@ -201,3 +201,20 @@ def test_mail_of_a_spam_marked_ticket_whose_mail_was_deleted_stays_in_the_quaran
     assert desk.tickets() == [] and len(sink.received) == before
     [kept] = desk.run("spam", "list", "--json").json()
     assert kept["from"] == COLLEAGUE and kept["reason"] == f"spam: #spam [TID#{tid}]"
+
+
+def test_a_chain_of_merges_keeps_every_ticket_merged_on(desk, sink):
+    """One ticket merged into a second, the second then into a third: the third is
+    the whole of them; it names both as merged into it (`ticket show`, its JSON), as
+    what makes mail to the first's reply addresses and #uncc of the first's queued
+    mail its own (leak.merged, guard.withdraw_removed)."""
+    middle, first = two_tickets(desk, sink)
+    desk.ingest(staff_reply(first, f"#merge {middle}\n"))
+    third = desk.ingest_tid(make_mail(sender="olga@client.example", subject="Третье"))
+    desk.ingest(staff_reply(middle, f"#merge {third}\n"))
+    desk.flush()
+    assert desk.ticket(middle)["merged_into"] == third
+    assert sorted(desk.ticket(third)["merged_from"]) == sorted([first, middle])
+    shown_text = desk.run("ticket", "show", third).out
+    assert f"[TID#{first}]" in shown_text and f"[TID#{middle}]" in shown_text
+    assert_store_clean(desk)
