@@ -59,3 +59,30 @@ def test_a_deadline_reminded_and_escalated_is_not_again_after_merges(tmp_path, s
     assert desk.ticket(last)["reaction_due"] == due.isoformat()
     jobs_at(desk, due + 60 * minute)
     assert deadline_mail(sink, shown) == once
+
+
+def test_a_follow_ups_deadline_reminded_is_not_again_from_the_ticket_merged_into(tmp_path, sink):
+    """Staff answered the VIP ticket, its customer wrote again: that mail's deadline,
+    reminded, goes on in the free ticket it is merged into (the earlier of the two, the
+    target's own now, no merged wait): the reminder is not sent again from there, the
+    escalation goes once."""
+    desk = Desk(tmp_path, sink.port)
+    desk.run("license", "add", "--key", "K1", "--level", "vip", "--email", VIP)
+    vip = desk.ingest_tid(make_mail(sender=VIP, subject="Корзина X"))
+    free = desk.ingest_tid(make_mail(sender="petr@client.example", subject="Корзина Y"))
+    desk.ingest(staff_reply(vip, "Проверяем."))
+    desk.ingest(make_mail(sender=VIP, subject=f"Re: [TID#{vip}] Корзина X", body="Всё ещё нет."))
+    due = datetime.fromisoformat(desk.ticket(vip)["reaction_due"])
+    shown = due.strftime("%d.%m.%Y %H:%M")
+    minute = timedelta(minutes=1)
+
+    jobs_at(desk, due - minute)
+    reminded = Counter((p, "reminder") for p in (*STAFF, HEAD))
+    assert deadline_mail(sink, shown) == reminded
+    desk.ingest(staff_reply(vip, f"#merge {free}\n"))
+    assert desk.ticket(free)["reaction_due"] == due.isoformat()
+    assert not desk.ticket(free).get("merged_waits")  # the target's own deadline now
+    jobs_at(desk, due - minute // 2)
+    assert deadline_mail(sink, shown) == reminded
+    jobs_at(desk, due + minute)
+    assert deadline_mail(sink, shown) == reminded + Counter([(HEAD, "escalation")])
