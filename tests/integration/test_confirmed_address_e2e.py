@@ -93,3 +93,26 @@ def test_a_licensed_address_not_yet_proven_is_not_told_its_free_support_expired(
     assert "Бесплатная поддержка этого адреса истекла" not in about(STAFF, tid)
     assert TOLD in about("petr@other-example.ru", other)
     assert "Бесплатная поддержка этого адреса истекла" in about(STAFF, other)
+
+
+def test_a_participants_proven_mail_does_not_level_the_ticket_by_their_license(licensed, sink):
+    """Ivan's unproven mail opened a free ticket his license is owed on; Olga, whom staff
+    added, has a VIP license of her own and writes proven mail into it: the ticket is
+    Ivan's, still free until he proves his address, never levelled by her license."""
+    desk = licensed
+    olga = "olga@other-example.ru"
+    desk.run("license", "add", "--key", "K2", "--level", "vip", "--email", olga)
+    tid = ingest_at(desk, at(23, 9), make_mail(subject="Не работает оплата"))
+    ingest_at(desk, at(23, 10), staff_reply(tid, f"#cc {olga}\n"))
+    assert olga in desk.ticket(tid)["participants"]
+    proven = {  # her proof is looked up: her mail asks a colleague in (Cc)
+        "Authentication-Results": f"{US}; dkim=pass header.d=other-example.ru; "
+        "spf=pass smtp.mailfrom=other-example.ru",
+        "Cc": "sergey@other-example.ru",
+    }
+    mail = make_mail(sender=olga, subject=f"Re: [TID#{tid}]", body="И у нас.", headers=proven)
+    ingest_at(desk, at(23, 11), mail)
+    t = desk.ticket(tid)
+    assert [m["from"] for m in t["messages"] if m["direction"] == "in"][-1] == olga
+    assert t["level"] == "free" and t["identification"]["source"] != "license"
+    assert t["identification"].get("owed")  # Ivan's license, still owed to his address
