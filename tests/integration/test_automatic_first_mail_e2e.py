@@ -124,6 +124,21 @@ def test_the_customers_real_followup_starts_the_deadline(desk, sink):
     assert (b["tickets"], b["breached"], b["no_deadline"]) == (1, 1, 0)
 
 
+def test_the_customers_real_followup_ends_the_hold_of_staffs_notices(desk, sink):
+    """An out-of-office opened the ticket: staff's «#take» tells its address nothing
+    (a notice to a robot) and staff are told so. The person then writes as a person:
+    staff's «#close» notice goes to them, as to anyone who waits for staff."""
+    tid = ingest_at(desk, at(23, 10), make_mail(sender=SENDER, subject="Автоответ: в отпуске"))
+    ingest_at(desk, at(23, 11), staff_reply(tid, "#take"))
+    assert mails_to(desk, sink, SENDER) == []
+    body = "Вернулась из отпуска. У нас не работает оплата, помогите, пожалуйста."
+    ingest_at(desk, at(24, 10), make_mail(sender=SENDER, subject=f"Re: [TID#{tid}]", body=body))
+    before = len(mails_to(desk, sink, SENDER))
+    ingest_at(desk, at(24, 11), staff_reply(tid, "#close"))
+    assert len(mails_to(desk, sink, SENDER)) == before + 1
+    assert not desk.ticket(tid).get("automatic")  # no hold left on the ticket
+
+
 def test_level_sets_a_deadline_from_now(desk, sink):
     """Staff take the automatic-looking mail for a person's: `#level free` alone at
     11:00 sets the free time from then (Wednesday 17:00); the level is the same, so the
