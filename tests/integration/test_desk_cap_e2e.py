@@ -9,7 +9,8 @@ from pathlib import Path
 
 from maild.adapters.store.indexes import DESK_FIELD, index_path
 from maild.config import load
-from tests.helpers import Desk, make_mail
+from tests.helpers import Desk, dkim_pass, make_mail
+from tests.integration.test_staff_forward_e2e import ANNA, FWD, PETR
 
 SPAM = "Дешёвые кредиты без отказа: http://spam.example/loan"
 STAFF = ("anna@example.com", "boris@example.com")
@@ -71,3 +72,26 @@ def test_by_default_every_customer_of_a_busy_hour_is_confirmed(tmp_path, sink):
     # nothing counted: the support address's record holds no times of them
     record = Path(index_path(str(desk.root / "data"), "address", "support@example.com"))
     assert DESK_FIELD not in (json.loads(record.read_text()) if record.exists() else {})
+
+
+def test_a_customers_mail_a_staff_member_forwards_is_confirmed_past_the_desk_cap(tmp_path, sink):
+    """The cap reached by forged mail: the customer whose mail Anna forwards (her mail
+    proven) is confirmed still: she vouches for his address, as his own proven mail
+    would."""
+    desk = Desk(
+        tmp_path,
+        sink.port,
+        support={"max_confirmations_per_hour": 2, "authserv_id": "mx.example.com"},
+    )
+    for i in range(3):
+        desk.ingest(make_mail(sender=f"victim{i}@domain{i}.example", subject=SPAM, body=SPAM))
+    forward = make_mail(
+        sender=ANNA, subject="Fwd: Не работает корзина", body=FWD, headers=dkim_pass(ANNA)
+    )
+    tid = desk.ingest_tid(forward)
+    assert desk.ticket(tid)["requester"] == PETR
+    assert desk.flush().code == 0
+    sink.wait_for(2 + 1 + 2 * 4)  # to victims, to Petr, staff's notices
+    assert len(_victims(sink)) == 2  # the cap is reached
+    [confirmation] = sink.to(PETR)
+    assert "Обращение зарегистрировано" in confirmation.subject
