@@ -179,6 +179,10 @@ def test_spellings_of_an_address_are_its_unicode_and_a_label_forms() -> None:
     assert spellings("a@ｅxample.com") == ("a@ｅxample.com",)
     assert spellings("a@xn--fa-hia.de") == ("a@xn--fa-hia.de",)
     assert spellings("a@xn--zz.ru") == ("a@xn--zz.ru",)
+    # an A-label whose reading holds an ideographic full stop: «ivan@shop。evil.example»
+    # is another address (comparable_address keeps it as written), never this one's
+    # spelling: forget would erase its mentions, a reply address signed for it prove this
+    assert spellings("ivan@xn--shopevil-rm3g.example") == ("ivan@xn--shopevil-rm3g.example",)
 
 
 @given(st.text(max_size=40))
