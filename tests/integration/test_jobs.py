@@ -379,6 +379,22 @@ def test_daily_report_is_russian_and_dated_by_the_jobs_now(world, sink):
     assert not [w for w in english if w in report.text]
 
 
+def test_jobs_run_now_given_in_utc_is_the_desks_day_and_time(world, sink):
+    """`jobs run --now` in UTC at 22:30 is 01:30 of the next day at the desk (Moscow):
+    the report is that day's, made at that time, and what the jobs write in the
+    thread (the escalation) is dated in the desk's zone as all else it writes."""
+    desk, clock = world
+    clock.now = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)
+    tid = ingest_at(desk, clock, make_mail())
+    r = desk.run("jobs", "run", "--now", "2026-12-02T22:30:00+00:00", "--report")
+    assert r.code == 0, r.err
+    desk.flush()
+    [report] = [m for m in sink.to("head@example.com") if "Отчёт" in m.subject]
+    assert "на 03.12.2026" in report.subject and "Составлен 03.12.2026 01:30" in report.text
+    written = [m["received_at"] for m in desk.ticket(tid)["messages"]][-1]
+    assert written == "2026-12-03T01:30:00+03:00"
+
+
 @pytest.mark.daily_mail
 def test_a_day_run_ahead_is_not_run_again_for_an_earlier_day(world, sink):
     """`jobs run --now` a day ahead (as README suggests for trying things), then the
