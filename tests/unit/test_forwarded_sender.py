@@ -106,3 +106,14 @@ def test_the_forwards_date_with_its_zone_is_when_he_wrote_it():
     assert split(dated, set(OWN)) == ("Вот.", "Текст", datetime(2026, 11, 30, 9, 15, tzinfo=zone))
     gmail = f"{head}Date: Mon, Nov 30, 2026 at 9:15 AM\n\nТекст\n"  # no zone: none
     assert split(gmail, set(OWN)) == ("", "Текст", None)
+
+
+def test_his_first_line_right_under_the_fields_is_his_text_not_a_field():
+    """A forward pasted by hand, no empty line under its fields: his first line, a
+    sentence with a colon far into it, is his text (a field's name is short), never
+    taken for a field and lost from the ticket."""
+    from maild.domain.staffforward import split
+
+    head = "-------- Пересланное сообщение --------\nОт: Пётр <petr@client.ru>\nТема: Корзина\n"
+    his = "Посмотрите пожалуйста что происходит с корзиной после обновления: ошибка 500"
+    assert split(f"{head}{his}\n", set(OWN)) == ("", his, None)

@@ -167,3 +167,18 @@ def test_a_date_line_without_a_zone_dates_his_mail_at_the_forward() -> None:
     ident = identify("anna@example.com", [], [], TODAY)
     first, _note = _decide(Snapshot("5555-0001", None, ident, True, **got), msg).messages
     assert datetime.fromisoformat(first["received_at"]) == NOW
+
+
+def test_a_forward_with_no_words_of_hers_leaves_no_empty_note() -> None:
+    """She forwarded his mail and wrote nothing above the mark: the thread holds his
+    mail alone, no empty note of hers («Анна: » with nothing after it in the thread,
+    on `ticket show`)."""
+    body = _forward(f"Иван Петров <{CUSTOMER}>").replace(
+        "Коллеги, заведите обращение на клиента.\n\n", ""
+    )
+    msg = _msg(sender=ANNA, body=body)
+    got = facts(forward_of(msg, POLICY, verified=True), ([LICENSE], []), None, TODAY)
+    ident = identify("anna@example.com", [], [], TODAY)
+    d = _decide(Snapshot("5555-0001", None, ident, True, **got), msg)
+    [first] = d.messages
+    assert (first["from"], first["text"]) == (CUSTOMER, "Корзина не работает.")
