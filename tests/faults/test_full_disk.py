@@ -332,3 +332,39 @@ def test_a_write_on_a_full_disk_leaves_no_temp_file(tmp_path):
             with contextlib.suppress(OSError):
                 write_atomic(mnt / "t" / "ticket.json", b"x" * (64 << 10))
         assert list((mnt / "t").iterdir()) == []
+
+
+def test_a_full_disk_stops_every_relay_connection_of_the_pass(tmp_path):
+    """A pass shares its mail over parallel relay connections (outbound.py). When one
+    cannot record a mail on the full disk, the pass stops: the others send no more
+    than the mail each had on its way. Going on, they spent the reserve kept for the
+    records of mail the relay already took on mail sent after the disk was full,
+    and once it is spent a mail the relay took may be neither recorded nor marked,
+    and go again."""
+    from maild.adapters.outbound import PARALLEL_CONNECTIONS
+
+    with ext4(tmp_path / "disk.img", tmp_path / "mnt", size_mb=16) as mnt:
+        ballast = []
+        sink = relay_that_at(FILL_AT, lambda: ballast.append(fill(mnt)))
+        try:
+            no_flood = {"max_new_ticket_notices_per_hour": 0}
+            desk = Desk(tmp_path, sink.port, storage={"path": str(mnt / "data")}, support=no_flood)
+            for n in range(CUSTOMERS):
+                desk.ingest(make_mail(sender=f"c{n}@shop{n}.example", msgid=f"<p{n}@c.example>"))
+            queued = {m["message_id"] for m in desk.run("outbox", "list", "--json").json()}
+            assert len(queued) >= 8 * PARALLEL_CONNECTIONS * 4  # each connection has plenty
+
+            full = desk.run("outbox", "flush")
+            assert ballast and full.code == 75, full.err
+            taken = len(sink.received)
+            # after the fill: the records that still found room (20 mails in all
+            # here) and the mail on its way on each connection; going on, the other
+            # three connections sent all of theirs (140)
+            assert FILL_AT <= taken < FILL_AT + len(queued) // PARALLEL_CONNECTIONS, taken
+
+            ballast[0].unlink()
+            assert desk.run("outbox", "flush").code == 0
+            sent = Counter(r.msg["Message-ID"] for r in sink.received)
+        finally:
+            sink.stop()
+    assert set(sent) == queued and max(sent.values()) == 1
