@@ -172,3 +172,29 @@ def test_outbox_release_json_is_one_object(tmp_path, sink):
     r = new.run("outbox", "release", "--all", "--json")
     assert r.code == 0 and sorted(r.json()["released"]) == held, r
     assert len(r.json()["released"]) == len(sent) - 1
+
+
+def test_released_mail_goes_with_the_next_pass_not_after_the_old_desks_back_off(tmp_path, sink):
+    """A mail the old desk failed to send holds its back-off (next try in an hour) in
+    the archive. Released, it goes with the daemon's next pass (not forced, as
+    `outbox flush` is), not an hour later."""
+    from datetime import UTC, datetime, timedelta
+
+    from maild.adapters.outbound import Outbox
+    from maild.adapters.outhold import release
+    from maild.configtypes import OutboundConfig
+    from maild.render import Mail
+
+    outbox = Outbox(tmp_path / "outbox")
+    headers = {"From": "support@example.com", "To": "ivan@shop.example",
+               "Subject": "[TID#1000-0001] Re", "Message-ID": "<h1@example.com>"}  # fmt: skip
+    raw = "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\nanswer\r\n"
+    assert outbox.enqueue("mail-1", Mail(headers, raw.encode()), [headers["To"]])
+    now = datetime.now(UTC)
+    outbox.mark("mail-1", held=now.isoformat(), attempts=1, last_try=now.isoformat(),
+                next_try=(now + timedelta(hours=1)).isoformat())  # fmt: skip
+    cfg = OutboundConfig(host="127.0.0.1", port=sink.port)
+    assert outbox.flush(cfg, now, force=False) == (0, 0)  # held
+    assert release(outbox, None) == (["mail-1"], True)
+    assert outbox.flush(cfg, now, force=False) == (1, 0)
+    assert [m.msg["Message-ID"] for m in sink.wait_for(1)] == ["<h1@example.com>"]
