@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tests.helpers import make_mail, staff_to, stored_text
+from tests.integration.test_staff_e2e import staff_reply
 
 SECRETS = ("Qwerty123", "qwerty123", "9f8d7s", "Zx81kq", "qwerty1\n", "секрет")
 MARKER = "[данные доступа удалены]"
@@ -73,3 +74,17 @@ def test_subject_and_common_shapes_are_redacted_everywhere(desk, sink):
     t = desk.ticket(tid)
     assert t["status"] == "open"
     assert [m for m in t["messages"] if m["direction"] == "in" and "Снова" in m["text"]]
+
+
+def test_a_ticket_reopened_after_its_closing_keeps_its_access_data(desk, sink):
+    """Redaction is due two days after the closing; a ticket reopened since is worked
+    on again, and staff still need the access data the customer gave: it stays."""
+    tid = desk.ingest_tid(make_mail(subject="Доступ", body="Админка: admin / qwerty123\n"))
+    desk.ingest(staff_reply(tid, "#close\n"))
+    closed_at = datetime.fromisoformat(desk.ticket(tid)["closed_at"])
+    desk.ingest(staff_reply(tid, "#reopen\n"))
+    assert desk.ticket(tid)["status"] != "closed"
+    later = datetime.fromtimestamp(closed_at.timestamp() + 2 * 86400 + 60, closed_at.tzinfo)
+    r = desk.run("jobs", "run", "--now", later.isoformat(), "--json")
+    assert r.json()["redacted"] == 0
+    assert "admin / qwerty123" in desk.ticket(tid)["messages"][0]["text"]
