@@ -225,6 +225,21 @@ def test_a_lists_posts_count_as_the_list_whoever_wrote_them() -> None:
     assert "рассылки <devel.lists.example.org>" in notice_cap_reason(3, key)
 
 
+def test_a_lists_post_counts_unproven_though_its_poster_proves_his_mail() -> None:
+    """A list that keeps its posters' From and DKIM: each post proves its poster, yet
+    counts as the list's in the unproven bucket (its posters are many, and the list
+    is no sender that proved itself); a poster's own mail, not through the list,
+    counts as his, proven."""
+    from maild.domain.caps import list_key
+
+    poster = "p1@corp1.example"
+    passed = {"Authentication-Results": "mx.example.com; dkim=pass header.d=corp1.example"}
+    post = {"List-Id": "Devel <devel.lists.example.org>", **passed}
+    listed = list_key("devel.lists.example.org")
+    assert counted(_staff_notice(poster, headers=post, policy=TRUSTING)) == (listed, False)
+    assert counted(_staff_notice(poster, headers=passed, policy=TRUSTING)) == (poster, True)
+
+
 def test_times_stamped_while_the_clock_ran_ahead_hold_no_cap():
     """A VM booted with its clock a month ahead, then stepped back by NTP: the notices
     and letters counted in that last hour by the wrong clock held every cap (staff heard
