@@ -618,3 +618,75 @@ def test_a_stopped_reply_that_named_the_customer_tells_its_writer_they_have_it()
     d = _reply("Исправлено.\n#level nope", headers={"Cc": CUSTOMER})
     [told] = d.outgoing
     assert told.template == "staff_error.txt" and told.context["direct"] == [CUSTOMER]
+
+
+def test_two_merge_lines_naming_two_tickets_merge_into_neither() -> None:
+    """Two #merge lines naming two tickets contradict each other: neither runs, the
+    writer is told so, and the ticket stays where it is; merged into the last one
+    named, the customer was told to write on there, in a ticket staff never chose."""
+    one, one_messages = _ticket(tid="3333-4444")
+    two, two_messages = _ticket(tid="5555-6666")
+    targets = {"3333-4444": (one, one_messages), "5555-6666": (two, two_messages)}
+    d = _reply("Добрый день.\n#merge 3333-4444\n#merge 5555-6666", merge_targets=targets)
+    assert "merged_into" not in d.ticket and d.also == []
+    assert not [o for o in d.outgoing if o.template == "merged.txt" or o.in_target]
+    [told] = [o for o in d.outgoing if o.to == [ANNA]]
+    assert told.context["contradict"] is True
+
+
+def test_a_notes_text_on_its_command_line_is_the_note_kept() -> None:
+    """«#note text» on one line: the text is the note, kept in the thread for staff
+    (nothing of it goes to the customer); lost, staff read only that commands ran."""
+    d = _reply("#note звонил клиенту, ждёт счёт до пятницы")
+    assert d.incoming["kind"] == "note"
+    assert d.incoming["text"].startswith("звонил клиенту, ждёт счёт до пятницы")
+    assert not [o for o in d.outgoing if CUSTOMER in o.to]
+
+
+def test_a_note_under_a_quote_of_the_notice_is_kept_whatever_the_quote_holds() -> None:
+    """A note goes to no one: what would stop an answer (a line in the quote no mail
+    of the thread holds, as if typed inside it: unsent.answer) never empties a note,
+    nor is the note an answer its writer is told went to no one (unsent.unsent)."""
+    d = _reply(
+        "#note\nКлиент звонил, вопрос решён по телефону.\n\n"
+        "Служба поддержки пишет:\n> Новое обращение, уровень: стандартный\n> Ответьте на это письмо"
+    )
+    assert d.incoming["kind"] == "note"
+    assert d.incoming["text"].startswith("Клиент звонил, вопрос решён по телефону.")
+    assert d.outgoing == []  # nor is its writer told of an answer unsent
+
+
+def test_commands_alone_on_a_ticket_without_a_customer_are_no_answer_left_unsent() -> None:
+    """Only an answer has no one to go to on a ticket without a customer (unsent.
+    no_customer tells its writer so); #take, #close or a note there send nothing and
+    tell the staff member of no answer unsent."""
+    ticket, _ = _ticket()
+    nobody = {**ticket, "requester": SUPPORT, "participants": []}
+    for body in ("#take", "#close", "#note проверил логи"):
+        d = _reply(body, ticket=nobody)
+        assert d.outgoing == [], body
+        assert d.incoming["kind"] == "note" and d.incoming["text"], body
+
+
+def test_an_answer_to_a_customer_whose_notices_are_held_is_the_reaction_still() -> None:
+    """The customer's mail was automatic (an auto-reply): the notices of the reply's
+    #take are held, yet the answer went to them, and it is the reaction on the ticket
+    (heard.unheard undoes only a reaction nobody heard of)."""
+    ticket, _ = _ticket()
+    auto = {**ticket, "automatic": "Auto-Submitted: auto-replied"}
+    auto.pop("first_reaction_at", None)
+    d = _reply("Исправлено, проверьте.\n#take", ticket=auto)
+    assert d.ticket["first_reaction_at"] == NOW.isoformat()
+    assert [o.kind for o in d.outgoing if CUSTOMER in o.to] == ["staff"]
+
+
+def test_an_answer_to_two_customers_one_held_goes_to_each_under_a_key_of_its_own() -> None:
+    """Of two customers, the one whose mail was automatic gets the answer without the
+    level's notice, the other with it: two mails, each under its own key (one key for
+    both, the outbox kept one of them, and a customer never got the answer)."""
+    ticket, _ = _ticket()
+    both = {**ticket, "participants": [CUSTOMER, PETR], "automatic": {CUSTOMER: "auto"}}
+    d = _reply("Исправлено, проверьте.\n#level standard", ticket=both)
+    mails = [o for o in d.outgoing if o.kind == "staff"]
+    assert sorted(tuple(o.to) for o in mails) == [(CUSTOMER,), (PETR,)]
+    assert len({o.key for o in mails}) == 2
