@@ -1179,3 +1179,14 @@ def test_a_notice_cut_above_its_cheat_sheet_is_found_by_its_text_markers(marked)
     may reach the customer (the head's note least of all)."""
     unknown = ["Von: Служба поддержки <support@example.com>", "Gesendet: Donnerstag", ""]
     assert holds_notice("\n".join(["Исправлено.", "", *unknown, *marked]))
+
+
+def test_a_shallower_line_inside_a_deeper_customer_block_is_support_s() -> None:
+    """A colleague's reply quoted the notice (its customer text one level deeper) and
+    typed a line inside that text: the line, at the colleague's depth, is support's
+    own; only lines at the block's depth or deeper are the customer's."""
+    text = "\n".join(
+        ["Ответ.", ">> " + START, ">> Текст клиента.", "> Коллеге: не обещай сроков.",
+         ">> Ещё клиента.", ">> " + END, "Анна"]
+    )  # fmt: skip
+    assert for_customer(text) == "Ответ.\n>> Текст клиента.\n>> Ещё клиента.\nАнна"
