@@ -157,3 +157,23 @@ def test_a_message_whose_access_data_are_only_in_a_kept_file_is_marked_redacted(
     _ticket, messages = App(load(desk.config)).store.load(tid)  # (`ticket show` omits it)
     first = messages[0]
     assert first.get("redacted_at"), first
+
+
+def test_a_kept_file_past_the_search_budget_stays_as_it_came(tmp_path: Path, sink):
+    """Kept files are searched in FILES_SCAN_CHARS together, as the spool copy's are:
+    a small log within the budget is rewritten, a big one past what is left of it is
+    not searched and stays as it came (the time the job holds the store lock is
+    bounded: bench/FINDINGS.md 25). Searched anyway, its password was blanked too, and
+    a mail of many big logs kept the lock for seconds."""
+    desk = Desk(tmp_path, sink.port, attachments={"accept_other_types": True})
+    line = b"2026-12-01 10:00:01 INFO request ok path=/index\n"
+    big = line * (FILES_SCAN_CHARS // len(line) + 1) + f"DB_PASSWORD={SECRET}\n".encode()
+    files = [("error.log", "text/plain", LOG), ("big.log", "text/plain", big)]
+    tid = desk.ingest_tid(make_mail(body=TEXT, attachments=files))
+    before = desk.ticket(tid)["messages"][0]["attachments"]
+    assert [a["accepted"] for a in before] == [True, True]
+    close_and_redact(desk, sink, tid, 3)
+    after = desk.ticket(tid)["messages"][0]["attachments"]
+    assert after[0]["size"] != len(LOG)  # within the budget: rewritten
+    assert after[1]["size"] == len(big) == before[1]["size"]  # past it: as it came
+    assert after[1].get("sha256", "kept") == before[1].get("sha256", "kept")
