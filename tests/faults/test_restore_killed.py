@@ -124,3 +124,34 @@ def test_a_mark_this_user_cannot_open_or_lock_is_still_a_restore_that_did_not_fi
 
     monkeypatch.setattr(restoremark, "flock_held", no_locks)
     assert restoremark.state(target) == restoremark.UNFINISHED
+
+
+def test_a_restore_again_from_another_archive_leaves_nothing_of_the_killed_one(tmp_path):
+    """README: «Run the same restore again into the same DIR: it clears what the
+    unfinished one left and starts over». The admin killed the restore of the newer
+    backup (or it died with the host) and restores the older one instead: the storage
+    is that backup's, none of the tickets and queued mail only the killed restore's
+    archive held (extracted over, they stayed: tickets the older backup never had,
+    and their mail queued, held, to be released with the rest)."""
+    (tmp_path / "old").mkdir()
+    old = Desk(tmp_path / "old", dead_port())
+    first = old.ingest_tid(make_mail(sender="c0@shop.example", msgid="<k0@client>"))
+    older = tmp_path / "older.tar.gz"
+    assert old.run("backup", str(older)).code == 0
+    later = [
+        old.ingest_tid(make_mail(sender=f"c{i}@shop.example", msgid=f"<k{i}@client>"))
+        for i in (1, 2)
+    ]
+    newer = tmp_path / "newer.tar.gz"
+    assert old.run("backup", str(newer)).code == 0
+    target = tmp_path / "restored"
+    _restore_killed(newer, target)
+    assert {p.stem for p in (target / "tickets").rglob("*.json")} >= {first, *later}
+
+    (tmp_path / "new").mkdir()
+    new = Desk(tmp_path / "new", dead_port(), storage={"path": str(target)})
+    again = new.run("restore", str(older), "--storage", str(target), *AS_ME, "--json")
+    assert again.code == 0 and again.json()["held"] == 3, again  # 1 confirmation, 2 notices
+    assert [t["tid"] for t in new.tickets()] == [first]
+    assert len(new.run("outbox", "list", "--json").json()) == 3
+    assert new.run("fsck").code == 0
