@@ -182,7 +182,9 @@ def test_restore_refuses_a_non_empty_directory_and_other_files(tmp_path, desk):
 
 def test_restore_of_a_truncated_or_damaged_archive_restores_nothing(tmp_path, desk):
     """A backup cut short (a full disk, a copy interrupted) or altered in transit:
-    one line, exit 1, and no half-restored storage that would start as if whole."""
+    one line, exit 1, and no half-restored storage that would start as if whole; the
+    folders made on the way to a new DIR go too (an admin's next try, or a typo
+    corrected, would find them)."""
     desk.ingest(make_mail(attachments=[("a.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"x" * 5000)]))
     archive = tmp_path / "b.tar.gz"
     assert desk.run("backup", str(archive)).code == 0
@@ -192,7 +194,8 @@ def test_restore_of_a_truncated_or_damaged_archive_restores_nothing(tmp_path, de
     for name, data in cases.items():
         bad = tmp_path / f"{name}.tar.gz"
         bad.write_bytes(data)
-        for target in (tmp_path / f"new-{name}", tmp_path / f"empty-{name}"):
+        deep = tmp_path / f"deep-{name}" / "a" / "b"
+        for target in (tmp_path / f"new-{name}", tmp_path / f"empty-{name}", deep):
             if target.name.startswith("empty"):
                 target.mkdir()
             r = desk.run("restore", str(bad), "--storage", str(target), *AS_ME)
@@ -200,6 +203,7 @@ def test_restore_of_a_truncated_or_damaged_archive_restores_nothing(tmp_path, de
             assert r.err.count("\n") == 1 and "damaged or truncated" in r.err, (name, r.err)
             assert "Traceback" not in r.err
             assert not target.exists() or not any(target.iterdir()), name
+        assert not deep.parent.parent.exists(), name
 
 
 def _archive(path: Path, members: list[tarfile.TarInfo]) -> None:
