@@ -158,6 +158,26 @@ def test_restore_of_a_plain_tar_of_the_storage_says_how_to_extract_it(tmp_path, 
     assert [t["tid"] for t in restored.tickets()] == [tid]
 
 
+def test_restore_of_another_tar_names_no_storage_in_it(tmp_path, desk):
+    """A tar that is no storage, though a folder in it has a name a storage has (a
+    site's `archive/`, a helpdesk export's `tickets/`), is only «not a maild backup»:
+    one name is not a storage, so no tar command to extract it as one is given."""
+    site = tmp_path / "site"
+    for name in ("archive/2025.html", "tickets/readme.txt", "index.html"):
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text("x")
+    for folder in ("archive", "tickets"):
+        archive = tmp_path / f"{folder}.tar.gz"
+        with tarfile.open(archive, "w:gz") as tar:
+            tar.add(site / folder, arcname=f"site/{folder}")
+            tar.add(site / "index.html", arcname="site/index.html")
+        r = desk.run("restore", str(archive), "--storage", str(tmp_path / "new"))
+        assert r.code == 1 and r.err.strip() == (
+            f"maild: restore: {archive}: not a maild backup (no {MANIFEST})"
+        ), r.err
+        assert not (tmp_path / "new").exists()
+
+
 def test_restore_refuses_a_non_empty_directory_and_other_files(tmp_path, desk):
     desk.ingest(make_mail())
     archive = tmp_path / "b.tar.gz"
