@@ -152,17 +152,37 @@ def test_forget_erases_the_notice_of_their_mail_filed_under_its_own_id(tmp_path)
 
 def test_forget_leaves_maild_mail_to_them_and_others_in_anothers_ticket(tmp_path):
     """The closing of Petr's ticket went to Petr and to Ivan in Cc: erasing Ivan
-    erases his copy, not the ticket's record of the mail Petr got."""
+    erases his copy, not the ticket's record of the mail Petr got. (Petr's mail is
+    proven, so Ivan joins and the answer goes to both: unproven, Ivan was never sent
+    it, and the test held whether mail to both was erased or not.)"""
+    from maild.app import App
+    from maild.config import load
     from tests.helpers import staff_to
 
-    desk = Desk(tmp_path, dead_port())
-    tid = _petr(desk)
+    desk = Desk(tmp_path, dead_port(), support={"authserv_id": AUTHSERV})
+    tid = desk.ingest_tid(
+        make_mail(
+            sender="Петр <petr@shop.ru>",
+            body=PETR_TEXT,
+            headers={"Cc": GONE, **dkim_pass("petr@shop.ru")},
+        )
+    )
     staff = make_mail(
         sender="anna@example.com", to=staff_to(tid), subject=f"[TID#{tid}]", body="Готово.\n#close"
     )
     assert desk.ingest(staff).code == 0
+    _ticket, records = App(load(desk.config)).store.load(tid)
+    [answer] = [m for m in records if m["kind"] == "staff"]
+    assert set(answer.get("copies") or {}) == {GONE, "petr@shop.ru"}  # to both
     before = [(m["kind"], m.get("text")) for m in desk.ticket(tid)["messages"]]
-    assert desk.run("forget", GONE).code == 0
+    dry = desk.run("forget", GONE, "--dry-run", "--json")
+    done = desk.run("forget", GONE, "--json")
+    assert done.code == 0, done.err
+    # the dry run tells what the run does (it looks at the records as they are, the
+    # answer still naming Ivan's copy): no message erased in either
+    assert [t["messages_erased"] for t in dry.json()["tickets"]] == [0]
+    assert {**dry.json(), "dry_run": False} == done.json()
     after = [(m["kind"], m.get("text")) for m in desk.ticket(tid)["messages"]]
     # Ivan wrote nothing here, and all the mail went to both: only his address goes
     assert after == [(k, t and t.replace(GONE, PLACEHOLDER)) for k, t in before]
+    assert "Готово." in after[-1][1]
