@@ -16,7 +16,7 @@ from maild.config import load
 from maild.web.confirmletter import mail_link
 from tests.helpers import PNG, Desk, make_mail, wait_until
 from tests.integration.test_web import mail_in
-from tests.webclient import post, request, running_site
+from tests.webclient import link_in, post, request, running_site
 
 _ips = itertools.count(1)
 
@@ -118,3 +118,24 @@ def test_a_request_posted_twice_at_once_gets_one_letter_counted_once(tmp_path, s
     assert mail_link(app, "sub1", "oleg@client.example", link, now)  # the post answered alike
     assert desk.flush().code == 0 and len(sink.to("oleg@client.example")) == 1
     assert len(app.store.auto_replies("oleg@client.example")) == 1
+
+
+def test_a_confirmed_request_leaves_no_copy_waiting_for_its_click(tmp_path):
+    """Once its link is clicked a request is in the spool: its copy that waited for
+    the click (text and files) is gone from the site's store, not kept there for days
+    counting against web.max_pending_mb, where the next requests with files were
+    refused («не может принять файлы») for a room nobody's request held any more."""
+    site = running_site(tmp_path, web={"max_pending_mb": 30})
+    desk, _daemon, sink, base = next(site)
+    try:
+        blob = PNG + b"\0" * (9 * 1024 * 1024)
+        files = [("a.png", "image/png", blob), ("b.png", "image/png", blob)]
+        assert ask(base, "ira@client.example", "Скриншоты ошибки", files).status == 200
+        letter = wait_until(lambda: sink.to("ira@client.example"))
+        link = link_in(letter[0].text, base, "c")
+        done = post(link, {"form": request(link).form_token()})
+        assert done.status in (200, 303)  # the ticket, or «Обращение регистрируется…»
+        assert not list((desk.root / "data" / "web" / "pending").glob("*.eml"))
+        assert ask(base, "oleg@client.example", "Ещё скриншоты", files).status == 200
+    finally:
+        next(site, None)
