@@ -139,3 +139,23 @@ def test_a_confirmed_request_leaves_no_copy_waiting_for_its_click(tmp_path):
         assert ask(base, "oleg@client.example", "Ещё скриншоты", files).status == 200
     finally:
         next(site, None)
+
+
+def test_letters_the_caps_hold_leave_the_sites_hour_to_others(tmp_path):
+    """A confirmation letter the caps on automatic mail hold is not mailed: it costs
+    nothing of web.max_confirmations_per_hour. Posts for one capped address (a flood
+    at a victim) would use up the site's hour, every other customer told «Сейчас
+    форма принимает слишком много обращений» while no letter went."""
+    support = {"max_auto_replies_per_hour": 1}
+    site = running_site(tmp_path, support=support, web={"max_confirmations_per_hour": 2})
+    desk, _daemon, sink, base = next(site)
+    try:
+        for n in range(3):
+            assert ask(base, "victim@target.example", f"Как {n}?").status == 200, n
+        page = ask(base, "olga@client.example", "Вопрос")
+        assert page.status == 200 and "Проверьте почту" in page.text
+        assert desk.flush().code == 0
+        assert len(sink.to("victim@target.example")) == 1
+        assert len(sink.to("olga@client.example")) == 1
+    finally:
+        next(site, None)
