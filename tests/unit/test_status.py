@@ -6,12 +6,14 @@ import fcntl
 import io
 import os
 import struct
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
 from maild import servecheck
 from maild.metrics import SLOTS, Counters, exposition
-from maild.status import DEGRADED, FAILING, HEALTHY, assess
+from maild.status import DEGRADED, FAILING, HEALTHY, _outbox, assess
 
 
 def figures(**changes):
@@ -366,3 +368,22 @@ def test_the_serve_line_says_what_the_lock_told(serve, said):
     """A lock this user cannot read is no serve stopped: «cannot be told» and why, not
     «not running», which sends an admin to restart a serve that runs."""
     assert servecheck.line(serve) == said
+
+
+def test_mail_failing_for_an_hour_is_failing_whatever_failed_after_it(tmp_path):
+    """The outbox's oldest failing mail decides: mail to one address refused for two
+    hours is failing (exit 2), though mail queued a minute ago fails too; told by the
+    newest failure, status said degraded and named the wrong address."""
+    now = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+    def entry(n: int, minutes: int) -> dict:
+        queued_at = (now - timedelta(minutes=minutes)).isoformat()
+        return {"id": f"m{n}", "to": [f"c{n}@client.example"], "last_error": "451 later",
+                "attempts": 3, "queued_at": queued_at}  # fmt: skip
+
+    entries = [entry(1, 120), entry(2, 1)]  # oldest first, as OutQueue.entries() lists
+    outbox = SimpleNamespace(entries=lambda: entries, broken={}, refused_log=dict)
+    app = SimpleNamespace(outbox=outbox, config=SimpleNamespace(storage_path=tmp_path))
+    state, reasons = assess(figures(outbox=_outbox(app, now)))
+    assert state == FAILING
+    assert reasons == ["outbox: mail to c1@client.example fails for an hour: 451 later"]
