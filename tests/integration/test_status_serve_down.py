@@ -9,7 +9,11 @@ import signal
 import socket
 import subprocess
 import sys
+from datetime import UTC, datetime
 
+from maild import status
+from maild.app import App
+from maild.config import load
 from tests.helpers import ROOT, Daemon, Desk, free_port
 from tests.integration.test_serve import wait_until
 from tests.integration.test_status import scrape
@@ -132,3 +136,22 @@ def test_a_serve_stopped_by_sigstop_is_not_called_running(tmp_path, sink):
         assert f"serve: running (pid {pid})" in desk.run("status").out
     finally:
         assert daemon.stop() == 0
+
+
+def test_a_running_serve_is_not_told_stopped_by_the_fault_note_of_the_last_run(tmp_path):
+    """The fault note of a serve that was killed while processing was paused stays when
+    the next serve cannot write over it (it started on a full disk): that serve runs,
+    and its status (the metrics endpoint's) does not say «maild serve … is not
+    running» of the last run's note, failing while serve runs."""
+    desk = Desk(tmp_path, free_port())
+    app = App(load(desk.config))
+    killed = subprocess.Popen(["true"])
+    killed.wait()  # its pid: a process gone
+    since = datetime(2026, 3, 2, 9, 0, tzinfo=UTC).isoformat()
+    root = app.config.storage_path
+    note = {"since": since, "error": "disk full", "path": str(root), "pid": killed.pid}
+    status.note(root, status.FAULT_FILE, note)
+    figures = status.collect(app, serving=True)
+    assert status.collect(app)["stale_fault"] == note  # (told while no serve runs)
+    assert figures["fault"] is None and figures["stale_fault"] is None
+    assert not any("is not running" in r for r in figures["reasons"]), figures["reasons"]
