@@ -427,7 +427,8 @@ def test_a_post_on_the_site_rates_only_by_its_rating_form():
     """A text typed in the site's reply form («5» answering staff's question on a page
     left open while they closed the ticket) is no rating; the rating form's is."""
     assert rating_of(SITE_RATING.format(4), site=True) == 4
-    for typed in ("5", "Спасибо! 5", "Оценка 5", "пять", "Оценка: 6"):
+    # («Отлично 5», «Ставлю: 5»: as long as the form's «Оценка: » before the grade)
+    for typed in ("5", "Спасибо! 5", "Оценка 5", "пять", "Оценка: 6", "Отлично 5", "Ставлю: 5"):
         assert rating_of(typed, site=True) is None, typed
     assert rating_beside("Оценка: 4. Но вот ещё вопрос: где счёт?", site=True) is None
 
