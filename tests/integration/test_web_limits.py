@@ -125,10 +125,10 @@ def test_a_confirmed_request_leaves_no_copy_waiting_for_its_click(tmp_path):
     the click (text and files) is gone from the site's store, not kept there for days
     counting against web.max_pending_mb, where the next requests with files were
     refused («не может принять файлы») for a room nobody's request held any more."""
-    site = running_site(tmp_path, web={"max_pending_mb": 30})
+    site = running_site(tmp_path, web={"max_pending_mb": 2})
     desk, _daemon, sink, base = next(site)
     try:
-        blob = PNG + b"\0" * (9 * 1024 * 1024)
+        blob = PNG + b"\0" * (400 * 1024)
         files = [("a.png", "image/png", blob), ("b.png", "image/png", blob)]
         assert ask(base, "ira@client.example", "Скриншоты ошибки", files).status == 200
         letter = wait_until(lambda: sink.to("ira@client.example"))
