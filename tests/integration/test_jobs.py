@@ -774,3 +774,55 @@ def test_report_sla_hours_count_the_tickets_still_waiting_and_are_hours_kept(wor
     median, p90 = hours("2026-11-23")  # the report runs now, days after that Monday
     assert median >= day * 8 and p90 == median  # both waiting ones: 9 business days and more
     assert hours("2026-11-16") == (1.0, day + 1)
+
+
+def test_a_second_wait_on_a_ticket_reminds_the_customer_and_closes_it_again(world, sink):
+    """Each #wait is its own: the customer answered the first reminder, staff asked
+    again, and the second wait reminds them and closes the ticket; reopened by the
+    customer and asked again, the third closes it again with its own mail. The mails are
+    keyed by the wait's start (the reminder) and the reminder's time (the closing):
+    keyed by the ticket alone, a later wait's reminder or closing was taken for the
+    first one's, and the customer got no word of it."""
+    desk, clock = world
+    clock.now = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)  # Monday
+    tid = ingest_at(desk, clock, make_mail())
+
+    def ask(when: datetime) -> None:
+        clock.now = when
+        body = "#wait\nПришлите, пожалуйста, лог."
+        ingest_at(
+            desk,
+            clock,
+            make_mail(
+                sender="anna@example.com", to=staff_to(tid), subject=f"Re: [TID#{tid}]", body=body
+            ),
+        )
+        assert desk.ticket(tid)["status"] == "waiting"
+
+    ask(datetime(2026, 11, 23, 10, 5, tzinfo=MSK))
+    assert jobs.waiting(app_of(desk, clock), datetime(2026, 11, 26, 10, 6, tzinfo=MSK)) == 1
+    clock.now = datetime(2026, 11, 27, 10, 0, tzinfo=MSK)  # the customer answers
+    ingest_at(desk, clock, make_mail(subject=f"Re: [TID#{tid}]", body="Вот лог: ..."))
+    assert desk.ticket(tid)["status"] != "waiting"
+    ask(datetime(2026, 11, 30, 10, 0, tzinfo=MSK))  # Monday: staff ask again
+    assert jobs.waiting(app_of(desk, clock), datetime(2026, 12, 3, 10, 1, tzinfo=MSK)) == 1
+    desk.flush()
+    reminders = [m for m in sink.to("ivan@shop-example.ru") if "Ждём вашего ответа" in m.subject]
+    assert len(reminders) == 2
+    # 7 business days after the second reminder (Thu 03.12 10:01): Mon 14.12 10:01
+    assert "14.12.2026 10:01" in " ".join(reminders[1].text.split())
+    assert jobs.waiting(app_of(desk, clock), datetime(2026, 12, 14, 10, 1, tzinfo=MSK)) == 1
+    assert desk.ticket(tid)["status"] == "closed"
+    desk.flush()
+    closed = [m for m in sink.to("ivan@shop-example.ru") if "Обращение закрыто" in m.subject]
+    assert len(closed) == 1 and "не получили от вас ответа" in closed[0].text
+    clock.now = datetime(2026, 12, 15, 10, 0, tzinfo=MSK)  # the customer writes back
+    ingest_at(desk, clock, make_mail(subject=f"Re: [TID#{tid}]", body="Лог во вложении."))
+    assert desk.ticket(tid)["status"] != "closed"
+    ask(datetime(2026, 12, 15, 11, 0, tzinfo=MSK))  # and is asked once more
+    assert jobs.waiting(app_of(desk, clock), datetime(2026, 12, 18, 11, 1, tzinfo=MSK)) == 1
+    assert jobs.waiting(app_of(desk, clock), datetime(2027, 1, 20, 10, 0, tzinfo=MSK)) == 1
+    assert desk.ticket(tid)["status"] == "closed"
+    desk.flush()
+    closed = [m for m in sink.to("ivan@shop-example.ru") if "Обращение закрыто" in m.subject]
+    assert len(closed) == 2 and "не получили от вас ответа" in closed[1].text
