@@ -258,3 +258,19 @@ def test_the_imap_alert_counts_from_the_last_contact_and_names_no_error_answered
     text = " ".join(alert.text.split())
     assert "04.12.2026 10:10" in text and "Связи с сервером нет." in text, text
     assert error not in text and "Последняя попытка" not in text
+
+
+def test_a_second_imap_outage_is_told_as_the_first_was(tmp_path, sink):
+    """Once per outage, not once for good: the mailbox read again, then unread for
+    another 15 minutes, is a new outage, and head and staff are told of it too, from its
+    own start (the alert's key is the outage's start)."""
+    desk, notes = _imap_desk(tmp_path, sink)
+    notes("imap_started.json", {"at": "2026-12-04T10:00:00+03:00"})
+    assert desk.run("jobs", "run", "--now", "2026-12-04T10:20:00+03:00").code == 0
+    (desk.root / "data" / "run" / "imap_contact").write_text("2026-12-04T10:30:00+03:00")
+    assert desk.run("jobs", "run", "--now", "2026-12-04T10:40:00+03:00").code == 0
+    assert desk.run("jobs", "run", "--now", "2026-12-04T10:50:00+03:00").code == 0
+    desk.flush()
+    alerts = [m for m in sink.to("head@example.com") if "не забираются" in m.subject]
+    assert len(alerts) == 2, [m.subject for m in alerts]
+    assert "04.12.2026 10:30" in " ".join(alerts[1].text.split())
