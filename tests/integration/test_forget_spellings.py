@@ -5,6 +5,8 @@ ivan@xn--80aairftm.xn--p1ai, the admin types what the customer said, ivan@маг
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.helpers import Desk, dead_port, stored_text
@@ -70,3 +72,26 @@ def test_forget_finds_the_cyrillic_domain_written_in_capitals(tmp_path):
     assert [t["tid"] for t in done.json()["tickets"]] == [petr]
     assert "МАГАЗИН" not in stored_text(tmp_path).upper()
     assert "Пишите коллеге на forgotten@invalid, он знает" in str(desk.ticket(petr))
+
+
+def test_forget_withdraws_a_mail_to_them_cut_short_in_the_queue(tmp_path):
+    """A mail queued to them whose file a crash or a full disk cut short is never
+    relayed (its record gives its length), but it holds their address and what went to
+    them: forget withdraws it as any other (nothing of it is kept), else it stayed in
+    queue/ with all of it while forget said the person was erased."""
+    desk = Desk(tmp_path, dead_port())
+    tid = desk.ingest_tid(mail(f"{NAME} <{A_LABELS}>", WORDS, "<c1@x>"))
+    queue = tmp_path / "data" / "outbox" / "queue"
+    [cut] = [
+        p
+        for p in queue.glob("*.mail")
+        if A_LABELS in json.loads(p.read_bytes().split(b"\n")[0])["to"]
+    ]
+    cut.write_bytes(cut.read_bytes()[:-40])  # its end lost
+    done = desk.run("forget", A_LABELS, "--json")
+    assert done.code == 0, done.err
+    assert tid in [t["tid"] for t in done.json()["tickets"]]
+    assert not cut.exists()
+    left = [p.name for p in queue.iterdir() if A_LABELS.encode() in p.read_bytes()]
+    assert left == []
+    assert A_LABELS not in stored_text(tmp_path)
