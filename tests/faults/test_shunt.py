@@ -290,3 +290,23 @@ def test_no_fault_alert_or_line_repeats_more_than_the_start_of_an_error(
     assert max(len(r.getMessage()) for r in caplog.records) < 2 * MAX_FAULT_CHARS
     [alert] = _alerts(app)
     assert len(app.outbox.raw(alert["id"])) < 3 * MAX_FAULT_CHARS + 3000
+
+
+def test_a_message_failing_alone_after_an_outage_ended_is_counted(desk, app, monkeypatch):
+    """An outage over (a batch works again), a message that then fails alone right after
+    that batch is its own fault, counted as after any batch that worked. Were the
+    outage taken as going on, a bad mail alone in the queue was never counted nor
+    shunted: processing paused on it as on a fault of the server, for as long as no
+    other mail came."""
+    monkeypatch.setenv("TEST_ALL_FAIL", "1")
+    keys = [app.spool.add(make_mail(msgid=f"<o{n}@c.example>")) for n in range(2)]
+    faults = Faults(app)
+    faults.after(runner.run_batch(app, keys))  # the outage: nothing counted
+    assert all(app.spool.attempts(k) == 0 for k in keys)
+    monkeypatch.delenv("TEST_ALL_FAIL")
+    faults.after(runner.run_batch(app, keys))  # it is over
+    assert read_fault(app.config.storage_path) is None and len(desk.tickets()) == 2
+    poison = app.spool.add(make_mail(subject="POISON", msgid="<p2@c.example>"))
+    faults.after(runner.run_batch(app, [poison]))
+    assert app.spool.attempts(poison) == 1
+    assert read_fault(app.config.storage_path) is None  # no pause, no fault alert
