@@ -310,3 +310,20 @@ def test_a_message_failing_alone_after_an_outage_ended_is_counted(desk, app, mon
     faults.after(runner.run_batch(app, [poison]))
     assert app.spool.attempts(poison) == 1
     assert read_fault(app.config.storage_path) is None  # no pause, no fault alert
+
+
+def test_a_fault_met_again_after_a_restart_keeps_its_start_and_its_one_alert(desk, app):
+    """README: a serve that starts after a crash records a fault still there anew with
+    its first `since` (what `maild status` says it has lasted since) and mails no one
+    about it twice."""
+    path = app.config.storage_path / "run" / "fault.json"
+    path.parent.mkdir(exist_ok=True)
+    since = "2026-01-02T03:04:05+00:00"
+    old = {"since": since, "error": "e", "path": "", "pid": os.getpid(), "alerted": True}
+    path.write_text(json.dumps(old))
+    faults = Faults(app)
+    faults.take_over()
+    for _ in range(3):
+        faults.fault("tickets: Read-only file system", "")
+    assert read_fault(app.config.storage_path)["since"] == since
+    assert _alerts(app) == []
