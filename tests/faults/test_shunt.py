@@ -327,3 +327,22 @@ def test_a_fault_met_again_after_a_restart_keeps_its_start_and_its_one_alert(des
         faults.fault("tickets: Read-only file system", "")
     assert read_fault(app.config.storage_path)["since"] == since
     assert _alerts(app) == []
+
+
+def test_a_message_that_kills_its_process_each_time_is_shunted_and_told(desk, app):
+    """A message whose process dies on it at every try (it kills the worker) goes to
+    spool/bad after storage.max_attempts, as one that fails by itself: head and staff
+    get the one mail naming it, else it was set aside with no word to anyone."""
+    key = app.spool.add(make_mail(msgid="<kills@c.example>"))
+    faults = Faults(app)
+    for _ in range(app.config.storage.max_attempts):
+        dead = os.fork()
+        if dead == 0:  # a process that claims it, works on it and dies
+            app.spool.claim(key)
+            app.spool.working_on(key)
+            os._exit(0)
+        os.waitpid(dead, 0)
+        assert recover(app, faults) == 1
+    assert app.spool.shunted() == [key]
+    alerts = _alerts(app)
+    assert len(alerts) == 1 and key in app.outbox.raw(alerts[0]["id"]).decode()
