@@ -346,3 +346,23 @@ def test_a_message_that_kills_its_process_each_time_is_shunted_and_told(desk, ap
     assert app.spool.shunted() == [key]
     alerts = _alerts(app)
     assert len(alerts) == 1 and key in app.outbox.raw(alerts[0]["id"]).decode()
+
+
+def test_a_lone_message_failing_right_after_a_paused_batch_is_not_counted(desk, app, monkeypatch):
+    """A batch the environment stopped (a read-only tickets/) is no batch that worked: a
+    message failing alone on the next try may fail by the same cause in another form,
+    so it counts nothing; only its failure right after a batch that worked does."""
+    key = app.spool.add(make_mail(msgid="<after@c.example>"))
+    faults = Faults(app)
+
+    def read_only(app, raw, **kw):
+        raise PermissionError(13, "Permission denied", "tickets")
+
+    with monkeypatch.context() as m:
+        m.setattr(runner, "process", read_only)
+        result = runner.run_batch(app, [key])
+        assert result.fault is not None
+        faults.after(result)
+    monkeypatch.setenv("TEST_ALL_FAIL", "1")
+    faults.after(runner.run_batch(app, [key]))
+    assert app.spool.attempts(key) == 0
