@@ -14,8 +14,11 @@ from typing import Any
 import pytest
 
 from maild import metrics, workers
+from maild.app import App
+from maild.config import load
 from maild.domain.limits import MAX_FAULT_CHARS
 from maild.workers import ChildProcess
+from tests.helpers import Desk, dead_port, make_mail
 
 
 def _app() -> Any:
@@ -150,3 +153,18 @@ def test_a_message_counts_as_a_ticket_opened_only_when_it_opened_one():
     values = counters.snapshot()
     assert values[metrics.NAMES.index("opened")] == 1
     assert values[len(metrics.NAMES) + len(metrics.BUCKETS)] == 7  # the histogram's count
+
+
+def test_the_daemons_sender_waits_for_a_failed_mails_next_try(tmp_path):
+    """The daemon's passes (every few seconds and at each wake-up) are not forced: a
+    mail the relay failed waits for its next try (only `maild outbox flush`, forced,
+    tries it before then). Forced, every pass tried every failed mail again."""
+    desk = Desk(tmp_path, dead_port())
+    desk.ingest(make_mail())
+    app = App(load(desk.config))
+    workers.flush_outbox(app, None)
+    tried = {m["id"]: m["attempts"] for m in app.outbox.entries()}
+    assert tried and set(tried.values()) == {1}
+    workers.flush_outbox(app, None)
+    assert {m["id"]: m["attempts"] for m in app.outbox.entries()} == tried
+    app.outbox.close()
