@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import struct
+from datetime import timedelta
 from typing import Any
 
 from maild.domain import limits, staffreply
@@ -690,3 +691,23 @@ def test_an_answer_to_two_customers_one_held_goes_to_each_under_a_key_of_its_own
     mails = [o for o in d.outgoing if o.kind == "staff"]
     assert sorted(tuple(o.to) for o in mails) == [(CUSTOMER,), (PETR,)]
     assert len({o.key for o in mails}) == 2
+
+
+def test_a_reply_that_ends_a_followups_deadline_counts_it_for_the_sla_report() -> None:
+    """The customer wrote again after the first reaction: an answer, or a #close alone,
+    ends that follow-up's deadline, counted under its level in time or breached."""
+    fresh, _ = _ticket()
+    due = NOW + timedelta(hours=1)
+    waiting = {
+        **fresh,
+        "first_reaction_at": (NOW - timedelta(days=1)).isoformat(),
+        "reaction_due": due.isoformat(),
+        "reaction_from": (NOW - timedelta(hours=1)).isoformat(),
+        "reaction_level": "vip",
+    }
+    for body in ("Проверили: исправлено.", "#close"):
+        d = _reply(body, ticket=waiting)
+        assert d.ticket["later_reactions"] == {"vip": {"in_time": 1, "breached": 0}}, body
+    late = {**waiting, "reaction_due": (NOW - timedelta(minutes=1)).isoformat()}
+    d = _reply("Проверили: исправлено.", ticket=late)
+    assert d.ticket["later_reactions"] == {"vip": {"in_time": 0, "breached": 1}}
