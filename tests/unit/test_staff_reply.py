@@ -711,3 +711,11 @@ def test_a_reply_that_ends_a_followups_deadline_counts_it_for_the_sla_report() -
     late = {**waiting, "reaction_due": (NOW - timedelta(minutes=1)).isoformat()}
     d = _reply("Проверили: исправлено.", ticket=late)
     assert d.ticket["later_reactions"] == {"vip": {"in_time": 0, "breached": 1}}
+
+
+def test_a_command_typed_twice_tells_the_customer_once() -> None:
+    """#take on two lines (typed again lower down): one «работа начата» in the mail,
+    not its text twice over."""
+    [mail] = _reply("#take\n\n#take\n").outgoing
+    assert mail.template == "started.txt"
+    assert (mail.body or "").count("text of started.txt") == 1
