@@ -719,3 +719,11 @@ def test_a_command_typed_twice_tells_the_customer_once() -> None:
     [mail] = _reply("#take\n\n#take\n").outgoing
     assert mail.template == "started.txt"
     assert (mail.body or "").count("text of started.txt") == 1
+
+
+def test_a_note_with_wait_asks_the_customer_nothing_and_the_wait_is_refused() -> None:
+    """A note reaches no customer: its text under #wait is no question asked, and the
+    ticket does not wait for an answer to it."""
+    d = _reply("#note\n#wait\nСпросить у клиента версию PHP")
+    assert [e.split(":")[0] for e in _errors(d)] == ["#wait не выполнена"]
+    assert d.ticket["status"] == "new" and [o.to for o in d.outgoing] == [[ANNA]]
