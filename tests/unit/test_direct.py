@@ -211,3 +211,14 @@ def test_a_command_of_her_own_sent_answer_quoted_back_is_no_line_she_typed() -> 
     d = decide(snap, msg, screen(msg, SUPPORT), NOW, POLICY)
     assert [o.body.split("\n")[0] for o in _to(d, CUSTOMER)] == ["Иван, и ещё: очистите кэш."]
     assert [o.template for o in _to(d, ANNA)] == []
+
+
+def test_a_customer_in_cc_whose_notices_are_held_gets_none_of_them() -> None:
+    """Ivan's mail looked automatic: the closing notice is held from him, though he got
+    the answer in Cc from her mail system; Olga, in Cc too, gets it."""
+    ticket, _ = _ticket()
+    both = {**ticket, "participants": [CUSTOMER, OLGA], "automatic": {CUSTOMER: "auto"}}
+    for cc in (f"{CUSTOMER}, {OLGA}", CUSTOMER):
+        d = _staff("Исправлено, проверьте.\n#close", cc=cc, ticket=both)
+        assert _to(d, CUSTOMER) == [], cc
+        assert [o.template for o in _to(d, ANNA)] == ["staff_capped.txt", "staff_direct.txt"]
