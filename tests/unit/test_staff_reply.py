@@ -727,3 +727,13 @@ def test_a_note_with_wait_asks_the_customer_nothing_and_the_wait_is_refused() ->
     d = _reply("#note\n#wait\nСпросить у клиента версию PHP")
     assert [e.split(":")[0] for e in _errors(d)] == ["#wait не выполнена"]
     assert d.ticket["status"] == "new" and [o.to for o in d.outgoing] == [[ANNA]]
+
+
+def test_what_the_customer_reads_under_the_answer_is_kept_with_it() -> None:
+    """The closing notice and the signature under the answer: kept as the record's
+    folded_text, so that the customer's reply quoting them (unmarked, as a client may)
+    is not shown as typed by him (owntext.known_before)."""
+    d = _reply("Исправлено, проверьте.\n#close")
+    [mail] = d.outgoing
+    under = (mail.body or "").removeprefix("Исправлено, проверьте.").strip()
+    assert "resolved.txt" in under and d.incoming["folded_text"] == under
