@@ -737,3 +737,21 @@ def test_what_the_customer_reads_under_the_answer_is_kept_with_it() -> None:
     [mail] = d.outgoing
     under = (mail.body or "").removeprefix("Исправлено, проверьте.").strip()
     assert "resolved.txt" in under and d.incoming["folded_text"] == under
+
+
+def test_a_close_leaves_the_first_deadline_a_transfer_moved() -> None:
+    """The ticket was moved to its level two days after it opened (its first deadline
+    counted from then on, ticket.first_moves_on_transfer): a #close that sets no level
+    leaves that deadline as it was for the SLA report."""
+    fresh, _ = _ticket()
+    moved = NOW - timedelta(hours=1)
+    transferred = {
+        **fresh,
+        "created_at": (NOW - timedelta(days=2)).isoformat(),
+        "first_reaction_due": POLICY.due(fresh["level"], moved).isoformat(),
+        "first_reaction_level": fresh["level"],
+    }
+    d = _reply("Исправлено.\n#close", ticket=transferred)
+    assert d.ticket["status"] == "closed"
+    kept = ("first_reaction_due", "first_reaction_level")
+    assert [d.ticket[k] for k in kept] == [transferred[k] for k in kept]
