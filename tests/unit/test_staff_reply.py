@@ -755,3 +755,18 @@ def test_a_close_leaves_the_first_deadline_a_transfer_moved() -> None:
     assert d.ticket["status"] == "closed"
     kept = ("first_reaction_due", "first_reaction_level")
     assert [d.ticket[k] for k in kept] == [transferred[k] for k in kept]
+
+
+def test_a_note_typed_in_the_subject_alone_stops_the_reply_before_the_customer() -> None:
+    """«#note» in the subject, none in the text: the text meant for colleagues is no
+    answer; nothing goes to the customer, the writer is told."""
+    fresh, messages = _ticket()
+    snap = Snapshot(TID, (fresh, messages), identify(ANNA, [], [], NOW.date()), True)
+    msg = _msg(
+        sender=f"Анна <{ANNA}>",
+        subject=f"#note Re: Заказ [TID#{TID}]",
+        body="Клиент должен за прошлый месяц, не отвечаем до оплаты.",
+    )
+    d = decide(snap, msg, screen(msg, SUPPORT), NOW, POLICY)
+    assert [o.to for o in d.outgoing] == [[ANNA]] and _errors(d)
+    assert d.incoming.get("direction") != "out"
