@@ -222,3 +222,11 @@ def test_a_customer_in_cc_whose_notices_are_held_gets_none_of_them() -> None:
         d = _staff("Исправлено, проверьте.\n#close", cc=cc, ticket=both)
         assert _to(d, CUSTOMER) == [], cc
         assert [o.template for o in _to(d, ANNA)] == ["staff_capped.txt", "staff_direct.txt"]
+
+
+def test_a_saved_answer_goes_from_maild_to_the_customer_in_cc_too() -> None:
+    """In Cc he got «#answer thanks», the command line: maild's mail, the saved answer
+    filled in, goes to him all the same."""
+    d = _staff("#answer thanks", cc=CUSTOMER)
+    [mail] = _to(d, CUSTOMER)
+    assert mail.kind == "staff" and "answer thanks for" in (mail.body or "")
