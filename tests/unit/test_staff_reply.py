@@ -770,3 +770,14 @@ def test_a_note_typed_in_the_subject_alone_stops_the_reply_before_the_customer()
     d = decide(snap, msg, screen(msg, SUPPORT), NOW, POLICY)
     assert [o.to for o in d.outgoing] == [[ANNA]] and _errors(d)
     assert d.incoming.get("direction") != "out"
+
+
+def test_a_customer_whose_notices_are_held_gets_the_answer_without_them() -> None:
+    """Ivan's mail looked automatic: the closing notice (a rating request) is held from
+    him, the answer is not; Petr gets both in one mail."""
+    ticket, _ = _ticket()
+    both = {**ticket, "participants": [CUSTOMER, PETR], "automatic": {CUSTOMER: "auto"}}
+    d = _reply("Исправлено, проверьте.\n#close", ticket=both)
+    mails = {o.to[0]: o.body or "" for o in d.outgoing if o.kind == "staff"}
+    assert "Исправлено" in mails[CUSTOMER] and "resolved.txt" not in mails[CUSTOMER]
+    assert "resolved.txt" in mails[PETR]
