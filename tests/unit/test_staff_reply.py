@@ -216,6 +216,7 @@ def test_an_answer_is_named_in_any_case() -> None:
     assert "заглавными буквами: THANKS, Thanks" in error and error.startswith("#answer: «thanks»")
     alike = capitals(("THANKS", "Thanks", "thanks", "нет", "ytn"))
     assert alike == [("THANKS", "Thanks", "thanks")]
+    assert capitals(("thanks", "Thanks", "нет")) == [("Thanks", "thanks")]  # two are one too
     assert typed_alike(("Thanks", "thanks")) == []  # capitals' to tell, not the layouts'
 
 
