@@ -117,9 +117,10 @@ def test_saved_answers_by_name_or_in_the_russian_layout() -> None:
     for typed in ("thanks", "ерфтлы"):
         body = _to_customer(_reply(f"#answer {typed}")).body or ""
         assert "answer thanks for" in body, typed
-    assert _errors(_reply("#answer nope")) == [
-        "#answer: нет сохранённого ответа «nope»; есть: thanks"
-    ]
+    for typed in ("nope", "404"):  # (digits read alike in either layout)
+        assert _errors(_reply(f"#answer {typed}")) == [
+            f"#answer: нет сохранённого ответа «{typed}»; есть: thanks"
+        ]
     none = dataclasses.replace(POLICY, answer_names=())
     assert _errors(_reply("#answer thanks", policy=none)) == [
         "#answer: нет сохранённого ответа «thanks»; есть: (нет ни одного)"
