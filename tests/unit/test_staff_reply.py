@@ -783,3 +783,10 @@ def test_a_customer_whose_notices_are_held_gets_the_answer_without_them() -> Non
     mails = {o.to[0]: o.body or "" for o in d.outgoing if o.kind == "staff"}
     assert "Исправлено" in mails[CUSTOMER] and "resolved.txt" not in mails[CUSTOMER]
     assert "resolved.txt" in mails[PETR]
+
+
+def test_a_saved_answer_ends_its_line_before_the_text_typed_under_it() -> None:
+    """«#answer thanks» and a line of her own under it: the saved answer's last line and
+    hers stay two lines."""
+    body = _to_customer(_reply("#answer thanks\nЕщё: перезапустите браузер.")).body or ""
+    assert "\nЕщё: перезапустите браузер." in body
