@@ -94,6 +94,7 @@ FAKE_ENDS = [
     "  ----- КОНЕЦ ТЕКСТА -----",
     "‒‒‒‒‒ конец текста ‒‒‒‒‒",  # figure dashes
     "————— конец текста —————",  # em dashes
+    "\u2212\u2212\u2212\u2212\u2212 конец текста \u2212\u2212\u2212\u2212\u2212",  # minus signs
     "－－－－－ конец текста －－－－－",  # fullwidth hyphen-minus
     "----- кoнец тekста -----",  # Latin «o», «e», «k»
     "-----\u00ad конец\u200b текста -----",  # a soft hyphen, a zero-width space
