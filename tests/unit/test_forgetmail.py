@@ -86,3 +86,19 @@ def test_a_multipart_without_a_boundary_is_left_to_the_byte_scrub():
         b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.b64encode(ADDRESS.encode()) + b"\r\n"
     )
     assert scrub_mail(raw, scrub, MENTION, PLACEHOLDER) == raw
+
+
+def test_a_part_with_no_empty_line_takes_nothing_of_the_next_part():
+    """A part whose header runs into the next delimiter (no empty line: a part of no
+    body, as a careless client writes one) has no body to read; the next part's body,
+    sent base64, is scrubbed once, and every other byte of the mail stays (a body
+    looked for past the part's end wrote the next part's header twice)."""
+    text = base64.b64encode(f"Клиент {ADDRESS}".encode())
+    raw = (
+        b"Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n"
+        b"--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n"
+        b"\r\n" + text + b"\r\n--b--\r\n"
+    )
+    out = scrub_mail(raw, scrub, MENTION, PLACEHOLDER)
+    assert out == raw.replace(text, base64.b64encode(f"Клиент {PLACEHOLDER}".encode()))
