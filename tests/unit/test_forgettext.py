@@ -109,6 +109,7 @@ def test_an_unknown_charset_or_one_its_bytes_are_no_text_of_leaves_the_part():
     for charset, data in (
         ("x-unknown", named.encode()),
         ("windows-1251", b"\x98 " + named.encode()),
+        ("gb18030", b"\xff " + named.encode()),  # no text, though it can write U+FFFD
     ):
         raw = mail(base64.encodebytes(data), charset, "base64")
         assert scrub_mail(raw, scrub, MENTION, PLACEHOLDER) == raw
@@ -119,6 +120,19 @@ def test_eight_bit_text_labelled_ascii_is_scrubbed_as_bytes():
     out = scrub_mail(raw, scrub, MENTION, PLACEHOLDER)
     body = base64.b64decode(out.partition(b"\r\n\r\n")[2])
     assert body == f"Клиент {PLACEHOLDER}".encode("cp1251")
+
+
+def test_a_text_labelled_ascii_that_the_scrub_writes_cyrillic_into_stays_ascii():
+    """Outlook sends plain English as us-ascii quoted-printable; where the scrub writes
+    a Cyrillic word (a name's ERASED) the part gets the ASCII stand-in, not UTF-8 bytes
+    a reader shows as garbage in a part that says it is ASCII."""
+
+    def erase(text: bytes) -> bytes:  # as forget's name scrub: ERASED in UTF-8
+        return text.replace(ADDRESS.encode(), "[удалено]".encode())
+
+    raw = mail(binascii.b2a_qp(f"Hello from {ADDRESS}\n".encode()), "us-ascii", "quoted-printable")
+    out = scrub_mail(raw, erase, MENTION, PLACEHOLDER)
+    assert binascii.a2b_qp(out.partition(b"\r\n\r\n")[2]) == f"Hello from {PLACEHOLDER}\n".encode()
 
 
 def test_a_text_the_charset_cannot_hold_gets_the_ascii_placeholder():
