@@ -102,3 +102,20 @@ def test_a_part_with_no_empty_line_takes_nothing_of_the_next_part():
     )
     out = scrub_mail(raw, scrub, MENTION, PLACEHOLDER)
     assert out == raw.replace(text, base64.b64encode(f"Клиент {PLACEHOLDER}".encode()))
+
+
+def test_a_picture_sent_inline_stays_byte_for_byte():
+    """A picture pasted into the text (multipart/related, no Content-Disposition) is a
+    file, kept as the ticket keeps it, though its bytes hold the address (a PNG's text
+    chunk): only the text part is scrubbed, or the customer's picture comes out broken."""
+    picture = PNG + b"tEXtAuthor\x00" + ADDRESS.encode()
+    text, image = base64.encodebytes(f"См. {ADDRESS}".encode()), base64.encodebytes(picture)
+    raw = (
+        b"Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n"
+        b"\r\n" + text + b"--b\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n"
+        b"Content-ID: <p1@x>\r\n\r\n" + image + b"--b--\r\n"
+    )
+    text_part, png = parts(scrub_mail(raw, scrub, MENTION, PLACEHOLDER))
+    assert text_part.get_content() == f"См. {PLACEHOLDER}"
+    assert png.get_content() == picture
