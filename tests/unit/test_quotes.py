@@ -1057,6 +1057,9 @@ FWD = "-------- Пересланное сообщение --------"
          "От: \tСлужба <support+1234-5678.abc@s.ru>\n\nУровень: VIP\n", "Ответ выше."),
         # a customer's or a developer's mail forwarded to the customer: content
         (f"Иван, вот ответ разработчика.\n\n{FWD}\nОт: Пётр <dev@s.ru>\n\nИсправлено.\n", None),
+        # ... sent to support: the mail is still not support's own
+        (f"Иван, вот ответ.\n\n{FWD}\nОт: Пётр <dev@s.ru>\nКому: Служба <support@s.ru>\n\nДа.\n",
+         None),
         ("Иван, от: support@s.ru пришло письмо.\n", None),
         # the From line within the forward's head (the mark and four lines), or past it
         (f"Ответ.\n{FWD}\nТема: 1\nДата: 2\nКому: 3\nОт: Служба <support@s.ru>\n", "Ответ."),
