@@ -213,6 +213,9 @@ def test_an_answer_is_named_in_any_case() -> None:
     assert find_answer(lower, "thanks") == "thanks"
     two = dataclasses.replace(POLICY, answer_names=("THANKS", "Thanks"))
     assert find_answer(two, "thanks") is None
+    # of «Спасибо» and «спасибо», the one in lower case, typed with Shift held in Latin too
+    alike = dataclasses.replace(POLICY, answer_names=("Спасибо", "спасибо"))
+    assert find_answer(alike, "cgfcb<j") == find_answer(alike, "спасибо") == "спасибо"
     [error] = _errors(_reply("#answer Thanks", policy=two))
     assert "заглавными буквами: THANKS, Thanks" in error and error.startswith("#answer: «thanks»")
     alike = capitals(("THANKS", "Thanks", "thanks", "нет", "ytn"))
