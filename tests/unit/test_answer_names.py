@@ -23,3 +23,13 @@ def test_names_that_differ_only_in_capitals_are_listed_whole_and_bounded() -> No
     named = error.split("буквами: ", 1)[1]
     assert f"и ещё {len(variants) - MAX_LISTED_NAMES} ответа" in named
     assert all(v in variants for v in named.split(" и ещё")[0].split(", "))
+
+
+def test_one_name_past_those_listed_is_counted_too() -> None:
+    """A desk of one saved answer more than the error lists: the error says one more
+    is named at the mail's foot, as it does of two or more; else its reader takes the
+    list for all the desk has."""
+    names = tuple(f"a{i}" for i in range(MAX_LISTED_NAMES + 1))
+    policy = replace(POLICY, answer_names=names)
+    _body, [error] = filled(policy, parse_reply("#answer nope\nСпасибо."), _ticket()[0])
+    assert error.endswith("и ещё 1 ответ (все названы в конце письма)")
