@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from maild.domain.answers import filled
 from maild.domain.commands import parse_reply
-from maild.domain.limits import MAX_LISTED_NAMES
+from maild.domain.limits import MAX_ERROR_CHARS, MAX_LISTED_NAMES, MAX_NAMED
 from tests.unit.test_decide import POLICY, _ticket
 
 
@@ -33,3 +33,13 @@ def test_one_name_past_those_listed_is_counted_too() -> None:
     policy = replace(POLICY, answer_names=names)
     _body, [error] = filled(policy, parse_reply("#answer nope\nСпасибо."), _ticket()[0])
     assert error.endswith("и ещё 1 ответ (все названы в конце письма)")
+
+
+def test_a_long_name_is_cut_so_the_error_still_names_the_answers() -> None:
+    """`#answer` with a name of thousands of characters: the error repeats its first
+    limits.MAX_NAMED and lists the desk's answers within limits.MAX_ERROR_CHARS, at which
+    the refusal cuts each error; the name repeated whole, the list was cut off."""
+    policy = replace(POLICY, answer_names=("thanks", "request_info"))
+    _body, [error] = filled(policy, parse_reply(f"#answer {'q' * 5000}\nТекст."), _ticket()[0])
+    assert len(error) <= MAX_ERROR_CHARS and "есть: thanks, request_info" in error
+    assert f"«{'q' * (MAX_NAMED - 1)}…»" in error  # the name cut, to MAX_NAMED with "…"
