@@ -772,6 +772,18 @@ def test_an_attribution_goes_with_its_quote_past_blank_lines() -> None:
         assert for_customer(text) == "\n".join([*quote(CUSTOMER_TEXT), "", "Ответ."]), blanks
 
 
+def test_an_attribution_in_the_customer_text_stays_with_its_quote() -> None:
+    """The customer's text quotes a mail of its own under its «... пишет:» line: that
+    line is the customer's too and goes back with the quote under it, though the
+    notice's end line right under that quote is dropped: only an unquoted attribution,
+    the staff member's client's, goes with a quote that lost lines."""
+    block = ["Добрый день.", "3 дек. 2026 г., в 10:00, Иван <i@x.ru> пишет:", "> старое письмо"]
+    quoted = quote(notice(block))
+    cut = quoted.index("> " + END) + 1
+    text = "\n".join([*quoted[:cut], "", "Ответ на это.", *quoted[cut:]])
+    assert for_customer(text) == "\n".join([*quote(block), "", "Ответ на это."])
+
+
 def test_one_blank_line_stands_where_a_quote_was_dropped() -> None:
     reminder = quote(["По обращению 1234-5678 нет реакции сотрудника", "", "Клиент: ivan@x.ru"])
     text = "\n".join(["Ответ.", "", *reminder, "", "", "Ещё ответ.", "", "", "Подпись"])
