@@ -790,6 +790,8 @@ def test_one_blank_line_stands_where_a_quote_was_dropped() -> None:
     # typed blank lines stay as typed; those around the dropped quote make one
     assert for_customer(text) == "Ответ.\n\nЕщё ответ.\n\n\nПодпись"
     assert for_customer("\n".join([*reminder, "", "Ответ."])) == "Ответ."
+    # the quote right under a line: the blank lines typed under the quote make one too
+    assert for_customer("\n".join(["Ответ.", *reminder, "", "", "Ещё."])) == "Ответ.\n\nЕщё."
 
 
 def test_a_customer_text_block_ends_at_its_own_depth() -> None:
