@@ -10,6 +10,7 @@ import contextlib
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 from maild.adapters.outbound import Outbox
 from maild.configtypes import OutboundConfig
@@ -36,18 +37,23 @@ def relay_that_at(n: int, fault: Callable[[], object]) -> Sink:
     return sink.start()
 
 
+def _desk_with_queued_mail(tmp_path: Path, mnt: Path, relay_port: int) -> tuple[Desk, set[str]]:
+    """A desk storing on `mnt` with a confirmation and staff notices queued for each of
+    CUSTOMERS new tickets, and the Message-IDs queued."""
+    # every customer's notice goes: no flood of new tickets at one domain or desk-wide
+    no_flood = {"max_new_ticket_notices_per_hour": 0}
+    desk = Desk(tmp_path, relay_port, storage={"path": str(mnt / "data")}, support=no_flood)
+    for n in range(CUSTOMERS):
+        desk.ingest(make_mail(sender=f"c{n}@shop{n}.example", msgid=f"<f{n}@c.example>"))
+    return desk, {m["message_id"] for m in desk.run("outbox", "list", "--json").json()}
+
+
 def test_a_full_disk_never_sends_a_mail_twice(tmp_path):
     with ext4(tmp_path / "disk.img", tmp_path / "mnt", size_mb=16) as mnt:
         ballast = []
         sink = relay_that_at(FILL_AT, lambda: ballast.append(fill(mnt)))
         try:
-            # every customer's notice goes: no flood of new tickets at one domain or desk-wide
-            no_flood = {"max_new_ticket_notices_per_hour": 0}
-            desk = Desk(tmp_path, sink.port, storage={"path": str(mnt / "data")}, support=no_flood)
-            for n in range(CUSTOMERS):
-                sender = f"c{n}@shop{n}.example"
-                desk.ingest(make_mail(sender=sender, msgid=f"<f{n}@c.example>"))
-            queued = {m["message_id"] for m in desk.run("outbox", "list", "--json").json()}
+            desk, queued = _desk_with_queued_mail(tmp_path, mnt, sink.port)
             staff = len(desk.sections["support"]["staff"])
             assert len(queued) == (1 + staff) * CUSTOMERS  # a confirmation, a notice per member
 
@@ -347,11 +353,7 @@ def test_a_full_disk_stops_every_relay_connection_of_the_pass(tmp_path):
         ballast = []
         sink = relay_that_at(FILL_AT, lambda: ballast.append(fill(mnt)))
         try:
-            no_flood = {"max_new_ticket_notices_per_hour": 0}
-            desk = Desk(tmp_path, sink.port, storage={"path": str(mnt / "data")}, support=no_flood)
-            for n in range(CUSTOMERS):
-                desk.ingest(make_mail(sender=f"c{n}@shop{n}.example", msgid=f"<p{n}@c.example>"))
-            queued = {m["message_id"] for m in desk.run("outbox", "list", "--json").json()}
+            desk, queued = _desk_with_queued_mail(tmp_path, mnt, sink.port)
             assert len(queued) >= 8 * PARALLEL_CONNECTIONS * 4  # each connection has plenty
 
             full = desk.run("outbox", "flush")
