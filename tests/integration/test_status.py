@@ -10,13 +10,14 @@ import stat
 import subprocess
 import sys
 import urllib.request
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from maild.app import App
 from maild.config import load
+from maild.runner import ingest
 from tests.helpers import AS_ME, QUICK_RETRIES, Daemon, Desk, free_port, make_mail, wait_until
 
 # the daemons of the tests that wait for the try after a fault is mended, not its length
@@ -106,6 +107,18 @@ def test_an_imap_poller_without_contact_since_it_started_is_told_at_once(tmp_pat
     assert "no contact with the server since maild started" in desk.run("status").out
     status.mark(root, status.IMAP_MARK, now)  # this run's first round
     assert desk.run("status", "--json").json()["imap"]["waiting"] is None
+
+
+def test_status_counts_the_open_tickets_past_their_reaction_time(desk):
+    """The overdue figure of `maild status --json` (and the metrics' gauge
+    maild_tickets_overdue an alert rests on) counts the tickets whose deadline has
+    passed, not the ones still in time."""
+    desk.make_store()
+    month_ago = datetime.now(UTC) - timedelta(days=30)
+    ingest(App(load(desk.config), clock=lambda: month_ago), make_mail(msgid="<old@c>"))
+    ingest(App(load(desk.config)), make_mail(sender="petr@x.example", msgid="<new@c>"))
+    r = desk.run("status", "--json")
+    assert r.json()["tickets"] == {"open": 2, "overdue": 1}, r.out
 
 
 def test_status_reports_a_processing_fault(desk):
