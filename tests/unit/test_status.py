@@ -14,6 +14,7 @@ import pytest
 from maild import servecheck
 from maild.metrics import SLOTS, Counters, exposition
 from maild.status import DEGRADED, FAILING, HEALTHY, _outbox, assess
+from maild.unreadables import UNREADABLE
 
 
 def figures(**changes):
@@ -387,3 +388,17 @@ def test_mail_failing_for_an_hour_is_failing_whatever_failed_after_it(tmp_path):
     state, reasons = assess(figures(outbox=_outbox(app, now)))
     assert state == FAILING
     assert reasons == ["outbox: mail to c1@client.example fails for an hour: 451 later"]
+
+
+def test_a_queue_file_maild_may_not_read_is_told_once_as_unreadable(tmp_path):
+    """A queue file maild may not read is said as such, with its fix; it was also
+    counted among the files «without their record or whole mail» (fsck cannot mend
+    a file it may not read), beside one whose record is really missing."""
+    locked, cut = tmp_path / "m1.eml", tmp_path / "m2.eml"
+    broken = {str(locked): f"{UNREADABLE}: permission denied", str(cut): "no record"}
+    outbox = SimpleNamespace(entries=list, broken=broken, refused_log=dict)
+    app = SimpleNamespace(outbox=outbox, config=SimpleNamespace(storage_path=tmp_path))
+    state, reasons = assess(figures(outbox=_outbox(app, datetime.now(UTC))))
+    assert state == DEGRADED
+    assert len(reasons) == 2 and str(locked) in reasons[0], reasons
+    assert reasons[1].startswith("outbox: 1 queue file(s) without their record"), reasons
