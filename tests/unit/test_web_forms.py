@@ -185,6 +185,16 @@ def test_a_posted_file_goes_by_its_name_alone_and_a_plain_leaf_type(filename, co
     assert (got.filename, got.content_type, got.data) == (*upload, b"PNG")
 
 
+def test_a_file_input_left_empty_is_no_file():
+    """A browser posts the form's file input with no file picked as an empty part
+    without a name: no file goes with the message, not an empty one named «file»."""
+    empty = web.FileField(
+        "files", "", io.BytesIO(b""), "application/octet-stream", CIMultiDictProxy(CIMultiDict())
+    )
+    form = MultiDict([("files", empty), ("files", _picked("a.png", "image/png"))])
+    assert [u.filename for u in uploads(form)] == ["a.png"]
+
+
 def test_a_request_with_another_file_of_the_same_name_and_size_is_another_request():
     """What a request or a post says includes its files' bytes: a screenshot taken
     again (the same name, the same size, as a BMP of the same screen has) sent with
@@ -194,3 +204,24 @@ def test_a_request_with_another_file_of_the_same_name_and_size_is_another_reques
     again = content_digest("Вопрос", [Upload("экран.bmp", "image/bmp", b"\1" * 64)])
     same = content_digest("Вопрос", [Upload("экран.bmp", "image/bmp", b"\0" * 64)])
     assert first != again and first == same
+
+
+def test_a_request_of_a_confirmed_address_carries_the_desk_s_proof_of_it_on_top():
+    """With support.authserv_id, the request whose address a click on its link proved
+    goes with the desk's own Authentication-Results (dkim=pass for the From's
+    domain) as its first field, where the pipeline trusts it: without it a confirmed
+    request read as mail from an unproven address."""
+    raw, _ = compose(
+        support="support@example.com",
+        from_addr="ivan@client.example",
+        from_name="Иван",
+        subject="Вопрос",
+        text="Текст",
+        files=[],
+        nonce="0123abcd",
+        now=datetime(2026, 11, 25, tzinfo=UTC),
+        authserv_id="mx.example.com",
+    )
+    first = raw.split(b"\r\n", 1)[0].decode()
+    assert first.startswith("Authentication-Results: mx.example.com; dkim=pass"), first
+    assert "header.d=client.example" in first
