@@ -157,6 +157,37 @@ def test_one_moment_of_its_own_and_of_waits_merged_in_is_one_deadline_naming_all
     ]
 
 
+def test_a_follow_ups_deadline_runs_from_the_follow_up_not_from_the_opening() -> None:
+    """A customer's follow-up a week after the opening starts a new deadline
+    (reaction_from): its reminder is timed from then; timed from the opening, it would
+    go to staff at once, the moment the follow-up came."""
+    from maild.domain.pending import deadlines
+
+    later = {**_ticket(), "created_at": "2026-12-01T10:00:00+03:00"}
+    later["reaction_from"] = "2026-12-08T09:00:00+03:00"
+    assert [(d.due, d.start) for d in deadlines(later)] == [(DUE, "2026-12-08T09:00:00+03:00")]
+    # a merged customer's follow-up the same: their wait runs from it
+    wait = {**WAIT, "reaction_due": LATER_WAIT, "reaction_from": "2026-12-09T09:00:00+03:00"}
+    assert [(d.due, d.start) for d in deadlines({**later, "merged_waits": [wait]})] == [
+        (DUE, "2026-12-08T09:00:00+03:00"),
+        (LATER_WAIT, "2026-12-09T09:00:00+03:00"),
+    ]
+
+
+LATER_WAIT = "2026-12-10T10:00:00+03:00"
+
+
+def test_a_moment_of_its_own_and_a_wait_that_started_earlier_runs_from_the_wait() -> None:
+    """The survivor's own clock started after the merged customer's, both due at one
+    moment: the reminder of that moment goes by the earlier clock (the merged customer
+    waited longer), not by the survivor's own, which would remind staff late."""
+    from maild.domain.pending import deadlines
+
+    own = {**_merged(due=EARLIER), "reaction_from": "2026-12-08T08:30:00+03:00"}
+    [d] = deadlines(own)
+    assert (d.due, d.start, d.wait, d.also) == (EARLIER, WAIT["created_at"], None, (WAIT,))
+
+
 def test_an_own_deadline_that_came_with_a_merged_wait_is_that_waits_alone() -> None:
     """A survivor merged into before #merge kept its own took the merged ticket's
     earlier deadline and its clock: that moment is the merged customer's alone."""
