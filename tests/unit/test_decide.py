@@ -91,6 +91,20 @@ def _ticket(tid: str = "1111-2222", requester: str = CUSTOMER) -> tuple[dict, li
     return ticket, [first]
 
 
+def test_forged_staff_mail_has_its_files_judged_as_a_customers() -> None:
+    """Only a verified staff member's reply may carry any type of file: mail that merely
+    claims a staff From (anyone may forge it) gets the regulation's file types, so a
+    program it carries is refused, not kept in the ticket as a staff member's file."""
+    loaded = _ticket()
+    exe = [("setup.exe", "application/octet-stream", b"MZ\x90\x00" + b"\x00" * 60)]
+    msg = _msg(sender=STAFF[0], subject="Re: [TID#1111-2222]", body="Вот.", attachments=exe)
+    ident = identify(STAFF[0], [], [], NOW.date())
+    forged = _decide(Snapshot("1111-2222", loaded, ident, staff_verified=False), msg)
+    assert [a.accepted for a, _ in forged.attachments] == [False]
+    proven = _decide(Snapshot("1111-2222", _ticket(), ident, staff_verified=True), msg)
+    assert [a.accepted for a, _ in proven.attachments] == [True]
+
+
 def test_a_licensed_sender_opens_a_ticket_at_the_license_level() -> None:
     msg = _msg(msgid="<new-1@shop-example.ru>")
     ident = identify(CUSTOMER, [LICENSE], [], NOW.date())
