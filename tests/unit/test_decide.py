@@ -16,6 +16,7 @@ import pytest
 from maild.domain import ticket as tk
 from maild.domain.attachments import AttachmentPolicy
 from maild.domain.calendar import BusinessCalendar
+from maild.domain.commands import Command
 from maild.domain.decide import decide
 from maild.domain.decision import Decision
 from maild.domain.message import ParsedMessage, parse
@@ -25,6 +26,7 @@ from maild.domain.replyaddr import sign, sign_for, tid_of_message_id
 from maild.domain.screen import screen
 from maild.domain.sender import FREE_SUPPORT_MONTHS, Group, License, identify
 from maild.domain.snapshot import Snapshot, Spammed
+from maild.domain.staleview import stale_view
 from maild.domain.tid import tag
 from maild.domain.verify import requester_verified, staff_verified
 from tests.helpers import make_mail
@@ -655,3 +657,23 @@ def test_a_confirmation_is_capped_desk_wide_unless_the_mail_proves_its_sender() 
     d = _decide(snap, _msg(sender="olga@shop-b.example", to=signed))
     assert [o.desk_capped for o in d.outgoing if o.kind == "confirmation"] == [False]
     assert not [o for o in d.outgoing if o.kind == "notice" and o.desk_capped]
+
+
+def test_a_customers_auto_reply_in_the_thread_blocks_no_staff_wait_or_close() -> None:
+    """A customer's out-of-office into the ticket is kept marked automatic, so a staff
+    member's #wait or #close written before it still runs: it is no customer's words
+    to answer (staleview). Unmarked it would read as «клиент уже написал»."""
+    ticket, messages = _ticket()
+    ident = identify(CUSTOMER, [LICENSE], [], NOW.date())
+    msg = _msg(
+        msgid="<ooo@shop-example.ru>",
+        subject="Автоответ: Re: [TID#1111-2222] Заказ",
+        body="Я в отпуске до понедельника.",
+        headers={"Auto-Submitted": "auto-replied"},
+    )
+    d = _decide(Snapshot("1111-2222", (ticket, messages), ident, False), msg)
+    staff_notice = {**messages[0], "message_id": "<n@x>", "direction": "out", "kind": "notice"}
+    thread = [messages[0], staff_notice, d.incoming]
+    fmt = str
+    for presumed in ("wait", "close"):
+        assert stale_view([Command(presumed)], thread, 1, STAFF[0], fmt).errors == []
