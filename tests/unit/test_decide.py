@@ -677,3 +677,29 @@ def test_a_customers_auto_reply_in_the_thread_blocks_no_staff_wait_or_close() ->
     fmt = str
     for presumed in ("wait", "close"):
         assert stale_view([Command(presumed)], thread, 1, STAFF[0], fmt).errors == []
+
+
+def test_the_copies_of_a_proven_staff_forward_join_the_customers_ticket() -> None:
+    """A staff member's forward that proves her (the Snapshot's forwarded_ident) opens
+    the ticket for the customer and the colleague of his she copies gets every answer:
+    her proof stands for his mail, which no DKIM of his can prove."""
+    petr = "petr@shop-example.ru"
+    body = (
+        "Коллеги, заведите обращение.\n\n-------- Пересланное сообщение --------\n"
+        f"Тема: Корзина\nОт: Иван Петров <{CUSTOMER}>\nКому: {STAFF[0]}\n\n"
+        "Корзина не работает.\n"
+    )
+    fwd = {"subject": "Fwd: Корзина", "body": body, "headers": {"Cc": petr}}
+    msg = _msg(sender=STAFF[0], **fwd)
+    ident = identify(CUSTOMER, [LICENSE], [], NOW.date())
+    snap = Snapshot(
+        "3333-4444",
+        None,
+        identify(STAFF[0], [], [], NOW.date()),
+        staff_verified=True,
+        forwarded=(CUSTOMER, "Иван Петров"),
+        forwarded_ident=ident,
+    )
+    d = _decide(snap, msg)
+    assert (d.outcome, d.ticket["requester"]) == ("new", CUSTOMER)
+    assert d.ticket["participants"] == [CUSTOMER, petr]
