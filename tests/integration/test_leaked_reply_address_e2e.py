@@ -297,3 +297,16 @@ def test_forged_mail_to_a_seen_address_brings_the_member_capped_error_mail(desk,
     desk.flush()
     assert len(sink.wait_for(before + 5)) == before + 5
     assert sink.received[-1].rcpt_tos == [ANNA]
+
+
+def test_a_merge_that_shows_the_address_lets_it_add_no_one_in_the_ticket_merged_into(desk, sink):
+    """The address Anna's merging "reply all" showed Ivan reaches Olga's ticket now: a
+    mail to it as Anna adds no participant there (#cc), so Ivan cannot get Olga's mail
+    sent to an address of his choosing. (A #merge by it is refused anyway, as a reply
+    to the merged ticket's mail: the test above.)"""
+    tid, other = two_tickets(desk, sink)
+    seen = staff_to(tid)
+    desk.ingest(staff_reply(tid, f"Объединяю.\n#merge {other}", headers={"Cc": IVAN}))
+    assert desk.ticket(tid)["merged_into"] == other
+    desk.ingest(forged(tid, seen, "#cc friend@spam-example.ru\nДобавьте коллегу."))
+    assert "friend@spam-example.ru" not in desk.ticket(other)["participants"]
