@@ -703,3 +703,31 @@ def test_the_copies_of_a_proven_staff_forward_join_the_customers_ticket() -> Non
     d = _decide(snap, msg)
     assert (d.outcome, d.ticket["requester"]) == ("new", CUSTOMER)
     assert d.ticket["participants"] == [CUSTOMER, petr]
+
+
+def test_the_heads_answer_to_our_mail_is_never_judged_a_robots() -> None:
+    """The head is support's own side: his quick answer to mail maild sent him, its
+    subject carrying another system's tag (his company's «Case #4711»), is his note,
+    he is told how his mail reaches staff, and no robot mark is set on him."""
+    head = "head@example.com"
+    policy = dataclasses.replace(POLICY, head=head)
+    ticket, messages = _ticket()
+    escalation = {
+        "message_id": "<esc@example.com>",
+        "direction": "out",
+        "kind": "notice",
+        "from": SUPPORT,
+        "to": [head],
+        "received_at": (NOW - timedelta(minutes=1)).isoformat(),
+        "text": "Просрочена реакция",
+    }
+    msg = _msg(
+        sender=f"Олег <{head}>",
+        subject="Re: Просрочена реакция [TID#1111-2222] [Case #4711]",
+        body="Анна, ответьте клиенту сегодня.",
+        headers={"In-Reply-To": "<esc@example.com>"},
+    )
+    snap = Snapshot("1111-2222", (ticket, [*messages, escalation]), None, False)
+    d = decide(snap, msg, screen(msg, SUPPORT), NOW, policy)
+    assert head not in (d.ticket.get("robots") or {})
+    assert d.incoming["kind"] == "note" and [o.to for o in d.outgoing] == [[head]]
