@@ -731,3 +731,35 @@ def test_the_heads_answer_to_our_mail_is_never_judged_a_robots() -> None:
     d = decide(snap, msg, screen(msg, SUPPORT), NOW, policy)
     assert head not in (d.ticket.get("robots") or {})
     assert d.incoming["kind"] == "note" and [o.to for o in d.outgoing] == [[head]]
+
+
+def test_reports_known_by_their_subject_alone_are_each_of_the_mail_they_are_about() -> None:
+    """A report that quotes none of our mail's Message-ID belongs to the ticket by its
+    subject: it is of the ticket's last mail to its customers then (Snapshot.report_of).
+    A report so of a later answer is news to staff, not «the same report again»."""
+    ticket, messages = _ticket()
+    ident = identify(CUSTOMER, [LICENSE], [], NOW.date())
+
+    def bare(n: int) -> ParsedMessage:  # the report with no headers of the mail returned
+        return parse(
+            (
+                "From: MAILER-DAEMON@mx.shop-example.ru\r\nTo: support@example.com\r\n"
+                f"Subject: Undelivered Mail: Re: [TID#1111-2222]\r\n"
+                f"Message-ID: <bare{n}@mx.shop-example.ru>\r\nMIME-Version: 1.0\r\n"
+                "Content-Type: multipart/report; report-type=delivery-status;"
+                ' boundary="B"\r\n\r\n'
+                "--B\r\nContent-Type: text/plain\r\n\r\nNot delivered.\r\n"
+                "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+                "Reporting-MTA: dns; mx.shop-example.ru\r\n\r\n"
+                f"Final-Recipient: rfc822; {CUSTOMER}\r\nAction: failed\r\n"
+                "Status: 5.1.1\r\n\r\n--B--\r\n"
+            ).encode()
+        )
+
+    snap = Snapshot("1111-2222", (ticket, messages), ident, False, our_bounce=True)
+    first = _decide(dataclasses.replace(snap, report_of="<conf@example.com>"), bare(1))
+    assert [o.template for o in first.outgoing] == ["staff_followup.txt"]
+    staff_cc = {k: v for k, v in first.ticket.items() if k != "undeliverable"}
+    snap = dataclasses.replace(snap, loaded=(staff_cc, first.messages))
+    later = _decide(dataclasses.replace(snap, report_of="<answer@example.com>"), bare(2))
+    assert [o.template for o in later.outgoing] == ["staff_followup.txt"]
