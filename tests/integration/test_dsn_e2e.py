@@ -68,6 +68,9 @@ def test_a_report_with_no_original_joins_its_ticket_by_the_subject(desk, sink):
     assert f"[TID#{tid}]" in notice.subject
     assert CUSTOMER in notice.text and "5.2.2" in notice.text
     assert "Mailbox size limit exceeded" in notice.text and "переполнен" in notice.text
+    # shown as the mail server's report, not as the customer's text
+    assert "----- отчёт почтового сервера -----" in notice.text
+    assert "----- текст письма -----" not in notice.text
     ticket = desk.ticket(tid)
     assert ticket["status"] == "closed" and "undeliverable" not in ticket
     assert json.loads(desk.run("spam", "list", "--json").out) == []
