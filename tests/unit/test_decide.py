@@ -763,3 +763,32 @@ def test_reports_known_by_their_subject_alone_are_each_of_the_mail_they_are_abou
     snap = dataclasses.replace(snap, loaded=(staff_cc, first.messages))
     later = _decide(dataclasses.replace(snap, report_of="<answer@example.com>"), bare(2))
     assert [o.template for o in later.outgoing] == ["staff_followup.txt"]
+
+
+def test_a_customers_out_of_office_answering_each_confirmation_marks_no_robot() -> None:
+    """A customer away writes from the phone, and their out-of-office answers each of our
+    confirmations at once with its same text: automatic mail, kept and told as such,
+    never judged by the robot rules, so the customer is never marked a robot (whose
+    mail would get no more confirmations and no notices to staff)."""
+    ticket, messages = _ticket()
+    ident = identify(CUSTOMER, [LICENSE], [], NOW.date())
+    for n in range(4):
+        confirmation = {
+            "message_id": f"<conf{n}@example.com>",
+            "direction": "out",
+            "kind": "confirmation",
+            "from": SUPPORT,
+            "to": [CUSTOMER],
+            "received_at": (NOW - timedelta(minutes=1)).isoformat(),
+            "text": "Обращение зарегистрировано",
+        }
+        msg = _msg(
+            msgid=f"<ooo{n}@shop-example.ru>",
+            subject="Автоответ: Re: [TID#1111-2222] Заказ",
+            body="Я в отпуске до понедельника.",
+            headers={"Auto-Submitted": "auto-replied", "In-Reply-To": f"<conf{n}@example.com>"},
+        )
+        snap = Snapshot("1111-2222", (ticket, [*messages, confirmation]), ident, False)
+        d = _decide(snap, msg)
+        ticket, messages = d.ticket, d.messages
+        assert CUSTOMER not in (ticket.get("robots") or {}), n
