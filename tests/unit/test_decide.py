@@ -93,6 +93,13 @@ def _ticket(tid: str = "1111-2222", requester: str = CUSTOMER) -> tuple[dict, li
     return ticket, [first]
 
 
+def _ours(message_id: str, kind: str, to: str, text: str) -> dict:
+    """The record of a mail maild sent a minute ago."""
+    at = NOW - timedelta(minutes=1)
+    return {"message_id": message_id, "direction": "out", "kind": kind, "from": SUPPORT,
+            "to": [to], "received_at": at.isoformat(), "text": text}  # fmt: skip
+
+
 def test_forged_staff_mail_has_its_files_judged_as_a_customers() -> None:
     """Only a verified staff member's reply may carry any type of file: mail that merely
     claims a staff From (anyone may forge it) gets the regulation's file types, so a
@@ -712,15 +719,7 @@ def test_the_heads_answer_to_our_mail_is_never_judged_a_robots() -> None:
     head = "head@example.com"
     policy = dataclasses.replace(POLICY, head=head)
     ticket, messages = _ticket()
-    escalation = {
-        "message_id": "<esc@example.com>",
-        "direction": "out",
-        "kind": "notice",
-        "from": SUPPORT,
-        "to": [head],
-        "received_at": (NOW - timedelta(minutes=1)).isoformat(),
-        "text": "Просрочена реакция",
-    }
+    escalation = _ours("<esc@example.com>", "notice", head, "Просрочена реакция")
     msg = _msg(
         sender=f"Олег <{head}>",
         subject="Re: Просрочена реакция [TID#1111-2222] [Case #4711]",
@@ -773,15 +772,9 @@ def test_a_customers_out_of_office_answering_each_confirmation_marks_no_robot() 
     ticket, messages = _ticket()
     ident = identify(CUSTOMER, [LICENSE], [], NOW.date())
     for n in range(4):
-        confirmation = {
-            "message_id": f"<conf{n}@example.com>",
-            "direction": "out",
-            "kind": "confirmation",
-            "from": SUPPORT,
-            "to": [CUSTOMER],
-            "received_at": (NOW - timedelta(minutes=1)).isoformat(),
-            "text": "Обращение зарегистрировано",
-        }
+        confirmation = _ours(
+            f"<conf{n}@example.com>", "confirmation", CUSTOMER, "Обращение зарегистрировано"
+        )
         msg = _msg(
             msgid=f"<ooo{n}@shop-example.ru>",
             subject="Автоответ: Re: [TID#1111-2222] Заказ",

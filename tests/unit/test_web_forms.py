@@ -6,6 +6,7 @@ import email
 import email.policy
 import io
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -25,19 +26,18 @@ from maild.web.forms import (
 from maild.web.visitors import limit_key
 
 
+def _composed(**kw: Any) -> tuple[bytes, str]:
+    """The request mail the «Задать вопрос» form makes, and its Message-ID: Иван's
+    question to support@example.com, but what `kw` gives otherwise."""
+    form = {"support": "support@example.com", "from_addr": "ivan@client.example",
+            "from_name": "Иван", "subject": "Вопрос", "text": "Текст", "files": [],
+            "nonce": "0123abcd", "now": datetime(2026, 11, 25, tzinfo=UTC)}  # fmt: skip
+    return compose(**{**form, **kw})
+
+
 def _request(address: str, name: str) -> bytes:
     """The request mail the «Задать вопрос» form makes for this address and name."""
-    raw, _ = compose(
-        support="support@example.com",
-        from_addr=address,
-        from_name=name,
-        subject="Вопрос",
-        text="Текст",
-        files=[],
-        nonce="0123abcd",
-        now=datetime(2026, 11, 25, tzinfo=UTC),
-    )
-    return raw
+    return _composed(from_addr=address, from_name=name)[0]
 
 
 @pytest.mark.parametrize(
@@ -116,16 +116,7 @@ def test_a_post_to_a_desk_at_a_cyrillic_domain_names_it_in_a_labels():
     """support@поддержка.рф: the post's To and Message-ID hold the domain in A-labels.
     The email package refused to write it in Unicode (UnicodeEncodeError): no post of
     the site reached such a desk."""
-    raw, message_id = compose(
-        support="support@поддержка.рф",
-        from_addr="ivan@x.ru",
-        from_name="Иван",
-        subject="Вопрос",
-        text="Текст",
-        files=[],
-        nonce="0123abcd",
-        now=datetime(2026, 11, 25, tzinfo=UTC),
-    )
+    raw, message_id = _composed(support="support@поддержка.рф", from_addr="ivan@x.ru")
     assert message_id == "<web.0123abcd@xn--80ahaefyxhn.xn--p1ai>"
     msg = parse(raw)
     assert msg.to == ("support@xn--80ahaefyxhn.xn--p1ai",) and msg.message_id == message_id
@@ -211,17 +202,7 @@ def test_a_request_of_a_confirmed_address_carries_the_desk_s_proof_of_it_on_top(
     goes with the desk's own Authentication-Results (dkim=pass for the From's
     domain) as its first field, where the pipeline trusts it: without it a confirmed
     request read as mail from an unproven address."""
-    raw, _ = compose(
-        support="support@example.com",
-        from_addr="ivan@client.example",
-        from_name="Иван",
-        subject="Вопрос",
-        text="Текст",
-        files=[],
-        nonce="0123abcd",
-        now=datetime(2026, 11, 25, tzinfo=UTC),
-        authserv_id="mx.example.com",
-    )
+    raw, _ = _composed(authserv_id="mx.example.com")
     first = raw.split(b"\r\n", 1)[0].decode()
     assert first.startswith("Authentication-Results: mx.example.com; dkim=pass"), first
     assert "header.d=client.example" in first
