@@ -37,8 +37,9 @@ MAX_DECODED = 32 << 20
 # Python): ten times postfix's whole-header limit (header_size_limit).
 MAX_HEAD = 1 << 20
 # what a mail must name for a part of it to be decoded here: a transfer encoding, or a
-# 7-bit charset (SEVEN_BIT_CODECS, as their labels are written)
-_ENCODED = re.compile(rb"(?i)base64|quoted-printable|utf-7|iso-2022|hz-gb")
+# 7-bit charset (SEVEN_BIT_CODECS) by any label Python reads as one (encodings.aliases:
+# «utf7», «u7», «csISO2022JP», «hzgb»); more is only a mail parsed in vain
+_ENCODED = re.compile(rb"(?i)base64|quoted-printable|u(?:tf-?)?7|2022|hz")
 _BLANK = re.compile(rb"\n\r?\n")  # a line end, then an empty line
 _QP_B64 = ("base64", "quoted-printable")
 

@@ -245,3 +245,15 @@ def test_a_charset_that_writes_one_text_in_several_ways_loses_the_address_too():
     out = scrub_mail(b"Subject: " + word + b"\r\n\r\nbody\r\n", scrub, MENTION, PLACEHOLDER)
     subject = email.message_from_bytes(out, policy=email.policy.default)["Subject"]
     assert subject == text.replace(ADDRESS, PLACEHOLDER)
+
+
+def test_a_7_bit_charset_under_any_label_python_reads_loses_the_address() -> None:
+    """A part sent as it is under another label of UTF-7 (Python's aliases): the mail
+    was never parsed, since its labels were looked for as «utf-7» alone, and the address
+    written «+AEA-» stayed in the spool copy."""
+    text = f"Клиент: {ADDRESS}, всё."
+    data = text.encode("utf-7").replace(b"@", b"+AEA-")
+    for label in ("utf7", "u7", "unicode-1-1-utf-7"):
+        raw = mail((data + b"\n").replace(b"\n", b"\r\n"), label, "7bit")
+        out = scrub_mail(raw, scrub, MENTION, PLACEHOLDER)
+        assert text_of(out).rstrip("\n") == text.replace(ADDRESS, PLACEHOLDER), label
