@@ -52,3 +52,18 @@ def test_a_utf8_file_with_its_byte_order_mark_keeps_it():
     data = "\ufeffДоступы\nПароль: Notepad77\n".encode()
     files = _files(redact_mail(_mail([("a.txt", data)])))
     assert files["a.txt"] == f"\ufeffДоступы\nПароль: {MARKER}\n".encode()
+
+
+def test_an_ascii_file_written_again_in_utf8_is_declared_utf8():
+    """ASCII cannot hold the marker's Russian: the file is written in UTF-8 with its
+    byte order mark, and its part says so: declared «us-ascii» still, the staff
+    notice's copy would hold bytes its own header says no ASCII file has."""
+    msg = EmailMessage()
+    msg["Subject"] = "Новое обращение [TID#4821-7730]"
+    msg.set_content("Файлы клиента во вложении.\n")
+    data = b"db host: db1\npassword: Notepad77\n"
+    msg.add_attachment(data, "text", "plain", filename="a.txt", params={"charset": "us-ascii"})
+    out = email.message_from_bytes(redact_mail(msg.as_bytes()), policy=email.policy.default)
+    (part,) = out.iter_attachments()
+    assert part.get_content_charset() == "utf-8"
+    assert part.get_content() == f"\ufeffdb host: db1\npassword: {MARKER}\n"
