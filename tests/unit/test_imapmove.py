@@ -5,6 +5,8 @@ are due, what `maild status` is told."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from imapclient import IMAPClient
 
@@ -71,3 +73,56 @@ def test_a_move_the_connection_broke_is_remembered_spooled_not_fetched_again(err
     server = Server()
     watch.retry_due(server, CAPS, [5])  # type: ignore[arg-type]
     assert server.moved == [5] and watch.order([6], 1) == ([6], []) and told == []
+
+
+class NoMoveServer:
+    """A server without MOVE whose first STORE of \\Deleted answers NO: the COPY has
+    been made by then."""
+
+    def __init__(self) -> None:
+        self.copied: list[int] = []
+        self.expunged: list[int] = []
+        self.refuse = 1
+
+    def add_flags(self, uids: list[int], flags: list[bytes], silent: bool = False) -> object:
+        if b"\\Deleted" in flags and self.refuse:
+            self.refuse -= 1
+            raise IMAPClient.Error("store failed: [SERVERBUG] Internal error occurred")
+        return None if silent else {u: tuple(flags) for u in uids}
+
+    def copy(self, uids: list[int], folder: str) -> None:
+        self.copied += uids
+
+    def uid_expunge(self, uids: list[int]) -> None:
+        self.expunged += uids
+
+
+def test_a_move_refused_after_its_copy_is_not_copied_again():
+    """Without MOVE: the COPY to processed_folder worked, the \\Deleted after it was
+    refused; the move tried again sets the flag and expunges, and processed_folder does
+    not get the mail a second time."""
+    watch = MoveWatch(CFG, None, retry=0)
+    assert watch.order([5], 1) == ([5], [])
+    server = NoMoveServer()
+    assert not watch.move(server, frozenset({b"UIDPLUS"}), 5, "<m5@x>")  # type: ignore[arg-type]
+    assert watch.order([5], 1) == ([], [5])
+    watch.retry_due(server, frozenset({b"UIDPLUS"}), [5])  # type: ignore[arg-type]
+    assert server.copied == [5] and server.expunged == [5]
+    assert watch.order([], 1) == ([], [])
+
+
+def test_a_message_expunged_by_someone_else_before_its_move_is_no_refusal(caplog):
+    """RFC 5530 [EXPUNGEISSUED]: staff moved it out in webmail after it was spooled.
+    Nothing is lost and nothing is left to move: no WARNING, no note to `maild status`,
+    no try again."""
+    caplog.set_level(logging.INFO, logger="maild.imap")
+    told: list[object] = []
+    watch = MoveWatch(CFG, told.append, retry=0)
+    assert watch.order([5], 1) == ([5], [])
+    gone = IMAPClient.Error(
+        "UID MOVE failed: [EXPUNGEISSUED] Some of the requested messages no longer exist"
+    )
+    assert watch.move(Server(gone), CAPS, 5, "<m5@x>")  # type: ignore[arg-type]
+    assert told == [] and watch.order([5], 1) == ([5], [])
+    assert all(r.levelno < logging.WARNING for r in caplog.records)
+    assert "someone else moved or deleted it out of INBOX" in caplog.records[-1].getMessage()
