@@ -329,3 +329,28 @@ def test_mail_copied_into_the_spool_under_a_long_figure_is_processed_like_any(tm
         assert "processing paused" not in log and "Traceback" not in log, log[-3000:]
     finally:
         daemon.stop()
+
+
+def test_a_key_done_leaves_the_queue_and_a_failed_one_is_queued_once(tmp_path, sink):
+    """After a batch: the keys done are forgotten (the daemon runs for months: its
+    memory of keys would grow with every mail), a key that failed by itself waits in
+    the queue and is known as queued: the rescan every 30 s neither queues it a second
+    time (processed twice) nor counts it as received again."""
+    from maild.app import App
+    from maild.config import load
+    from maild.metrics import NAMES
+    from maild.runner import BatchResult
+    from maild.server import Daemon as Served
+
+    desk = Desk(tmp_path, sink.port, metrics={"listen": f"127.0.0.1:{free_port()}"})
+    daemon = Served(App(load(desk.config)))
+    keys = [f"20261205T1000{n:02d}-{n}" for n in range(3)]
+    for key in keys:
+        daemon.enqueue(key)
+    batch = [daemon.queue.get_nowait() for _ in range(3)]
+    daemon._requeue(batch, BatchResult([], ok=2, failed=[(keys[1], "bad")]), shunted=[])
+    assert daemon.queued == {keys[1]} and daemon.queue.qsize() == 1
+    daemon.enqueue(keys[1])  # the rescan finds it pending
+    assert daemon.queue.qsize() == 1
+    assert daemon.counters is not None
+    assert daemon.counters.snapshot()[NAMES.index("received")] == 3
