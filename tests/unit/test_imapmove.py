@@ -15,6 +15,9 @@ from tests.unit.test_imapfetch import CFG
 
 CAPS = frozenset({b"MOVE", b"UIDPLUS"})
 FULL = IMAPClient.Error("move failed: [OVERQUOTA] Quota exceeded (mailbox for user is full)")
+GONE = IMAPClient.Error(
+    "UID MOVE failed: [EXPUNGEISSUED] Some of the requested messages no longer exist"
+)
 
 
 class Server:
@@ -119,10 +122,17 @@ def test_a_message_expunged_by_someone_else_before_its_move_is_no_refusal(caplog
     told: list[object] = []
     watch = MoveWatch(CFG, told.append, retry=0)
     assert watch.order([5], 1) == ([5], [])
-    gone = IMAPClient.Error(
-        "UID MOVE failed: [EXPUNGEISSUED] Some of the requested messages no longer exist"
-    )
-    assert watch.move(Server(gone), CAPS, 5, "<m5@x>")  # type: ignore[arg-type]
+    assert watch.move(Server(GONE), CAPS, 5, "<m5@x>")  # type: ignore[arg-type]
     assert told == [] and watch.order([5], 1) == ([5], [])
     assert all(r.levelno < logging.WARNING for r in caplog.records)
     assert "someone else moved or deleted it out of INBOX" in caplog.records[-1].getMessage()
+
+
+def test_a_refused_message_someone_else_expunged_is_no_longer_told():
+    """Its move refused (status degraded), then staff moved it out in webmail: at its
+    next try the server answers [EXPUNGEISSUED]; `maild status` names it no more."""
+    told: list[object] = []
+    watch = _refused(0, told)
+    assert watch.order([5, 6], 1) == ([6], [5])
+    watch.retry_due(Server(GONE), CAPS, [5])  # type: ignore[arg-type]
+    assert told[-1] is None and watch.pause(60) == 60
