@@ -528,6 +528,8 @@ def test_zip_ratio_limit() -> None:
     policy = AttachmentPolicy(zip_ratio_min_uncompressed=MB)
     # the customer reads what to do, not «похож на zip-бомбу»
     assert inspect_zip(data, policy) == UNCHECKABLE
+    # the ratio is judged from that many unpacked bytes on, that many too
+    assert inspect_zip(zeros_zip(MB), policy) == UNCHECKABLE
     assert UNCHECKABLE.endswith("пришлите, пожалуйста, файлы без архива или частями.")
     assert (
         inspect_zip(data, AttachmentPolicy(zip_ratio_min_uncompressed=MB, zip_max_ratio=10_000))
@@ -542,10 +544,13 @@ def test_too_many_members() -> None:
     assert reason is not None and "слишком много файлов" in reason
 
 
-def test_overlapping_members_refused() -> None:
-    # Several directory entries sharing one member's data: the overlapping zip bomb.
-    data = with_central_copies(zip_bytes({"a.txt": bytes(range(256)) * 4}, zipfile.ZIP_STORED), 3)
-    assert len(zipfile.ZipFile(io.BytesIO(data)).infolist()) == 4
+@pytest.mark.parametrize("copies", [3, 1])
+def test_overlapping_members_refused(copies: int) -> None:
+    # Several directory entries sharing one member's data: the overlapping zip bomb;
+    # two sharing it already claim more packed bytes than the archive has.
+    data = zip_bytes({"a.txt": bytes(range(256)) * 4}, zipfile.ZIP_STORED)
+    data = with_central_copies(data, copies)
+    assert len(zipfile.ZipFile(io.BytesIO(data)).infolist()) == 1 + copies
     assert inspect_zip(data, POLICY) == UNCHECKABLE
 
 
@@ -680,8 +685,10 @@ def test_long_name_cut_to_150_keeping_extension() -> None:
     assert len(sanitize_filename("y" * 400)) == 150
 
 
-def test_long_cyrillic_name_fits_a_filesystem_name() -> None:
-    name = sanitize_filename("ы" * 300 + ".jpeg")
+@pytest.mark.parametrize("letters", [300, 140])
+def test_long_cyrillic_name_fits_a_filesystem_name(letters: int) -> None:
+    # 140 Cyrillic letters are within 150 characters but 280 bytes: over NAME_MAX (255)
+    name = sanitize_filename("ы" * letters + ".jpeg")
     assert name.endswith(".jpeg") and len(name.encode("utf-8")) <= 255
 
 
@@ -1014,6 +1021,12 @@ def test_zip_with_a_link_within_its_folder_accepted(name: str, target: str) -> N
     assert inspect_zip(zip_with_link(name, target), POLICY) is None
 
 
+def test_zip_with_an_encrypted_link_accepted() -> None:
+    # (zip -e -y) its target cannot be read without the password: kept as it is, as an
+    # encrypted file is, not refused as an archive that «повреждён или не читается»
+    assert inspect_zip(with_encrypted_flag(zip_with_link("shots", "/etc/cron.d")), POLICY) is None
+
+
 @pytest.mark.parametrize(
     ("data", "shown"),
     [
@@ -1044,6 +1057,7 @@ def test_an_archive_of_another_format_is_named_and_the_customer_told_what_to_sen
         ("OpenPGP_0xABCDEF.asc", "application/pgp-keys", "ключ PGP"),
         # application/octet-stream (or a type no table holds): by the name's extension
         ("error.log", "application/octet-stream", "текстовый файл"),
+        ("setup.exe", "application/octet-stream", "программа"),
         ("RE: Заказ 1234.msg", "application/octet-stream", "письмо Outlook"),
         ("Жалоба.eml", "application/octet-stream", "письмо"),
         ("base.1cd", "application/octet-stream", "файл 1CD"),
