@@ -62,3 +62,9 @@ def test_a_no_break_space_in_a_name_written_without_the_utf8_flag_is_kept(encodi
 @example("".join(SPACES))
 def test_any_printable_member_path_is_named_as_written(name: str):
     assert f"небезопасным путём («../{name}»)" in unsafe(name)
+
+
+def test_a_member_path_is_named_without_its_controls_and_bidi_overrides():
+    # an RLO turned «exe.TXT» around in the customer's confirmation, a line break
+    # split the sentence: the path is named on one line, as its letters run
+    assert "«../Счёт exe.TXT»" in unsafe("Счёт \u202eexe.TXT\n")
