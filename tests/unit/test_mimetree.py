@@ -222,6 +222,22 @@ def test_a_line_that_is_no_field_to_the_mta_either_still_ends_the_block(line: by
     assert as_the_mta_reads(raw) == raw
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"Subject: hi\r\nFrom ivan@shop.ru wrote:\r\n\r\nbody\r\n",
+        b"Subject: hi\r\nFrom ivan@shop.ru wrote:\r\nbody\r\n",
+        b"Subject: hi\r\nFrom the desk of Ivan\r\n",
+    ],
+)
+def test_a_last_header_line_from_is_the_first_line_of_the_text(raw: bytes) -> None:
+    """The parser takes a "From " line that ends the header block for the body's first
+    line (a script's mail with no blank line): it was lost from the text."""
+    got, _ = read_tree(raw, RAW_POLICY)
+    assert got.get_payload() == _parsed(raw).get_payload()
+    assert got.get_payload().startswith("From ")
+
+
 def test_an_envelope_line_from_stays_as_the_parser_keeps_it() -> None:
     """An envelope line ("From ivan@shop.ru Mon ...": no colon after the blank) is the
     parser's; "From : x" is the From field to the MTA, which the parser had skipped as
