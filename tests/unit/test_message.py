@@ -902,3 +902,30 @@ def test_bare_lf_lines_that_smtp_ended_in_one_crlf_keep_their_text():
     msg = parse(raw)
     assert (msg.subject, msg.text, msg.message_id) == ("hi", "Done, see\nthe log.\n", "<q@b.ru>")
     assert mend_line_breaks(raw) == raw
+
+
+_QMAIL_TEXT = (
+    b"Hi. This is the qmail-send program at mail.shop.example.\r\n"
+    b"I'm afraid I wasn't able to deliver your message to the following addresses.\r\n\r\n"
+    b"<ivan@shop.example>:\r\nSorry, no mailbox here by that name. (#5.1.1)\r\n\r\n"
+    b"--- Below this line is a copy of the message.\r\n\r\n"
+    b"From: support@example.com\r\nMessage-ID: <ours.1@example.com>\r\n\r\nHello\r\n"
+)
+
+
+def test_only_a_plain_text_mail_is_read_as_a_plain_text_bounce() -> None:
+    """qmail and Exim send their bounce as a plain text; a person who pastes one into an
+    HTML letter, or sends it with a screenshot, writes to the desk, not a server."""
+    head = b"From: olga@shop.example\r\nTo: support@example.com\r\nSubject: failure\r\n"
+    assert parse(head + b"\r\n" + _QMAIL_TEXT).delivery_status is not None
+    html = b"<html><body><pre>" + _QMAIL_TEXT + b"</pre></body></html>"
+    pasted = head + b"Content-Type: text/html\r\n\r\n" + html
+    mixed = (
+        head + b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+        b"Content-Type: text/plain\r\n\r\n" + _QMAIL_TEXT + b"\r\n--b\r\n"
+        b'Content-Type: image/png; name="a.png"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        b"iVBORw0KGgo=\r\n--b--\r\n"
+    )
+    for raw in (pasted, mixed):
+        msg = parse(raw)
+        assert "qmail-send" in msg.text and msg.delivery_status is None, msg.content_type
