@@ -929,3 +929,15 @@ def test_only_a_plain_text_mail_is_read_as_a_plain_text_bounce() -> None:
     for raw in (pasted, mixed):
         msg = parse(raw)
         assert "qmail-send" in msg.text and msg.delivery_status is None, msg.content_type
+
+
+def test_the_recipient_cap_counts_to_and_cc_together() -> None:
+    """A mail naming the cap's worth in To and as many again in Cc made twice the
+    participants the cap allows; the Cc past it is kept as text."""
+    to = ", ".join(f"t{i}@shop.example" for i in range(2))
+    cc = ", ".join(f"c{i}@shop.example" for i in range(3))
+    raw = f"From: olga@shop.example\r\nTo: {to}\r\nCc: {cc}\r\nSubject: x\r\n\r\nhi\r\n"
+    msg = parse(raw.encode(), max_recipients=3)
+    assert msg.to == ("t0@shop.example", "t1@shop.example")
+    assert msg.cc == ("c0@shop.example",)
+    assert "c2@shop.example" in msg.recipients_cut
