@@ -941,3 +941,13 @@ def test_the_recipient_cap_counts_to_and_cc_together() -> None:
     assert msg.to == ("t0@shop.example", "t1@shop.example")
     assert msg.cc == ("c0@shop.example",)
     assert "c2@shop.example" in msg.recipients_cut
+
+
+def test_a_long_references_keeps_its_newest_ids() -> None:
+    """References past the characters read are cut from their start: the newest ids,
+    last, name the ticket a long thread's reply belongs to."""
+    ids = " ".join(f"<old.{i:05}.aaaaaaaaaaaaaaaaaaaa@mail.example>" for i in range(1000))
+    raw = f"From: a@b.example\r\nReferences: {ids} <newest@x>\r\nSubject: x\r\n\r\nhi\r\n"
+    msg = parse(raw.encode())
+    assert msg.references[-1] == "<newest@x>"
+    assert msg.references[0] == "<old.00951.aaaaaaaaaaaaaaaaaaaa@mail.example>"
