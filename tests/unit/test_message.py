@@ -33,6 +33,7 @@ from maild.domain.bidi import one_line_shown
 from maild.domain.headblock import _STRAY_IN_CRLF, _STRAY_IN_LF, mend_line_breaks
 from maild.domain.message import (
     ParsedMessage,
+    fallback_message,
     message_id_of,
     normalize_address,
     parse,
@@ -951,3 +952,18 @@ def test_a_long_references_keeps_its_newest_ids() -> None:
     msg = parse(raw.encode())
     assert msg.references[-1] == "<newest@x>"
     assert msg.references[0] == "<old.00951.aaaaaaaaaaaaaaaaaaaa@mail.example>"
+
+
+def test_a_screened_header_is_its_topmost_field() -> None:
+    """The receiving MTA writes Return-Path on top; one the sender wrote below it («<>»,
+    a mail server's) is not the one read."""
+    raw = (
+        b"Return-Path: <ivan@shop.example>\r\nFrom: ivan@shop.example\r\n"
+        b"Return-Path: <>\r\nSubject: x\r\n\r\nhi\r\n"
+    )
+    assert parse(raw).header("return-path") == "<ivan@shop.example>"
+
+
+def test_mail_whose_processing_failed_is_filed_under_its_own_message_id() -> None:
+    raw = b"From: a@b.example\r\nMessage-ID: <own.1@b.example>\r\n\r\nhi\r\n"
+    assert fallback_message(raw, "unparseable").message_id == "<own.1@b.example>"
