@@ -267,3 +267,33 @@ def test_a_ticket_file_copied_under_another_tids_name_is_no_ticket_of_it(tmp_pat
     assert store.load(TIDS[0])[0]["tid"] == TIDS[0]
     with pytest.raises(CorruptFile, match="not a ticket file"):
         store.load(TIDS[1])
+
+
+def test_a_ticket_file_with_no_ticket_record_is_corrupt_not_a_crash(tmp_path):
+    """A ticket file holding no ticket record (`{}`, as a restore or an editor may
+    leave it) reads as a file that is not a ticket's, named as such: never a
+    traceback, nor a ticket of that TID."""
+    from maild.adapters.store import CorruptFile
+
+    store = Store(tmp_path)
+    path = Path(store._ticket_path(TIDS[0]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for text in ("{}", '{"ticket": {}, "messages": {}}'):
+        path.write_text(text)
+        with pytest.raises(CorruptFile, match="not a ticket file"):
+            Store(tmp_path).load(TIDS[0])
+
+
+def test_a_tid_whose_file_cannot_be_known_absent_is_not_drawn_for_a_new_ticket(tmp_path):
+    """A new ticket's TID is not one whose folder maild cannot look into (here a
+    symlink loop; root's 0700 folder alike): a ticket may be there, and the new
+    one's file could not be written there (its mail would wait for nothing)."""
+    from maild.adapters.store import CorruptFile
+
+    store = Store(tmp_path)
+    folder = Path(store._ticket_path(TIDS[0])).parent
+    folder.symlink_to(folder.name)  # ELOOP: neither there nor known to be absent
+    with pytest.raises(CorruptFile):
+        store.ticket_exists(TIDS[0])
+    assert store.tid_taken(TIDS[0])
+    assert not store.tid_taken("9911-0000")
