@@ -176,10 +176,15 @@ def test_a_deleted_ticket_leaves_no_row_in_a_month_file_of_an_older_store(tmp_pa
     assert listed(store) == {"open": [], "closed": []}
 
 
-def test_a_save_meeting_two_corrupt_summary_files_sets_both_aside(tmp_path):
+@pytest.mark.parametrize("where", ["", "tickets/maild"])
+def test_a_save_meeting_two_corrupt_summary_files_sets_both_aside(tmp_path, where):
     """Closing a ticket writes its open/ part and its archive week: both found garbage
     (a disk's damage), each is set aside and the ticket's row written, where one retry
-    only made the mail of that ticket wait until `maild fsck --repair`."""
+    only made the mail of that ticket wait until `maild fsck --repair`. So too in a
+    storage whose own path has a folder named «tickets» (/srv/tickets/maild): that
+    was taken for a ticket file, never set aside, and every save raised."""
+    tmp_path = tmp_path / where
+    tmp_path.mkdir(parents=True, exist_ok=True)
     store = Store(tmp_path)
     with store.locked():
         store.save(stored_ticket("open"), [])

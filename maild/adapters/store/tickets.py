@@ -183,7 +183,8 @@ class Store:
             try:
                 return self._save_summary_rows(ticket)
             except CorruptFile as e:
-                if e.unreadable or "/tickets/" in e.path or not e.path.startswith(self._root):
+                rel = e.path.removeprefix(f"{self._root}/")  # (the store's own path aside)
+                if e.unreadable or rel == e.path or rel.startswith(f"{TICKETS}/"):
                     raise
                 set_aside(self, Path(e.path))
         return self._save_summary_rows(ticket)
