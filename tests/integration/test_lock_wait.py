@@ -90,3 +90,24 @@ def test_the_timeout_names_the_holder(tmp_path: Path, sink) -> None:
     said = str(e.value)
     assert f"locked by another process, pid {holder.pid} (" in said
     assert "for over 0.2 s: try again once it has finished" in said
+
+
+def test_a_note_left_by_this_very_process_names_no_holder(tmp_path: Path) -> None:
+    """The lock's note names the last holder: when that was this process (its own
+    last section; another process took the lock and has not written its note yet),
+    the wait and the timeout say «another process», never this one's pid and command
+    (a `maild serve` told it waits for «pid N (maild serve)», itself)."""
+    from maild.adapters.store.lock import holder
+
+    (tmp_path / "lock").write_bytes(f"{os.getpid()}.1.2\n5\nopen/3f.json\n.\n".encode())
+    assert holder(str(tmp_path)) == "another process"
+
+
+def test_the_holder_s_command_is_said_without_its_config_file() -> None:
+    """«maild forget ...» as the admin typed it, less `--config FILE` in either spelling
+    (a path says nothing of what holds the lock, and the value is not a word of it)."""
+    from maild.adapters.store.lock import _command
+
+    argv = ["/usr/bin/python3", "/usr/local/bin/maild", "--config", "/etc/maild/a.toml"]
+    assert _command([*argv, "forget", "a@b.ru"]) == "maild forget a@b.ru"
+    assert _command([*argv[:2], "--config=/etc/maild/a.toml", "fsck"]) == "maild fsck"
