@@ -171,3 +171,27 @@ def test_a_section_reads_back_each_of_its_writes_to_one_record(tmp_path):
             assert store.auto_replies(who) == times[: n + 1]
     with store.locked():
         assert store.auto_replies(who) == times
+
+
+def test_another_thread_of_the_process_waits_for_the_section(tmp_path):
+    """The lock is re-entrant in the thread that holds it only: another thread of the
+    same process (the daemon's site and its batches share one Store) waits for the
+    section to end, never writes into it at once (one's updates lost to the other)."""
+    import threading
+
+    from maild.adapters.store import StoreUnavailable
+
+    store, entered = Store(tmp_path), []
+
+    def other() -> None:
+        try:
+            with store.locked(timeout=0.1):
+                entered.append("entered")
+        except StoreUnavailable:
+            entered.append("waited")
+
+    with store.locked():
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+    assert entered == ["waited"]
