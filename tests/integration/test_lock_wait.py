@@ -111,3 +111,29 @@ def test_the_holder_s_command_is_said_without_its_config_file() -> None:
     argv = ["/usr/bin/python3", "/usr/local/bin/maild", "--config", "/etc/maild/a.toml"]
     assert _command([*argv, "forget", "a@b.ru"]) == "maild forget a@b.ru"
     assert _command([*argv[:2], "--config=/etc/maild/a.toml", "fsck"]) == "maild fsck"
+
+
+def test_a_command_that_waits_says_so_once(tmp_path: Path, monkeypatch) -> None:
+    """The wait is said once, not again at each retry of the lock (every 5 ms: a
+    screen of the same line until the holder let go or the timeout)."""
+    import threading
+
+    from maild.adapters.store import Store, lock
+
+    told: list[str] = []
+    monkeypatch.setattr(lock, "WAIT_TOLD_AFTER", 0.0)
+    monkeypatch.setattr(lock, "on_wait", lambda who, _timeout: told.append(who))
+    store, failed = Store(tmp_path), []
+
+    def waits() -> None:
+        try:
+            with store.locked(timeout=0.2):
+                pass
+        except StoreUnavailable as e:
+            failed.append(str(e))
+
+    with store.locked():  # held by this thread: the other waits for it
+        thread = threading.Thread(target=waits)
+        thread.start()
+        thread.join()
+    assert len(failed) == 1 and told == ["another process"]
