@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,25 @@ def test_a_command_that_waits_says_so_once(tmp_path: Path, monkeypatch) -> None:
         thread.start()
         thread.join()
     assert len(failed) == 1 and told == ["another process"]
+
+
+def test_a_short_wait_is_not_said(tmp_path: Path, monkeypatch) -> None:
+    """A wait shorter than WAIT_TOLD_AFTER (a daemon's section) says nothing."""
+    import threading
+
+    from maild.adapters.store import Store, lock
+
+    told: list[str] = []
+    monkeypatch.setattr(lock, "on_wait", lambda who, _timeout: told.append(who))
+    store, entered = Store(tmp_path), threading.Event()
+
+    def waits() -> None:
+        with store.locked(timeout=5):
+            entered.set()
+
+    with store.locked():
+        thread = threading.Thread(target=waits)
+        thread.start()
+        time.sleep(0.05)  # it waits that long
+    thread.join()
+    assert entered.is_set() and told == []
