@@ -150,3 +150,13 @@ def test_a_group_commits_temp_file_is_named_as_leftovers_knows_it(tmp_path: Path
         name = os.path.basename(temp_path(target, tag))
         assert leftovers._TEMP.match(name) and name.startswith(".a.json.")
         assert name.endswith(leftovers.COMMIT_TEMP) is committed
+
+
+def test_a_commit_removing_a_file_in_a_folder_never_made_succeeds(tmp_path):
+    """Removing what was never there (the address record of one who never wrote: its
+    folder not made either) changes nothing and the commit goes through: its folder,
+    absent, is not synced (that raised, and the section's mail waited)."""
+    tx = Transaction()
+    tx.remove(tmp_path / "index" / "address" / "ab" / "x.json")
+    tx.commit()
+    assert not (tmp_path / "index").exists()
