@@ -160,3 +160,22 @@ def test_a_commit_removing_a_file_in_a_folder_never_made_succeeds(tmp_path):
     tx.remove(tmp_path / "index" / "address" / "ab" / "x.json")
     tx.commit()
     assert not (tmp_path / "index").exists()
+
+
+def test_a_commit_failing_before_its_renames_leaves_no_journal_to_redo(tmp_path, monkeypatch):
+    """A commit whose first sync fails (EIO, a full disk) raised, and its section's
+    mail is processed again: no redo journal of it is left, which the next holder of
+    the lock would finish (the same writes made twice, or made after all)."""
+    from maild.adapters import redo, transaction
+
+    def failing(_path: object) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(transaction, "sync_fs", failing)
+    tx = Transaction(str(tmp_path))
+    tx.put(tmp_path / "a.json", b"1")
+    tx.put(tmp_path / "b.json", b"2")
+    with pytest.raises(OSError):
+        tx.commit()
+    assert not os.path.exists(redo.journal_path(str(tmp_path)))
+    assert sorted(os.listdir(tmp_path)) == []  # nor a temp file
