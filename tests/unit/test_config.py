@@ -33,6 +33,16 @@ def test_defaults():
     assert cfg.schedule.reminder_fraction == 0.75
 
 
+def test_staff_and_head_spelt_in_capitals_are_read_in_small_letters():
+    """Policy.claims_staff and is_head compare mail's (lower-cased) sender with the
+    config's addresses as read: «Anna@Example.COM» kept as typed made Anna's replies
+    a customer's mail, the head's mail no head's."""
+    support = {**BASE["support"], "staff": [" Anna@Example.COM "], "head": "Boss@Example.com"}
+    cfg = parse({**BASE, "support": support}, "f.toml")
+    assert cfg.support.staff == ("anna@example.com",)
+    assert cfg.support.head == "boss@example.com"
+
+
 @pytest.mark.parametrize(
     ("raw", "needle"),
     [
