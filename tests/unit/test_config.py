@@ -459,3 +459,30 @@ def test_the_domain_of_a_cyrillic_support_address_is_in_a_labels():
     would give ids that thread in no client (and are left out of the mail)."""
     cfg = parse({**BASE, "support": {"address": "help@поддержка.рф"}}, "f.toml")
     assert cfg.support.domain == "xn--80ahaefyxhn.xn--p1ai"
+
+
+def test_a_site_address_ending_in_a_slash_gives_links_without_a_double_slash():
+    """Links are base_url + "/t/<token>": "https://support.example.com/help/" as typed
+    gave ".../help//t/..." in every letter."""
+    cfg = parse(_with("web", "base_url", "https://support.example.com/help/"), "f.toml")
+    assert cfg.web is not None and cfg.web.base_url == "https://support.example.com/help"
+
+
+def test_a_storage_path_under_the_home_folder_is_that_folder():
+    """storage.path = "~/maild" (an admin's own test desk) is the store in the home
+    folder of the user maild runs as, not a folder named "~" wherever it was run."""
+    cfg = parse({**BASE, "storage": {"path": "~/maild"}}, "f.toml")
+    assert cfg.storage_path == Path.home() / "maild"
+
+
+def test_a_templates_path_that_is_a_file_is_a_problem(tmp_path):
+    """templates.path set to a template file rather than its folder: every command
+    refuses it (app.App), not quietly mailing the shipped wording instead."""
+    from maild.config import templates_problem
+
+    one = tmp_path / "ack.txt.j2"
+    one.write_text("Здравствуйте!\n")
+    cfg = parse({**BASE, "templates": {"path": str(one)}}, "/etc/maild/maild.toml")
+    said = f"/etc/maild/maild.toml: templates.path {one} is not a directory"
+    assert templates_problem(cfg) == said
+    assert templates_problem(parse({**BASE, "templates": {"path": str(tmp_path)}}, "f")) is None
