@@ -263,6 +263,17 @@ def test_a_toml_mistake_names_the_key_of_its_line(tmp_path):
     assert f"{f}: not valid TOML at key 'support.name':" in str(e.value)
 
 
+def test_a_toml_mistake_names_the_section_it_is_under(tmp_path):
+    """The key is named by the last [section] above its line: «host» under [outbound],
+    not under the file's first section."""
+    data = EXAMPLE.read_bytes().replace(b'\nhost = "127.0.0.1"', b"\nhost = 127.0.0.1:25")
+    f = _example_with(tmp_path, b"")
+    f.write_bytes(data)
+    with pytest.raises(ConfigError) as e:
+        load(f)
+    assert f"{f}: not valid TOML at key 'outbound.host':" in str(e.value)
+
+
 def test_the_example_sets_no_value_of_its_own_but_the_schemas_defaults():
     """README's install copies the example to /etc/maild/maild.toml, so each value set
     in it overrides the schema's default on a fresh install: `reminder_fraction = 0.75`
