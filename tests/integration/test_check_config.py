@@ -260,6 +260,10 @@ def test_root_is_told_when_the_storage_owner_cannot_read_the_config(tmp_path, si
     desk.config.chmod(0o640)
     os.chown(desk.config, 0, nobody.pw_gid)
     assert "cannot read" not in run(desk, python, "check-config").err
+    os.chown(desk.config, nobody.pw_uid, 0)  # its own, but its owner's bits bar it
+    desk.config.chmod(0o044)  # (what others may do is not asked of its owner)
+    [line] = [x for x in run(desk, python, "check-config").err.splitlines() if "cannot read" in x]
+    assert "cannot read it (nobody, mode 0044): maild serve as nobody stops" in line
 
 
 def test_templates_an_admin_edited_are_checked_one_line_each(tmp_path, sink):
