@@ -1,0 +1,33 @@
+"""maild.web.views: the site's handlers, where a daemon is not needed to see them."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_a_store_that_fails_to_read_a_link_s_ticket_counts_no_wrong_link():
+    """A link whose ticket the store failed to read (a 503 page) is not a wrong link:
+    counted as one, a customer reloading through a store's trouble was refused their
+    own right link for an hour (MAX_BAD_LINKS_PER_HOUR) once it was back."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from aiohttp.test_utils import make_mocked_request
+
+    from maild.web import views
+    from maild.web.visitors import RateLimit
+
+    def failing(_tid):
+        raise OSError("disk")
+
+    site = object.__new__(views.Site)
+    site.bad_links = RateLimit(1, max_keys=10)
+    site.app = SimpleNamespace(store=SimpleNamespace(load=failing))
+    request = make_mocked_request("GET", "/t/x")
+
+    async def twice() -> None:
+        for _ in range(2):
+            with pytest.raises(OSError):
+                await site.load_linked(request, "T-1")
+
+    asyncio.run(twice())  # a wrong link counted, the second read was refused (429)
