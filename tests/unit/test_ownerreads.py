@@ -69,3 +69,27 @@ def test_of_two_folders_it_may_not_enter_the_outer_one_is_named() -> None:
         assert bar is not None and (bar.path, bar.want) == (base / "outer", "x")
     finally:
         shutil.rmtree(base)
+
+
+def test_an_import_folder_itself_shut_is_named_alone_one_above_it_as_the_one_to_enter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """check-config's line for a Python installation the service's user may not list:
+    «may not enter» names a folder above it only when one bars it (else the admin
+    went looking for a folder to open that was the installation itself)."""
+    base = Path(tempfile.mkdtemp(prefix="maild-ownerreads-"))
+    try:
+        base.chmod(0o755)
+        site = base / "venv" / "site-packages"
+        site.mkdir(parents=True)
+        monkeypatch.setattr(ownerreads, "import_dirs", lambda: [str(site)])
+        cfg = SimpleNamespace(storage_path=base / "storage")
+        site.chmod(0o700)
+        [said] = ownerreads.python_barred(NOBODY, cfg)  # type: ignore[arg-type]
+        assert f"cannot read maild's Python installation: {site};" in said, said
+        site.chmod(0o755)
+        (base / "venv").chmod(0o700)
+        [said] = ownerreads.python_barred(NOBODY, cfg)  # type: ignore[arg-type]
+        assert f"{site} (nobody may not enter {base / 'venv'});" in said, said
+    finally:
+        shutil.rmtree(base)
