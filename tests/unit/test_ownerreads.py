@@ -93,3 +93,20 @@ def test_an_import_folder_itself_shut_is_named_alone_one_above_it_as_the_one_to_
         assert f"{site} (nobody may not enter {base / 'venv'});" in said, said
     finally:
         shutil.rmtree(base)
+
+
+def test_what_lies_in_a_template_folder_it_may_not_list_is_not_named_again() -> None:
+    """One line for a templates.path the service's user may not list, its chmod the
+    fix: not one more for each file in it (root, which walks anything, named them)."""
+    base = Path(tempfile.mkdtemp(prefix="maild-ownerreads-"))
+    try:
+        base.chmod(0o755)
+        tpl = base / "tpl"
+        (tpl / "answers").mkdir(parents=True)
+        (tpl / "confirmation.txt").write_text("x")
+        (tpl / "confirmation.txt").chmod(0o600)
+        tpl.chmod(0o700)
+        [line] = ownerreads._templates(NOBODY, tpl)
+        assert f"cannot list {tpl} " in line and line.endswith(f"chmod o+rx {tpl}"), line
+    finally:
+        shutil.rmtree(base)
