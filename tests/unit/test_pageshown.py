@@ -149,3 +149,12 @@ def test_a_file_or_whole_text_is_there_only_of_a_message_the_page_shows():
     assert not shown_at(TICKET, THREAD, 3, PETR) and not shown_at(TICKET, THREAD, 1, IVAN)
     assert shown_at(TICKET, THREAD, 3, IVAN)
     assert not shown_at(TICKET, THREAD, 6, IVAN) and not shown_at(TICKET, THREAD, -1, IVAN)
+
+
+def test_a_post_from_the_page_answers_the_last_message_that_page_shows():
+    """A reply from Petr's page answers (In-Reply-To) the last message his page shows:
+    not Ivan's later mail to support alone, which he never saw."""
+    from maild.web.pages import last_shown
+
+    assert last_shown(TICKET, THREAD[:4], PETR) == "<s3@x>"
+    assert last_shown(TICKET, THREAD[:4], IVAN) == "<c4@x>"
