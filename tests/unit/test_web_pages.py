@@ -191,3 +191,24 @@ def test_a_text_shown_back_to_copy_is_labelled_by_the_words_before_it():
     box = re.search(r"<textarea[^>]*>", page).group(0)
     named = re.search(r'aria-labelledby="([^"]+)"', box).group(1)
     assert re.search(rf'<p id="{named}">Ваш текст, чтобы его не потерять:</p>', page)
+
+
+def test_a_quote_is_cut_by_the_texts_before_it_on_this_page_not_another_s():
+    """What a page shows of a customer's mail is kept by the text and the texts before
+    it: the same mail on a page where its quote was never shown keeps that quote (kept
+    by the text alone, the first page's cut stood on every page after)."""
+    from maild.web.pages import ShownTexts
+
+    prev = "Добрый день! Корзина выдаёт ошибку 500 после обновления модуля оплаты."
+    mail = f"Спасибо, жду.\n\n> {prev}"
+    texts = ShownTexts()
+    assert texts.customer_text(mail, [prev]) == "Спасибо, жду."
+    assert texts.customer_text(mail, []) == mail
+
+
+def test_a_whole_text_s_file_is_utf8_with_a_broken_mail_s_lone_surrogate_as_a_question_mark():
+    """The whole text's download of a mail whose decoding left a lone surrogate: "?"
+    there, valid UTF-8 (as bytes of the surrogate it was no UTF-8 a reader opens)."""
+    from maild.web.pages import ShownTexts
+
+    assert ShownTexts().text_file("Ошибка \ud800 500") == "Ошибка ? 500".encode()
