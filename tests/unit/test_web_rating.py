@@ -69,3 +69,18 @@ def test_the_rater_is_whose_message_rated_this_closing() -> None:
     r = Ratings()
     r.claim(CLOSED, "Оценка: 2", "olga@example.com")
     assert r.given(CLOSED, []) == 2 and r.by(CLOSED, []) == "olga@example.com"
+
+
+def test_the_page_names_who_rated_unless_it_was_the_viewer_or_the_mail_proved_nothing() -> None:
+    """«Ваша оценка» only to the rater; the others see the rater named, `maild forget`'s
+    placeholder as the erased person; a rating by mail that proved nothing of its From
+    names nobody (anyone may have sent it)."""
+    from maild.domain.forget import ERASED, PLACEHOLDER
+    from maild.web.pages import _rated_by
+
+    by_petr = [{**RATED, "from": "petr@example.com"}]
+    assert _rated_by(CLOSED, by_petr, "ivan@example.com") == "petr@example.com"
+    assert _rated_by(CLOSED, by_petr, "petr@example.com") is None
+    assert _rated_by({**CLOSED, "rated_unproven": True}, by_petr, "ivan@example.com") == ""
+    erased = [{**RATED, "from": PLACEHOLDER}]
+    assert _rated_by(CLOSED, erased, "ivan@example.com") == ERASED
