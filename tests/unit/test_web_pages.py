@@ -212,3 +212,21 @@ def test_a_whole_text_s_file_is_utf8_with_a_broken_mail_s_lone_surrogate_as_a_qu
     from maild.web.pages import ShownTexts
 
     assert ShownTexts().text_file("Ошибка \ud800 500") == "Ошибка ? 500".encode()
+
+
+def test_the_page_calls_the_viewer_s_own_mail_theirs_and_others_by_address():
+    """«Вы» over the viewer's own mail, another customer's address over theirs, «Служба
+    поддержки» over an answer."""
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from maild.web.pages import ShownTexts, _entry
+
+    app = SimpleNamespace(fmt_time=str, local=datetime.fromisoformat)
+    at = "2026-12-01T10:00:00+03:00"
+    mail = {"kind": "customer", "from": "ivan@shop.ru", "text": "t", "received_at": at}
+    answer = {**mail, "kind": "staff", "from": "anna@example.com"}
+    texts = ShownTexts()
+    assert _entry(app, texts, 0, mail, "ivan@shop.ru", [])["who"] == "Вы"
+    assert _entry(app, texts, 0, mail, "petr@shop.ru", [])["who"] == "ivan@shop.ru"
+    assert _entry(app, texts, 0, answer, "ivan@shop.ru", [])["who"] == "Служба поддержки"
