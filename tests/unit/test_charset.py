@@ -64,6 +64,9 @@ def _ids(texts: list[str]) -> list[str]:
         ("iso-8859-1", "cp1252"),
         ("us-ascii", "ascii"),
         ("'KOI8-R'", "koi8-r"),
+        # quoted aliases Python does not know: the quotes must go before the alias table
+        ('"win-1251"', "cp1251"),
+        ("'x-mac-cyrillic'", "mac-cyrillic"),
         (" Windows_1251 ", "cp1251"),
     ],
 )
