@@ -84,6 +84,9 @@ def test_whitespace_collapses() -> None:
          "Логотип (https://example.ru)"),
         ('<a href="https://e.ru/a">много\n   слов</a>', "много слов (https://e.ru/a)"),
         ('<a href="https://e.ru/?a=1&amp;b=2">ссылка</a>', "ссылка (https://e.ru/?a=1&b=2)"),
+        # a button's words in blocks of their own inside the link stay words apart
+        ('<a href="https://e.ru/pay"><div>Оплатить</div><p>заказ</p></a>',
+         "Оплатить заказ (https://e.ru/pay)"),
     ],
 )  # fmt: skip
 def test_links(html: str, text: str) -> None:
