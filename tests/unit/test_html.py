@@ -255,6 +255,13 @@ def test_pre_keeps_layout() -> None:
     )
 
 
+def test_pre_tabs_are_four_spaces() -> None:
+    """A log pasted with tabs keeps its indent as four spaces: the text is the same
+    width in a notice, a quote and on the site, whatever a reader's tab stops."""
+    html = "<pre>Traceback:\n\tFile \"app.py\", line 7\n\t\tpay()</pre>"
+    assert html_to_text(html) == 'Traceback:\n    File "app.py", line 7\n        pay()'
+
+
 # --- broken HTML ---------------------------------------------------------------------
 
 
