@@ -98,6 +98,13 @@ def test_link_inside_sentence_keeps_spacing() -> None:
     assert html_to_text(html) == "См. документацию (https://e.ru/doc), раздел 7."
 
 
+def test_a_space_inside_a_link_keeps_the_words_apart() -> None:
+    """The space a sender typed just inside the link («Нажмите<a> здесь</a>») parts
+    the words as one outside it does."""
+    html = 'Нажмите<a href="https://e.ru/"> здесь</a>, чтобы оплатить'
+    assert html_to_text(html) == "Нажмите здесь (https://e.ru/), чтобы оплатить"
+
+
 def test_unclosed_link_is_flushed() -> None:
     html = '<p>Ссылка: <a href="https://e.ru/1">первая <a href="https://e.ru/2">вторая'
     assert html_to_text(html) == "Ссылка: первая (https://e.ru/1) вторая (https://e.ru/2)"
@@ -258,7 +265,7 @@ def test_pre_keeps_layout() -> None:
 def test_pre_tabs_are_four_spaces() -> None:
     """A log pasted with tabs keeps its indent as four spaces: the text is the same
     width in a notice, a quote and on the site, whatever a reader's tab stops."""
-    html = "<pre>Traceback:\n\tFile \"app.py\", line 7\n\t\tpay()</pre>"
+    html = '<pre>Traceback:\n\tFile "app.py", line 7\n\t\tpay()</pre>'
     assert html_to_text(html) == 'Traceback:\n    File "app.py", line 7\n        pay()'
 
 
