@@ -751,3 +751,11 @@ def test_a_short_unlabelled_word_in_iso_8859_5_is_not_taken_for_koi8_r() -> None
     «заказа» in ISO-8859-5, no label, is not the KOI8-R «впзпвп» that scores a little
     better as text."""
     assert decode_bytes("заказа".encode("iso8859-5")) == "заказа"
+
+
+@pytest.mark.parametrize("text", ["№", "«»", "é"])
+@pytest.mark.parametrize("label", [None, "koi8-r"])
+def test_valid_utf8_however_short_is_read_as_utf8(text: str, label: str | None) -> None:
+    """Bytes that decode as multi-byte UTF-8 are UTF-8 whatever the label says: a lone
+    «№» is not windows-1251's «в„–», which scores as well as one character can."""
+    assert decode_bytes(text.encode("utf-8"), label) == text
