@@ -759,3 +759,14 @@ def test_valid_utf8_however_short_is_read_as_utf8(text: str, label: str | None) 
     """Bytes that decode as multi-byte UTF-8 are UTF-8 whatever the label says: a lone
     «№» is not windows-1251's «в„–», which scores as well as one character can."""
     assert decode_bytes(text.encode("utf-8"), label) == text
+
+
+def test_chardet_has_a_say_in_a_long_enough_unlabelled_text() -> None:
+    """A mail of more than a name or a subject asks chardet too: this MacCyrillic one,
+    no label, whose capitals and dash windows-1251 reads as signs («Џривет С сайт»),
+    is read as written."""
+    text = (
+        "Привет — сайт не работает, server error 500 на странице заказа №123, "
+        "Bitrix24 пишет OK. Спасибо"
+    )
+    assert decode_bytes(text.encode("mac-cyrillic")) == text
