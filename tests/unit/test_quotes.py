@@ -617,6 +617,14 @@ def test_a_short_answer_inside_an_unquoted_quote_is_shown(reply: tuple[str, list
     assert all(s in shown for s in written), shown
 
 
+def test_an_answer_typed_in_the_quote_and_again_below_shows_the_quote() -> None:
+    """«Да» typed inside the quote (iOS Mail keeps it quoted) and «Да» again below: each
+    line typed must stand in what shows as often as it was typed, so the quote stays;
+    cut, the site would show one «Да» and lose what the other answered."""
+    text = "\n".join([ATTRIBUTION, "> Вы оплатили заказ?", "> Да", "> Сайт открывается?", "", "Да"])
+    assert for_site(text, ["Вы оплатили заказ?\nСайт открывается?"]) == text
+
+
 @pytest.mark.parametrize("width", [50, 60, 72, 76])
 def test_a_quote_a_client_rewrapped_is_still_cut(width: int) -> None:
     """A client re-wraps each long quoted line at its width: each piece is a run of the
