@@ -21,6 +21,11 @@ def test_br_and_div_are_line_breaks() -> None:
     assert html_to_text(html) == "Строка один\nСтрока два\n\nСтрока четыре\nДальше"
 
 
+def test_an_end_br_is_a_line_break() -> None:
+    """«</br>», which some editors write, breaks the line as browsers do."""
+    assert html_to_text("Строка</br>строка") == "Строка\nстрока"
+
+
 def test_a_self_closed_br_is_one_line_break() -> None:
     """<br/> (XHTML, as some editors write it) breaks the line once, as <br> does: no
     blank line between the lines the sender typed one under the other."""
@@ -260,6 +265,12 @@ def test_pre_keeps_layout() -> None:
     assert html_to_text(html) == (
         "Лог:\n\nFatal error:\n    in /var/www/index.php\n\nline 7\n\nВсё"
     )
+
+
+def test_a_link_in_pre_is_one_line_with_its_target() -> None:
+    """A link inside <pre> is a link: its words and target, not its lines cut apart."""
+    html = '<pre>Лог: <a href="https://e.ru/l">ссылка\nдальше</a>\nконец</pre>'
+    assert html_to_text(html) == "Лог: ссылка дальше (https://e.ru/l)\nконец"
 
 
 def test_pre_tabs_are_four_spaces() -> None:
