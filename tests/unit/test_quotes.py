@@ -617,6 +617,13 @@ def test_a_short_answer_inside_an_unquoted_quote_is_shown(reply: tuple[str, list
     assert all(s in shown for s in written), shown
 
 
+def test_a_mail_of_a_quote_alone_shows_the_quote() -> None:
+    """A reply sent with nothing typed below its quote is shown as it came: the cut
+    of the quote answered below it would leave the site an empty mail."""
+    text = f"{ATTRIBUTION}\n> Вы оплатили заказ?\n> Сайт открывается?"
+    assert for_site(text) == text
+
+
 def test_an_answer_typed_in_the_quote_and_again_below_shows_the_quote() -> None:
     """«Да» typed inside the quote (iOS Mail keeps it quoted) and «Да» again below: each
     line typed must stand in what shows as often as it was typed, so the quote stays;
