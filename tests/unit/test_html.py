@@ -110,6 +110,13 @@ def test_a_space_inside_a_link_keeps_the_words_apart() -> None:
     assert html_to_text(html) == "Нажмите здесь (https://e.ru/), чтобы оплатить"
 
 
+def test_a_picture_outside_a_link_does_not_name_the_next_link() -> None:
+    """Only a picture inside a link stands for its text: a logo's alt before an empty
+    link is not that link's words."""
+    html = '<img src="logo.png" alt="Логотип"><p>Отписаться: <a href="https://e.ru/u"></a></p>'
+    assert html_to_text(html) == "Отписаться: https://e.ru/u"
+
+
 def test_unclosed_link_is_flushed() -> None:
     html = '<p>Ссылка: <a href="https://e.ru/1">первая <a href="https://e.ru/2">вторая'
     assert html_to_text(html) == "Ссылка: первая (https://e.ru/1) вторая (https://e.ru/2)"
