@@ -174,6 +174,14 @@ def test_utf16_with_bom() -> None:
     assert decode_bytes("Привет".encode("utf-16")) == "Привет"
 
 
+@pytest.mark.parametrize("label", ["utf-16le", "utf-16be"])
+def test_latin_text_in_utf16_without_a_bom_is_read_by_its_label(label: str) -> None:
+    # every other byte NUL and all of them ASCII: not ASCII text («H\x00e\x00...»)
+    assert decode_bytes("Hello, the site is down".encode(label), label) == (
+        "Hello, the site is down"
+    )
+
+
 def test_broken_utf8_keeps_the_rest() -> None:
     raw = SENTENCE.encode()
     cut = raw.index("оформление".encode()) + 1  # drop half of a two-byte letter
