@@ -76,3 +76,60 @@ def test_since_lists_the_closed_tickets_of_a_week_it_falls_inside() -> None:
     ]
     f = Filter(status="closed", since=date(2026, 11, 26))
     assert [r["tid"] for r in rows(Archived(made), f)] == ["A-2"]
+
+
+class Desk:
+    """What `ticket list` reads of a store: open tickets and archive week files."""
+
+    def __init__(self, live: list[dict[str, Any]], weeks: dict[date, list[dict[str, Any]]]):
+        self.live, self.weeks = live, weeks
+
+    def open_summaries(self) -> list[dict[str, Any]]:
+        return list(self.live)
+
+    def archive_files(self) -> list[tuple[date, date, date]]:
+        return [(w, w + timedelta(days=7), w) for w in sorted(self.weeks)]
+
+    def archive_rows(self, week: date) -> list[dict[str, Any]]:
+        return list(self.weeks[week])
+
+
+def _at(tid: str, status: str, created: str) -> dict[str, Any]:
+    return {**_row(tid, False), "status": status, "created_at": created}
+
+
+def test_status_lists_only_the_tickets_in_that_status() -> None:
+    """`ticket list --status waiting` (or new, open): the tickets in it, none of the
+    other tickets not closed (all of them are read from the same open summaries)."""
+    live = [
+        _at("A-1", "open", "2026-11-24T10:00:00+00:00"),
+        _at("A-2", "waiting", "2026-11-24T11:00:00+00:00"),
+        _at("A-3", "new", "2026-11-24T12:00:00+00:00"),
+    ]
+    for status, tid in (("open", "A-1"), ("waiting", "A-2"), ("new", "A-3")):
+        assert [r["tid"] for r in rows(Desk(live, {}), Filter(status=status))] == [tid]
+
+
+def test_an_open_ticket_of_a_weeks_first_day_is_listed_among_that_weeks_tickets() -> None:
+    """Arrival order over the archive: an open ticket made on the day a week file
+    begins comes after that week's closed tickets made earlier that day, not before
+    them with the week before (whose file ends, exclusive, on that day)."""
+    monday = date(2026, 11, 30)
+    weeks = {
+        monday - timedelta(days=7): [_at("A-1", "closed", "2026-11-25T10:00:00+00:00")],
+        monday: [_at("A-2", "closed", "2026-11-30T08:00:00+00:00")],
+    }
+    live = [_at("A-3", "open", "2026-11-30T09:00:00+00:00")]
+    assert [r["tid"] for r in rows(Desk(live, weeks), Filter())] == ["A-1", "A-2", "A-3"]
+
+
+def test_a_long_table_lists_each_ticket_once() -> None:
+    """The table is written in chunks of 2048 lines: a desk with more tickets sees
+    each of them once, in order."""
+    made = [_row(f"A-{n}", False) for n in range(5000)]
+    out = io.StringIO()
+    assert print_table(made, TimeFormat(ZoneInfo("UTC")), out) == 5000
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 5001 and [line.split()[0] for line in lines[1:]] == [
+        f"A-{n}" for n in range(5000)
+    ]
