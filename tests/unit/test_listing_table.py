@@ -79,19 +79,20 @@ def test_since_lists_the_closed_tickets_of_a_week_it_falls_inside() -> None:
 
 
 class Desk:
-    """What `ticket list` reads of a store: open tickets and archive week files."""
+    """What `ticket list` reads of a store: open tickets and archive files, each
+    (first day, day after the last, its rows)."""
 
-    def __init__(self, live: list[dict[str, Any]], weeks: dict[date, list[dict[str, Any]]]):
-        self.live, self.weeks = live, weeks
+    def __init__(self, live: list[dict[str, Any]], files: list[tuple[date, date, list[Any]]]):
+        self.live, self.files = live, files
 
     def open_summaries(self) -> list[dict[str, Any]]:
         return list(self.live)
 
-    def archive_files(self) -> list[tuple[date, date, date]]:
-        return [(w, w + timedelta(days=7), w) for w in sorted(self.weeks)]
+    def archive_files(self) -> list[tuple[date, date, int]]:
+        return sorted((start, end, n) for n, (start, end, _rows) in enumerate(self.files))
 
-    def archive_rows(self, week: date) -> list[dict[str, Any]]:
-        return list(self.weeks[week])
+    def archive_rows(self, n: int) -> list[dict[str, Any]]:
+        return list(self.files[n][2])
 
 
 def _at(tid: str, status: str, created: str) -> dict[str, Any]:
@@ -107,7 +108,7 @@ def test_status_lists_only_the_tickets_in_that_status() -> None:
         _at("A-3", "new", "2026-11-24T12:00:00+00:00"),
     ]
     for status, tid in (("open", "A-1"), ("waiting", "A-2"), ("new", "A-3")):
-        assert [r["tid"] for r in rows(Desk(live, {}), Filter(status=status))] == [tid]
+        assert [r["tid"] for r in rows(Desk(live, []), Filter(status=status))] == [tid]
 
 
 def test_an_open_ticket_of_a_weeks_first_day_is_listed_among_that_weeks_tickets() -> None:
@@ -115,10 +116,11 @@ def test_an_open_ticket_of_a_weeks_first_day_is_listed_among_that_weeks_tickets(
     begins comes after that week's closed tickets made earlier that day, not before
     them with the week before (whose file ends, exclusive, on that day)."""
     monday = date(2026, 11, 30)
-    weeks = {
-        monday - timedelta(days=7): [_at("A-1", "closed", "2026-11-25T10:00:00+00:00")],
-        monday: [_at("A-2", "closed", "2026-11-30T08:00:00+00:00")],
-    }
+    week = timedelta(days=7)
+    weeks = [
+        (monday - week, monday, [_at("A-1", "closed", "2026-11-25T10:00:00+00:00")]),
+        (monday, monday + week, [_at("A-2", "closed", "2026-11-30T08:00:00+00:00")]),
+    ]
     live = [_at("A-3", "open", "2026-11-30T09:00:00+00:00")]
     assert [r["tid"] for r in rows(Desk(live, weeks), Filter())] == ["A-1", "A-2", "A-3"]
 
@@ -133,3 +135,17 @@ def test_a_long_table_lists_each_ticket_once() -> None:
     assert len(lines) == 5001 and [line.split()[0] for line in lines[1:]] == [
         f"A-{n}" for n in range(5000)
     ]
+
+
+def test_a_month_file_of_an_older_store_is_merged_with_the_weeks_it_overlaps() -> None:
+    """An older store's month file spans the weeks beside it: its tickets of the last
+    days of November are listed in order with those of the week files that cover those
+    days, the week after the one inside it (W48) as well."""
+    w48, w49 = date(2026, 11, 23), date(2026, 11, 30)
+    files = [
+        (date(2026, 11, 1), date(2026, 12, 1), [_at("M-1", "closed", "2026-11-30T12:00:00+00:00")]),
+        (w48, w48 + timedelta(days=7), [_at("W-1", "closed", "2026-11-24T09:00:00+00:00")]),
+        (w49, w49 + timedelta(days=7), [_at("W-2", "closed", "2026-11-30T08:00:00+00:00")]),
+    ]
+    found = rows(Desk([], files), Filter(status="closed"))
+    assert [r["tid"] for r in found] == ["W-1", "W-2", "M-1"]
