@@ -86,3 +86,34 @@ def test_an_included_entry_that_is_no_text_is_named_too(tmp_path, caplog, kind):
     assert made == Renderer(SUPPORT).text("confirmation.txt", ctx)
     [logged] = [x.getMessage() for x in caplog.records if x.levelno == logging.ERROR]
     assert said in logged, logged
+
+
+def test_check_config_names_a_folder_it_cannot_list(tmp_path, monkeypatch):
+    """answers/ of the admin's that maild's user cannot list (mode 0700 of another
+    user): the renderer finds none of its saved answers, so check-config names the
+    folder instead of passing it in silence. (The tests run as root, whom no mode
+    bars: the refusal is the OS's answer, made here.)"""
+    (tmp_path / "answers").mkdir()
+    (tmp_path / "answers" / "hours.txt").write_text("Мы работаем с 9 до 18.\n")
+    listed = os.scandir
+
+    def scandir(path):  # type: ignore[no-untyped-def]
+        if os.fspath(path) == str(tmp_path / "answers"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return listed(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    problems, _warnings = template_findings(tmp_path)
+    assert problems == [f"{tmp_path / 'answers'}: cannot list it: Permission denied"]
+
+
+def test_a_part_in_a_subfolder_of_answers_is_no_saved_answer_of_its_own(tmp_path):
+    """answers/parts/sign.txt, which the admin's saved answers include: #answer names
+    only answers/NAME.txt, so check-config neither tries to make it as an answer nor
+    warns that `#answer parts/sign` would be held back."""
+    (tmp_path / "answers" / "parts").mkdir(parents=True)
+    (tmp_path / "answers" / "parts" / "sign.txt").write_text("С уважением, поддержка\n")
+    (tmp_path / "answers" / "hello.txt").write_text(
+        'Здравствуйте!\n{% include "answers/parts/sign.txt" %}\n'
+    )
+    assert template_findings(tmp_path) == ([], [])
