@@ -149,3 +149,12 @@ def test_a_month_file_of_an_older_store_is_merged_with_the_weeks_it_overlaps() -
     ]
     found = rows(Desk([], files), Filter(status="closed"))
     assert [r["tid"] for r in found] == ["W-1", "W-2", "M-1"]
+
+
+def test_requester_at_a_domain_matches_addresses_there_only() -> None:
+    """`--requester @shop.ru`: addresses at shop.ru (either IDN spelling), not a
+    requester recorded without an address that reads «shop.ru» (a From: line with
+    only a domain), nor one at a subdomain."""
+    f = Filter(requester="@shop.ru")
+    for who, kept in (("olga@shop.ru", True), ("shop.ru", False), ("a@mail.shop.ru", False)):
+        assert f.keeps({**_row("A-1", False), "requester": who}) is kept, who
