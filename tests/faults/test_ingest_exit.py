@@ -306,3 +306,19 @@ def test_a_stored_mail_that_cannot_be_put_back_to_wait_is_stored_and_says_so(des
     assert "maild serve takes it up" in err and "Read-only file system" in err, err
     assert [p.name for p in claimed if not p.name.startswith(".")] != [], claimed
     assert list((data / "spool" / "new").iterdir()) == []
+
+
+def test_an_unforeseen_error_of_ingest_is_75_in_one_line(desk, monkeypatch):
+    """An error maild did not foresee (no store or config error) is no fault of the
+    message: 75, so the MTA keeps the mail and retries; any other code bounces it."""
+    desk.make_store()
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("unforeseen")
+
+    monkeypatch.setattr("maild.ingestcmd.ingest", broken)
+    r = desk.run("ingest", input=make_mail())
+    assert (r.code, r.err) == (
+        75,
+        "maild: ingest failed, try again later: RuntimeError: unforeseen\n",
+    )
