@@ -116,3 +116,18 @@ def test_a_participants_proven_mail_does_not_level_the_ticket_by_their_license(l
     assert [m["from"] for m in t["messages"] if m["direction"] == "in"][-1] == olga
     assert t["level"] == "free" and t["identification"]["source"] != "license"
     assert t["identification"].get("owed")  # Ivan's license, still owed to his address
+
+
+def test_a_license_added_later_is_given_to_a_reply_its_reply_address_proves(tmp_path, sink):
+    """Ivan's free ticket opened before his license was added; his reply then has no
+    DKIM, yet it goes to the reply address maild signed for him in the confirmation,
+    which proves the address: the ticket takes the license's level."""
+    desk = Desk(tmp_path, sink.port, support={"authserv_id": US})
+    tid = ingest_at(desk, at(23, 9), make_mail(subject="Не работает оплата"))
+    assert desk.ticket(tid)["level"] == "free"
+    [conf] = [m for m in mails_to(desk, sink, CUSTOMER) if f"[TID#{tid}]" in m.subject]
+    added = desk.run("license", "add", "--key", "K1", "--level", "vip", "--email", CUSTOMER)
+    assert added.code == 0, added.err
+    reply = make_mail(to=conf.msg["Reply-To"], subject=f"Re: [TID#{tid}]", body="Купили.")
+    ingest_at(desk, at(23, 10), reply)
+    assert desk.ticket(tid)["level"] == "vip"
