@@ -128,3 +128,18 @@ def test_a_release_marker_with_a_damaged_time_leaves_a_new_entry_whole(tmp_path)
     meta = {"message_id": "<m@x>", "received_at": "2026-12-07T10:00:00+00:00", "text": ""}
     qid = q.add(b"Subject: x\n\nx\n", meta)
     assert [e["id"] for e in q.entries()] == [qid]
+
+
+def test_ticket_show_reads_a_file_record_without_the_keys_it_may_lack(desk, sink):
+    """A stored file's record that lacks `accepted` (the record check lets it be, as
+    a reader of it takes it for False) made `ticket show` a KeyError traceback."""
+    mail = make_mail(attachments=[("log.txt", "text/plain", b"log")])
+    tid = desk.ingest_tid(mail)
+    path = next((desk.root / "data" / "tickets").rglob(f"{tid}.json"))
+    doc = json.loads(path.read_text())
+    [record] = [a for m in doc["messages"].values() for a in m["attachments"]]
+    del record["accepted"]
+    path.write_text(json.dumps(doc))
+    shown = desk.run("ticket", "show", tid)
+    assert shown.code == 0 and "Traceback" not in shown.err, shown.err
+    assert "log.txt" in shown.out
