@@ -201,6 +201,7 @@ def test_every_field_as_maild_writes_it_passes():
     [("automatic", 5), ("reply_epochs", 5), ("merged_waits", "x"), ("waiting_since", 5)]
     + [("merged_waits", [{"tid": "2611-0003"}]), ("merged_waits", [WAIT[0] | {"created_at": 1}])]
     + [("merged_waits", [WAIT[0], {"tid": "2611-0003"}])]  # every one, not the first alone
+    + [("merged_waits", [WAIT[0] | {"created_at": "вчера"}])]  # read with fromisoformat
     + [("reply_epochs", {"2611-0001": 5}), ("reply_epochs", {"2611-0001": {"a": "1"}})]
     + [("robots", ["bot@b.ru"]), ("humans", "a@b.ru"), ("removed", [5]), ("spam", "b.ru")]
     + [("undeliverable", {"c@d.ru": "550"}), ("later_reactions", {"vip": 1})]
