@@ -320,3 +320,10 @@ def test_a_wrong_license_value_is_named(key, value):
 def test_any_json_entry_is_passed_or_named(table, entry):
     fault = registry_fault(table, 1, entry)
     assert fault is None or fault.startswith(f"{table} entry 1")
+
+
+def test_a_note_whose_recipients_forget_cleared_passes():
+    """`maild forget` writes a note's `to` and `cc` as None: such a file is whole."""
+    ticket, messages = _full()
+    messages[1] |= {"to": None, "cc": None}
+    assert ticket_fault(ticket, messages) is None
