@@ -89,7 +89,8 @@ def test_a_ticket_field_of_a_wrong_type_is_named(key, value):
 @pytest.mark.parametrize(
     "key, value",
     [("attachments", "x"), ("attachments", ["x"]), ("attachments", [{"sha256": 5}])]
-    + [("text", None), ("direction", "up"), ("received_at", 0), ("from", ["a@b.ru"])],
+    + [("text", None), ("direction", "up"), ("received_at", 0), ("from", ["a@b.ru"])]
+    + [("received_at", "вчера")],  # a text that is no time
 )
 def test_a_message_field_of_a_wrong_type_is_named(key, value):
     ticket, messages = _records()
