@@ -254,24 +254,22 @@ def test_a_key_given_twice_is_named(tmp_path):
     assert "\n" not in str(e.value)
 
 
-def test_a_toml_mistake_names_the_key_of_its_line(tmp_path):
-    data = EXAMPLE.read_bytes().replace(b'name     = "', b"name     = \xc2\xab")
+@pytest.mark.parametrize(
+    ("line", "mistake", "key"),
+    [
+        (b'name     = "', b"name     = \xc2\xab", "support.name"),
+        # named by the last [section] above its line, not by the file's first section
+        (b'\nhost = "127.0.0.1"', b"\nhost = 127.0.0.1:25", "outbound.host"),
+    ],
+)
+def test_a_toml_mistake_names_the_key_of_its_line(tmp_path, line, mistake, key):
+    data = EXAMPLE.read_bytes()
+    assert line in data
     f = _example_with(tmp_path, b"")
-    f.write_bytes(data)
+    f.write_bytes(data.replace(line, mistake))
     with pytest.raises(ConfigError) as e:
         load(f)
-    assert f"{f}: not valid TOML at key 'support.name':" in str(e.value)
-
-
-def test_a_toml_mistake_names_the_section_it_is_under(tmp_path):
-    """The key is named by the last [section] above its line: «host» under [outbound],
-    not under the file's first section."""
-    data = EXAMPLE.read_bytes().replace(b'\nhost = "127.0.0.1"', b"\nhost = 127.0.0.1:25")
-    f = _example_with(tmp_path, b"")
-    f.write_bytes(data)
-    with pytest.raises(ConfigError) as e:
-        load(f)
-    assert f"{f}: not valid TOML at key 'outbound.host':" in str(e.value)
+    assert f"{f}: not valid TOML at key '{key}':" in str(e.value)
 
 
 def test_the_example_sets_no_value_of_its_own_but_the_schemas_defaults():
