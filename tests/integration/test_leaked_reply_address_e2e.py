@@ -310,3 +310,36 @@ def test_a_merge_that_shows_the_address_lets_it_add_no_one_in_the_ticket_merged_
     assert desk.ticket(tid)["merged_into"] == other
     desk.ingest(forged(tid, seen, "#cc friend@spam-example.ru\nДобавьте коллегу."))
     assert "friend@spam-example.ru" not in desk.ticket(other)["participants"]
+
+
+def test_mail_from_outside_to_a_merged_tickets_staff_address_lands_in_the_survivor(desk, sink):
+    """Anna's reply address of Ivan's ticket, merged into Olga's since, answered from her
+    own mailbox outside support (no tag, nothing to thread by): the mail goes on to
+    Olga's ticket, as all mail of a merged ticket does, and the merged one stays shut."""
+    tid, other = two_tickets(desk, sink)
+    desk.ingest(staff_reply(tid, f"Объединяю.\n#merge {other}"))
+    before = len(desk.ticket(tid)["messages"])
+    mail = make_mail(
+        sender="Анна <anna.home@mail-example.ru>",
+        to=staff_to(tid),
+        subject="Re: оплата",
+        body="Ответ из дома: проверьте настройки.",
+    )
+    assert f"[TID#{other}]" in desk.run("ingest", "-", input=mail).out
+    assert len(desk.ticket(tid)["messages"]) == before
+
+
+def test_mail_from_outside_to_a_deleted_tickets_staff_address_gets_a_new_tid(tmp_path, sink):
+    """Olga holds Anna's reply address of a ticket deleted since and writes to it
+    anew (nothing to thread by): a new ticket under a fresh TID, never the deleted
+    one's, whose old mail's replies would thread to it."""
+    desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 30})
+    start = datetime(2026, 9, 1, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+    old = ingest(App(load(desk.config), clock=lambda: start), make_mail())[1].tid
+    closing = staff_reply(old, "#close\nГотово.")
+    ingest(App(load(desk.config), clock=lambda: start + timedelta(hours=1)), closing)
+    later = start + timedelta(days=31)
+    assert jobs.run_all(App(load(desk.config), clock=lambda: later), later)["purged"] == 1
+    mail = make_mail(sender=f"Ольга <{OLGA}>", to=staff_to(old), subject="Счёт", body="Счёт.")
+    mine = desk.ingest_tid(mail)
+    assert mine != old and desk.ticket(mine)["requester"] == OLGA
