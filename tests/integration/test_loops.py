@@ -52,11 +52,15 @@ def test_a_local_part_quoted_without_need_meets_the_same_cap(tmp_path, sink):
     assert sink.to("support@example.com") == []
 
 
-def test_a_robot_answering_from_a_new_address_each_round_gets_one_mail(tmp_path, sink):
+@pytest.mark.parametrize("by_references", [False, True], ids=["in-reply-to", "references"])
+def test_a_robot_answering_from_a_new_address_each_round_gets_one_mail(
+    tmp_path, sink, by_references
+):
     """Another desk answering each of our mails from a new address (ticket-1001@,
     ticket-1002@, ...; no Auto-Submitted): not the ticket's member, each answer opened
     a ticket of its own, whose confirmation it answered again: 60 rounds, 60 tickets,
-    60 confirmations and 120 staff notices, without end."""
+    60 confirmations and 120 staff notices, without end. One that names our mail by
+    References alone, under a subject of its own, is known the same way."""
     desk = Desk(tmp_path, sink.port)
     desk.ingest(make_mail(sender="ivan@shop-example.ru"))
     desk.flush()
@@ -64,11 +68,11 @@ def test_a_robot_answering_from_a_new_address_each_round_gets_one_mail(tmp_path,
     [mail] = sink.to("ivan@shop-example.ru")  # the confirmation
     for n in range(5):
         robot = f"ticket-{1001 + n}@desk.example"
-        answer = make_mail(
-            sender=robot,
-            subject=f"Re: {mail.subject}",
-            headers={"In-Reply-To": mail.msg["Message-ID"], "References": mail.msg["Message-ID"]},
-        )
+        refs = {"References": mail.msg["Message-ID"]}
+        if not by_references:
+            refs["In-Reply-To"] = mail.msg["Message-ID"]
+        subject = "Ваше письмо получено" if by_references else f"Re: {mail.subject}"
+        answer = make_mail(sender=robot, subject=subject, headers=refs)
         desk.ingest(answer)
         desk.flush()
         got = sink.to(robot)
