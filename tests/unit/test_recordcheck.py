@@ -305,6 +305,13 @@ def test_registry_entries_as_maild_writes_them_pass():
     )
 
 
+def test_a_registry_entry_with_an_empty_until_passes():
+    """An empty `until` (a hand-edited registry) reads as no end (registry.py): whole."""
+    assert registry_fault("licenses", 1, _license(until="")) is None
+    group = {"name": "Shop", "level": "free", "domains": ["shop.ru"], "until": ""}
+    assert registry_fault("groups", 1, group) is None
+
+
 @pytest.mark.parametrize(
     "key, value",
     [("level", "gold"), ("emails", "a@b.ru"), ("emails", [1]), ("until", "2027-13-01")]
