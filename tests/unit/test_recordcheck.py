@@ -323,6 +323,19 @@ def test_a_wrong_license_value_is_named(key, value):
     assert fault.endswith(f" has {key} {value!r}")
 
 
+@pytest.mark.parametrize(
+    "table, key, named",
+    [("licenses", "key", ""), ("licenses", "level", " (K-1)"), ("licenses", "emails", " (K-1)")]
+    + [("groups", "name", ""), ("groups", "level", " (Shop)"), ("groups", "domains", " (Shop)")],
+)
+def test_a_registry_entry_without_a_key_maild_reads_is_named(table, key, named):
+    """registry.py reads these keys of every entry (d["emails"]): one lacking is named,
+    with the entry's key or name, rather than fail as a KeyError."""
+    group = {"name": "Shop", "level": "free", "domains": ["shop.ru"], "until": None}
+    entry = {k: v for k, v in (_license() if table == "licenses" else group).items() if k != key}
+    assert registry_fault(table, 1, entry) == f"{table} entry 1{named} has no {key}"
+
+
 @settings(max_examples=300, deadline=None)
 @given(table=st.sampled_from(["licenses", "groups"]), entry=JSON)
 def test_any_json_entry_is_passed_or_named(table, entry):
