@@ -348,3 +348,17 @@ def test_a_note_whose_recipients_forget_cleared_passes():
     ticket, messages = _full()
     messages[1] |= {"to": None, "cc": None}
     assert ticket_fault(ticket, messages) is None
+
+
+def test_a_summary_row_with_the_fields_its_ticket_lacks_none_passes():
+    """summary_of writes a field its ticket lacks as None (`critical`, optional in a
+    ticket, and unset ones): such a row of open/ is whole, not skipped (the ticket
+    would vanish from `maild ticket list` and the jobs)."""
+    from maild.adapters.store.summaries import SUMMARY_KEYS, summary_of
+    from maild.domain.recordcheck import summary_fault
+
+    ticket, _messages = _records()
+    del ticket["critical"]
+    row = summary_of(ticket)  # type: ignore[arg-type]
+    assert row["critical"] is None
+    assert summary_fault(row, SUMMARY_KEYS) == ""
