@@ -362,3 +362,15 @@ def test_a_summary_row_with_the_fields_its_ticket_lacks_none_passes():
     row = summary_of(ticket)  # type: ignore[arg-type]
     assert row["critical"] is None
     assert summary_fault(row, SUMMARY_KEYS) == ""
+
+
+def test_a_fault_note_as_maild_writes_it_is_read_with_a_stamp_of_none():
+    """faults.py writes a broken file's stamp as None when it cannot stat it (a folder
+    above it shut): the note is one maild wrote; read as none, `maild status` would
+    show no fault while mail waits on that file."""
+    from maild.domain.recordcheck import fault_note
+
+    note = {"since": "2026-12-07T10:00:00+00:00", "error": "e", "path": "p", "pid": 7}
+    for stamp in (None, [120, 1796679421000000000]):
+        assert fault_note(note | {"alerted": False, "stamp": stamp}) is not None
+    assert fault_note(note | {"pid": "7"}) is None and fault_note(note | {"stamp": [1.5]}) is None
