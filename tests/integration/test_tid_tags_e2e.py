@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import Desk, make_mail, relayed_reply
+from tests.helpers import Desk, make_mail, relayed_reply, staff_reply
 
 IVAN = "Иван <ivan@shop.ru>"
 
@@ -206,3 +206,17 @@ def test_a_sum_in_a_subject_is_no_tid(desk):
     for subject in ("Счёт TID#2024 1500 руб", "TID: 2025 2026 год"):
         tid = desk.ingest_tid(make_mail(sender=IVAN, subject=subject))
         assert desk.ticket(tid)["subject"] == subject and tid not in ("2024-1500", "2025-2026")
+
+
+def test_a_new_mail_naming_a_merged_ticket_in_its_text_refers_to_the_survivor(desk):
+    """Ivan's ticket merged into another since: his new mail naming the old one in its
+    text names the one its mail goes to now (staff's notice offers «#merge» of that)."""
+    tid = _new(desk)
+    into = desk.ingest_tid(make_mail(sender=IVAN, subject="Счёт", body="Пришлите счёт."))
+    desk.ingest(staff_reply(tid, f"#merge {into}"))
+    assert desk.ticket(tid)["merged_into"] == into
+    mail = make_mail(
+        sender=IVAN, subject="Снова ошибка", body=f"По обращению [TID#{tid}]: всё то же."
+    )
+    other = desk.ingest_tid(mail)
+    assert other not in (tid, into) and desk.ticket(other)["names_own"] == into
