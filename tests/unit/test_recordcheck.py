@@ -374,3 +374,17 @@ def test_a_fault_note_as_maild_writes_it_is_read_with_a_stamp_of_none():
     for stamp in (None, [120, 1796679421000000000]):
         assert fault_note(note | {"alerted": False, "stamp": stamp}) is not None
     assert fault_note(note | {"pid": "7"}) is None and fault_note(note | {"stamp": [1.5]}) is None
+
+
+def test_a_quarantine_entry_whose_quarantined_at_is_no_time_is_none():
+    """quarantined_at is shown in the desk's zone and compared by the expiry: one of
+    text that is no time is a damaged entry, left out as one whose received_at is."""
+    from maild.domain.recordcheck import quarantine_entry
+
+    entry = {
+        "id": "q1",
+        "message_id": "<s1@spam.example>",
+        "received_at": "2026-12-07T10:00:00+00:00",
+    }
+    assert quarantine_entry(entry | {"quarantined_at": "2026-12-07T10:00:01+00:00"}) is not None
+    assert quarantine_entry(entry | {"quarantined_at": "вчера"}) is None
