@@ -388,3 +388,12 @@ def test_a_quarantine_entry_whose_quarantined_at_is_no_time_is_none():
     }
     assert quarantine_entry(entry | {"quarantined_at": "2026-12-07T10:00:01+00:00"}) is not None
     assert quarantine_entry(entry | {"quarantined_at": "вчера"}) is None
+
+
+@pytest.mark.parametrize("kept", ["by", "entry"])
+def test_a_spam_mark_lacking_a_key_guard_reads_is_named(kept):
+    """guard.py reads a #spam mark's by and entry (ticket["spam"]["entry"]): a mark
+    lacking one is a damaged ticket, named, not a KeyError when the mark is carried out."""
+    ticket, messages = _full()
+    ticket["spam"] = {kept: "anna@example.com"}
+    assert (ticket_fault(ticket, messages) or "").startswith("its ticket has spam ")
