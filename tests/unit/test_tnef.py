@@ -176,6 +176,23 @@ def test_compressed_rtf_unpacks_to_its_declared_size_and_the_cap_at_most() -> No
     assert len(decompress(mela + b"{" * (MAX_RTF_BYTES + 10))) == MAX_RTF_BYTES
 
 
+def test_compressed_rtf_of_an_unknown_kind_gives_no_words() -> None:
+    """Only "LZFu" (packed) and "MELA" (stored) are RTF: a value of another kind, damaged
+    or not RTF at all, is no text, and unpacked as LZFu it would be garbage to staff."""
+    packed = lzfu(RTF)
+    assert decompress(packed) == RTF
+    assert decompress(packed[:8] + b"LZFv" + packed[12:]) == b""
+
+
+def test_compressed_rtf_ends_where_its_header_says() -> None:
+    """Bytes past the compressed size the header declares are no part of the RTF
+    (padding, what follows in the attribute): what they would unpack to is not read."""
+    packed = lzfu(RTF)
+    cut = (40 + 12).to_bytes(4, "little") + packed[4:]  # 40 bytes of the body declared
+    words = decompress(cut)
+    assert words and RTF.startswith(words) and len(words) < len(RTF)
+
+
 def utf16(text: str) -> bytes:
     return (text + "\0").encode("utf-16-le")
 
