@@ -193,6 +193,14 @@ def test_compressed_rtf_ends_where_its_header_says() -> None:
     assert words and RTF.startswith(words) and len(words) < len(RTF)
 
 
+def test_compressed_rtf_ends_at_its_end_marker() -> None:
+    """The stream's end marker ends the RTF even when the header declares more (a
+    damaged or padded value): what follows it is no text of the mail."""
+    packed = lzfu(RTF)
+    larger = packed[:4] + (len(RTF) + 100).to_bytes(4, "little") + packed[8:]
+    assert decompress(larger + b"\x00junk after the end") == RTF
+
+
 def utf16(text: str) -> bytes:
     return (text + "\0").encode("utf-16-le")
 
