@@ -103,6 +103,12 @@ def test_a_cut_short_p7m_is_refused_at_every_length(open_length):
             signed_content(p7m[:end])
 
 
+def _flipped(p7m: bytes, after: bytes, old: int, new: int) -> bytes:
+    """``p7m`` with the first identifier byte ``old`` after ``after`` made ``new``."""
+    at = p7m.index(bytes([old]), p7m.index(after) + len(after))
+    return p7m[:at] + bytes([new]) + p7m[at + 1 :]
+
+
 @pytest.mark.parametrize(
     "p7m, why",
     [
@@ -119,6 +125,9 @@ def test_a_cut_short_p7m_is_refused_at_every_length(open_length):
         (bytes([0x30, 0x80, 0x06, 0x80]), "открытая длина"),
         (bytes([0x30, 0x89]) + bytes(9), "длина"),
         (bytes([0x30, 0x03, 0x1F, 0x81, 0x82]), "тег"),
+        # a primitive element where a constructed one must be, and the other way round
+        (_flipped(signed_data(der(0x04, b"x")), OID_SIGNED_DATA, 0xA0, 0x80), "структура"),
+        (_flipped(signed_data(der(0x04, b"x")), b"", 0x06, 0x26), "структура"),
     ],
 )
 def test_what_is_no_signed_letter_says_why(p7m, why):
