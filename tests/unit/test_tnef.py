@@ -201,6 +201,13 @@ def test_compressed_rtf_ends_at_its_end_marker() -> None:
     assert decompress(larger + b"\x00junk after the end") == RTF
 
 
+def test_an_rtf_destination_marked_ignorable_is_no_words() -> None:
+    """A "{\\*\\...}" group Word writes (a bookmark, a field's data) is no text:
+    staff read the words around it, not "_GoBack"."""
+    rtf = rb"{\rtf1 Hello{\*\bkmkstart _GoBack}{\*\bkmkend _GoBack} world}"
+    assert rtf_to_text(rtf) == "Hello world"
+
+
 def utf16(text: str) -> bytes:
     return (text + "\0").encode("utf-16-le")
 
