@@ -208,6 +208,22 @@ def test_an_rtf_destination_marked_ignorable_is_no_words() -> None:
     assert rtf_to_text(rtf) == "Hello world"
 
 
+def test_a_file_cut_short_in_a_winmail_dat_is_named_not_given_in_part() -> None:
+    """A winmail.dat cut inside a file's data: the text before it is read, and the
+    file is named to staff without data, not handed on as a broken half of itself."""
+    data = winmail()
+    tnef = read_tnef(data[: data.index(PNG) + 100])
+    assert tnef.text == WORDS
+    assert [(f.name, f.data) for f in tnef.files] == [("IMAGE0~1.PNG", b"")]
+
+
+def test_an_html_tag_inside_outlooks_rtf_rendering_is_kept() -> None:
+    """An HTML tag group between \\htmlrtf and \\htmlrtf0 is the HTML's own: only the
+    RTF rendering around it is left out."""
+    rtf = rb"{\rtf1\ansi\fromhtml1 \htmlrtf {\*\htmltag64 <p>}x\htmlrtf0 y}"
+    assert rtf_html(rtf) == "<p>y"
+
+
 def utf16(text: str) -> bytes:
     return (text + "\0").encode("utf-16-le")
 
