@@ -224,6 +224,17 @@ def test_an_html_tag_inside_outlooks_rtf_rendering_is_kept() -> None:
     assert rtf_html(rtf) == "<p>y"
 
 
+def test_files_past_the_cap_do_not_overwrite_the_last_one_kept() -> None:
+    """Past MAX_TNEF_FILES reading stops: the 1,000th file keeps its own data, not
+    that of a file after it."""
+
+    def one(i: int) -> bytes:
+        return attribute(2, 6, 0x9002, bytes(14)) + attribute(2, 6, 0x800F, b"%d" % i)
+
+    tnef = read_tnef(SIGNATURE + bytes(2) + b"".join(one(i) for i in range(1001)))
+    assert tnef.cut and tnef.files[-1].data == b"999"
+
+
 def utf16(text: str) -> bytes:
     return (text + "\0").encode("utf-16-le")
 
