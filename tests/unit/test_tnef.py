@@ -396,6 +396,16 @@ def rtf_only(words: bytes, items: list[bytes] = ()) -> bytes:
     )  # fmt: skip
 
 
+def test_an_outlook_item_of_files_alone_is_opened() -> None:
+    """An Outlook item attached that holds a file and no text is still a mail: staff
+    get its file, not a .msg they cannot open."""
+    item = SIGNATURE + bytes(2) + attribute(2, 6, 0x9002, bytes(14))
+    item += attribute(2, 1, 0x8010, b"screen.png\0") + attribute(2, 6, 0x800F, PNG)
+    tnef = read_tnef(rtf_only(b"see the item", [item]))
+    assert [[(f.name, f.data) for f in m.files] for m in tnef.messages] == [[("screen.png", PNG)]]
+    assert tnef.files == []
+
+
 def test_all_rtf_of_a_message_unpacks_within_one_cap() -> None:
     """Hostile sizes: the cap on unpacked RTF holds for the message, not for each body:
     60 Outlook items of 250 KB compressed each (a 20 MB mail) unpacked 120 MB and cost
