@@ -223,10 +223,9 @@ def test_mail_the_heads_reply_address_takes_to_another_ticket_renews_nothing_the
     assert other.lower() not in (kept.get("reply_epochs") or {})
 
 
-def test_a_deleted_tickets_staff_address_acts_on_no_other_ticket(tmp_path, sink):
-    """Anna's address of a ticket deleted since (storage.keep_closed_days) proves her
-    on that ticket alone: a mail to it that answers another ticket's mail (In-Reply-To)
-    runs nothing there; she is told the ticket is gone (staff_noticket.txt)."""
+def _deleted_ticket(tmp_path, sink) -> tuple[Desk, str]:
+    """A desk keeping closed tickets 30 days, and the TID of one closed and deleted
+    since (storage.keep_closed_days)."""
     desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 30})
     start = datetime(2026, 9, 1, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
     old = ingest(App(load(desk.config), clock=lambda: start), make_mail())[1].tid
@@ -234,6 +233,14 @@ def test_a_deleted_tickets_staff_address_acts_on_no_other_ticket(tmp_path, sink)
     ingest(App(load(desk.config), clock=lambda: start + timedelta(hours=1)), closing)
     later = start + timedelta(days=31)
     assert jobs.run_all(App(load(desk.config), clock=lambda: later), later)["purged"] == 1
+    return desk, old
+
+
+def test_a_deleted_tickets_staff_address_acts_on_no_other_ticket(tmp_path, sink):
+    """Anna's address of a ticket deleted since (storage.keep_closed_days) proves her
+    on that ticket alone: a mail to it that answers another ticket's mail (In-Reply-To)
+    runs nothing there; she is told the ticket is gone (staff_noticket.txt)."""
+    desk, old = _deleted_ticket(tmp_path, sink)
     mine = desk.ingest_tid(make_mail(sender=f"Ольга <{OLGA}>", subject="Счёт", body="Счёт."))
     [confirmation] = [m for m in desk.ticket(mine)["messages"] if m["kind"] == "confirmation"]
     seen = staff_to(old)  # the old ticket's address of Anna's, which Olga holds
@@ -333,13 +340,7 @@ def test_mail_from_outside_to_a_deleted_tickets_staff_address_gets_a_new_tid(tmp
     """Olga holds Anna's reply address of a ticket deleted since and writes to it
     anew (nothing to thread by): a new ticket under a fresh TID, never the deleted
     one's, whose old mail's replies would thread to it."""
-    desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 30})
-    start = datetime(2026, 9, 1, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
-    old = ingest(App(load(desk.config), clock=lambda: start), make_mail())[1].tid
-    closing = staff_reply(old, "#close\nГотово.")
-    ingest(App(load(desk.config), clock=lambda: start + timedelta(hours=1)), closing)
-    later = start + timedelta(days=31)
-    assert jobs.run_all(App(load(desk.config), clock=lambda: later), later)["purged"] == 1
+    desk, old = _deleted_ticket(tmp_path, sink)
     mail = make_mail(sender=f"Ольга <{OLGA}>", to=staff_to(old), subject="Счёт", body="Счёт.")
     mine = desk.ingest_tid(mail)
     assert mine != old and desk.ticket(mine)["requester"] == OLGA
