@@ -117,3 +117,15 @@ def test_a_part_in_a_subfolder_of_answers_is_no_saved_answer_of_its_own(tmp_path
         'Здравствуйте!\n{% include "answers/parts/sign.txt" %}\n'
     )
     assert template_findings(tmp_path) == ([], [])
+
+
+def test_a_saved_answer_may_sign_with_the_desks_name_and_address(tmp_path):
+    """A saved answer that signs with the desk's name and address and quotes the file
+    rule (a saved answer gets them: domain/answers.GIVEN) is made for check-config's
+    sample ticket with them too: no "cannot be made" warning of a good answer."""
+    (tmp_path / "answers").mkdir()
+    (tmp_path / "answers" / "sign.txt").write_text(
+        "Файлы: {{ file_rules }}\n{{ support_name | upper }} <{{ support_address }}>\n"
+    )
+    found = template_findings(tmp_path, support=("Поддержка", "help@desk.example"))
+    assert found == ([], [])
