@@ -137,6 +137,27 @@ def test_a_long_table_lists_each_ticket_once() -> None:
     ]
 
 
+def test_the_due_column_is_the_nearest_deadline_of_a_customer_merged_in() -> None:
+    """README, Merging tickets: a ticket with a customer merged in before any reaction
+    is due by the nearer of its own deadline and theirs; `ticket list` shows that one,
+    not the ticket's own later one."""
+    row = {
+        **_row("A-1", False),
+        "reaction_due": "2026-11-26T18:00:00+00:00",
+        "merged_waits": [
+            {
+                "tid": "B-2",
+                "created_at": "2026-11-25T11:00:00+00:00",
+                "first_reaction_due": "2026-11-25T15:00:00+00:00",
+            }
+        ],
+    }
+    out = io.StringIO()
+    assert print_table([row], TimeFormat(ZoneInfo("UTC")), out) == 1
+    line = out.getvalue().splitlines()[1]
+    assert "25.11.2026 15:00" in line and "26.11.2026 18:00" not in line, line
+
+
 def test_a_month_file_of_an_older_store_is_merged_with_the_weeks_it_overlaps() -> None:
     """An older store's month file spans the weeks beside it: its tickets of the last
     days of November are listed in order with those of the week files that cover those
