@@ -53,6 +53,15 @@ def test_a_time_reads_as_the_desks_zone_says_in_any_offset(zone: str, minutes: i
     assert fmt(at.isoformat()) == local.strftime("%d.%m.%Y %H:%M")
 
 
+def test_an_hour_in_which_the_zone_changes_its_offset_is_converted_in_full() -> None:
+    """Casey station (Antarctica) moved from +08 to +11 at 16:01 UTC on 1 October
+    2022: that hour's 16:00 reads 00:00, its 16:30 reads 03:30, not the 00:30 that
+    the hour cached at 16:00 and the stored minutes copied would give."""
+    fmt = TimeFormat(ZoneInfo("Antarctica/Casey"))
+    assert fmt("2022-10-01T16:00:00+00:00") == "02.10.2022 00:00"
+    assert fmt("2022-10-01T16:30:00+00:00") == "02.10.2022 03:30"
+
+
 class Archived:
     """What `ticket list --status closed` reads of a store: one archive week file."""
 
