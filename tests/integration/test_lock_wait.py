@@ -161,3 +161,18 @@ def test_a_short_wait_is_not_said(tmp_path: Path, monkeypatch) -> None:
         time.sleep(0.05)  # it waits that long
     thread.join()
     assert entered.is_set() and told == []
+
+
+def test_a_command_that_gives_up_waiting_for_the_lock_exits_75(desk, monkeypatch) -> None:
+    """The store still locked when a command's wait ends: 75 (a temporary failure:
+    running it again later helps; a cron job or a script retries), in one line — not
+    1, which says the command failed for good (a corrupt file's)."""
+    desk.make_store()
+    said = "the store is locked by another process, for over 30 s: try again once it has finished"
+
+    def locked(*_args: object) -> int:
+        raise StoreUnavailable(said)
+
+    monkeypatch.setattr("maild.cli.dispatch", locked)
+    r = desk.run("block", "add", "x@y.ru")
+    assert (r.code, r.err) == (75, f"maild: store unavailable: {said}\n")
