@@ -16,7 +16,7 @@ import pytest
 from maild import config
 from maild.adapters.store import StoreUnavailable
 from maild.app import App
-from tests.helpers import ROOT, Desk
+from tests.helpers import ROOT, Desk, Result
 
 # holds the lock until its stdin is closed (the test has seen what it waits for), or
 # at most argv[2] seconds
@@ -176,3 +176,19 @@ def test_a_command_that_gives_up_waiting_for_the_lock_exits_75(desk, monkeypatch
     monkeypatch.setattr("maild.cli.dispatch", locked)
     r = desk.run("block", "add", "x@y.ru")
     assert (r.code, r.err) == (75, f"maild: store unavailable: {said}\n")
+
+
+def test_ctrl_c_while_a_command_waits_ends_it_with_1_and_no_traceback(desk, monkeypatch) -> None:
+    """An admin who presses Ctrl-C while a command waits for the lock (or runs long):
+    the command ends with 1 and says nothing more, no Python traceback."""
+    desk.make_store()
+
+    def interrupted(*_args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("maild.cli.dispatch", interrupted)
+    try:
+        r: object = desk.run("block", "add", "x@y.ru")
+    except KeyboardInterrupt:  # (out of main: the test fails rather than pytest stopping)
+        r = "KeyboardInterrupt out of main()"
+    assert r == Result(1, "", ""), r
