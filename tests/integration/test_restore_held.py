@@ -117,6 +117,9 @@ def test_outbox_release_of_one_mail(tmp_path, sink):
     r = new.run("outbox", "release", one["id"])
     assert r.code == 0 and r.out.startswith("released 1"), r
     assert new.run("outbox", "release", "nope").code == 1
+    # neither an id nor --all (an id forgotten): a usage error that releases nothing,
+    # not all the mail the old desk may have sent already
+    assert new.run("outbox", "release").code == 64
     before = len(sink.received)
     assert new.flush().code == 75  # sent; the rest stay held
     assert [m.msg["Message-ID"] for m in sink.received[before:]] == [one["message_id"]]
