@@ -71,3 +71,13 @@ def test_verbose_after_the_command_and_the_help_of_what_admins_type(desk):
         r = desk.run(*args, "--help")
         assert r.code == 0 and said in " ".join(r.out.split()), (args, r.out)
     assert "--until YYYY-MM-DD" in desk.run("license", "add", "--help").out
+
+
+def test_config_given_wins_over_maild_config(desk, monkeypatch):
+    """--config names the file even where $MAILD_CONFIG names another (a shell that
+    set it for one desk, a command run for a second): the desk --config names is the
+    one read, not the variable's (README: the default is $MAILD_CONFIG)."""
+    desk.make_store()
+    monkeypatch.setenv("MAILD_CONFIG", str(desk.root / "other.toml"))
+    r = desk.run("ticket", "list")
+    assert r.code == 0 and r.out == "no tickets\n", r
