@@ -192,3 +192,21 @@ def test_ctrl_c_while_a_command_waits_ends_it_with_1_and_no_traceback(desk, monk
     except KeyboardInterrupt:  # (out of main: the test fails rather than pytest stopping)
         r = "KeyboardInterrupt out of main()"
     assert r == Result(1, "", ""), r
+
+
+def test_ingest_does_not_say_it_waits(desk, monkeypatch) -> None:
+    """An MTA's pipe (`maild ingest`) waits for the lock in silence: what it writes to
+    stderr goes into the MTA's log and bounce as the one line of why it failed, and a
+    wait is no failure (`serve` likewise: its log says what it does)."""
+    desk.make_store()
+    from maild.adapters.store import lock
+
+    def waits(*_args: object) -> int:  # as the store does when the lock is held
+        if lock.on_wait is not None:
+            lock.on_wait("another process", 30.0)
+        return 0
+
+    monkeypatch.setattr("maild.cli.dispatch", waits)
+    assert desk.run("ingest", "-", input=b"From: a@b.example\n\nhi\n") == Result(0, "", "")
+    said = desk.run("block", "add", "x@y.ru").err  # a command typed by hand says so
+    assert said.startswith("maild: the store is locked by another process: waiting"), said
