@@ -44,6 +44,13 @@ def test_a_webmails_nbsp_div_is_one_blank_line() -> None:
     assert html_to_text(html) == "Добрый день.\n\nСайт не открывается."
 
 
+def test_a_quote_ending_in_an_empty_line_leaves_no_bare_quote_mark_at_the_end() -> None:
+    """A webmail's quote often ends in <p>&nbsp;</p>: the mail ends at the quote's
+    last words, not at a line of a lone «>»."""
+    html = "<p>Спасибо.</p><blockquote><p>Заказ отправлен.</p><p>&nbsp;</p></blockquote>"
+    assert html_to_text(html) == "Спасибо.\n> Заказ отправлен."
+
+
 def test_at_most_one_blank_line() -> None:
     html = "<p>a</p>\n\n<p></p><p> </p><br><br><br><h1></h1><p>b</p>"
     assert html_to_text(html) == "a\n\nb"
