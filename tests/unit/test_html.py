@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maild.domain.html import html_to_text
+from maild.domain.html import META_SCAN_BYTES, html_to_text, meta_charset
 
 
 def test_paragraphs_become_blank_line_separated() -> None:
@@ -145,6 +145,15 @@ def test_script_style_head_and_comments_are_dropped() -> None:
 
 def test_unclosed_head_ends_at_body() -> None:
     assert html_to_text("<head><title>Тема<meta charset=utf-8><body>Тело письма") == "Тело письма"
+
+
+def test_a_meta_charset_far_into_the_body_is_not_the_mails_label() -> None:
+    """A <meta> tag counts where a browser looks for it, near the start: one deep in
+    the body (a forwarded page's, an HTML sample pasted in) does not label the mail."""
+    head = "<html><body><p>Пересылаю страницу:</p>".encode("cp1251")
+    far = head + b"<p>x</p>" * (META_SCAN_BYTES // 8) + b"<meta charset=koi8-r>"
+    assert meta_charset(far) is None
+    assert meta_charset(head + b"<meta charset=koi8-r>") == "koi8-r"
 
 
 def test_unclosed_script_drops_the_rest() -> None:
