@@ -1114,6 +1114,16 @@ def test_a_quoted_line_whose_access_data_the_ticket_blanked_out_is_no_line_typed
     assert typed_lines("> Пароль: S3cr3t!\n", ["Не работает админка."]) == ["Пароль: S3cr3t!"]
 
 
+def test_a_quoted_line_the_ticket_blanked_out_is_no_line_typed_strictly_either():
+    """The strict reading (what the site shows of a reply) knows the blanked-out line
+    too: the quoted «Логин: admin», «Пароль: S3cr3t!» are not taken for typed lines."""
+    kept = [
+        "Не работает админка.\nЛогин: [данные доступа удалены]\nПароль: [данные доступа удалены]"
+    ]
+    reply = "Иван, обновите.\n\n> Не работает админка.\n> Логин: admin\n> Пароль: S3cr3t!\n"
+    assert typed_lines(reply, kept, strict=True) == ["Иван, обновите."]
+
+
 # Outlook's quote header lines, in Russian and English UI: those it adds when the mail
 # quoted had them set (importance, files, categories), and the copies.
 OUTLOOK_EXTRA = [
