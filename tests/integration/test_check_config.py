@@ -264,6 +264,9 @@ def test_root_is_told_when_the_storage_owner_cannot_read_the_config(tmp_path, si
     desk.config.chmod(0o044)  # (what others may do is not asked of its owner)
     [line] = [x for x in run(desk, python, "check-config").err.splitlines() if "cannot read" in x]
     assert "cannot read it (nobody, mode 0044): maild serve as nobody stops" in line
+    os.chown(storage, 0, 0)  # a store of root's: the service runs as root, which reads it
+    desk.config.chmod(0o600)  # (nobody's, its group root's barred: no matter to root)
+    assert "cannot read" not in run(desk, python, "check-config").err
 
 
 def test_templates_an_admin_edited_are_checked_one_line_each(tmp_path, sink):
