@@ -762,6 +762,10 @@ def test_root_s_first_command_makes_a_missing_store_for_the_service_user(sink):
         assert r.code == 0 and f"storage.path {unit} does not exist and no user" in r.err, r
         assert f"install -d -o maild-no-such-user -g maild-no-such-user -m 0750 {unit}" in r.err
         assert not unit.exists()
+        # the service's user is there: root's first command makes it its, no warning
+        r = _run_env(desk, python, dict(ENV, MAILD_USER=OWNER.pw_name), "check-config")
+        assert r.code == 0 and "does not exist" not in r.err, r
+        assert not unit.exists()
         # under a folder of the service's user: root's command makes it as that user
         mine = Path(f"/var/lib/maild-test-{os.getpid()}-owned")
         mine.mkdir()
