@@ -84,3 +84,23 @@ def test_a_store_error_is_said_in_words(tmp_path: Path) -> None:
     assert "[Errno" not in line and "'" not in line, line
     assert line.endswith(f"No such file or directory: {tmp_path / 'gone' / 'x'}"), line
     assert said(ValueError("the ticket file is cut")) == "the ticket file is cut"
+
+
+def test_a_store_error_waiting_will_not_fix_is_said_permanent(tmp_path: Path) -> None:
+    """A file where a folder of the store belongs (mkdir: EEXIST; a path under it:
+    ENOTDIR) or a file that is not there (ENOENT) stays so until the admin acts: said
+    "try again later", the command exited 75 and the admin waited for nothing."""
+    from maild.privileges import describe
+
+    (tmp_path / "spool").write_text("")  # a file where the folder belongs
+    for make in (
+        lambda: (tmp_path / "spool").mkdir(exist_ok=True),
+        lambda: (tmp_path / "spool" / "new").mkdir(),
+        lambda: (tmp_path / "gone").read_bytes(),
+    ):
+        try:
+            make()
+        except OSError as e:
+            assert describe(e, tmp_path).startswith("permanent error: "), e
+        else:
+            raise AssertionError("no error")
