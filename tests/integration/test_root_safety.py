@@ -818,6 +818,11 @@ def test_a_store_is_made_for_the_service_user_only_where_it_is_roots_to_make(tmp
             OWNER.pw_gid,
             0o750,
         )
+        (base / "group").mkdir()  # root's, which the service's user enters by its group
+        os.chown(base / "group", 0, OWNER.pw_gid)
+        (base / "group").chmod(0o750)
+        privileges.make_for_service(base / "group" / "maild")
+        assert (base / "group" / "maild").stat().st_uid == OWNER.pw_uid
         for storage in (tmp_path / "lib" / "maild", base / "alice" / "maild"):
             privileges.make_for_service(storage)  # (pytest's tmp_path: root's alone)
             assert not storage.exists(), storage
