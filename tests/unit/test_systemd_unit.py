@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import os
 import socket
+from pathlib import Path
 
-from maild.privileges import UNIT_STORAGE
+from maild.privileges import UNIT_STORAGE, read_only
 from tests.helpers import ROOT
 
 
@@ -37,6 +38,10 @@ def test_the_unit_writes_only_where_the_read_only_hint_says():
     service = _service()
     assert service["ProtectSystem"] == ["strict"]
     assert service["ReadWritePaths"] == [str(UNIT_STORAGE)]
+    # the hint names ReadWritePaths= only for a storage the unit does not list
+    said = f"{UNIT_STORAGE} is on a read-only file system: mount it read-write"
+    assert read_only(UNIT_STORAGE) == said
+    assert "(systemctl edit maild: ReadWritePaths=/srv/maild)" in read_only(Path("/srv/maild"))
 
 
 def test_the_config_directory_mode_is_the_tmpfiles_one():
