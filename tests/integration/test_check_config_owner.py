@@ -228,3 +228,18 @@ def test_the_service_user_s_own_check_config_names_a_template_folder_it_cannot_l
     r = run(desk, python, "ticket", "list", user=nobody.pw_uid)
     assert r.code == 78 and f"cannot list {tpl} " in r.err, r
     assert len(r.err.strip().splitlines()) == 1, r.err
+
+
+def test_the_service_user_s_check_config_on_a_store_it_may_not_list_is_no_traceback(base, sink):
+    """A storage left root's, mode 0711: the service's user (the unit's ExecStartPre)
+    may not list it; check-config says so in lines, exit 78, never a traceback."""
+    python = _python_for(OWNER.pw_uid, OWNER.pw_gid)
+    if python is None:
+        pytest.skip("no interpreter that nobody can read")
+    desk, nobody = _owned_desk(base, sink.port)
+    storage = Path(desk.sections["storage"]["path"])
+    os.chown(storage, 0, 0)
+    storage.chmod(0o711)  # nobody may pass through it, not list it
+    r = run(desk, python, "check-config", user=nobody.pw_uid)
+    assert r.code == 78 and "Traceback" not in r.err, r
+    assert f"cannot read {storage}: Permission denied" in r.err, r.err
