@@ -811,7 +811,11 @@ def test_a_store_is_made_for_the_service_user_only_where_it_is_roots_to_make(tmp
         (base / "alice").mkdir(mode=0o755)  # another user's, as a home
         os.chown(base / "alice", daemon.pw_uid, daemon.pw_gid)
         made = base / "lib" / "maild"
-        privileges.make_for_service(made)
+        umask = os.umask(0o077)  # root's, strict: the store is still 0750, as the unit's
+        try:
+            privileges.make_for_service(made)
+        finally:
+            os.umask(umask)
         st = made.stat()
         assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (
             OWNER.pw_uid,
