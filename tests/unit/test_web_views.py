@@ -31,3 +31,24 @@ def test_a_store_that_fails_to_read_a_link_s_ticket_counts_no_wrong_link():
                 await site.load_linked(request, "T-1")
 
     asyncio.run(twice())  # a wrong link counted, the second read was refused (429)
+
+
+def test_a_ticket_merged_into_itself_names_no_ticket_the_talk_goes_on_in():
+    """A ticket whose #merge chain ends at itself (a damaged record merged into its own
+    TID) has nowhere else to go: its page said «merged into» its own TID, a link to
+    the page already open. It says nothing of a merge."""
+    import asyncio
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from maild.web import views
+
+    site = object.__new__(views.Site)
+    store = SimpleNamespace(merged_into=lambda tid: "1111-1111")
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    site.app = SimpleNamespace(store=store, now=lambda: now)
+    site.key, site.prefix, site.cfg = b"k" * 32, "", SimpleNamespace(link_days=30)
+    ticket = {"tid": "1111-1111", "merged_into": "1111-1111"}
+    assert asyncio.run(site.onward(ticket, "ivan@shop-example.ru")) is None
+    ticket = {"tid": "2222-2222", "merged_into": "1111-1111"}  # merged into another
+    assert asyncio.run(site.onward(ticket, "ivan@shop-example.ru"))["tid"] == "1111-1111"
