@@ -376,6 +376,14 @@ def test_body_cap_rating_only_when_closed_and_reopen(site):
         [("big.png", "image/png", b"\0" * 2_200_000)],
     )
     assert big.status == 413 and "не больше 976,6 КБ" in big.text
+    # files of the limit itself, with the form's fields around them, are not too big
+    # (here the form is stale: the size is judged first, and no mail is made)
+    near = post(
+        link + "/reply",
+        {"form": "1.abc.def", "text": "x"},
+        [("near.png", "image/png", b"\0" * 1_000_000)],
+    )
+    assert near.status == 400 and "Форма устарела" in near.text, near.status
     early = post(link + "/rate", {"form": request(link).form_token(), "rating": "5"})
     assert early.status == 400 and desk.ticket(tid).get("rating") is None
     # the rating form has no text: its refusal speaks of the rating, not of a message
