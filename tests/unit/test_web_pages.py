@@ -230,3 +230,20 @@ def test_the_page_calls_the_viewer_s_own_mail_theirs_and_others_by_address():
     assert _entry(app, texts, 0, mail, "ivan@shop.ru", [])["who"] == "Вы"
     assert _entry(app, texts, 0, mail, "petr@shop.ru", [])["who"] == "ivan@shop.ru"
     assert _entry(app, texts, 0, answer, "ivan@shop.ru", [])["who"] == "Служба поддержки"
+
+
+def test_a_cut_text_s_note_gives_the_size_of_the_whole_text_s_file():
+    """«Скачать весь текст (файл .txt, …)»: the size of the file the link gives (the
+    whole text in UTF-8), not of the part the page shows above it."""
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from maild.web.pages import ShownTexts, _entry, size_ru
+
+    app = SimpleNamespace(fmt_time=str, local=datetime.fromisoformat)
+    whole = "я" * 150_000  # two bytes a character; the page shows 100,000 of them
+    mail = {"kind": "customer", "from": "ivan@shop.ru", "text": whole}
+    texts = ShownTexts()
+    cut = _entry(app, texts, 0, {**mail, "received_at": "2026-12-01T10:00:00+03:00"}, "", [])
+    assert cut["cut"]["total"] == 150_000 and cut["cut"]["shown"] < 150_000
+    assert cut["cut"]["size"] == size_ru(len(texts.text_file(whole))) == size_ru(300_000)
