@@ -247,3 +247,23 @@ def test_a_cut_text_s_note_gives_the_size_of_the_whole_text_s_file():
     cut = _entry(app, texts, 0, {**mail, "received_at": "2026-12-01T10:00:00+03:00"}, "", [])
     assert cut["cut"]["total"] == 150_000 and cut["cut"]["shown"] < 150_000
     assert cut["cut"]["size"] == size_ru(len(texts.text_file(whole))) == size_ru(300_000)
+
+
+def test_a_file_maild_forget_erased_has_no_download_link_on_the_page():
+    """`maild forget` erases a file and keeps its record accepted, with no sha256: the
+    page offered a download of it that found nothing. It says it is not kept."""
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from maild.domain.forget import ERASED
+    from maild.web.pages import ShownTexts, _entry
+
+    app = SimpleNamespace(fmt_time=str, local=datetime.fromisoformat)
+    kept = {"filename": "a.png", "size": 5, "accepted": True, "sha256": "ab" * 32}
+    erased = {**kept, "filename": ERASED, "sha256": None}
+    at = "2026-12-01T10:00:00+03:00"
+    mail = {"kind": "customer", "from": "ivan@shop.ru", "text": "t", "received_at": at}
+    mail["attachments"] = [kept, erased]
+    files = _entry(app, ShownTexts(), 0, mail, "ivan@shop.ru", [])["files"]
+    assert [f["accepted"] for f in files] == [True, False]
+    assert files[1]["reason"] == "файл не сохранён"
