@@ -267,3 +267,33 @@ def test_a_file_maild_forget_erased_has_no_download_link_on_the_page():
     files = _entry(app, ShownTexts(), 0, mail, "ivan@shop.ru", [])["files"]
     assert [f["accepted"] for f in files] == [True, False]
     assert files[1]["reason"] == "файл не сохранён"
+
+
+def test_a_customer_of_a_ticket_merged_in_reads_the_level_they_wait_by():
+    """A VIP customer's ticket merged into a standard one: they wait there by their own
+    VIP deadline (mergedwait), and their page gives the level and reaction time of it,
+    not the target's; the target's own requester reads the target's."""
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from maild.web.pages import ShownTexts, ticket_view
+
+    support = SimpleNamespace(head="")
+    app = SimpleNamespace(
+        fmt_time=str,
+        local=datetime.fromisoformat,
+        now=lambda: datetime(2026, 12, 1, tzinfo=UTC),
+        renderer=SimpleNamespace(zone_words=""),
+        config=SimpleNamespace(web=None, support=support),
+    )
+    due = "2026-12-02T10:00:00+03:00"
+    wait = {"requester": "petr@firm.ru", "level": "vip", "reaction_due": due}
+    ticket = {
+        **{"tid": "1111-1111", "subject": "s", "status": "open", "level": "standard"},
+        **{"created_at": "2026-12-01T10:00:00+03:00", "requester": "ivan@shop.ru"},
+        "merged_waits": [wait],
+    }
+    merged_in = ticket_view(app, ShownTexts(), ticket, [], "petr@firm.ru")
+    own = ticket_view(app, ShownTexts(), ticket, [], "ivan@shop.ru")
+    assert "VIP" in merged_in["level"] and merged_in["due"] == due
+    assert "VIP" not in own["level"] and own["reaction"] != merged_in["reaction"]
