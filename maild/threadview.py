@@ -80,7 +80,8 @@ def print_messages(app: App, messages: list[MessageRecord]) -> None:
         if m.get("commands"):  # who took, closed, reopened: the text no longer says
             print(f"   [команды: {', '.join(m['commands'])}]")
         for a in m["attachments"]:
-            state = "принят" if a.get("accepted") else f"отклонён: {a.get('reason') or ''}"
+            why = a.get("reason")
+            state = "принят" if a.get("accepted") else f"отклонён: {why}" if why else "отклонён"
             print(f"   [{a['filename']} {a['content_type']} {a['size']} байт, {state}]")
         text = (m.get("text") or "").strip()
         if m["kind"] in ("confirmation", "notice"):  # templated: the first line says it

@@ -142,4 +142,9 @@ def test_ticket_show_reads_a_file_record_without_the_keys_it_may_lack(desk, sink
     path.write_text(json.dumps(doc))
     shown = desk.run("ticket", "show", tid)
     assert shown.code == 0 and "Traceback" not in shown.err, shown.err
-    assert "log.txt" in shown.out
+    assert "log.txt text/plain 3 байт, отклонён: Файл\xa0«log.txt»" in shown.out, shown.out
+    del record["reason"]  # and one with no reason either: no colon before nothing
+    path.write_text(json.dumps(doc))
+    shown = desk.run("ticket", "show", tid)
+    assert shown.code == 0 and "Traceback" not in shown.err, shown.err
+    assert "log.txt text/plain 3 байт, отклонён]" in shown.out, shown.out
