@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
 import pytest
+from aiohttp.test_utils import make_mocked_request
+
+from maild.web import views
+from maild.web.visitors import RateLimit
+
+
+def _site(**attributes: Any) -> views.Site:
+    """A Site holding only what the handler under test reads."""
+    site = object.__new__(views.Site)
+    vars(site).update(attributes)
+    return site
 
 
 def test_a_store_that_fails_to_read_a_link_s_ticket_counts_no_wrong_link():
     """A link whose ticket the store failed to read (a 503 page) is not a wrong link:
     counted as one, a customer reloading through a store's trouble was refused their
     own right link for an hour (MAX_BAD_LINKS_PER_HOUR) once it was back."""
-    import asyncio
-    from types import SimpleNamespace
-
-    from aiohttp.test_utils import make_mocked_request
-
-    from maild.web import views
-    from maild.web.visitors import RateLimit
 
     def failing(_tid):
         raise OSError("disk")
 
-    site = object.__new__(views.Site)
-    site.bad_links = RateLimit(1, max_keys=10)
-    site.app = SimpleNamespace(store=SimpleNamespace(load=failing))
+    site = _site(
+        bad_links=RateLimit(1, max_keys=10),
+        app=SimpleNamespace(store=SimpleNamespace(load=failing)),
+    )
     request = make_mocked_request("GET", "/t/x")
 
     async def twice() -> None:
@@ -37,17 +47,14 @@ def test_a_ticket_merged_into_itself_names_no_ticket_the_talk_goes_on_in():
     """A ticket whose #merge chain ends at itself (a damaged record merged into its own
     TID) has nowhere else to go: its page said «merged into» its own TID, a link to
     the page already open. It says nothing of a merge."""
-    import asyncio
-    from datetime import UTC, datetime
-    from types import SimpleNamespace
-
-    from maild.web import views
-
-    site = object.__new__(views.Site)
     store = SimpleNamespace(merged_into=lambda tid: "1111-1111")
     now = datetime(2026, 12, 1, tzinfo=UTC)
-    site.app = SimpleNamespace(store=store, now=lambda: now)
-    site.key, site.prefix, site.cfg = b"k" * 32, "", SimpleNamespace(link_days=30)
+    site = _site(
+        app=SimpleNamespace(store=store, now=lambda: now),
+        key=b"k" * 32,
+        prefix="",
+        cfg=SimpleNamespace(link_days=30),
+    )
     ticket = {"tid": "1111-1111", "merged_into": "1111-1111"}
     assert asyncio.run(site.onward(ticket, "ivan@shop-example.ru")) is None
     ticket = {"tid": "2222-2222", "merged_into": "1111-1111"}  # merged into another
