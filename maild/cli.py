@@ -228,11 +228,12 @@ def _config_path(args: argparse.Namespace) -> str:
 MAKE_STORE = frozenset({"serve", "ingest", "jobs", "license", "group", "block", "answers"})
 
 
-def _load_app(args: argparse.Namespace, stack: contextlib.ExitStack) -> App:
-    """Config, then the storage owner's identity (root never writes there), then
-    the log target, then the App (which may create the storage's folders; a listing
-    never does: emptystore.py). `stack` holds what the App uses until the command ends."""
-    config = config_mod.load(_config_path(args))
+def _load_app(
+    config: config_mod.Config, args: argparse.Namespace, stack: contextlib.ExitStack
+) -> App:
+    """The storage owner's identity (root never writes there), then the log target,
+    then the App (which may create the storage's folders; a listing never does:
+    emptystore.py). `stack` holds what the App uses until the command ends."""
     storage = config.storage_path
     if os.path.exists(storage) and not os.path.isdir(storage):  # not "chmod u+rwx" a file
         raise StoreRefused(f"storage.path {storage} is not a directory")
@@ -316,10 +317,12 @@ def _main(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, fail: int) -> int:
     """Load the config and run the command; `fail`: the exit code of a config or
     permission error (75 for ingest, so the MTA keeps the mail; it bounces on 78)."""
-    app = None
+    storage = None  # once the config names it: a folder in it of another owner is named
     try:
         with contextlib.ExitStack() as stack:
-            app = _load_app(args, stack)
+            config = config_mod.load(_config_path(args))
+            storage = config.storage_path
+            app = _load_app(config, args, stack)
             # run by hand (not the daemon, not the MTA's pipe): say why it waits
             lock.on_wait = None if args.command in ("serve", "ingest") else _tell_wait
             return dispatch(app, args)
@@ -340,7 +343,6 @@ def _run(args: argparse.Namespace, fail: int) -> int:
     except BrokenPipeError:
         return EX_OK
     except OSError as e:  # no traceback: what, where, and whether waiting helps
-        storage = app.config.storage_path if app is not None else None  # its folders: chown
         print(f"maild: {privileges.describe(e, storage)}", file=sys.stderr)
         return fail if privileges.is_permanent(e) else EX_TEMPFAIL
 

@@ -517,6 +517,26 @@ def test_an_unreadable_queue_is_not_called_empty(owned, seeds):
     assert f"{mail}: cannot read it (maild runs as nobody): chown nobody: {mail}" in r.err
 
 
+@pytest.mark.parametrize("folder", ["outbox", "spool"])
+def test_a_storage_folder_left_roots_is_given_back_not_opened_to_everyone(owned, seeds, folder):
+    """outbox/ or spool/ left root's, mode 0700, by a root's `cp -a` or `tar`: every
+    command fails as the store opens, and its one line names the folder's owner and
+    the chown back to the storage's owner, not "chmod o+x" (that would open the
+    customers' mail to every user of the machine)."""
+    desk, python = owned
+    _seeded(desk, seeds(()))
+    data = Path(desk.sections["storage"]["path"])
+    os.chown(data / folder, 0, 0)
+    (data / folder).chmod(0o700)
+    whose = f"{data / folder} belongs to root, not to nobody, the owner of {data}"
+    fix = f"{whose}: chown -R nobody: {data}"
+    for argv, code, stdin in ((["status"], 78, b""), (["ingest", "-"], 75, make_mail())):
+        r = run(desk, python, *argv, stdin=stdin)
+        assert r.code == code and r.err == f"maild: permanent error: Permission denied: {fix}\n", r
+    os.chown(data / folder, OWNER.pw_uid, OWNER.pw_gid)
+    assert run(desk, python, "ingest", "-", stdin=make_mail()).code == 0
+
+
 def test_fsck_calls_a_root_owned_file_unreadable_not_corrupt(owned, seeds):
     """registry.json and a ticket file left by `sudo maild ...` of an older version
     (root's, 0600): fsck says they cannot be read and gives the chown, never
