@@ -537,6 +537,31 @@ def test_a_storage_folder_left_roots_is_given_back_not_opened_to_everyone(owned,
     assert run(desk, python, "ingest", "-", stdin=make_mail()).code == 0
 
 
+@pytest.mark.parametrize("folder", ["open", "archive"])
+def test_a_summaries_folder_maild_may_not_list_is_no_empty_desk(owned, seeds, folder):
+    """open/ or archive/ left root's, mode 0700: read as empty (glob's answer), `ticket
+    list` said «no tickets», the report had none, and the reminders' job found no
+    ticket to remind of, all with exit 0. Each names the folder and the chown."""
+    desk, python = owned
+    _seeded(desk, seeds(()))
+    data = Path(desk.sections["storage"]["path"])
+    os.chown(data / folder, 0, 0)
+    (data / folder).chmod(0o700)
+    whose = f"{data / folder} belongs to root, not to nobody, the owner of {data}"
+    for argv in (["ticket", "list"], ["report", "sla"]):
+        r = run(desk, python, *argv)
+        assert r.code == 78 and r.out == "", r
+        assert (
+            r.err
+            == f"maild: permanent error: Permission denied: {whose}: chown -R nobody: {data}\n"
+        )
+    if folder == "open":  # (no job reads archive/ here: storage.keep_closed_days unset)
+        r = run(desk, python, "jobs", "run")
+        assert r.code != 0 and "scheduled job reminders failed: permanent error" in r.err, r
+    os.chown(data / folder, OWNER.pw_uid, OWNER.pw_gid)
+    assert len(run(desk, python, "ticket", "list", "--json").json()) == 1
+
+
 def test_fsck_calls_a_root_owned_file_unreadable_not_corrupt(owned, seeds):
     """registry.json and a ticket file left by `sudo maild ...` of an older version
     (root's, 0600): fsck says they cannot be read and gives the chown, never

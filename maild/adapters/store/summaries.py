@@ -8,6 +8,7 @@ copies the table twice per write and scans it for the next id)."""
 from __future__ import annotations
 
 import logging
+import os
 import zlib
 from collections.abc import Mapping
 from datetime import date, timedelta
@@ -171,16 +172,28 @@ def whole_rows(path: Path, found: list[Summary]) -> list[Summary]:
     return good
 
 
+def json_files(folder: Path) -> list[Path]:
+    """The summary files in `folder`, by name; none when it is not there (a new store).
+    A folder maild may not list (left root's by a root's `cp -a`) raises its
+    PermissionError: read as empty (what glob does), every listing said "no tickets",
+    the report had none and no reminder went, without a word."""
+    try:
+        names = sorted(os.listdir(folder))
+    except FileNotFoundError:
+        return []
+    return [folder / n for n in names if n.endswith(".json") and not n.startswith(".")]
+
+
 def open_files(root: Path) -> list[Path]:
     """The parts of open/ (other files there are not maild's)."""
-    return [p for p in sorted((root / "open").glob("*.json")) if p.name in PART_NAMES]
+    return [p for p in json_files(root / "open") if p.name in PART_NAMES]
 
 
 def archive_files(root: Path) -> list[tuple[date, date, Path]]:
     """The archive's summary files with the span of creation dates each holds
     (first day, day after the last), in order of that span."""
     out = []
-    for p in (root / "archive").glob("*.json"):
+    for p in json_files(root / "archive"):
         year, _, part = p.stem.partition("-")
         try:
             if part.startswith("W"):

@@ -226,7 +226,7 @@ class Store:
         (the daily report's). All of them at once, or kept parsed, stayed in the
         worker's memory after the report (bench/FINDINGS.md 27)."""
         yield from self.open_summaries()
-        for path in sorted((self.root / "archive").glob("*.json")):
+        for path in summaries.json_files(self.root / "archive"):
             yield from readable_rows(path, None)
 
     def open_summaries(self) -> list[Summary]:
