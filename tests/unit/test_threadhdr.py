@@ -3,6 +3,7 @@ threads to."""
 
 from __future__ import annotations
 
+from maild.domain.maildigest import reused_id
 from maild.domain.threadhdr import customer_thread, per_copy
 
 STAFF = {"anna@s.ru"}
@@ -96,3 +97,12 @@ def test_per_copy_gives_staff_and_a_thread_without_customer_mail_the_fallback() 
     assert of("pavel@c.ru") == (None, [])  # holds nothing of this ticket: no thread
     notices = [rec("<n@s>", "out", "notice", ["anna@s.ru"])]
     assert per_copy(notices, STAFF, "<x>", fallback)("ivan@c.ru") == fallback
+
+
+def test_a_reused_message_id_is_named_once_in_the_references() -> None:
+    # a client that gives two different letters one Message-ID (the second filed under
+    # maildigest.reused_id): both went out under it, so References name it once
+    second = reused_id("<q1@c>", "0123456789abcdef" * 4)
+    thread = [rec("<q1@c>", "in", "customer"), rec(second, "in", "customer")]
+    answered, refs = customer_thread(thread, STAFF, "<x>")
+    assert answered == "<q1@c>" and refs == ["<q1@c>"]
