@@ -29,7 +29,7 @@ from maild.domain.snapshot import Snapshot, Spammed
 from maild.domain.staleview import stale_view
 from maild.domain.tid import tag
 from maild.domain.verify import requester_verified, staff_verified
-from tests.helpers import make_mail
+from tests.helpers import PNG, make_mail
 
 DATA = Path(__file__).parent.parent / "data"
 SUPPORT = "support@example.com"
@@ -785,3 +785,21 @@ def test_a_customers_out_of_office_answering_each_confirmation_marks_no_robot() 
         d = _decide(snap, msg)
         ticket, messages = d.ticket, d.messages
         assert CUSTOMER not in (ticket.get("robots") or {}), n
+
+
+def test_the_heads_files_at_his_reply_address_reach_staff_with_his_note() -> None:
+    """The head's answer at his signed reply address («схема во вложении») goes to staff
+    with its files, and staff's "Reply" answers him (its Reply-To), not the customer."""
+    head = "head@example.com"
+    policy = dataclasses.replace(POLICY, head=head)
+    scheme = [("схема.png", "image/png", PNG)]
+    msg = _msg(
+        sender=head, subject="Re: [TID#1111-2222]", body="Схема во вложении.", attachments=scheme
+    )
+    snap = Snapshot(
+        "1111-2222", _ticket(), identify(head, [], [], NOW.date()), False, staff_signed=head
+    )
+    d = decide(snap, msg, screen(msg, SUPPORT), NOW, policy)
+    assert d.incoming["kind"] == "note"
+    [out] = [o for o in d.outgoing if o.template == "staff_head.txt"]
+    assert [name for name, _, _ in out.attach] == ["схема.png"] and out.reply_to == head
