@@ -803,3 +803,24 @@ def test_the_heads_files_at_his_reply_address_reach_staff_with_his_note() -> Non
     assert d.incoming["kind"] == "note"
     [out] = [o for o in d.outgoing if o.template == "staff_head.txt"]
     assert [name for name, _, _ in out.attach] == ["схема.png"] and out.reply_to == head
+
+
+def test_a_read_receipt_sent_as_support_to_a_staff_reply_address_tells_no_one() -> None:
+    """A staff member's client sending "as" support returns a read receipt (a report,
+    no Auto-Submitted) to her signed reply address: a note, and she is not told of it
+    as of a letter written by hand."""
+    ticket, messages = _ticket()
+    anna = STAFF[0]
+    raw = (
+        f"From: {SUPPORT}\r\nSubject: Прочитано: Заказ\r\n"
+        "Content-Type: multipart/report; report-type=disposition-notification;"
+        ' boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nВаше письмо прочитано\r\n"
+        "--b\r\nContent-Type: message/disposition-notification\r\n\r\n"
+        f"Final-Recipient: rfc822; {SUPPORT}\r\nOriginal-Message-ID: <n1@example.com>\r\n"
+        "Disposition: manual-action/MDN-sent-manually; displayed\r\n--b--\r\n"
+    )
+    ident = identify(SUPPORT, [], [], NOW.date())
+    snap = Snapshot("1111-2222", (ticket, messages), ident, False, staff_signed=anna)
+    d = _decide(snap, parse(raw.encode()))
+    assert d.outgoing == [] and not d.ticket.get("sent")
