@@ -477,6 +477,16 @@ def test_staff_mail_for_a_ticket_not_in_the_store_is_held_and_the_sender_told() 
         assert out.unverified is (not verified)  # unverified: within the caps
 
 
+def test_a_staff_out_of_office_for_a_ticket_not_in_the_store_is_kept_no_one_told() -> None:
+    """A staff member's out-of-office answering a notice of a ticket deleted since: held,
+    and no «такого обращения нет» goes back to the robot (it may answer again)."""
+    ident = identify(STAFF[0], [], [], NOW.date())
+    auto = {"Auto-Submitted": "auto-replied"}
+    msg = _msg(sender=STAFF[0], subject="Re: [TID#7777-8888]", body="В отпуске.", headers=auto)
+    d = _decide(Snapshot("7777-8888", None, ident, True, missing="issued"), msg)
+    assert (d.outcome, d.ticket, d.outgoing) == ("held", None, [])
+
+
 def test_a_staff_members_reply_address_answered_from_elsewhere_is_a_note_told_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
