@@ -17,8 +17,8 @@ from maild.domain.decision import Outgoing
 from maild.domain.message import parse
 from maild.domain.ownside import staff_side
 from maild.domain.tid import NO_TICKET
-from maild.outgoing import queue_ticketless, send
-from tests.helpers import Desk
+from maild.outgoing import queue_notice, queue_ticketless, send
+from tests.helpers import Desk, make_mail
 
 NOW = datetime(2026, 11, 20, 16, 0, tzinfo=ZoneInfo("Europe/Moscow"))
 CUSTOMER = "ivan@shop-example.ru"
@@ -160,3 +160,17 @@ def test_a_list_mail_to_two_staff_members_is_signed_for_each(app):
     queue_ticketless(app, "k3", ("s", "b"), readers, NOW)
     replies = {e["to"][0]: parse(app.outbox.raw(e["id"])).reply_to for e in app.outbox.entries()}
     assert replies == {r: app.list_address(NO_TICKET, r) for r in readers}
+
+
+def test_a_notice_queued_again_on_a_re_run_is_recorded_once(tmp_path, sink):
+    """A reminder's job run again after a crash (queue_notice, same key): the thread
+    holds the notice once, as staff and `ticket show` read it, not twice."""
+    desk = Desk(tmp_path, sink.port)
+    tid = desk.ingest_tid(make_mail())
+    app = App(load(desk.config), clock=lambda: NOW)
+    ticket, messages = app.store.load(tid)
+    args = {"key": "remind-1", "template": "staff_reply.txt", "to": ["anna@example.com"]}
+    context = {"subject": "Напоминание", "text": "Ответьте клиенту."}
+    for _ in range(2):
+        queue_notice(app, ticket, messages, **args, context=context, now=NOW)
+    assert [m["message_id"] for m in messages].count(app.message_id("remind-1", tid)) == 1
