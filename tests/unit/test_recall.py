@@ -202,9 +202,10 @@ def test_a_winmail_dat_names_its_class():
 
 def test_the_writer_is_told_when_her_own_answer_went_not_a_colleagues() -> None:
     """staff_recall.txt names when the answer she asks back went: her last one on the
-    ticket, though Boris answered after her."""
+    ticket (not her first), though Boris answered after her."""
     ticket, messages = _ticket()
-    for who, hours in (("anna@example.com", 3), ("boris@example.com", 1)):
+    answers = (("anna@example.com", 5), ("anna@example.com", 3), ("boris@example.com", 1))
+    for who, hours in answers:
         at = (NOW - timedelta(hours=hours)).isoformat()
         messages.append({"message_id": f"<{hours}@corp.example>", "direction": "out",
                          "kind": "staff", "from": who, "received_at": at, "text": "Ответ",
@@ -214,7 +215,7 @@ def test_the_writer_is_told_when_her_own_answer_went_not_a_colleagues() -> None:
     d = _decide(snap, parse(mail(f"Отзыв: RE: {NOTICE}", None, dat=winmail())))
     [told] = d.outgoing
     assert told.template == "staff_recall.txt" and told.to == ["anna@example.com"]
-    assert told.context["answered_at"] == POLICY.fmt_time(messages[1]["received_at"])
+    assert told.context["answered_at"] == POLICY.fmt_time(messages[2]["received_at"])
 
 
 _CHARS = st.characters(whitelist_categories=("L", "N", "P", "S", "Zs"))
