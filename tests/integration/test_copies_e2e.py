@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import smtplib
 
+from maild.app import App
+from maild.config import load
 from tests.helpers import AUTHSERV, Daemon, Desk, dkim_pass, make_mail, staff_to
 from tests.integration.test_serve import wait_until
 from tests.webclient import link_in, post, request, site_desk
@@ -135,6 +137,12 @@ def test_the_reply_that_adds_a_participant_reaches_them(desk, sink):
     [answer] = sink.to(PETR)
     assert "Добавил Петра" in answer.text and answer.rcpt_tos == [PETR]
     assert [m.rcpt_tos for m in sink.to(IVAN) if "Добавил" in m.text] == [[IVAN]]
+    # each copy has its own Message-ID, the one the ticket records for its customer
+    # (their replies name it)
+    [ivans] = [m for m in sink.to(IVAN) if "Добавил" in m.text]
+    got = {IVAN: ivans.msg["Message-ID"], PETR: answer.msg["Message-ID"]}
+    [record] = [m for m in App(load(desk.config)).store.load(tid)[1] if m.get("copies")]
+    assert record["copies"] == got and len(set(got.values())) == 2
     # #uncc in a reply: that reply no longer goes to the one removed
     staff_says(desk, tid, "#uncc petr@shop-example.ru\nПетра убрал.")
     desk.flush()
