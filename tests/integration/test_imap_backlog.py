@@ -115,3 +115,33 @@ def test_a_message_of_a_batch_someone_else_took_away_holds_up_no_other(
     assert gone.endswith("): nothing is left to move"), gone
     assert f"delivered UID {uids[1]} " not in text
     assert f"delivered UID {uids[2]} (Message-ID <msg2@example.org>)" in text
+
+
+def test_a_batch_someone_else_took_away_whole_is_no_failed_round(mailbox, moves, caplog):
+    """Staff drag every message of a batch into a folder of their own after maild
+    spooled them: each is said to be gone, and no UID MOVE of no message is sent (RFC
+    3501 has no empty set of UIDs: Dovecot lets it pass, a stricter server answers BAD
+    and the round would end as a failure)."""
+    caplog.set_level(logging.INFO, "maild.imap")
+    uids = [append(mailbox, USER, make_raw(n)) for n in range(2)]
+    inbox = Inbox()
+
+    def deliver(raw: bytes) -> None:
+        inbox(raw)
+        if len(inbox.raws) == 2:  # both spooled, none moved yet
+            with connect(mailbox, USER) as other:
+                other.create_folder("Mine")
+                other.select_folder("INBOX")
+                other.move(uids, "Mine")
+            assert poller._client is not None
+            poller._client.noop()  # (the poller's session is told of the EXPUNGEs)
+
+    poller = ImapPoller(config(mailbox), deliver)
+    try:
+        assert poller.poll() == 2
+        assert poller.poll() == 0
+    finally:
+        poller.close()
+    assert moves == [] and len(inbox.raws) == 2
+    assert len([m for m in caplog.messages if "someone else moved or deleted it" in m]) == 2
+    assert len(messages(mailbox, USER, "Mine")) == 2
