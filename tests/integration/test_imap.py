@@ -537,6 +537,7 @@ def test_a_long_connection_keeps_no_trace_of_each_message(mailbox, monkeypatch):
     the daemon grew with every mail it took. The folder is selected again every
     SELECT_EVERY messages (and at each poll), which starts them afresh."""
     monkeypatch.setattr(imap, "SELECT_EVERY", 5)
+    monkeypatch.setattr(imap, "MOVE_BATCH", 5)  # (moved 50 at a time: none before the 20th)
     for n in range(20):
         append(mailbox, USER, make_raw(n))
     inbox, kept = Inbox(), []
@@ -555,6 +556,28 @@ def test_a_long_connection_keeps_no_trace_of_each_message(mailbox, monkeypatch):
     assert len(inbox.raws) == 20
     # ~10 answers of the SELECT itself and 2 a moved message: ~50 by the 20th without
     assert max(kept) < 25, kept
+
+
+def test_a_stop_asked_during_a_round_ends_it_after_the_message_being_delivered(mailbox):
+    """`maild serve` is stopped while a backlog is taken: the round ends after the
+    message in hand (moved to processed_folder), not after the whole backlog; the rest
+    waits on the server, untouched."""
+    for n in range(3):
+        append(mailbox, USER, make_raw(n))
+    inbox, stop = Inbox(), threading.Event()
+
+    def deliver(raw: bytes) -> None:
+        inbox(raw)
+        stop.set()
+
+    poller = ImapPoller(config(mailbox), deliver)
+    try:
+        assert poller.poll(stop) == 1
+    finally:
+        poller.close()
+    assert inbox.raws == [make_raw(0)]
+    assert [m["raw"] for m in messages(mailbox, USER, "Processed").values()] == [make_raw(0)]
+    assert sorted(m["raw"] for m in messages(mailbox, USER).values()) == [make_raw(1), make_raw(2)]
 
 
 def test_mail_announced_during_a_round_is_taken_at_once_not_after_idle_timeout(mailbox, running):
