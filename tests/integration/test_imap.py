@@ -17,7 +17,7 @@ from imapclient import IMAPClient
 
 from maild.adapters import imap
 from maild.adapters.imap import PROCESSED_KEYWORD, DeliveryError, ImapPoller
-from maild.adapters.imapfailures import LoginRefused
+from maild.adapters.imapfailures import FolderMissing, LoginRefused
 from maild.configtypes import ImapConfig
 from tests.dovecot import (
     DovecotServer,
@@ -324,6 +324,24 @@ def test_a_folder_the_server_does_not_have_is_named_with_the_folders_it_has(
     )
     assert "INBOX.Support" in line.getMessage() and "restart maild serve" in line.getMessage()
     assert inbox.raws == []
+
+
+def test_a_folder_the_server_has_but_cannot_open_is_not_said_to_be_missing(mailbox):
+    """imap.folder is there (LIST shows it) but the server cannot open it (here its
+    Maildir unreadable to Dovecot): the error is the server's answer, not "does not
+    exist: set imap.folder to one of its folders", which would send the admin after a
+    setting that is right."""
+    append(mailbox, USER, make_raw(1), folder="Locked")
+    locked = f"{mailbox['dir']}/mail/{USER}/Maildir/.Locked"
+    os.chmod(locked, 0)
+    poller = ImapPoller(config(mailbox, folder="Locked"), Inbox())
+    try:
+        with pytest.raises(IMAPClient.Error, match="select failed: ") as caught:
+            poller.poll()
+    finally:
+        poller.close()
+        os.chmod(locked, 0o700)
+    assert not isinstance(caught.value, FolderMissing)
 
 
 @pytest.mark.parametrize(
