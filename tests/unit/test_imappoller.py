@@ -114,3 +114,18 @@ def test_a_poll_interval_of_zero_does_not_poll_in_a_busy_loop():
     stop = Stop(2)
     poller.run(stop)  # type: ignore[arg-type]
     assert stop.waits == [MIN_POLL_INTERVAL] * 2
+
+
+def test_a_spool_that_keeps_failing_is_no_lost_contact_with_the_server():
+    """deliver() fails round after round (the spool's disk is full) while the server
+    answers every round: each is contact with the server, so after 15 min `maild status`
+    blames the spool, not the mailbox server."""
+    contacts: list[int] = []
+    poller = ImapPoller(CFG, lambda raw: None, contact=lambda: contacts.append(1))
+
+    def poll(stop: object = None) -> int:
+        raise DeliveryError(5, 0, OSError(28, "No space left on device"))
+
+    poller.poll = poll  # type: ignore[method-assign]
+    poller.run(Stop(3))  # type: ignore[arg-type]
+    assert len(contacts) == 3
