@@ -36,6 +36,10 @@ def test_a_whole_mail_is_no_part():
     assert parse(raw).fragment is None
     raw = raw.replace(b"text/plain", b'text/plain; id="x"; number=1; total=2')
     assert parse(raw).fragment is None and parse(raw).text.strip() == "Hello"
+    # a mail that is itself another mail (message/rfc822), forwarded whole: no part either
+    inner = b"From: c@d.ru\r\nSubject: y\r\nContent-Type: text/plain\r\n\r\nInner\r\n"
+    raw = b"From: a@b.ru\r\nSubject: x\r\nContent-Type: message/rfc822\r\n\r\n" + inner
+    assert parse(raw).fragment is None and "Inner" in parse(raw).text
 
 
 def test_a_part_without_total_or_with_nonsense_numbers():
@@ -129,3 +133,19 @@ def test_an_8_bit_id_is_read_as_utf_8_where_it_is_one():
     head = 'From: a@b.ru\r\nContent-Type: message/partial; id="%s"; number=1\r\n\r\nz\r\n'
     assert parse((head % "письмо-1").encode()).fragment.id == "письмо-1"
     assert parse((head % "\udcbcx").encode("utf-8", "surrogateescape")).fragment.id == "\\xbcx"
+
+
+def test_a_part_numbers_up_to_a_thousand_and_no_further():
+    """MAX_PARTS: part 1000 of 1000 is one (the mail says «1000 из 1000»); a number past
+    it is no mail client's and is read as none, so the part is the first."""
+    head = b'From: a@b.ru\r\nContent-Type: message/partial; id="x"; number=%s%s\r\n\r\nz\r\n'
+    assert parse(head % (b"1000", b"; total=1000")).fragment == partial.Fragment("x", 1000, 1000)
+    assert parse(head % (b"1001", b"; total=1001")).fragment == partial.Fragment("x", 1, None)
+
+
+def test_a_parts_id_is_kept_to_a_header_lines_length():
+    """An id as long as a hostile header makes it is kept to 998 characters (a header
+    line's most, RFC 5322) in every record of the thread, not whole."""
+    head = b'From: a@b.ru\r\nContent-Type: message/partial; id="%s"; number=1\r\n\r\nz\r\n'
+    fragment = parse(head % (b"x" * 5000)).fragment
+    assert fragment is not None and fragment.id == "x" * 998
