@@ -3,7 +3,7 @@ as the delivery reports they are (who failed, how, and which mail came back)."""
 
 from __future__ import annotations
 
-from maild.domain.textbounce import read
+from maild.domain.textbounce import read, status_of
 
 QMAIL = """Hi. This is the qmail-send program at mail.shop.example.
 I'm afraid I wasn't able to deliver your message to the following addresses.
@@ -66,3 +66,16 @@ def test_text_that_only_quotes_a_bounce_is_no_bounce() -> None:
     assert read("--- Below" + copy_first + "\n" + QMAIL) is None  # the copy line before
     late = "строка\n" * 400 + QMAIL  # the opening is where a bounce starts, not deep below
     assert read(late) is None
+
+
+def test_the_code_is_the_servers_not_a_version_or_an_address_that_looks_like_one() -> None:
+    """A server's answer names the status code after its reply code or in qmail's
+    «(#5.1.1)»; a version («spamd 4.2.1») or an IP address («10.4.2.7») before it is no
+    code: read as one, a permanent failure was a delay and the dead address kept."""
+    assert status_of("relay 4.2.1 said: 550 5.1.1 no such user") == "5.1.1"
+    assert status_of("Sorry, spamd 4.2.1 refused it (#5.7.1)") == "5.7.1"
+    assert status_of("Connected to 10.4.2.7 but the mailbox is unavailable.") is None
+    fields, _ = read(QMAIL.replace("192.0.2.1", "10.4.2.7"))
+    assert fields.split("\n\n")[1].startswith(
+        "Final-Recipient: rfc822; olga@shop.example\nAction: failed\nStatus: 5.0.0\n"
+    )
