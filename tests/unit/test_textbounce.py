@@ -79,3 +79,10 @@ def test_the_code_is_the_servers_not_a_version_or_an_address_that_looks_like_one
     assert fields.split("\n\n")[1].startswith(
         "Final-Recipient: rfc822; olga@shop.example\nAction: failed\nStatus: 5.0.0\n"
     )
+
+
+def test_a_message_id_in_the_returned_mails_text_is_not_its_own() -> None:
+    """The mail a bounce returns is found by its copy's header only: a Message-ID its
+    text quotes (a customer's mail pasted in it) threads the bounce onto no other mail."""
+    fields, msgid = read(EXIM + "\nвот что пришло:\nMessage-ID: <other@shop.example>\n")
+    assert msgid is None and "petr@shop.example" in fields
