@@ -130,6 +130,8 @@ def test_a_licensed_sender_opens_a_ticket_at_the_license_level() -> None:
     assert (confirmation.kind, confirmation.to) == ("confirmation", [CUSTOMER])
     assert confirmation.context["commercial"] is True
     assert confirmation.context["due"] == POLICY.fmt_time(d.ticket["reaction_due"])
+    # the staff notice's subject names the deadline short: «(VIP, до 25.11 12:15)»
+    assert staff.context["due_short"] == "25.11 12:15"
 
 
 def test_a_new_tickets_notice_is_capped_per_domain_and_desk_unless_a_license_names_it() -> None:
