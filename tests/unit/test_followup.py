@@ -496,3 +496,21 @@ def test_a_merged_customer_asking_the_status_is_told_their_own_level_and_deadlin
         "Бесплатная поддержка",
         "26.11.2026 10:00",
     )
+
+
+@pytest.mark.parametrize("body", ["2", "Оценка: 2. Но вот ещё вопрос: как выгрузить отчёт?"])
+def test_a_proven_rating_replaces_one_that_proved_nothing_and_only_that(body: str) -> None:
+    """A closing rated «5» by mail that proved nothing of its From (anyone knowing the
+    TID and the address may send it) is rated again by the customer's proven mail, and
+    the rating is then his, proven; a proven rating stands, before proven mail too."""
+    ticket, messages = _ticket()
+    closed = {**ticket, "status": "closed", "closed_at": NOW.isoformat(), "rating": 5}
+    rated = {**messages[0], "message_id": "<r@c>", "text": "5", "rating": 5}
+    loaded = ({**closed, "rated_unproven": True}, [*messages, rated])
+    d = _decide(Snapshot(TID, loaded, IDENT, False, requester_verified=True), _msg(body=body))
+    assert d.ticket["rating"] == 2 and "rated_unproven" not in d.ticket
+    d = _decide(
+        Snapshot(TID, (closed, [*messages, rated]), IDENT, False, requester_verified=True),
+        _msg(body=body),
+    )
+    assert d.ticket["rating"] == 5 and "rating" not in d.incoming
