@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from maild.domain import longtext
+from maild.domain import knownfiles, longtext
 from maild.domain.closingrating import rating_of_closing
 from maild.domain.decide import decide
 from maild.domain.decision import Decision
@@ -514,3 +514,14 @@ def test_a_proven_rating_replaces_one_that_proved_nothing_and_only_that(body: st
         _msg(body=body),
     )
     assert d.ticket["rating"] == 5 and "rating" not in d.incoming
+
+
+def test_a_digit_typed_in_the_sites_reply_form_is_no_rating() -> None:
+    """«5» typed in the site's reply form of a closed ticket (how many servers, in
+    answer to staff's question) is news that reopens it, not a rating of its closing:
+    on the site only the rating form rates (ratingtext.rating_of, site)."""
+    ticket, _ = _ticket()
+    closed = {**ticket, "status": "closed", "closed_at": NOW.isoformat()}
+    d = _followup(closed, _msg(body="5", headers={knownfiles.SOURCE_FIELD: knownfiles.SITE}))
+    assert d.ticket.get("rating") is None and "rating" not in d.incoming
+    assert "thanks.txt" not in _templates(d)
