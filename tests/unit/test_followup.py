@@ -525,3 +525,18 @@ def test_a_digit_typed_in_the_sites_reply_form_is_no_rating() -> None:
     d = _followup(closed, _msg(body="5", headers={knownfiles.SOURCE_FIELD: knownfiles.SITE}))
     assert d.ticket.get("rating") is None and "rating" not in d.incoming
     assert "thanks.txt" not in _templates(d)
+
+
+def test_a_rating_in_automatic_mail_gets_no_mail_back() -> None:
+    """A «5» or a second rating in automatic mail (Auto-Submitted: an autoresponder
+    replying to the closing letter) is kept, and gets no thank-you nor «rated
+    already» back: no automatic mail answers automatic mail (RFC 3834)."""
+    ticket, messages = _ticket()
+    closed = {**ticket, "status": "closed", "closed_at": NOW.isoformat()}
+    auto = {"Auto-Submitted": "auto-replied"}
+    d = _followup(closed, _msg(body="5", headers=auto))
+    assert d.ticket["rating"] == 5 and _templates(d) == []
+    rated = {**messages[0], "message_id": "<r@c>", "text": "5", "rating": 5}
+    loaded = ({**closed, "rating": 5}, [*messages, rated])
+    d = _decide(Snapshot(TID, loaded, IDENT, False), _msg(body="1", headers=auto))
+    assert d.ticket["rating"] == 5 and _templates(d) == []
