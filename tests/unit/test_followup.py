@@ -540,3 +540,16 @@ def test_a_rating_in_automatic_mail_gets_no_mail_back() -> None:
     loaded = ({**closed, "rating": 5}, [*messages, rated])
     d = _decide(Snapshot(TID, loaded, IDENT, False), _msg(body="1", headers=auto))
     assert d.ticket["rating"] == 5 and _templates(d) == []
+
+
+def test_whom_a_merge_brought_in_rates_no_closing_here() -> None:
+    """Olga's mail came here by #merge of her own ticket: her «5», a reply to that
+    ticket's closing letter (her address in the ASCII spelling of its Cyrillic domain),
+    stays text and rates no closing of this one."""
+    ticket, messages = _ticket()
+    olga = "olga@окна.рф"
+    closed = {**ticket, "status": "closed", "closed_at": NOW.isoformat(), "participants": [olga]}
+    moved = {**messages[0], "message_id": "<o1@x>", "from": olga, "merged_from": "3333-4444"}
+    snap = Snapshot(TID, (closed, [*messages, moved]), IDENT, False)
+    d = _decide(snap, _msg(sender="olga@xn--80atjc.xn--p1ai", body="5"))
+    assert d.ticket.get("rating") is None and "thanks.txt" not in _templates(d)
