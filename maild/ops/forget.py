@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from email.parser import BytesHeaderParser
 
+from maild.adapters.durable import names_in
 from maild.adapters.outfile import pack, read_record, relength
 from maild.adapters.spool import mail_in
 from maild.adapters.store.indexes import person_key
@@ -90,10 +91,12 @@ def _erase_outbox(
     files = app.store.files()  # the locked section's transaction
     withdrawn = []
     for folder in (app.outbox.queue, app.outbox.sent, app.outbox.refused):
-        for path in sorted(folder.glob("*.mail")):
+        # a folder or file maild may not read raises (the command fails naming it
+        # and the chown): skipped, their mail stayed while the erasure said done
+        for path in sorted(folder / n for n in names_in(folder) if n.endswith(".mail")):
             try:
                 data = files.read(path)
-            except OSError:
+            except FileNotFoundError:  # sent meanwhile: found in sent/, read after queue/
                 continue
             meta = read_record(path.name, data.partition(b"\n")[0])
             if meta is None or not about_them(meta, data, pattern, theirs, quoted):
@@ -316,7 +319,8 @@ def _erase_waiting(app: App, result: ForgetResult, dry_run: bool) -> int:
     decoded text or header shows it)."""
     address = result.address
     n = 0
-    claimed = sorted((app.spool.root / "claimed").glob("[0-9]*"))
+    top = app.spool.root / "claimed"
+    claimed = [top / n for n in sorted(names_in(top)) if n[:1].isdigit()]
     for folder in [app.spool.root / "new", *claimed, app.spool.root / "bad"]:
         try:
             keys = sorted(mail_in(folder))

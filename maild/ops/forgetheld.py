@@ -79,7 +79,7 @@ def erase_set_aside(app: App, address: str, dry_run: bool) -> int:
     part, an index entry) that hold the address, any case: broken or derived, they
     cannot be erased in part, and they were kept only for a look after the repair."""
     n = 0
-    for folder, _dirs, names in os.walk(app.config.storage_path / LOST_FOUND):
+    for folder, _dirs, names in os.walk(app.config.storage_path / LOST_FOUND, onerror=_unlisted):
         for name in names:
             path = os.path.join(folder, name)
             try:
@@ -116,3 +116,10 @@ def backup_copies(app: App, dry_run: bool, on_wait: Callable[[str], None]) -> tu
             state = remove_if_dead(path, wait=True)  # killed meanwhile: removed now
         removed += state == REMOVED
     return removed, waited
+
+
+def _unlisted(error: OSError) -> None:
+    """os.walk's onerror: a folder not there holds nothing; one maild may not list
+    fails the erasure, naming it (walked past, its copies stayed while it said done)."""
+    if not isinstance(error, FileNotFoundError):
+        raise error

@@ -8,7 +8,6 @@ copies the table twice per write and scans it for the next id)."""
 from __future__ import annotations
 
 import logging
-import os
 import zlib
 from collections.abc import Mapping
 from datetime import date, timedelta
@@ -17,6 +16,7 @@ from typing import Any, cast
 
 from tinydb import TinyDB
 
+from maild.adapters.durable import names_in
 from maild.adapters.store.files import DurableJSONStorage, FileCache, StoreUnavailable
 from maild.domain.recordcheck import summary_fault
 from maild.domain.records import Summary, Ticket
@@ -177,10 +177,7 @@ def json_files(folder: Path) -> list[Path]:
     A folder maild may not list (left root's by a root's `cp -a`) raises its
     PermissionError: read as empty (what glob does), every listing said "no tickets",
     the report had none and no reminder went, without a word."""
-    try:
-        names = sorted(os.listdir(folder))
-    except FileNotFoundError:
-        return []
+    names = sorted(names_in(folder))
     return [folder / n for n in names if n.endswith(".json") and not n.startswith(".")]
 
 
