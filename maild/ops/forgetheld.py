@@ -59,11 +59,13 @@ def _theirs(read: Callable[[Path], bytes], paths: tuple[Path, Path], address: st
     try:
         typed = str(json.loads(read(paths[0])).get("email", ""))
         return comparable_address(typed) == comparable_address(address)
-    except (OSError, ValueError, AttributeError):  # no record, or none maild wrote
+    except (FileNotFoundError, ValueError, AttributeError):  # no record, or none maild wrote
         try:
             return _holds(read(paths[1]), address)
-        except OSError:  # gone meanwhile
+        except FileNotFoundError:  # gone meanwhile
             return False
+    # a file maild may not read raises: the erasure fails naming it (read as "not
+    # theirs", their request stayed while it said done)
 
 
 def _holds(data: bytes, address: str) -> bool:

@@ -29,18 +29,26 @@ def _holding(data: Path) -> list[str]:
     return sorted(r.stdout.split())
 
 
-@pytest.mark.parametrize("barred", ["outbox/sent", "outbox/queue/*.mail", "lost+found"])
+def _made(path: Path, text: str) -> None:
+    """A file of nobody's at `path` (its folders too), as maild leaves one there."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    for p in (path, path.parent, path.parent.parent):
+        os.chown(p, OWNER.pw_uid, OWNER.pw_gid)
+
+
+BARRED = ["outbox/sent", "outbox/queue/*.mail", "lost+found", "web/pending/*.json"]
+
+
+@pytest.mark.parametrize("barred", BARRED)
 def test_forget_where_maild_may_not_read_fails_naming_it_and_erases_after_the_chown(
     owned, seeds, barred
 ):
     desk, python = owned
     _seeded(desk, seeds(()))
     data = Path(desk.sections["storage"]["path"])
-    (data / "lost+found").mkdir(exist_ok=True)
-    kept = data / "lost+found" / "0101-0101.json"  # a broken ticket file fsck set aside
-    kept.write_text(f'{{"requester": "{IVAN}"', encoding="utf-8")
-    os.chown(data / "lost+found", OWNER.pw_uid, OWNER.pw_gid)
-    os.chown(kept, OWNER.pw_uid, OWNER.pw_gid)
+    _made(data / "lost+found" / "0101-0101.json", f'{{"requester": "{IVAN}"')  # fsck's
+    _made(data / "web" / "pending" / "s1.json", f'{{"email": "{IVAN}"}}')  # «Задать вопрос»
     paths = sorted(data.glob(barred))
     assert paths and all(p.is_dir() or str(p) in _holding(data) for p in paths)
     for path in paths:
