@@ -305,7 +305,7 @@ def redact_kept_files(app: App, m: MessageRecord, about: str = "-") -> int:
             continue
         try:
             old = attachment_path(root, sha).read_bytes()
-        except OSError:
+        except FileNotFoundError:  # none to rewrite (one maild may not read fails the job)
             continue
         read = read_text_file(old)
         if read is None:
