@@ -235,8 +235,10 @@ def said(e: BaseException, storage: Path | None = None) -> str:
 
 def refused_at(path: Path) -> tuple[Path, str]:
     """What refused this user `path`, and how: ("enter") the first folder above it
-    it may not pass through; ("it") the path itself; ("would") a path that is not
-    there (a temp file being made): the nearest folder it would be made in."""
+    it may not pass through; ("it") the path itself, or its folder when it may read and
+    write the path (what was refused is removing or renaming it: its folder's to
+    allow); ("would") a path that is not there (a temp file being made): the nearest
+    folder it would be made in."""
     path = path.absolute()
     for folder in reversed(path.parents):  # "/" first, as the kernel walks
         if not os.path.lexists(folder):
@@ -244,7 +246,8 @@ def refused_at(path: Path) -> tuple[Path, str]:
         if not os.access(folder, os.X_OK):
             return folder, "enter"
     if os.path.lexists(path):
-        return path, "it"
+        mine = os.access(path, os.R_OK | os.W_OK)
+        return (path.parent if mine and not os.access(path.parent, os.W_OK) else path), "it"
     return existing_ancestor(path), "would"
 
 

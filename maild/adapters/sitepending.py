@@ -38,8 +38,8 @@ def sweep(root: Path, now: float) -> int:
             if entry.stat().st_mtime < (now - ORPHAN_AFTER if orphan else cutoff):
                 os.unlink(entry.path)
                 gone.add(entry.name.partition(".")[0])
-        except OSError:  # removed meanwhile (the site's own sweep, `maild forget`)
-            continue
+        except FileNotFoundError:  # removed meanwhile (the site's own sweep, `maild forget`)
+            continue  # (a folder maild may not write fails the job: the requests stayed)
     return len(gone)
 
 
