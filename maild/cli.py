@@ -336,15 +336,15 @@ def _run(args: argparse.Namespace, fail: int) -> int:
         print(f"maild: {e}", file=sys.stderr)
         return EX_USAGE
     except StoreUnavailable as e:  # a corrupt file (CorruptFile) says so and names it
-        print(f"maild: store unavailable: {e}", file=sys.stderr)
-        return EX_FAIL if isinstance(e, CorruptFile) else EX_TEMPFAIL
+        code = EX_FAIL if isinstance(e, CorruptFile) else EX_TEMPFAIL
+        return _refused(args, f"store unavailable: {e}", code)
     except KeyboardInterrupt:
         return EX_FAIL
     except BrokenPipeError:
         return EX_OK
     except OSError as e:  # no traceback: what, where, and whether waiting helps
-        print(f"maild: {privileges.describe(e, storage)}", file=sys.stderr)
-        return fail if privileges.is_permanent(e) else EX_TEMPFAIL
+        code = fail if privileges.is_permanent(e) else EX_TEMPFAIL
+        return _refused(args, privileges.describe(e, storage), code)
 
 
 def _tell_wait(who: str, timeout: float) -> None:
@@ -353,8 +353,9 @@ def _tell_wait(who: str, timeout: float) -> None:
 
 
 def _refused(args: argparse.Namespace, line: str, code: int) -> int:
-    """A command refused before it ran: one line; `status --json` (a monitor's parser)
-    gets it as JSON too, {"config", "error"}, rather than nothing to parse."""
+    """A command refused, or stopped by the store or the file system: one line;
+    `status --json` (a monitor's parser) gets it as JSON too, {"config", "error"},
+    rather than nothing to parse."""
     print(f"maild: {line}", file=sys.stderr)
     if args.command == "status" and args.json:
         from maild.output import print_json

@@ -533,6 +533,11 @@ def test_a_storage_folder_left_roots_is_given_back_not_opened_to_everyone(owned,
     for argv, code, stdin in ((["status"], 78, b""), (["ingest", "-"], 75, make_mail())):
         r = run(desk, python, *argv, stdin=stdin)
         assert r.code == code and r.err == f"maild: permanent error: Permission denied: {fix}\n", r
+    said = run(desk, python, "status", "--json")  # a monitor's parser: JSON, not nothing
+    assert said.code == 78 and said.json() == {
+        "config": str(desk.config),
+        "error": f"permanent error: Permission denied: {fix}",
+    }, said
     os.chown(data / folder, OWNER.pw_uid, OWNER.pw_gid)
     assert run(desk, python, "ingest", "-", stdin=make_mail()).code == 0
 
