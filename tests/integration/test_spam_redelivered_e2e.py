@@ -165,3 +165,30 @@ def test_spam_keep_days_count_from_the_spam_mark_for_an_old_ticket(desk: Desk, s
         assert guard.quarantine_ticket(app, ticket, messages, mark) == 1
     assert app.quarantine.expired(now + timedelta(days=1), app.config.spam.keep_days) == []
     assert len(desk.run("spam", "list", "--json").json()) == 1
+
+
+def test_a_strangers_mail_kept_with_a_spam_ticket_released_later_leads_to_its_own_ticket(
+    desk: Desk, sink
+):
+    """A stranger wrote naming a ticket marked #spam: kept with it, indexed to it. The
+    ticket released, then the stranger's mail: it opens a ticket of its own, and its
+    Message-ID leads there, not to the ticket it was kept with (fsck: no problem; the
+    same mail delivered again is the same mail, not a second ticket's)."""
+    tid = desk.ingest_tid(make_mail(sender=SPAMMER, msgid="<sp1@bad.example>"))
+    desk.ingest(staff_reply(tid, "#spam", msgid="<mark@example.com>"))
+    other = make_mail(sender="olga@other.example", subject=f"Re: [TID#{tid}] и у меня",
+                      msgid="<olga@other.example>")  # fmt: skip
+    assert desk.ingest(other).out.startswith("quarantined "), desk.tickets()
+    first, kept = desk.run("spam", "list", "--json").json()
+    assert kept["from"] == "olga@other.example"
+    assert desk.run("spam", "release", first["id"]).code == 0
+    r = desk.run("spam", "release", kept["id"])
+    assert r.code == 0 and f"[TID#{tid}]" not in r.out, r
+    [own] = [t["tid"] for t in desk.tickets() if t["tid"] != tid]
+    assert desk.ticket(own)["requester"] == "olga@other.example"
+    check = desk.run("fsck")
+    assert check.code == 0 and " 0 problem(s)" in check.out, check.out
+    held = [desk.ticket(t)["messages"] for t in (tid, own)]
+    again = desk.ingest(other)
+    assert "duplicate" in again.out, again
+    assert [desk.ticket(t)["messages"] for t in (tid, own)] == held
