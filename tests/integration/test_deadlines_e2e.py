@@ -328,3 +328,17 @@ def test_at_the_deadline_instant_the_reaction_is_in_time_and_nothing_is_overdue(
     jobs_run(desk, at(23, 12, 1))
     escalated = [m.subject for m in mails_to(desk, sink, HEAD) if "Просрочена" in m.subject]
     assert len(escalated) == 1 and f"[TID#{late}]" in escalated[0]
+
+
+def test_staffs_reminder_threads_to_the_customers_last_mail(desk, sink):
+    """The customer wrote twice before anyone answered: staff's reminder answers the
+    last of their mail (In-Reply-To), the one it is about, in staff's thread."""
+    desk.run("license", "add", "--key", "K1", "--level", "vip", "--email", CUSTOMER)
+    tid = ingest_at(desk, at(23, 10), make_mail(msgid="<first@shop-example.ru>"))
+    again = make_mail(
+        subject=f"Re: [TID#{tid}] Не работает корзина", msgid="<again@shop-example.ru>"
+    )
+    assert ingest_at(desk, at(23, 10, 20), again) == tid
+    assert jobs_run(desk, at(23, 11, 30))["reminders"] == 1
+    [staffs] = [m for m in mails_to(desk, sink, STAFF) if m.subject.startswith("Напоминание")]
+    assert staffs.msg["In-Reply-To"] == "<again@shop-example.ru>"
