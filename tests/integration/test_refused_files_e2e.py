@@ -230,3 +230,15 @@ def test_a_mail_of_a_file_alone_is_told_to_staff_by_its_file_not_as_empty(desk, 
         assert "(пустое письмо)" not in text
         told = text.split("----- текст обращения -----\n", 1)[1].split("\n", 1)[0]
         assert told == f"(текста в письме нет, только вложение {name} — {verdict})"
+
+
+def test_a_refused_file_is_not_kept(desk):
+    """The customer is told a file was not accepted: it is not kept in the storage
+    either, only the accepted one is (a refused program stays out of the desk's disk)."""
+    refused = b"%PDF-1.4 refused"
+    raw = make_mail(
+        attachments=[("shot.png", "image/png", PNG), ("счёт.pdf", "application/pdf", refused)]
+    )
+    desk.ingest(raw)
+    kept = [p.read_bytes() for p in (desk.root / "data" / "attachments").rglob("*") if p.is_file()]
+    assert kept == [PNG]
