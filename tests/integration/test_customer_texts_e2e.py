@@ -22,7 +22,10 @@ def test_staff_are_told_at_the_top_when_a_cap_stopped_the_confirmation(tmp_path,
     automatic mail: the customer got no confirmation of the 11th and 12th, and staff
     read nothing of it in their notice, only a note in the ticket. Now the notice says,
     near its top, that the customer was not sent it and why; the cap still holds."""
-    desk = Desk(tmp_path, sink.port, support={"max_auto_replies_per_hour": 2})
+    # the desk-wide cap on confirmations on too, far from reached: the customer's cap
+    # stopped it, and the notice speaks of that one, not of a wave of forged mail
+    caps = {"max_auto_replies_per_hour": 2, "max_confirmations_per_hour": 100}
+    desk = Desk(tmp_path, sink.port, support=caps)
     tids = [
         desk.ingest_tid(
             make_mail(sender=f"Мария <{CUSTOMER}>", subject=f"Сайт №{n}", body=request_text(n))
@@ -40,7 +43,7 @@ def test_staff_are_told_at_the_top_when_a_cap_stopped_the_confirmation(tmp_path,
     said = _words(head)
     assert f"на адрес {CUSTOMER}: достигнут предел автоматических писем" in said
     assert "(не больше 2 автоматических писем адресу в час)" in said
-    assert "ответьте клиенту сами" in said
+    assert "ответьте клиенту сами" in said and "волна спама" not in said
     for tid in tids[:2]:  # confirmed: nothing of the kind
         [notice] = notices[tid]
         assert "НЕ отправлено" not in notice.text
