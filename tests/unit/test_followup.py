@@ -542,6 +542,18 @@ def test_a_rating_in_automatic_mail_gets_no_mail_back() -> None:
     assert d.ticket["rating"] == 5 and _templates(d) == []
 
 
+def test_a_rating_opening_news_in_automatic_mail_rates_nothing() -> None:
+    """Automatic mail (Auto-Submitted) to a closed ticket opening with «Оценка: 4. Но вот
+    ещё вопрос»: a rating beside news is read in a person's mail only (rated_beside:
+    sla.unattended), so it rates no closing and the closing stays the customer's to
+    rate."""
+    ticket, _ = _ticket()
+    closed = {**ticket, "status": "closed", "closed_at": NOW.isoformat()}
+    body = "Оценка: 4. Но вот ещё вопрос: как выгрузить отчёт?"
+    d = _followup(closed, _msg(body=body, headers={"Auto-Submitted": "auto-replied"}))
+    assert d.ticket.get("rating") is None and "rating" not in d.incoming
+
+
 @pytest.mark.parametrize(
     ("moved_as", "sent_as"),
     [("olga@окна.рф", "olga@xn--80atjc.xn--p1ai"), ("olga@xn--80atjc.xn--p1ai", "olga@окна.рф")],
