@@ -249,6 +249,17 @@ def test_thanks_alone_keep_a_closed_ticket_closed_a_file_or_an_open_ticket_do_no
     assert _templates(d) == ["staff_followup.txt", "acknowledgement.txt"]
 
 
+def test_thanks_signed_with_the_name_spelt_without_yo_are_thanks_alone() -> None:
+    """«Пётр Иванов» in From signs his thanks «Петр» (ё typed as е, as most do): the
+    last line is his name all the same, the mail only thanks and reopens nothing."""
+    ticket, _ = _ticket()
+    closed = {**ticket, "status": "closed", "closed_at": NOW.isoformat(), "reaction_due": None}
+    body = "Спасибо, всё работает!\n\nПетр"
+    d = _followup(closed, _msg(sender=f"Пётр Иванов <{CUSTOMER}>", body=body))
+    assert (d.ticket["status"], d.outgoing) == ("closed", [])
+    assert d.incoming["thanks"] is True
+
+
 def test_a_report_of_our_mail_marks_the_tickets_people_only() -> None:
     ticket, _ = _ticket()
     with_petr = {**ticket, "participants": [CUSTOMER, PETR]}
