@@ -256,6 +256,7 @@ def test_follow_up_by_tag_or_headers_gets_acknowledgement_not_confirmation(desk,
     by_headers = make_mail(
         subject="Re: без метки",
         body="И ещё скриншот.",
+        msgid="<q3@client.example>",
         headers={"In-Reply-To": conf["Message-ID"], "References": conf["Message-ID"]},
     )
     assert desk.ingest_tid(by_headers) == tid
@@ -273,6 +274,9 @@ def test_follow_up_by_tag_or_headers_gets_acknowledgement_not_confirmation(desk,
         assert "добавлено к обращению" in ack.subject
         # the regulation: each letter's confirmation names the level assigned
         assert "Уровень обслуживания: Бесплатная поддержка" in ack.text, ack.text
+    # the answer to the letter carries its thread on (References), not the letter alone
+    [ack] = [m.msg for m in to_customer if m.msg["In-Reply-To"] == "<q3@client.example>"]
+    assert ack["References"].split() == [conf["Message-ID"], "<q3@client.example>"]
     assert len(sink.to("anna@example.com")) == 3  # new-ticket notice + 2 follow-up notices
 
 
