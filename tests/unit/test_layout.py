@@ -4,9 +4,18 @@ signing key kept in the store is never one a crash left empty or blank."""
 
 from __future__ import annotations
 
+import errno
+import os
+
 import pytest
 
-from maild.adapters.layout import StoreRefused, check_storage, reply_secret
+from maild.adapters.layout import (
+    StoreRefused,
+    check_storage,
+    kept_secret,
+    readable_keys,
+    reply_secret,
+)
 
 
 def test_a_new_file_systems_mount_point_is_an_empty_store(tmp_path):
@@ -38,3 +47,35 @@ def test_a_key_file_a_crash_left_empty_or_blank_is_made_anew(tmp_path, left):
     (tmp_path / "tickets" / "20261205-0001").mkdir(parents=True)
     with pytest.raises(StoreRefused, match="missing or empty but the store has tickets"):
         reply_secret(tmp_path)
+
+
+def test_a_key_file_its_group_may_read_is_not_one_every_user_may(tmp_path):
+    """The warning says "every user of this host can read": a key the admin let maild's
+    group read (0640, a backup tool in that group) is not warned of; one others may
+    read (0604) is, with its mode."""
+    key = tmp_path / "reply_secret"
+    key.write_text("k" * 64)
+    key.chmod(0o640)
+    assert readable_keys(tmp_path) == []
+    key.chmod(0o604)
+    assert readable_keys(tmp_path) == [(key, 0o604)]
+
+
+def test_a_key_missing_on_a_read_only_store_is_this_processs_alone(tmp_path, monkeypatch):
+    """A disk remounted read-only whose store has no site key yet (web set up since the
+    last start): a command that only reads signs with a key of its own, made now and
+    kept nowhere, instead of failing on the write of the key file."""
+
+    def failing(code: int):
+        def open_(path, flags, mode=0o777):
+            raise OSError(code, os.strerror(code), str(path))
+
+        return open_
+
+    monkeypatch.setattr(os, "open", failing(errno.EROFS))
+    key = kept_secret(tmp_path / "web_secret")
+    assert len(key) == 64 and kept_secret(tmp_path / "web_secret") != key
+    assert not (tmp_path / "web_secret").exists()
+    monkeypatch.setattr(os, "open", failing(errno.EACCES))  # any other failure is said
+    with pytest.raises(PermissionError):
+        kept_secret(tmp_path / "web_secret")
