@@ -114,3 +114,37 @@ def test_fsck_without_the_lock_names_a_redo_journal_under_way(tmp_path: Path):
     Path(journal_path(os.fspath(tmp_path))).write_text("")
     check_files(_check(tmp_path, said))
     assert said == ["a commit under way or cut short"]
+
+
+def test_a_lock_maild_may_read_but_not_write_is_named_unless_the_disk_is_read_only(
+    tmp_path: Path, monkeypatch
+):
+    """A lock file left mode 0444 (maild's user may read it, not write it) stops every
+    writer as a missing one does: fsck names it with the chmod that mends it. On a store
+    mounted read-only nothing is written anyway, and the lock is no problem."""
+    lock = tmp_path / "lock"
+    lock.write_text("")
+    lock.chmod(0o444)
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: mode != os.W_OK and real_access(p, mode))
+    what, fix = lock_broken(tmp_path) or ("", "")
+    assert what.endswith(" may not open it") and fix == f"chmod u+rw {lock}"
+    read_only = SimpleNamespace(f_flag=os.ST_RDONLY)
+    monkeypatch.setattr(os, "statvfs", lambda path: read_only)
+    assert lock_broken(tmp_path) is None
+
+
+def test_a_commit_cut_short_before_anything_was_done_is_still_named(tmp_path: Path):
+    """Taking the lock finished a journal whose commit a crash cut short before its
+    first sync (0 operations to redo: the commit is dropped, its mail retried): the
+    crash is named all the same, not a clean store."""
+    said: list[str] = []
+    check = _check(tmp_path, said)
+    check.locked = True
+    check.app = SimpleNamespace(store=SimpleNamespace(lock=SimpleNamespace(finished=0)))
+    check_files(check)
+    assert said == ["a commit a crash cut short: finished, 0 operation(s) redone"]
+    said.clear()
+    check.app.store.lock.finished = None  # no journal: nothing to say
+    check_files(check)
+    assert said == []
