@@ -10,7 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from maild.adapters.store.ticketfiles import ticket_file_tid, ticket_path
-from maild.fsckfiles import check_files, lock_broken, move_aside, stray_files
+from maild.fsckfiles import check_access, check_files, lock_broken, move_aside, stray_files
 
 
 def test_a_ticket_file_where_the_layout_puts_it_is_no_stray_and_elsewhere_is(tmp_path: Path):
@@ -148,3 +148,26 @@ def test_a_commit_cut_short_before_anything_was_done_is_still_named(tmp_path: Pa
     check.app.store.lock.finished = None  # no journal: nothing to say
     check_files(check)
     assert said == []
+
+
+def test_a_file_the_checks_before_named_is_not_named_again_for_its_access(
+    tmp_path: Path, monkeypatch
+):
+    """A ticket file maild's user may not read is named once: by the check that could
+    not read it (`found`), not a second time as a file it may not read, which counted
+    one problem twice; a file no check before named is named, with its chmod."""
+    ticket = tmp_path / "tickets" / "12" / "1234-5678.json"
+    other = tmp_path / "tickets" / "12" / "1234-5679.json"
+    ticket.parent.mkdir(parents=True)
+    for path in (ticket, other):
+        path.write_text("{}")
+        path.chmod(0o000)
+    barred = {os.fspath(ticket), os.fspath(other)}
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: p not in barred and real_access(p, mode))
+    said: list[tuple[str, str]] = []
+    check = SimpleNamespace(root=tmp_path, only=None, found={"tickets/12/1234-5678.json"},
+                            problem=lambda path, what: said.append((path, what)))  # fmt: skip
+    check_access(check)
+    assert [path for path, _ in said] == [os.fspath(other)], said
+    assert said[0][1].endswith(f"may not read or write it (not repaired: chmod u+rw {other})")
