@@ -171,3 +171,25 @@ def test_a_file_the_checks_before_named_is_not_named_again_for_its_access(
     check_access(check)
     assert [path for path, _ in said] == [os.fspath(other)], said
     assert said[0][1].endswith(f"may not read or write it (not repaired: chmod u+rw {other})")
+
+
+def test_a_folder_to_chown_whole_is_one_line_and_a_backups_staging_none(
+    tmp_path: Path, monkeypatch
+):
+    """A folder root's `cp -a` left another's, its files barred too: one line, its
+    `chown -R`, not one more for each file in it. The files of a backup's staging
+    folder are links to the store's, named where the store has them, not again."""
+    folder = tmp_path / "index" / "msgid" / "ab"
+    staged = tmp_path / ".backup-20261205T120000Z" / "tickets" / "12" / "1234-5678.json"
+    for path in (folder / "x", folder / "y", staged):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}")
+    os.chown(folder, 65534, 65534)
+    barred = {os.fspath(p) for p in (folder, folder / "x", folder / "y", staged)}
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: p not in barred and real_access(p, mode))
+    said: list[str] = []
+    check = SimpleNamespace(root=tmp_path, only=None, found=set(),
+                            problem=lambda path, what: said.append(path))  # fmt: skip
+    check_access(check)
+    assert said == [os.fspath(folder)]
