@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from maild.adapters.outbound import PARALLEL_CONNECTIONS, Outbox
 from maild.configtypes import OutboundConfig
 from maild.domain.ownside import People
-from maild.render import Mail
+from maild.render import Mail, Renderer
 from tests.helpers import Desk, Sink, SinkHandler, dead_port, free_port, make_mail
 
 
@@ -315,6 +315,30 @@ def test_staff_mail_too_big_with_no_files_to_leave_out_is_retried_by_the_back_of
         assert "refused" not in left and "files_left_out" not in left
         assert outbox.flush(cfg, now + timedelta(seconds=10), force=False) == (0, 0)
         assert relay.handler.tries == {"anna@example.com": 1}
+    finally:
+        outbox.close()
+        relay.stop()
+
+
+def test_staff_mail_refused_for_good_not_for_its_size_is_retried_with_its_files(tmp_path):
+    """Only a refusal for its size makes a mail to staff go again without its files: a
+    550 for their address (a mailbox moved) is retried by the back-off as it was
+    queued, the customer's files in it and no note claiming it was too big."""
+    gone = "550 5.1.1 <anna@example.com>: Recipient address rejected"
+    relay = Sink(refuse={"anna@example.com": gone}).start()
+    outbox, cfg = Outbox(tmp_path / "outbox"), OutboundConfig(host="127.0.0.1", port=relay.port)
+    outbox.own = People(["anna@example.com"])
+    headers = {"From": "support@example.com", "To": "anna@example.com", "Subject": "Новое"}
+    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items()).encode()
+    files = [("manual.pdf", "application/pdf", b"%PDF-1.4 " * 50)]
+    raw = head + Renderer.content("Новое обращение.\n", files, "<n1@example.com>")
+    now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    try:
+        assert outbox.enqueue("mail-1", Mail(headers, raw), ["anna@example.com"])
+        assert outbox.flush(cfg, now) == (0, 1)
+        [left] = outbox.entries()
+        assert left["attempts"] == 1 and left["next_try"] and "files_left_out" not in left
+        assert (outbox.queue / "mail-1.mail").read_bytes().partition(b"\n")[2] == raw
     finally:
         outbox.close()
         relay.stop()
