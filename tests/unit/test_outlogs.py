@@ -15,6 +15,7 @@ from maild.adapters.outlogs import (
     REFUSED_LOG,
     SENT_LOG,
     append_line,
+    log_refused,
     read_refused_log,
     read_sent_log,
     trim_sent_log,
@@ -107,4 +108,16 @@ def test_a_refused_line_cut_short_is_no_refused_mail(tmp_path) -> None:
     assert read_refused_log(tmp_path) == {
         "r1": "2026-12-06T06:00:00+03:00",
         "r3": "2026-12-06T06:05:00+03:00",
+    }
+
+
+def test_a_refused_mail_is_logged_at_its_refusal_not_at_its_queueing(tmp_path) -> None:
+    """`maild status`'s `last_refused` is when the relay refused a mail for good (its
+    last try), not when it was queued: a mail queued days ago and refused now is news."""
+    meta = {"id": "r1", "queued_at": "2026-12-01T09:00:00+03:00"}
+    log_refused(tmp_path, {**meta, "last_try": "2026-12-06T06:00:00+03:00"})  # type: ignore[typeddict-item]
+    log_refused(tmp_path, {"id": "r2", "queued_at": "2026-12-02T09:00:00+03:00"})  # type: ignore[typeddict-item]
+    assert read_refused_log(tmp_path) == {
+        "r1": "2026-12-06T06:00:00+03:00",
+        "r2": "2026-12-02T09:00:00+03:00",  # (never tried: a record from before)
     }
