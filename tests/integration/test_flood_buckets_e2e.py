@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from maild.app import App
 from maild.config import load
+from maild.noticecap import check
 from maild.runner import ingest
 from tests.helpers import Desk, make_mail
 
@@ -190,3 +191,17 @@ def test_confirmations_held_desk_wide_are_not_for_staff_to_send_by_hand(tmp_path
     [own] = [m for m in _new(sink, STAFF[0]) if f"[TID#{again}]" in m.subject]
     words = " ".join(own.text.split())
     assert "ответьте клиенту сами" in words and "волна спама" not in words
+
+
+def test_the_desk_wide_count_is_no_senders_own_not_even_a_mail_without_a_from(tmp_path, sink):
+    """The desk's bucket is counted in support's own record (noticecap._where), not
+    under its empty key: there it was the bucket of a mail with no From address, which
+    then met the whole desk's count as its own and had its notice held at the
+    sender's cap (2 here) though it was the first such mail."""
+    desk = Desk(tmp_path, sink.port, support=CAPS)
+    now = datetime(2026, 11, 19, 12, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+    app = App(load(desk.config), clock=lambda: now)
+    for n in range(2):
+        assert check(app, (f"x{n}@d{n}.example", False), True, (f"t{n}", "<m>"), now) is None
+    assert check(app, ("", False), True, ("t2", "<m2>"), now) is None
+    assert len(app.store.staff_notices(app.config.support.address, "desk")[0]) == 3
