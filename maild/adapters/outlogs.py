@@ -52,11 +52,14 @@ def append_line(fd: int, line: bytes) -> None:
 
 
 def log_refused(sent: Path, meta: OutboxEntry) -> None:
-    """Append the refused log's line for `meta` (raises OSError)."""
+    """Append the refused log's line for `meta`, whole (append_line: raises OSError
+    when a full disk takes part of it), on a line of its own after a line cut so."""
     line = f"{meta['id']} {meta.get('last_try') or meta['queued_at']}\n".encode()
-    fd = open_log(sent / REFUSED_LOG)
+    fd = os.open(sent / REFUSED_LOG, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)
     try:
-        os.write(fd, line)
+        end = os.fstat(fd).st_size
+        torn = end > 0 and os.pread(fd, 1, end - 1) != b"\n"
+        append_line(fd, b"\n" + line if torn else line)
     finally:
         os.close(fd)
 

@@ -121,3 +121,26 @@ def test_a_refused_mail_is_logged_at_its_refusal_not_at_its_queueing(tmp_path) -
         "r1": "2026-12-06T06:00:00+03:00",
         "r2": "2026-12-02T09:00:00+03:00",  # (never tried: a record from before)
     }
+
+
+def test_a_refused_line_a_full_disk_cut_raises_and_costs_no_other_line(tmp_path) -> None:
+    """A full disk took part of a refused log's line and said nothing (one write): the
+    mail was moved aside as logged, and the next refused mail's line, glued to the
+    part, was lost too; `maild status` counted two too few. Now the cut raises (the
+    sender stops, the mail stays queued "refused" and is logged again on its next
+    pass), and the next line starts on a line of its own."""
+    path = tmp_path / REFUSED_LOG
+    path.write_bytes(b"r0 2026-12-06T05:00:00+03:00\n" + b"#" * 21 + b"\n")  # 50 bytes
+    first = {"id": "r1" + "0" * 40, "queued_at": "2026-12-06T06:00:00+03:00"}
+    old = resource.getrlimit(resource.RLIMIT_FSIZE)
+    was = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    try:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100, old[1]))
+        with pytest.raises(OSError):
+            log_refused(tmp_path, first)  # type: ignore[arg-type]
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, old)
+        signal.signal(signal.SIGXFSZ, was)
+    log_refused(tmp_path, first)  # type: ignore[arg-type]  # the next pass
+    log_refused(tmp_path, {"id": "r2", "queued_at": "2026-12-06T06:05:00+03:00"})  # type: ignore[arg-type]
+    assert set(read_refused_log(tmp_path)) == {"r0", first["id"], "r2"}
