@@ -63,6 +63,15 @@ def test_a_backlog_is_moved_by_one_move_per_batch_each_message_once(mailbox, mov
     assert "(Message-ID <msg0@example.org>)" in delivered[0]
 
 
+def _staff_take(mailbox: dict[str, Any], uids: list[int]) -> None:
+    """Staff drag these messages of INBOX into a folder of their own (Mine), in a
+    session of their own."""
+    with connect(mailbox, USER) as other:
+        other.create_folder("Mine")
+        other.select_folder("INBOX")
+        other.move(uids, "Mine")
+
+
 @pytest.mark.parametrize(
     "seen, answer",
     [
@@ -84,10 +93,7 @@ def test_a_message_of_a_batch_someone_else_took_away_holds_up_no_other(
     def deliver(raw: bytes) -> None:
         inbox(raw)
         if len(inbox.raws) == 3:  # all spooled, none moved yet
-            with connect(mailbox, USER) as other:
-                other.create_folder("Mine")
-                other.select_folder("INBOX")
-                other.move([uids[1]], "Mine")
+            _staff_take(mailbox, [uids[1]])
             if seen:
                 assert poller._client is not None
                 poller._client.noop()
@@ -129,10 +135,7 @@ def test_a_batch_someone_else_took_away_whole_is_no_failed_round(mailbox, moves,
     def deliver(raw: bytes) -> None:
         inbox(raw)
         if len(inbox.raws) == 2:  # both spooled, none moved yet
-            with connect(mailbox, USER) as other:
-                other.create_folder("Mine")
-                other.select_folder("INBOX")
-                other.move(uids, "Mine")
+            _staff_take(mailbox, uids)
             assert poller._client is not None
             poller._client.noop()  # (the poller's session is told of the EXPUNGEs)
 

@@ -517,6 +517,17 @@ def test_an_unreadable_queue_is_not_called_empty(owned, seeds):
     assert f"{mail}: cannot read it (maild runs as nobody): chown nobody: {mail}" in r.err
 
 
+def _left_roots(desk: Desk, seeds: Callable[..., Path], folder: str) -> tuple[Path, str]:
+    """The seeded storage with `folder` of it left root's, mode 0700 (a root's `cp -a`
+    or `tar`): the storage, and what maild says of it (its owner and the chown)."""
+    _seeded(desk, seeds(()))
+    data = Path(desk.sections["storage"]["path"])
+    os.chown(data / folder, 0, 0)
+    (data / folder).chmod(0o700)
+    whose = f"{data / folder} belongs to root, not to nobody, the owner of {data}"
+    return data, f"{whose}: chown -R nobody: {data}"
+
+
 @pytest.mark.parametrize("folder", ["outbox", "spool"])
 def test_a_storage_folder_left_roots_is_given_back_not_opened_to_everyone(owned, seeds, folder):
     """outbox/ or spool/ left root's, mode 0700, by a root's `cp -a` or `tar`: every
@@ -524,12 +535,7 @@ def test_a_storage_folder_left_roots_is_given_back_not_opened_to_everyone(owned,
     the chown back to the storage's owner, not "chmod o+x" (that would open the
     customers' mail to every user of the machine)."""
     desk, python = owned
-    _seeded(desk, seeds(()))
-    data = Path(desk.sections["storage"]["path"])
-    os.chown(data / folder, 0, 0)
-    (data / folder).chmod(0o700)
-    whose = f"{data / folder} belongs to root, not to nobody, the owner of {data}"
-    fix = f"{whose}: chown -R nobody: {data}"
+    data, fix = _left_roots(desk, seeds, folder)
     for argv, code, stdin in ((["status"], 78, b""), (["ingest", "-"], 75, make_mail())):
         r = run(desk, python, *argv, stdin=stdin)
         assert r.code == code and r.err == f"maild: permanent error: Permission denied: {fix}\n", r
@@ -548,18 +554,11 @@ def test_a_summaries_folder_maild_may_not_list_is_no_empty_desk(owned, seeds, fo
     list` said «no tickets», the report had none, and the reminders' job found no
     ticket to remind of, all with exit 0. Each names the folder and the chown."""
     desk, python = owned
-    _seeded(desk, seeds(()))
-    data = Path(desk.sections["storage"]["path"])
-    os.chown(data / folder, 0, 0)
-    (data / folder).chmod(0o700)
-    whose = f"{data / folder} belongs to root, not to nobody, the owner of {data}"
+    data, fix = _left_roots(desk, seeds, folder)
     for argv in (["ticket", "list"], ["report", "sla"]):
         r = run(desk, python, *argv)
         assert r.code == 78 and r.out == "", r
-        assert (
-            r.err
-            == f"maild: permanent error: Permission denied: {whose}: chown -R nobody: {data}\n"
-        )
+        assert r.err == f"maild: permanent error: Permission denied: {fix}\n"
     if folder == "open":  # (no job reads archive/ here: storage.keep_closed_days unset)
         r = run(desk, python, "jobs", "run")
         assert r.code != 0 and "scheduled job reminders failed: permanent error" in r.err, r
