@@ -257,3 +257,23 @@ def test_a_7_bit_charset_under_any_label_python_reads_loses_the_address() -> Non
         raw = mail((data + b"\n").replace(b"\n", b"\r\n"), label, "7bit")
         out = scrub_mail(raw, scrub, MENTION, PLACEHOLDER)
         assert text_of(out).rstrip("\n") == text.replace(ADDRESS, PLACEHOLDER), label
+
+
+def test_a_q_word_written_again_escapes_what_would_end_or_change_it() -> None:
+    """«?», «=» and «_» of a Q word's text are written =3F, =3D, =5F again: raw, «?=»
+    ends the word early, «=» starts an escape and «_» reads as a blank."""
+    raw = b"Subject: =?utf-8?q?IVAN=40shop.ru=3F_a=5Fb=3D1=3F=3D?=\r\n\r\nbody\r\n"
+    out = scrub_mail(raw, scrub, MENTION, PLACEHOLDER)
+    msg = email.message_from_bytes(out, policy=email.policy.default)
+    assert msg["Subject"] == f"{PLACEHOLDER}? a_b=1?="
+
+
+def test_a_run_of_words_one_of_which_cannot_be_read_is_left_as_it_was() -> None:
+    """A word of an unknown charset beside one that names them: the run is not read
+    (its text is not known whole) and stays byte for byte, the next field's words
+    scrubbed; not a word of the run written over with another's text, nor a crash."""
+    run = b"=?x-unknown?B?0J/RgNC+0YjRgw==?= =?utf-8?q?ivan=40shop.ru?="
+    raw = b"Subject: " + run + b"\r\nKeywords: =?utf-8?q?ivan=40shop.ru?=\r\n\r\nbody\r\n"
+    out = scrub_mail(raw, scrub, MENTION, PLACEHOLDER)
+    kept = b"\r\nKeywords: =?utf-8?q?forgotten=40invalid?=\r\n\r\nbody\r\n"
+    assert out == b"Subject: " + run + kept
