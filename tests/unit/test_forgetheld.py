@@ -1,0 +1,36 @@
+"""ops/forgetheld: whose «Задать вопрос» request waiting for its link `maild forget`
+erases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from maild.ops.forgetheld import _theirs
+
+PATHS = (Path("a1b2c3.json"), Path("a1b2c3.eml"))
+
+
+def test_a_request_the_form_wrote_in_the_other_spelling_of_the_domain_is_theirs() -> None:
+    """The form stores the address as IDNA spells it; the admin types what the
+    customer said, ivan@магазин.рф (or the other way round): README's site requests in
+    either spelling. Another's address at that domain is not theirs."""
+    records = {
+        "ivan@xn--80aairftm.xn--p1ai": ("ivan@магазин.рф", True),
+        "ivan@магазин.рф": ("ivan@xn--80aairftm.xn--p1ai", True),
+        "anna@xn--80aairftm.xn--p1ai": ("ivan@магазин.рф", False),
+    }
+    for stored, (typed, theirs) in records.items():
+        record = json.dumps({"email": stored, "subject": "Касса"}).encode()
+        assert _theirs(lambda _path, r=record: r, PATHS, typed) is theirs, (stored, typed)
+
+
+def test_a_record_that_is_no_object_maild_wrote_is_read_by_its_mail_instead() -> None:
+    """A .json cut or written over by another program (JSON, not maild's record): the
+    request is theirs by the address in its .eml, as when the record is missing, and
+    forget does not stop on it."""
+    mail = b"From: =?utf-8?b?0JjQstCw0L0=?= <Ivan@Shop.ru>\r\n\r\ntext\r\n"
+    for record in (b"[]", b'"ivan@shop.ru"', b"{", b""):
+        files = {PATHS[0]: record, PATHS[1]: mail}
+        assert _theirs(files.__getitem__, PATHS, "ivan@shop.ru"), record
+        assert not _theirs(files.__getitem__, PATHS, "an@shop.ru"), record
