@@ -289,3 +289,25 @@ def test_queued_and_sent_mail_quoting_another_loses_the_name_as_the_ticket_does(
 
 def mail_text(raw: bytes) -> str:
     return email.message_from_bytes(raw, policy=email.policy.default).get_body().get_content()
+
+
+def test_the_name_their_ticket_keeps_goes_when_their_mails_copy_is_gone(tmp_path):
+    """Their ticket keeps the name of the From that opened it: with the spool copy of
+    that mail gone (fsck found it missing for good), the ticket alone tells the name,
+    and Petr's mail (Cc: their address alone) that speaks of «Иван Петров» loses it all
+    the same."""
+    desk = Desk(tmp_path, dead_port())
+    desk.ingest_tid(make_mail(sender=f"{NAME} <{GONE}>", msgid="<i1@shop.ru>"))
+    [theirs] = [
+        p
+        for p in (desk.root / "data" / "spool" / "cur").iterdir()
+        if b"<i1@shop.ru>" in p.read_bytes()
+    ]
+    theirs.unlink()
+    body = f"{NAME} обещал перезвонить.\n"
+    desk.ingest(
+        make_mail(sender="petr@shop.ru", body=body, msgid="<p6@shop.ru>", headers={"Cc": GONE})
+    )
+    assert desk.run("forget", GONE).code == 0
+    shown = _read(_copy(desk, "<p6@shop.ru>"))
+    assert NAME not in shown and f"{ERASED} обещал перезвонить." in shown
