@@ -34,3 +34,13 @@ def test_a_record_that_is_no_object_maild_wrote_is_read_by_its_mail_instead() ->
         files = {PATHS[0]: record, PATHS[1]: mail}
         assert _theirs(files.__getitem__, PATHS, "ivan@shop.ru"), record
         assert not _theirs(files.__getitem__, PATHS, "an@shop.ru"), record
+
+
+def test_a_request_gone_meanwhile_is_not_counted_as_theirs() -> None:
+    """Its link clicked or swept between the listing and the read: both files gone,
+    it is nobody's (forget's count of what it erased does not grow by it)."""
+
+    def gone(path: Path) -> bytes:
+        raise FileNotFoundError(path)
+
+    assert not _theirs(gone, PATHS, "ivan@shop.ru")
