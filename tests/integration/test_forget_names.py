@@ -249,10 +249,12 @@ def test_a_name_given_only_beside_their_address_in_capitals_goes_and_others_stay
     assert NAME not in shown and "--\nПетр Сидоров" in shown.replace("\r\n", "\n")
 
 
-def test_a_name_given_only_in_mail_set_aside_as_unprocessable_goes_too(tmp_path):
-    """Mail that failed processing waits in spool/bad for the admin: the only mail
-    that gives Ivan's name beside his address may be there, and the name goes from
-    its text as from the mail of any ticket."""
+@pytest.mark.parametrize("folder", ["bad", "new"])
+def test_a_name_given_only_in_mail_set_aside_as_unprocessable_goes_too(tmp_path, folder):
+    """Mail that failed processing waits in spool/bad for the admin, and mail not
+    processed yet in spool/new (`maild serve` stopped or paused): the only mail that
+    gives Ivan's name beside his address may be there, and the name goes from its
+    text as from the mail of any ticket."""
     desk = Desk(tmp_path, dead_port())
     desk.ingest(make_mail(sender="olga@shop.ru"))
     bad = make_mail(
@@ -263,7 +265,7 @@ def test_a_name_given_only_in_mail_set_aside_as_unprocessable_goes_too(tmp_path)
     )
     spool = App(load(desk.config)).spool
     key = spool.add(bad)
-    (spool.root / "new" / key).rename(spool.root / "bad" / key)
+    (spool.root / "new" / key).rename(spool.root / folder / key)
     assert desk.run("forget", GONE).code == 0
     shown = _read(_copy(desk, "<p5@shop.ru>"))
     assert NAME not in shown and f"{ERASED} обещал перезвонить." in shown
