@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from maild.domain.addresses import comparable_domain
 from maild.domain.spam import BlockList
-from maild.registryinput import group_refusal, is_address, is_domain
+from maild.registryinput import group_refusal, hint, is_address, is_domain
 
 LABEL = st.text(string.ascii_letters + string.digits + "-_*;,/:@!%? \t", min_size=0, max_size=8)
 NAMES = st.lists(LABEL, min_size=1, max_size=4).map(".".join) | st.text(max_size=20)
@@ -53,3 +53,23 @@ def test_a_domain_in_the_spellings_an_admin_types_is_taken():
     assert BlockList(["окна．рф"]).match("ivan@окна.рф")
     for typed in ("@shop.ru", " Shop.RU "):
         assert group_refusal(argparse.Namespace(name="Ромашка", domain=[typed])) is None, typed
+
+
+def test_a_domain_whose_letters_carry_marks_is_taken():
+    """A label of an Indic script spells its vowels with combining marks (भारत, an IDN
+    top-level domain): refused as no domain, its customers could not be grouped or its
+    spammers blocked."""
+    assert is_domain("भारत.भारत") and is_address("ivan@डाटा.भारत")
+
+
+def test_a_lone_quote_is_no_local_part():
+    """'"' alone opens a quoted local part that is never closed: no mail comes from it."""
+    assert not is_address('"@x.ru') and not is_address('"a@x.ru')
+
+
+def test_each_wildcard_is_named_as_none():
+    """An admin used to "*", "?" or SQL's "%" is told there are no wildcards, not only
+    how one entry is written."""
+    for typed in ("*.spam.ru", "sp?m.ru", "%@spam.ru"):
+        for command in ("block", "group", "license"):
+            assert hint(typed, command).startswith(" (no wildcards: "), (typed, command)
