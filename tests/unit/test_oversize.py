@@ -96,3 +96,11 @@ def test_a_field_of_sizes_no_mail_has_is_no_stand_in() -> None:
         assert sizes_of(f"1; limit={'9' * digits}") is None
     assert sizes_of("٣٣; limit=1") is None  # digits int() reads, but no ASCII ones
     assert sizes_of(f"{'9' * 15}; limit=1") == ("953674316,4 МБ", "1 байт")
+
+
+def test_the_stand_in_has_the_header_s_fields_once_and_none_of_what_follows_it() -> None:
+    """The header given ends at its blank line: what a server sends after it is the
+    body's (a quoted "From:" in it is no sender), and the mail's own MIME-Version gives
+    way to the stand-in's, not stands twice beside it."""
+    raw = stand_in(HEADER + b"From: other@spam.example\r\n", 150_000_000, 30 << 20, "x")
+    assert b"other@spam.example" not in raw and raw.count(b"MIME-Version:") == 1
