@@ -309,3 +309,17 @@ def test_a_store_lock_that_cannot_be_taken_is_named(desk):
     (data / "lock").rmdir()
     assert desk.run("fsck", "--repair").code == 0
     assert desk.run("fsck").code == 0
+
+
+def test_a_summary_part_maild_may_not_read_is_named_so_and_not_rebuilt_over(desk):
+    """A summary part maild cannot read (another owner's, an I/O error; here a folder
+    in its place) may hold right rows: named unreadable with how to fix it, never
+    "corrupt" and rebuilt over by --repair."""
+    desk.ingest(make_mail())
+    (part,) = (desk.root / "data" / "open").glob("*.json")
+    part.unlink()
+    part.mkdir()
+    r = desk.run("fsck", "--repair")
+    line = r.out.splitlines()[0]
+    assert line.startswith(f"open/{part.name}: unreadable by "), r.out
+    assert "corrupt" not in r.out and part.is_dir(), r.out
