@@ -193,6 +193,8 @@ def test_an_answer_named_as_typed_wins_over_one_typed_in_the_other_layout() -> N
     assert find_answer(both, "ytn") == "ytn" and find_answer(both, "нет") == "нет"
     assert find_answer(both, "ерфтлы") == "thanks"
     assert typed_alike(both.answer_names) == [("ytn", "нет")]
+    # «ё» sits on the "`" key: «ёлка» and "`krf" are one pair too
+    assert typed_alike(("ёлка", "`krf")) == [("`krf", "ёлка")]
     alone = dataclasses.replace(POLICY, answer_names=("нет",))
     assert find_answer(alone, "ytn") == "нет"
     assert typed_alike(("thanks", "спасибо", "request_info")) == []
