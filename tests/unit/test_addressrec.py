@@ -45,7 +45,9 @@ def test_a_record_as_maild_writes_it_is_read_whole():
         ("escalation_singles", [None]),
         ("refused_listed", ["2026-11-24T16:00:00+03:00"]),
         ("new_tickets", [["1111-2222"]]),
+        ("new_tickets", [["1111-2222", T, T]]),  # one more: no [TID, time] to unpack
         ("new_tickets", [["не TID", T]]),
+        ("new_tickets", [["1111-2222", "2026-11-24T16:00:00"]]),  # no offset: not comparable
         ("new_tickets", {"1111-2222": T}),
     ],
 )
