@@ -70,5 +70,6 @@ def test_a_command_alone_sends_the_held_nothing_and_a_plain_answer_tells_of_no_h
         if body.startswith("#"):
             [told] = d.outgoing
             assert told.to == [STAFF[0]] and told.context["kept_back"] == "automatic"
+            assert told.record  # kept in the ticket's thread: staff see there what was held
             assert told.context["why"] == POST.reason  # what sign of the mail held it
             assert d.ticket.get("first_reaction_at") is None and not d.ticket.get("sent")
