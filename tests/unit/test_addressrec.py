@@ -62,6 +62,7 @@ def test_a_field_not_as_maild_writes_it_is_left_out(field, value):
     [
         (b"\x00\xff garbage", "not JSON, read as empty"),
         (b'{"first_seen": "2026-', "not JSON, read as empty"),
+        (b'{"first_seen": "\xff"}', "not JSON, read as empty"),  # no UTF-8: a decode error
         (b"[1, 2]", "not a JSON object, read as empty"),
         (b"null", "not a JSON object, read as empty"),
     ],
