@@ -73,3 +73,19 @@ def test_a_command_alone_sends_the_held_nothing_and_a_plain_answer_tells_of_no_h
             assert told.record  # kept in the ticket's thread: staff see there what was held
             assert told.context["why"] == POST.reason  # what sign of the mail held it
             assert d.ticket.get("first_reaction_at") is None and not d.ticket.get("sent")
+
+
+def test_the_word_of_a_held_notice_and_that_of_a_capped_one_are_two_mails() -> None:
+    """«#take» on a ticket its requester's automatic mail opened, with a person in Cc:
+    the requester's notice is held (the staff member told so), the other's goes, and
+    should the cap stop it, the staff member is told that too. The two words are two
+    mails: under one key (one Message-ID) the second would be taken for the first
+    and never sent."""
+    anna = identify(STAFF[0], [], [], NOW.date())
+    ticket, messages = _ticket()
+    ticket = {**ticket, "automatic": POST.reason, "participants": ["petr@shop-example.ru"]}
+    snap = Snapshot("1111-2222", (ticket, messages), anna, staff_verified=True)
+    d = _decide(snap, _msg(sender=f"Анна <{STAFF[0]}>", body="#take"))
+    [held] = [o for o in d.outgoing if o.context.get("kept_back") == "automatic"]
+    [capped] = [o.if_capped for o in d.outgoing if o.if_capped is not None]
+    assert held.to == capped.to == [STAFF[0]] and held.key != capped.key
