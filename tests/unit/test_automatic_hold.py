@@ -89,3 +89,16 @@ def test_the_word_of_a_held_notice_and_that_of_a_capped_one_are_two_mails() -> N
     [held] = [o for o in d.outgoing if o.context.get("kept_back") == "automatic"]
     [capped] = [o.if_capped for o in d.outgoing if o.if_capped is not None]
     assert held.to == capped.to == [STAFF[0]] and held.key != capped.key
+
+
+def test_a_plain_answer_on_a_held_ticket_is_one_mail_to_all_its_customers() -> None:
+    """No notice, nothing held: staff's answer without a command goes to the held
+    requester and the person in Cc as one mail, kept once in the thread, not as two
+    copies of the same answer."""
+    anna = identify(STAFF[0], [], [], NOW.date())
+    ticket, messages = _ticket()
+    ticket = {**ticket, "automatic": POST.reason, "participants": ["petr@shop-example.ru"]}
+    snap = Snapshot("1111-2222", (ticket, messages), anna, staff_verified=True)
+    d = _decide(snap, _msg(sender=f"Анна <{STAFF[0]}>", body="Проверили, всё работает."))
+    [answer] = d.outgoing
+    assert sorted(answer.to) == sorted([ticket["requester"], "petr@shop-example.ru"])
