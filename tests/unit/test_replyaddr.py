@@ -478,6 +478,13 @@ def test_a_list_is_answered_in_cc_by_its_reader_or_threaded_by_in_reply_to_alone
     message_id = POLICY.list_message_id("ab12", "4821-7730")
     threaded = _msg(sender=STAFF[0], headers={"In-Reply-To": message_id})
     assert list_reply(threaded, POLICY, POLICY.internal) == ("4821-7730", STAFF[0])
+    # answering her own answer to the list: In-Reply-To names her mail, References the
+    # list's (the subject still names the list's first ticket, whose customer must not
+    # get it), after yesterday's list that one answered: the latest is the list meant
+    own = "<her-answer@example.com>"
+    refs = f"{POLICY.list_message_id('cd34', '1111-2222')} {message_id} {own}"
+    again = _msg(sender=STAFF[0], headers={"In-Reply-To": own, "References": refs})
+    assert list_reply(again, POLICY, POLICY.internal) == ("4821-7730", STAFF[0])
 
 
 def test_a_reply_threaded_to_a_list_yet_sent_to_a_tickets_address_is_that_tickets() -> None:
