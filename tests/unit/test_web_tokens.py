@@ -116,6 +116,8 @@ def test_only_customer_mail_gets_a_link_and_the_thread_keeps_it_masked():
     assert site_link(_app(), "4821-7730", "head@example.com", NOW) is None
     assert site_link(_app(), "4821-7730", "support+x@example.com", NOW) is None
     assert site_link(_app(web=False), "4821-7730", ADDR, NOW) is None
+    for no_ticket in (None, ""):  # mail about no ticket: a link would open nothing
+        assert site_link(_app(), no_ticket, ADDR, NOW) is None
     text = masked(f"Ссылка:\n{link}\n", link)
     assert link not in text and "https://s.example/t/(персональная ссылка)" in text
 
