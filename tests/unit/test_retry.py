@@ -114,6 +114,7 @@ def test_no_reply_below_500_ends_the_tries(code, text, rcpt):
         (552, "5.2.3 Message length exceeds administrative limit", True),
         (552, "5.2.2 Mailbox full", False),  # the recipient's mailbox, not the mail
         (452, "4.3.4 Message too big for system", False),  # transient by definition
+        (452, "5.3.4 Message too big for system", False),  # a 4xx whatever its text says
         (550, "5.1.1 User unknown", False),
         (552, "4.3.4 odd", False),
         (500, "5.3.4 Message too big", True),  # the first and the last 5xx
