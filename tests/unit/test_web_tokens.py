@@ -11,7 +11,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from maild.domain.message import ParsedMessage
 from maild.domain.ownside import own_side
 from maild.web import tokens
-from maild.web.links import MASK, masked, site_link, without_tokens
+from maild.web.links import MASK, footer, masked, relayed_lines, site_link, without_tokens
 from maild.web.server import mask, what_was_wrong
 
 KEY = b"k" * 32
@@ -120,6 +120,16 @@ def test_only_customer_mail_gets_a_link_and_the_thread_keeps_it_masked():
         assert site_link(_app(), no_ticket, ADDR, NOW) is None
     text = masked(f"Ссылка:\n{link}\n", link)
     assert link not in text and "https://s.example/t/(персональная ссылка)" in text
+
+
+def test_the_lines_under_a_relayed_answer_are_known_as_the_customer_got_them_masked():
+    """relayed_lines: what the customer got under a staff answer, as the thread keeps
+    it (the link masked), so that a customer's quote of it is known as ours, not kept
+    as their text; none without a site."""
+    link = site_link(_app(), "4821-7730", ADDR, NOW)
+    web = _app().config.web
+    assert relayed_lines(web) == masked(footer(link), link) != ""
+    assert relayed_lines(None) == ""
 
 
 def test_each_customers_link_is_bound_to_that_customer():
