@@ -11,7 +11,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from maild.domain.message import ParsedMessage
 from maild.domain.ownside import own_side
 from maild.web import tokens
-from maild.web.links import MASK, footer, masked, relayed_lines, site_link, without_tokens
+from maild.web.links import MASK, footer, landing, masked, relayed_lines, site_link, without_tokens
 from maild.web.server import mask, what_was_wrong
 
 KEY = b"k" * 32
@@ -130,6 +130,16 @@ def test_the_lines_under_a_relayed_answer_are_known_as_the_customer_got_them_mas
     web = _app().config.web
     assert relayed_lines(web) == masked(footer(link), link) != ""
     assert relayed_lines(None) == ""
+
+
+def test_a_link_to_a_ticket_merged_twice_lands_where_the_chain_ends():
+    """links.landing: 1111-2222 merged into 3333-4444, merged in turn into 5555-6666:
+    the old link lands on the ticket the conversation goes on in, not on the one
+    between, which is closed as merged too."""
+    merged = {"1111-2222": "3333-4444", "3333-4444": "5555-6666"}
+    app = SimpleNamespace(store=SimpleNamespace(merged_into=merged.get))
+    assert landing(app, {"tid": "1111-2222", "merged_into": "3333-4444"}) == "5555-6666"
+    assert landing(app, {"tid": "5555-6666"}) == "5555-6666"
 
 
 def test_each_customers_link_is_bound_to_that_customer():
