@@ -402,3 +402,37 @@ def test_a_queue_file_maild_may_not_read_is_told_once_as_unreadable(tmp_path):
     assert state == DEGRADED
     assert len(reasons) == 2 and str(locked) in reasons[0], reasons
     assert reasons[1].startswith("outbox: 1 queue file(s) without their record"), reasons
+
+
+def test_each_gauge_is_its_own_figure():
+    """An alert rule reads a gauge by its name: each carries its own figure of `maild
+    status` (failing mail is not the queue's size, shunted mail not the pending, the
+    IMAP login refused or mail it cannot spool is 1 while so, the ages are given)."""
+    since = {"since": "2026-12-02T10:00:00+00:00", "error": "No space left on device"}
+    f = figures(
+        spool={"pending": 3, "oldest_age": 40.0, "shunted": 5},
+        outbox={"queued": 7, "failing": 6, "refused": 2, "oldest_error": None},
+        tickets={"open": 11, "overdue": 4},
+        scheduler={"last_run": "2026-12-02T10:00:00+00:00", "age": 12.0},
+        imap={"last_contact": "x", "age": 9.0, "login_refused": since, "spool_failing": since},
+        state="failing",
+    )
+    got = _samples(exposition([0.0] * SLOTS, f))
+    want = {
+        "maild_spool_pending": "3",
+        "maild_spool_oldest_age_seconds": "40",
+        "maild_spool_shunted": "5",
+        "maild_outbox_queued": "7",
+        "maild_outbox_failing": "6",
+        "maild_outbox_refused": "2",
+        "maild_tickets_open": "11",
+        "maild_tickets_overdue": "4",
+        "maild_scheduler_last_run_age_seconds": "12",
+        "maild_imap_last_contact_age_seconds": "9",
+        "maild_imap_login_refused": "1",
+        "maild_imap_spool_failing": "1",
+    }
+    assert {name: got.get(name) for name in want} == want
+    f["imap"] = {"last_contact": "x", "age": 9.0}
+    got = _samples(exposition([0.0] * SLOTS, f))
+    assert (got["maild_imap_login_refused"], got["maild_imap_spool_failing"]) == ("0", "0")
