@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import errno
 import os
+from types import SimpleNamespace
 
 import pytest
 
+from maild import portcap
 from maild.portcap import EX_CONFIG, EX_OSERR, CannotListen
 
 
@@ -37,3 +39,33 @@ def test_a_low_port_refused_for_want_of_permission_names_the_capability(error):
     assert "CAP_NET_BIND_SERVICE" not in str(CannotListen("", "127.0.0.1:2525", refused))
     taken = OSError(errno.EADDRINUSE, "Address already in use")
     assert "CAP_NET_BIND_SERVICE" not in str(CannotListen("", "127.0.0.1:25", taken))
+
+
+def test_the_first_unprivileged_port_gets_no_capability_hint(monkeypatch):
+    """ip_unprivileged_port_start (1024, or an admin's own) is the first port any user
+    may listen on: a bind there refused (a rule's EPERM) is no matter of
+    CAP_NET_BIND_SERVICE, the port below it is."""
+    monkeypatch.setattr(portcap, "unprivileged_start", lambda: 1024)
+    refused = PermissionError(errno.EPERM, os.strerror(errno.EPERM))
+    assert "CAP_NET_BIND_SERVICE" not in str(CannotListen("", "127.0.0.1:1024", refused))
+    assert "CAP_NET_BIND_SERVICE" in str(CannotListen("", "127.0.0.1:1023", refused))
+    monkeypatch.setattr(portcap, "unprivileged_start", lambda: 500)  # an admin's own
+    assert "CAP_NET_BIND_SERVICE" not in str(CannotListen("", "127.0.0.1:500", refused))
+    assert "a port below 500 takes" in str(CannotListen("", "127.0.0.1:499", refused))
+
+
+def test_check_config_warns_of_a_port_below_the_first_unprivileged_one_only(monkeypatch):
+    """check-config, run without the capability, warns of each listener serve could not
+    start: port 1023 (below ip_unprivileged_port_start) and the metrics' 99, not 1024, which
+    any user may."""
+    monkeypatch.setattr(portcap, "unprivileged_start", lambda: 1024)
+    monkeypatch.setattr(portcap, "may_bind_low", lambda: False)
+    monkeypatch.setattr(portcap, "service_user", lambda cfg: None)
+    cfg = SimpleNamespace(
+        smtp=SimpleNamespace(listen="127.0.0.1:1024"),
+        web=SimpleNamespace(listen="127.0.0.1:1023"),
+        metrics=SimpleNamespace(listen="127.0.0.1:99"),
+    )
+    web, metrics = portcap.low_port_warnings(cfg)  # type: ignore[arg-type]
+    assert web.startswith("web.listen = 127.0.0.1:1023: ") and "CAP_NET_BIND_SERVICE" in web
+    assert metrics.startswith("metrics.listen = 127.0.0.1:99: ")
