@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 
-from maild.output import _Terminal, json_text
+from maild.output import _Terminal, json_text, readable_output
 
 
 def test_a_terminal_shows_every_control_but_the_line_end_and_tab_as_a_question_mark():
@@ -27,3 +28,21 @@ def test_json_is_readable_on_a_utf8_terminal_and_escaped_on_another():
     koi8 = io.TextIOWrapper(io.BytesIO(), encoding="koi8-r")
     text = json_text(data, koi8)
     assert text.isascii() and json.loads(text) == data
+
+
+class _Tty(io.BytesIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_stderr_shows_controls_as_question_marks_too(monkeypatch):
+    """What a command says on stderr (an error naming a customer's subject, a relay's
+    answer) reaches the same terminal: an escape sequence there acts as on stdout."""
+    out, err = _Tty(), _Tty()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(out, encoding="utf-8"))
+    monkeypatch.setattr(sys, "stderr", io.TextIOWrapper(err, encoding="utf-8"))
+    with readable_output():
+        print("a\x1b[2Jb")
+        print("c\x1b]52;c;x\x07d", file=sys.stderr)
+        sys.stderr.flush()
+    assert out.getvalue() == b"a?[2Jb\n" and err.getvalue() == b"c?]52;c;x?d\n"
