@@ -102,3 +102,15 @@ def test_a_hand_edited_domain_block_keeps_staffs_own_mail_going(desk, sink):
     assert sorted(a for m in sink.received for a in m.rcpt_tos if a != CUSTOMER) == STAFF
     sent = desk.run("outbox", "list", "--sent", "--json").json()
     assert [m for m in sent if m.get("withdrawn")] == []
+
+
+def test_a_domain_block_over_staff_before_the_mail_keeps_their_notices_going(desk, sink):
+    """The same entry already listed when the mail comes: queueing (keptback) holds
+    back no notice from support's own side either, and the ticket notes none held."""
+    desk.make_store()
+    _blocklist(desk, '["example.com"]\n')
+    desk.ingest(make_mail(sender=CUSTOMER, body="Не работает оплата."))
+    assert desk.flush().code == 0
+    assert sorted(a for m in sink.received for a in m.rcpt_tos if a != CUSTOMER) == STAFF
+    [ticket] = desk.tickets()
+    assert not [m for m in ticket.get("messages", []) if m.get("suppressed")]
