@@ -3,10 +3,18 @@ erases."""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
-from maild.ops.forgetheld import _theirs
+import pytest
+
+from maild.adapters.backupleft import STAGING_PREFIX
+from maild.app import App
+from maild.ops.forgetheld import _theirs, backup_copies
 
 PATHS = (Path("a1b2c3.json"), Path("a1b2c3.eml"))
 
@@ -44,3 +52,22 @@ def test_a_request_gone_meanwhile_is_not_counted_as_theirs() -> None:
         raise FileNotFoundError(path)
 
     assert not _theirs(gone, PATHS, "ivan@shop.ru")
+
+
+def test_a_dry_run_counts_a_dead_backups_staging_as_removed_and_a_running_ones_as_waited_for(
+    tmp_path: Path,
+) -> None:
+    """`forget --dry-run` says what the erasure would do to backups' copies of the
+    store and does it not: the staging folder of a backup that did not finish would be
+    removed, a running backup (it holds the folder's lock) waited for; both stay."""
+    dead, running = tmp_path / f"{STAGING_PREFIX}111.1", tmp_path / f"{STAGING_PREFIX}222.2"
+    dead.mkdir()
+    running.mkdir()
+    fd = os.open(running, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # as the backup holds it while it lives
+        app = cast(App, SimpleNamespace(store=SimpleNamespace(root=tmp_path)))
+        assert backup_copies(app, True, lambda pid: pytest.fail(pid)) == (1, ["222"])
+    finally:
+        os.close(fd)
+    assert dead.is_dir() and running.is_dir()
