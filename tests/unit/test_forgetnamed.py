@@ -3,6 +3,8 @@ another's mail, whose address of the person is the placeholder already."""
 
 from __future__ import annotations
 
+from email.header import Header
+
 import pytest
 
 from maild.domain.forget import ERASED, ERASED_ASCII, PLACEHOLDER
@@ -36,3 +38,20 @@ def test_a_name_goes_from_8bit_text_of_a_mail_that_declares_no_charset(charset):
         )
 
     assert scrub_named(mail(name), names_pattern([name])) == mail(erased)
+
+
+def test_a_namesakes_mailbox_keeps_the_name_in_encoded_words_the_erased_ones_loses_it():
+    """Another's mailbox whose name is the erased person's (a namesake, a company's
+    name two people write under), as clients write Cyrillic names: in encoded words,
+    or in a comment after the address. It keeps the name; the placeholder's mailbox in
+    the same header loses it."""
+    word = Header(NAME, "utf-8").encode().encode()
+    for petr in (word + b" <petr@shop.ru>", b"petr@shop.ru (" + word + b")"):
+        mail = b"From: %s\r\nCc: %s <%s>\r\nSubject: Hi\r\n\r\ntext\r\n"
+        raw = mail % (petr, word, PLACEHOLDER.encode())
+        erased = Header(ERASED, "utf-8").encode().encode()
+        assert scrub_named(raw, names_pattern([NAME])) == mail % (
+            petr,
+            erased,
+            PLACEHOLDER.encode(),
+        )
