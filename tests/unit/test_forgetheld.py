@@ -6,6 +6,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 from typing import cast
@@ -71,3 +72,37 @@ def test_a_dry_run_counts_a_dead_backups_staging_as_removed_and_a_running_ones_a
     finally:
         os.close(fd)
     assert dead.is_dir() and running.is_dir()
+
+
+def test_a_running_backup_is_waited_for_and_only_a_folder_forget_removes_is_counted(
+    tmp_path: Path,
+) -> None:
+    """Two backups run when the erasure comes to their staging folders: forget says it
+    waits for each (on_wait) and takes the lock once it is free. One ends as a backup
+    does, removing its own folder: waited for, not counted as removed by forget. The
+    other is killed meanwhile: its folder, a copy of the person's data, is removed now
+    and counted."""
+    ends, killed = tmp_path / f"{STAGING_PREFIX}111.1", tmp_path / f"{STAGING_PREFIX}222.2"
+    locks = {}
+    for stage in (ends, killed):
+        stage.mkdir()
+        (stage / "ticket.json").write_text("ivan@shop.ru")
+        locks[stage] = os.open(stage, os.O_RDONLY | os.O_DIRECTORY)
+        fcntl.flock(locks[stage], fcntl.LOCK_EX)
+    said = []
+
+    def on_wait(pid: str) -> None:  # the backup goes on meanwhile, and stops
+        said.append(pid)
+        stage = ends if pid == "111" else killed
+        if stage == ends:
+            shutil.rmtree(stage)
+        os.close(locks.pop(stage))
+
+    try:
+        app = cast(App, SimpleNamespace(store=SimpleNamespace(root=tmp_path)))
+        assert backup_copies(app, False, on_wait) == (1, ["111", "222"])
+    finally:
+        for fd in locks.values():
+            os.close(fd)
+    assert said == ["111", "222"]
+    assert not ends.exists() and not killed.exists()
