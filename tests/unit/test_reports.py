@@ -34,3 +34,22 @@ def test_a_report_reads_one_block_per_recipient_its_8bit_text_decoded():
         "Diagnostic-Code: smtp; 550 Ящик не существует"
     )
     assert ud.reported(status) == {"ivan@shop-example.ru": "550 Ящик не существует"}
+
+
+def _receipt(original_id: str) -> bytes:
+    return (
+        "From: ivan@shop-example.ru\r\n"
+        'Content-Type: multipart/report; report-type=disposition-notification; boundary="b"\r\n'
+        "\r\n--b\r\nContent-Type: text/plain\r\n\r\nПрочитано\r\n"
+        "--b\r\nContent-Type: message/disposition-notification\r\n\r\n"
+        f"Original-Message-ID: {original_id}\r\nDisposition: manual-action/MDN-sent-manually;"
+        " displayed\r\n--b--\r\n"
+    ).encode()
+
+
+def test_a_read_receipt_names_the_mail_read_by_its_id_in_one_form():
+    """The id a receipt names, however its client wrote it (folded, a comment after it,
+    no angle brackets), is the form our mail's Message-ID is kept in: the receipt finds
+    the ticket of the mail read instead of coming as an unknown mail."""
+    for written in ("<c1@example.com> (Thunderbird)", "\r\n <c1@example.com>", "c1@example.com"):
+        assert parse(_receipt(written)).reported_message_id == "<c1@example.com>", written
