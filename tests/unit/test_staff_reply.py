@@ -31,6 +31,7 @@ from maild.domain.refused import quoted_back
 from maild.domain.screen import screen
 from maild.domain.sender import identify
 from maild.domain.snapshot import Snapshot
+from maild.domain.tid import NO_SUBJECT
 from maild.domain.unsent import NO_CUSTOMER, UNSENT
 from maild.render import Renderer
 from tests.helpers import PNG, make_mail, support_config
@@ -322,6 +323,15 @@ def test_charset_reads_the_customers_last_kept_mail_again() -> None:
     assert _errors(_reply("#charset koi8-r")) == [
         "#charset: нет письма клиента, исходный текст которого сохранён"
     ]
+
+
+def test_charset_of_a_ticket_with_no_subject_names_it_as_all_our_mail_does() -> None:
+    """The staff member's «перечитано» mail of a ticket whose mail had no subject says
+    «(без темы)», not «…koi8-r: » naming nothing."""
+    raw = make_mail(body="Не работает оплата", charset="koi8-r")
+    d = _reply("#charset koi8-r", ticket={**_ticket()[0], "subject": ""}, charset_source=(0, raw))
+    [out] = d.outgoing
+    assert out.context["subject"] == NO_SUBJECT
 
 
 def test_charset_lines_read_the_mail_once_in_the_last_ones_codec(monkeypatch: Any) -> None:
