@@ -53,3 +53,15 @@ def test_a_read_receipt_names_the_mail_read_by_its_id_in_one_form():
     the ticket of the mail read instead of coming as an unknown mail."""
     for written in ("<c1@example.com> (Thunderbird)", "\r\n <c1@example.com>", "c1@example.com"):
         assert parse(_receipt(written)).reported_message_id == "<c1@example.com>", written
+
+
+def test_a_bounce_names_the_returned_mail_by_its_id_in_one_form():
+    """The Message-ID of the headers a bounce returns, folded or with a comment a relay
+    added, is read as our mail's id is kept: the bounce finds its ticket."""
+    for written in ("<c1@example.com> (relay)", "\r\n <c1@example.com>"):
+        raw = _REPORT.replace(
+            b"--B--\r\n",
+            b"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: support@example.com\r\n"
+            + f"Message-ID: {written}\r\n--B--\r\n".encode(),
+        )
+        assert parse(raw).reported_message_id == "<c1@example.com>", written
