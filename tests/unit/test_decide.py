@@ -201,6 +201,21 @@ def test_forged_staff_mail_is_a_note_and_the_staff_member_is_told_how_to_reply()
     assert again.outgoing == []  # one such mail per ticket
 
 
+def test_the_heads_unproven_mail_is_a_note_and_his_notice_is_capped_as_forged_mail() -> None:
+    """Anyone may write the head's From: his notice («не передано сотрудникам») is
+    capped as automatic mail answering no proven sender is, else a forger naming ticket
+    after ticket sent him one each, uncapped (mail to support's own side is not)."""
+    head = "head@example.com"
+    policy = dataclasses.replace(POLICY, head=head)
+    msg = _msg(sender=head, subject="Re: [TID#1111-2222]", body="#close\nГотово.")
+    snap = Snapshot("1111-2222", _ticket(), identify(head, [], [], NOW.date()), False)
+    d = decide(snap, msg, screen(msg, SUPPORT), NOW, policy)
+    assert d.incoming["kind"] == "note" and d.incoming["unverified_staff"] is True
+    [out] = d.outgoing
+    assert (out.template, out.to) == ("head_note.txt", [head])
+    assert (out.record, out.auto, out.unverified) == (True, True, True)
+
+
 def test_close_from_verified_staff_closes_and_tells_the_customer_once() -> None:
     loaded = _ticket()
     msg = _msg(sender=f"Анна <{STAFF[0]}>", body="#close")
