@@ -50,6 +50,7 @@ def alternative(ctype: str, body: bytes | str, plain: str = "Текст") -> obj
         ("text/enriched", "<bold>Текст</bold>"),
         ("text/x-amp-html", "<html amp4email>Текст</html>"),  # Gmail's AMP
         ("text/watch-html", "<b>Текст</b>"),  # Apple Watch's
+        ("application/ics", ICS),  # a calendar by its other type
     ],
 )
 def test_an_alternative_of_the_text_is_no_file(ctype: str, body) -> None:
@@ -101,6 +102,29 @@ def test_a_text_file_beside_the_text_is_a_file_whatever_its_disposition_says() -
     )
     read = read_body(disposed)
     assert read.text.strip() == "Текст" and len(read.attachments) == 1
+
+
+def test_a_text_file_shown_inline_beside_the_text_is_a_file() -> None:
+    """A text file of another type (orders.csv) shown inline in a multipart/mixed is
+    the sender's file: only in a multipart/alternative is such a part another rendering
+    of the text, left unread."""
+    read = read_body(
+        _msg(
+            'Content-Type: multipart/mixed; boundary="m"',
+            "",
+            "--m",
+            "Content-Type: text/plain; charset=utf-8",
+            "",
+            "Текст",
+            "--m",
+            'Content-Type: text/csv; name="orders.csv"',
+            "Content-Disposition: inline",
+            "",
+            "id;sum",
+            "--m--",
+        )
+    )
+    assert [a.filename for a in read.attachments] == ["orders.csv"]
 
 
 def test_enriched_text_alone_is_read_as_its_words() -> None:
