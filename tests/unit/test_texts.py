@@ -726,6 +726,16 @@ def test_a_staff_note_names_whom_a_mail_was_for_and_the_mail_as_its_subject_read
     assert mail_name("started.txt", "Мы начали работу") == "уведомление «работа начата»"
 
 
+def test_a_mail_to_a_customer_and_a_staff_member_is_spoken_of_as_the_customers():
+    """A mail to a staff member and a customer together is the customers' (its note
+    tells staff a customer did not get it), not «сотрудникам»."""
+    staff = {"anna@example.com"}
+    note = unsent_note(
+        "started.txt", ["anna@example.com", "ivan@shop-example.ru"], staff, "x", None
+    )
+    assert " клиентам anna@example.com, ivan@shop-example.ru: x" in note
+
+
 # the config's keys: an admin's words, in the alerts an admin reads, not in staff mail
 CONFIG_KEY = re.compile(
     r"\b(?:spam|storage|support|schedule|limits|web)\.(?:[a-z]+_[a-z_]+|staff)\b"
