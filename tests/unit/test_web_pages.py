@@ -81,6 +81,14 @@ def test_a_label_spelt_as_customers_type_it_is_near_itself(line: str) -> None:
     assert MARKER in redact_near_labels(text) and credentials_near_labels(text)
 
 
+def test_a_two_word_label_over_two_lines_is_searched_from_its_first_word() -> None:
+    """«Имя» alone holds no stem: it is searched as the line before «пользователя», or
+    «Имя\nпользователя: ivan» was never matched and the login stayed on the page."""
+    text = "Добрый день!\n\nИмя\nпользователя: ivan\n\nСпасибо"
+    assert redact_near_labels(text) == redact_credentials(text)[0]
+    assert "ivan" not in redact_near_labels(text) and credentials_near_labels(text)
+
+
 def test_the_page_caches_keep_no_long_text():
     """Keyed by whole texts, the caches held every pasted log a page showed (input
     and output); a text over CACHED_TEXT characters is now computed each time."""
