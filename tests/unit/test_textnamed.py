@@ -8,7 +8,7 @@ from __future__ import annotations
 from maild.domain import ticket as tk
 from maild.domain.sender import identify
 from maild.domain.snapshot import Snapshot
-from maild.domain.textnamed import MAX_NAMED, SCAN_CHARS, named_tids, own_named, refers
+from maild.domain.textnamed import MAX_NAMED, SCAN_CHARS, named_tids, own_named, refers, told
 from tests.unit.test_decide import CUSTOMER, LICENSE, NOW, POLICY, STAFF, _decide, _msg
 
 STRANGER = "eve@elsewhere.example"
@@ -82,6 +82,14 @@ def test_a_new_mail_naming_someone_elses_ticket_says_nothing_of_it():
     assert d.ticket["refers_to"] is None and "names_own" not in d.ticket
     for mail in d.outgoing:
         assert mail.context["refers_own"] is None and mail.context["tid_named"] is None
+
+
+def test_a_ticket_threaded_by_headers_is_named_though_the_subject_names_none():
+    """A stranger's mail joined to a ticket by its In-Reply-To, not by a tag in its
+    subject, is told, as one tagged is, that it was not added to that ticket."""
+    ident = identify(STRANGER, [], [], NOW.date())
+    snap = Snapshot("5555-0001", None, ident, False, refers_to="9999-0000")
+    assert told(snap, "Re: Ошибка 500") == {"tid_gone": None, "tid_named": "9999-0000"}
 
 
 def test_staffs_own_new_mail_names_no_ticket_of_theirs_as_a_customers():
