@@ -37,6 +37,8 @@ def test_a_subject_that_names_a_ticket_leaves_the_text_alone():
 def test_only_the_first_few_are_looked_up():
     text = " ".join(f"[TID#1111-{n:04d}]" for n in range(50))
     assert named_tids("x", text) == [f"1111-{n:04d}" for n in range(MAX_NAMED)]
+    # the README's number: a customer's own ticket named third is still found
+    assert named_tids("x", text)[2:] == ["1111-0002"]
 
 
 def test_only_a_ticket_its_sender_may_write_into_is_named():
