@@ -27,6 +27,24 @@ def _msg(*lines: str | bytes):
     return email.message_from_bytes(raw, policy=RAW_POLICY)
 
 
+def mixed(ctype: str, disposition: str, body: str) -> object:
+    """A multipart/mixed of the text «Текст» and a second part of these headers."""
+    return _msg(
+        'Content-Type: multipart/mixed; boundary="m"',
+        "",
+        "--m",
+        "Content-Type: text/plain; charset=utf-8",
+        "",
+        "Текст",
+        "--m",
+        ctype,
+        disposition,
+        "",
+        body,
+        "--m--",
+    )
+
+
 def alternative(ctype: str, body: bytes | str, plain: str = "Текст") -> object:
     return _msg(
         'Content-Type: multipart/alternative; boundary="a"',
@@ -86,21 +104,8 @@ def test_a_text_file_beside_the_text_is_a_file_whatever_its_disposition_says() -
     named = alternative('text/plain; name="log.txt"', "ERROR 500 at 10:15")
     assert [a.filename for a in read_body(named).attachments] == ["log.txt"]
     assert "ERROR" not in read_body(named).text
-    disposed = _msg(
-        'Content-Type: multipart/mixed; boundary="m"',
-        "",
-        "--m",
-        "Content-Type: text/plain; charset=utf-8",
-        "",
-        "Текст",
-        "--m",
-        "Content-Type: text/plain",
-        "Content-Disposition: ATTACHMENT",
-        "",
-        "ERROR 500 at 10:15",
-        "--m--",
-    )
-    read = read_body(disposed)
+    read = read_body(mixed("Content-Type: text/plain", "Content-Disposition: ATTACHMENT",
+                           "ERROR 500 at 10:15"))  # fmt: skip
     assert read.text.strip() == "Текст" and len(read.attachments) == 1
 
 
@@ -109,20 +114,7 @@ def test_a_text_file_shown_inline_beside_the_text_is_a_file() -> None:
     the sender's file: only in a multipart/alternative is such a part another rendering
     of the text, left unread."""
     read = read_body(
-        _msg(
-            'Content-Type: multipart/mixed; boundary="m"',
-            "",
-            "--m",
-            "Content-Type: text/plain; charset=utf-8",
-            "",
-            "Текст",
-            "--m",
-            'Content-Type: text/csv; name="orders.csv"',
-            "Content-Disposition: inline",
-            "",
-            "id;sum",
-            "--m--",
-        )
+        mixed('Content-Type: text/csv; name="orders.csv"', "Content-Disposition: inline", "id;sum")
     )
     assert [a.filename for a in read.attachments] == ["orders.csv"]
 
