@@ -92,7 +92,7 @@ def _erase_outbox(
     withdrawn = []
     for folder in (app.outbox.queue, app.outbox.sent, app.outbox.refused):
         # a folder or file maild may not read raises (the command fails naming it
-        # and the chown): skipped, their mail stayed while the erasure said done
+        # and the chown): skipped, their mail would stay while the erasure said done
         for path in sorted(folder / n for n in names_in(folder) if n.endswith(".mail")):
             try:
                 data = files.read(path)

@@ -55,7 +55,9 @@ def _erase_pending(app: App, pending: Path, address: str, dry_run: bool) -> int:
 
 
 def _theirs(read: Callable[[Path], bytes], paths: tuple[Path, Path], address: str) -> bool:
-    """Whether the submission of these files (.json, .eml) is the person's."""
+    """Whether the submission of these files (.json, .eml) is the person's. A file
+    maild may not read raises: the erasure fails naming it (taken for "not theirs",
+    their request would stay while it said done)."""
     try:
         typed = str(json.loads(read(paths[0])).get("email", ""))
         return comparable_address(typed) == comparable_address(address)
@@ -64,8 +66,6 @@ def _theirs(read: Callable[[Path], bytes], paths: tuple[Path, Path], address: st
             return _holds(read(paths[1]), address)
         except FileNotFoundError:  # gone meanwhile
             return False
-    # a file maild may not read raises: the erasure fails naming it (read as "not
-    # theirs", their request stayed while it said done)
 
 
 def _holds(data: bytes, address: str) -> bool:
