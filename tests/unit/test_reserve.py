@@ -3,6 +3,7 @@ fail on a full disk (tests/faults/test_full_disk.py fills a real disk)."""
 
 from __future__ import annotations
 
+import errno
 import os
 
 import pytest
@@ -37,3 +38,11 @@ def test_a_reserve_file_without_its_blocks_is_made_again(tmp_path):
         pytest.skip("this file system has no sparse files")
     assert reserve.ensure() is None
     assert os.stat(reserve.path).st_blocks * 512 >= 1 << 16
+
+
+def test_a_reserve_that_cannot_be_looked_at_is_no_reserve(tmp_path):
+    """A place whose reserve cannot even be looked at (here: its folder is a file) is
+    said so, with why: the outbox sends nothing it could not record as sent."""
+    (tmp_path / "run").write_text("")
+    reserve = Reserve(tmp_path / "run" / "reserve", size=1 << 16)
+    assert reserve.ensure() == os.strerror(errno.ENOTDIR)
