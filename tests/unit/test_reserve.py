@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from maild.adapters import reserve as reserve_module
 from maild.adapters.reserve import Reserve
 
 
@@ -46,3 +47,17 @@ def test_a_reserve_that_cannot_be_looked_at_is_no_reserve(tmp_path):
     (tmp_path / "run").write_text("")
     reserve = Reserve(tmp_path / "run" / "reserve", size=1 << 16)
     assert reserve.ensure() == os.strerror(errno.ENOTDIR)
+
+
+def test_a_reserve_the_disk_has_no_room_for_leaves_nothing_behind(tmp_path, monkeypatch):
+    """A disk too full for the reserve: what was begun of it is given back at once, not
+    left beside it holding the room the outbox's records need."""
+
+    def half_then_full(fd, size):
+        os.write(fd, b"\0" * (size // 2))
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(reserve_module, "allocate", half_then_full)
+    reserve = Reserve(tmp_path / "reserve", size=1 << 16)
+    assert reserve.ensure() == os.strerror(errno.ENOSPC)
+    assert list(tmp_path.iterdir()) == []
