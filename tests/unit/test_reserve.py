@@ -61,3 +61,21 @@ def test_a_reserve_the_disk_has_no_room_for_leaves_nothing_behind(tmp_path, monk
     reserve = Reserve(tmp_path / "reserve", size=1 << 16)
     assert reserve.ensure() == os.strerror(errno.ENOSPC)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("refusal", [errno.EOPNOTSUPP, errno.EINVAL])
+def test_a_file_system_without_fallocate_gets_its_reserve_written(tmp_path, monkeypatch, refusal):
+    """A file system that cannot allocate ahead (EOPNOTSUPP; EINVAL from some) gets
+    the reserve written out, whole (a size no multiple of the block written is rounded
+    up) and on the disk, not a reserve refused for ever and an outbox that never sends."""
+
+    def no_fallocate(fd, offset, size):
+        raise OSError(refusal, os.strerror(refusal))
+
+    synced = []
+    monkeypatch.setattr(os, "posix_fallocate", no_fallocate)
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd))
+    reserve = Reserve(tmp_path / "reserve", size=(1 << 16) + 1)
+    assert reserve.ensure() is None
+    assert os.stat(reserve.path).st_blocks * 512 >= (1 << 16) + 1
+    assert synced
