@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from maild.ingestnote import INGEST_STALLED, LIFETIME, holding
+from maild.ingestnote import INGEST_STALLED, LIFETIME, cannot_spool, holding
 
 
 def test_the_note_holds_by_its_last_failure_not_its_first(tmp_path: Path) -> None:
@@ -23,3 +23,19 @@ def test_the_note_holds_by_its_last_failure_not_its_first(tmp_path: Path) -> Non
     note.write_text(json.dumps({"since": hour, "error": "read-only"}))
     assert holding(tmp_path, now) is not None
     assert holding(tmp_path, now + LIFETIME) is None
+
+
+def test_each_failure_keeps_the_first_and_moves_the_last(tmp_path: Path) -> None:
+    """Each ingest that cannot spool keeps when the failures began (status says since
+    when) and makes itself the last, with its error: a week of failures still holds the
+    note 5 days past the newest, not 5 days past one that stopped being renewed."""
+    (tmp_path / "run").mkdir()
+    now = datetime.now(UTC)
+    week, hour = (now - timedelta(days=7)).isoformat(), (now - timedelta(hours=1)).isoformat()
+    note = tmp_path / "run" / INGEST_STALLED
+    note.write_text(json.dumps({"since": week, "last": hour, "error": "read-only"}))
+    cannot_spool(tmp_path, "No space left on device")
+    held = holding(tmp_path, datetime.now(UTC))
+    assert held is not None and held["since"] == week
+    assert held["last"] > hour and held["error"] == "No space left on device"
+    assert holding(tmp_path, now + LIFETIME - timedelta(minutes=30)) is not None
