@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from maild.ingestnote import INGEST_STALLED, LIFETIME, cannot_spool, holding
+from maild.ingestnote import INGEST_STALLED, LIFETIME, cannot_spool, holding, reasons
 
 
 def test_the_note_holds_by_its_last_failure_not_its_first(tmp_path: Path) -> None:
@@ -39,3 +39,13 @@ def test_each_failure_keeps_the_first_and_moves_the_last(tmp_path: Path) -> None
     assert held is not None and held["since"] == week
     assert held["last"] > hour and held["error"] == "No space left on device"
     assert holding(tmp_path, now + LIFETIME - timedelta(minutes=30)) is not None
+
+
+def test_status_says_since_when_the_pipe_fails_and_why() -> None:
+    """`maild status` names the first failure (since when mail has been deferred, what
+    the MTA bounces first), not the newest, and the newest's error."""
+    stalled = {"since": "2026-12-01T08:00:00+00:00", "last": "2026-12-07T11:00:00+00:00"}
+    [reason] = reasons({"ingest": {"spool_failing": {**stalled, "error": "read-only"}}})
+    assert "since 2026-12-01T08:00:00+00:00" in reason and "2026-12-07" not in reason
+    assert reason.endswith("(postqueue -f retries them now)") and "read-only" in reason
+    assert reasons({"ingest": {"spool_failing": None}}) == []
