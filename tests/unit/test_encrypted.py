@@ -98,6 +98,13 @@ FILES = {
         ),
         "encrypted.asc",
     ),
+    # RFC 6532's form of a forward (a mail with UTF-8 headers): forwarded all the same
+    "a forwarded encrypted letter as message/global": (
+        mixed(
+            TEXT, "Content-Type: message/global\r\n\r\n" + HEAD + "MIME-Version: 1.0\r\n" + PGP_MIME
+        ),
+        "encrypted.asc",
+    ),
     "an inline block in a forwarded letter": (
         mixed(
             TEXT,
