@@ -6,6 +6,7 @@ mail its subject and addresses did not place)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -68,6 +69,16 @@ def test_the_threading_headers_in_their_order_in_reply_to_then_references_newest
     store = Store(index=index)
     assert ticket_of(mail("s", "", "<r1@y> <r2@y>"), False, store.look()) == B
     assert store.asked == ["signed", "indexed <r2@y>"]
+
+
+def test_a_reports_reported_message_id_comes_before_its_own_threading_headers():
+    """A bounce or receipt is of the mail it reports: that mail's ticket, though the
+    report's own In-Reply-To or References (a client's receipt answering the thread)
+    name another ticket's mail."""
+    store = Store(index={"<ours@example.com>": A, "<irt@y>": B, "<r1@y>": C})
+    report = replace(mail("s", "<irt@y>", "<r1@y>"), reported_message_id="<ours@example.com>")
+    assert ticket_of(report, False, store.look()) == A
+    assert store.asked == ["signed", "indexed <ours@example.com>"]
 
 
 def test_a_staff_members_address_of_a_gone_ticket_is_no_answer_elsewhere():
