@@ -71,6 +71,15 @@ def test_the_threading_headers_in_their_order_in_reply_to_then_references_newest
     assert store.asked == ["signed", "indexed <r2@y>"]
 
 
+def test_a_header_the_index_does_not_know_gives_way_to_the_next():
+    """A reply to a colleague's copy (its In-Reply-To unknown to the desk) whose older
+    References name the desk's mail still joins that ticket."""
+    store = Store(index={"<ours@example.com>": A})
+    msg = mail("s", "<cc@y>", "<ours@example.com> <cc-older@y>")
+    assert ticket_of(msg, False, store.look()) == A
+    assert store.asked[-1] == "indexed <ours@example.com>"
+
+
 def test_a_reports_reported_message_id_comes_before_its_own_threading_headers():
     """A bounce or receipt is of the mail it reports: that mail's ticket, though the
     report's own In-Reply-To or References (a client's receipt answering the thread)
