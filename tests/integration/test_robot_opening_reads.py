@@ -7,10 +7,14 @@ on a busy desk, and each new mail copied every summary row to find its sender's
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
+from maild.adapters.store.ticketfiles import ticket_path
 from maild.app import App
 from maild.config import load
+from maild.domain.caps import mailbox_of
 from maild.domain.message import parse
+from maild.domain.robotrounds import OPENING_WINDOW
 from maild.openedbefore import opened_before
 from tests.helpers import make_mail
 from tests.integration.test_slow_robot_loop import Loop
@@ -87,3 +91,36 @@ def test_a_closed_or_vouched_ticket_ends_the_chain_and_a_refused_file_is_none(de
         first = {**messages[0], "attachments": [refused]}
         app.store.save(ticket, [first, *messages[1:]])
         assert len(opened_before(app, msg, last, at)) == 3
+
+
+def test_a_confirmation_the_window_ago_to_the_second_still_counts(desk, sink):
+    """OPENING_WINDOW is inclusive (robotrounds.follows): a robot answering our
+    confirmation two hours after it, to the second, is still read as answering it."""
+    loop = Loop(desk, sink)
+    loop.ingest(make_mail(sender=ROBOT, subject="Проблема с интеграцией"))
+    loop.run(1, 0, lambda r, n: None, ROBOT)
+    app = loop.app()
+    msg = parse(make_mail(sender=ROBOT, subject="Ваше письмо получено", body=CANNED))
+    with app.store.locked():
+        sent = max(app.store.auto_replies(mailbox_of(ROBOT)))
+        assert len(opened_before(app, msg, None, sent + OPENING_WINDOW)) == 1
+        assert opened_before(app, msg, None, sent + OPENING_WINDOW + timedelta(seconds=1)) == ()
+
+
+def test_a_ticket_file_that_cannot_be_read_ends_the_chain(desk, sink, caplog):
+    """A ticket of the chain whose file is corrupt ends it, as a closed one does: the
+    tickets before it are not read past it (the rule would count a chain with a gap)."""
+    loop = Loop(desk, sink)
+    loop.ingest(make_mail(sender=ROBOT, subject="Проблема с интеграцией"))
+    loop.run(1, 0, lambda r, n: None, ROBOT)
+    for _ in range(3):
+        loop.ingest(make_mail(sender=ROBOT, subject="Ваше письмо получено", body=CANNED))
+        loop.run(1, 0, lambda r, n: None, ROBOT)
+    app = loop.app()
+    msg = parse(make_mail(sender=ROBOT, subject="Ваше письмо получено", body=CANNED))
+    with app.store.locked():
+        last, newest, *_ = app.store.new_tickets(ROBOT)
+        at = datetime.fromisoformat(app.store.load(last)[0]["created_at"])
+        Path(ticket_path(app.store.root, newest)).write_bytes(b"[1, 2")
+        assert opened_before(app, msg, last, at) == ()
+    assert f"[TID#{newest}] not read" in caplog.text
