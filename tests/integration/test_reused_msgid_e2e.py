@@ -310,3 +310,15 @@ def test_an_alert_an_older_maild_filed_by_its_former_digest_is_known_to_fsck(tmp
     second = desk.run("ingest", "-", input=alert % b"host2")
     assert second.code == 0 and "duplicate" not in second.out, second
     assert len(desk.tickets()) == 2
+
+
+def test_spam_whose_kept_copy_is_gone_delivered_again_is_a_duplicate(desk):
+    """A quarantine entry whose copy of the mail cannot be read any more (erased, lost)
+    tells nothing of that mail: the same spam delivered again is taken for it, as with
+    a ticket's erased copy, not kept a second time under an id of its own."""
+    spam = make_mail(sender="ivan@shop-a.example", msgid=CONSTANT, headers={"X-Spam-Flag": "YES"})
+    qid = desk.ingest(spam).out.split()[1]
+    [eml] = (desk.root / "data").rglob(f"{qid}.eml")
+    eml.unlink()
+    again = desk.ingest(_traced(spam, "again"))
+    assert again.out.split() == ["quarantined", qid], again.out + again.err
