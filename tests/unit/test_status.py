@@ -330,6 +330,19 @@ def test_the_text_says_the_held_mail_and_the_space_left():
     assert "outbox: 3 queued, 0 failing, 0 refused" in format_text(f).splitlines()
 
 
+def test_a_figure_taken_this_second_is_said_as_nought_seconds_not_never():
+    """An age of 0 s (the scheduler ran, a mail was spooled, this very second) is said
+    as such: "never" is for what never happened, and the spool's oldest is named."""
+    from maild.statustext import format_text
+
+    f = figures(state="healthy", reasons=[], storage=None)
+    f["scheduler"] = {"last_run": "2026-12-02T10:00:00+00:00", "age": 0.0}
+    f["spool"] = {"pending": 1, "oldest_age": 0.0, "shunted": 0}
+    lines = format_text(f).splitlines()
+    assert "scheduler: last run 0 s ago" in lines, lines
+    assert "spool: 1 pending, oldest 0 s, 0 shunted" in lines, lines
+
+
 @pytest.mark.parametrize(
     ("stat", "stopped"),
     [
