@@ -14,7 +14,7 @@ from maild.app import App
 from maild.config import load
 from maild.domain.caps import mailbox_of
 from maild.domain.message import parse
-from maild.domain.robotrounds import OPENING_WINDOW
+from maild.domain.robotrounds import OPENING_CHAIN, OPENING_WINDOW
 from maild.openedbefore import opened_before
 from tests.helpers import make_mail
 from tests.integration.test_slow_robot_loop import Loop
@@ -112,10 +112,9 @@ def test_a_ticket_file_that_cannot_be_read_ends_the_chain(desk, sink, caplog):
     tickets before it are not read past it (the rule would count a chain with a gap)."""
     loop = Loop(desk, sink)
     loop.ingest(make_mail(sender=ROBOT, subject="Проблема с интеграцией"))
-    loop.run(1, 0, lambda r, n: None, ROBOT)
-    for _ in range(3):
+    for _ in range(3):  # each an hour after our confirmation of the one before
+        loop.now += timedelta(hours=1)
         loop.ingest(make_mail(sender=ROBOT, subject="Ваше письмо получено", body=CANNED))
-        loop.run(1, 0, lambda r, n: None, ROBOT)
     app = loop.app()
     msg = parse(make_mail(sender=ROBOT, subject="Ваше письмо получено", body=CANNED))
     with app.store.locked():
@@ -124,3 +123,23 @@ def test_a_ticket_file_that_cannot_be_read_ends_the_chain(desk, sink, caplog):
         Path(ticket_path(app.store.root, newest)).write_bytes(b"[1, 2")
         assert opened_before(app, msg, last, at) == ()
     assert f"[TID#{newest}] not read" in caplog.text
+
+
+def test_a_robot_rotating_five_canned_texts_is_read_back_six_tickets_and_stopped(desk, sink):
+    """OPENING_CHAIN earlier tickets are read (robotrounds: a robot rotating five texts
+    is stopped at its seventh canned ticket, when the chain shows two texts again)."""
+    loop = Loop(desk, sink)
+    loop.ingest(make_mail(sender=ROBOT, subject="Проблема с интеграцией"))
+    words = ("первая", "вторая", "третья", "четвёртая", "пятая")
+    for n in range(7):  # five texts in turn, each an hour after our confirmation
+        loop.now += timedelta(hours=1)
+        body = f"Ваше письмо получено, это {words[n % 5]} линия поддержки Vendor.\n"
+        loop.ingest(make_mail(sender=ROBOT, subject="Ваше письмо получено", body=body))
+    app = loop.app()
+    msg = parse(make_mail(sender=ROBOT, subject="Ваше письмо получено", body=CANNED))
+    with app.store.locked():
+        last, *_ = app.store.new_tickets(ROBOT)
+        ticket = app.store.load(last)[0]
+        at = datetime.fromisoformat(ticket["created_at"])
+        assert len(opened_before(app, msg, last, at)) == OPENING_CHAIN
+    assert "в цепочке из 7 обращений" in ticket["robots"][ROBOT], ticket.get("robots")
