@@ -343,6 +343,18 @@ def test_a_figure_taken_this_second_is_said_as_nought_seconds_not_never():
     assert "spool: 1 pending, oldest 0 s, 0 shunted" in lines, lines
 
 
+def test_the_oldest_error_names_every_recipient_of_the_mail():
+    """The oldest failing mail's line names all its recipients, not the first alone:
+    the admin looks for the address that fails."""
+    from maild.statustext import format_text
+
+    f = figures(state="degraded", reasons=[], storage=None)
+    f["outbox"] = {"queued": 1, "failing": 1, "refused": 0, "oldest_error": error(60.0)}
+    f["outbox"]["oldest_error"]["to"] = ["a@b.c", "typo@gmial.com"]
+    lines = format_text(f).splitlines()
+    assert "  oldest error: to a@b.c, typo@gmial.com: 550 no" in lines, lines
+
+
 @pytest.mark.parametrize(
     ("stat", "stopped"),
     [
