@@ -355,6 +355,17 @@ def test_the_oldest_error_names_every_recipient_of_the_mail():
     assert "  oldest error: to a@b.c, typo@gmial.com: 550 no" in lines, lines
 
 
+def test_the_imap_line_says_mail_cannot_be_spooled():
+    """IMAP mail fetched that cannot be spooled (the storage refuses it) is said on
+    the imap line: the server is reached, yet the mail stays in its folder."""
+    from maild.statustext import format_text
+
+    f = figures(state="failing", reasons=[], storage=None)
+    f["imap"] = {"last_contact": "x", "age": 1.0, "spool_failing": True}
+    [line] = [x for x in format_text(f).splitlines() if x.startswith("imap:")]
+    assert line.startswith("imap: last contact 1 s ago, mail cannot be spooled"), line
+
+
 @pytest.mark.parametrize(
     ("stat", "stopped"),
     [
