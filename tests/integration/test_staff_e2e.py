@@ -876,3 +876,17 @@ def test_a_command_after_a_form_feed_or_vertical_tab_runs_on_its_own_line(desk, 
     assert desk.ticket(tid)["status"] == "closed"
     [answer] = [m for m in customer_mails(sink) if "Исправили" in m.text]
     assert "#close" not in answer.text and "Спасибо" in answer.text
+
+
+def test_verified_staff_writing_to_the_customers_signed_address_reach_the_ticket(trusted, sink):
+    """A staff member whose mail is verified (DKIM/SPF) writing to the reply address
+    signed for the customer (a reply-all to the customer's mail) reaches that ticket
+    with no tag in the subject: staff may write into any ticket (issued.signed_tids);
+    anyone else must hold an address signed for themselves."""
+    desk = trusted
+    tid = desk.ingest_tid(make_mail())
+    mail = staff_reply(
+        tid, "Посмотрел, исправим сегодня.", to=staff_to(tid, "ivan@shop-example.ru"),
+        subject="Ответ", headers=authres("example.com"),
+    )  # fmt: skip
+    assert desk.ingest_tid(mail) == tid
