@@ -366,6 +366,23 @@ def test_the_imap_line_says_mail_cannot_be_spooled():
     assert line.startswith("imap: last contact 1 s ago, mail cannot be spooled"), line
 
 
+def test_the_imap_line_counts_mail_that_cannot_be_fetched_or_moved():
+    """Mail waiting in the polled folder that the server keeps failing to give, or that
+    was spooled but not moved, is counted on the imap line of `maild status`."""
+    from maild.statustext import format_text
+
+    f = figures(state="degraded", reasons=[], storage=None)
+    f["imap"] = {
+        "last_contact": "x",
+        "age": 1.0,
+        "unfetchable": {"count": 2},
+        "unmoved": {"count": 1, "processed_folder": "Processed"},
+    }
+    [line] = [x for x in format_text(f).splitlines() if x.startswith("imap:")]
+    said = ", 2 message(s) cannot be fetched, 1 message(s) not moved to Processed"
+    assert line == f"imap: last contact 1 s ago{said}", line
+
+
 @pytest.mark.parametrize(
     ("stat", "stopped"),
     [
