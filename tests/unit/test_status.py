@@ -368,7 +368,8 @@ def test_the_imap_line_says_mail_cannot_be_spooled():
 
 def test_the_imap_line_counts_mail_that_cannot_be_fetched_or_moved():
     """Mail waiting in the polled folder that the server keeps failing to give, or that
-    was spooled but not moved, is counted on the imap line of `maild status`."""
+    was spooled but not moved, is counted on the imap line of `maild status`; a backlog
+    being taken says how many of how many are left."""
     from maild.statustext import format_text
 
     f = figures(state="degraded", reasons=[], storage=None)
@@ -381,6 +382,10 @@ def test_the_imap_line_counts_mail_that_cannot_be_fetched_or_moved():
     [line] = [x for x in format_text(f).splitlines() if x.startswith("imap:")]
     said = ", 2 message(s) cannot be fetched, 1 message(s) not moved to Processed"
     assert line == f"imap: last contact 1 s ago{said}", line
+    f["imap"]["backlog"] = {"left": 40, "total": 100, "since": "2026-12-02T10:00:00+00:00"}
+    lines = format_text(f).splitlines()
+    backlog = "  taking a backlog: 40 of 100 message(s) left (the round began 2026-12-02T10:00"
+    assert any(x.startswith(backlog) for x in lines), lines
 
 
 @pytest.mark.parametrize(
