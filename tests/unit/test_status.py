@@ -341,6 +341,8 @@ def test_a_figure_taken_this_second_is_said_as_nought_seconds_not_never():
     lines = format_text(f).splitlines()
     assert "scheduler: last run 0 s ago" in lines, lines
     assert "spool: 1 pending, oldest 0 s, 0 shunted" in lines, lines
+    f["storage"] = {"free_bytes": 0}  # a full disk: its free space is said, 0 MB
+    assert "storage: 0 MB free" in format_text(f).splitlines()
 
 
 def test_the_oldest_error_names_every_recipient_of_the_mail():
