@@ -1,7 +1,8 @@
-"""The storage's file system as `maild status` judges it: the space left, and
-whether it is mounted read-only (a disk the kernel remounted read-only after errors,
-a mount made so by hand or by the service's sandbox). Either stops the mail (the
-listener answers 451, processing waits): failing."""
+"""The storage's file system as `maild status` judges it: the space left, the files
+it can still make (its inodes), and whether it is mounted read-only (a disk the kernel
+remounted read-only after errors, a mount made so by hand or by the service's
+sandbox). Any of them stops the mail (the listener answers 451, processing waits):
+failing."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ from maild.privileges import read_only
 # reads are written there too, so a full disk could not say so itself (it stayed
 # "healthy")
 FULL_BELOW = 1 << 20
+# free inodes under which it counts as full too: every spooled mail, ticket, outgoing
+# mail and note is a new file, and a file system out of inodes refuses them all
+# (ENOSPC) with megabytes free; status judged only the bytes and said "healthy"
+FILES_BELOW = 100
 
 
 def figures(root: Path) -> dict[str, Any]:
@@ -23,9 +28,11 @@ def figures(root: Path) -> dict[str, Any]:
     try:
         st = os.statvfs(root)
     except OSError:
-        return {"free_bytes": None, "read_only": None}
+        return {"free_bytes": None, "free_files": None, "read_only": None}
     return {
         "free_bytes": st.f_bavail * st.f_frsize,
+        # (a file system without a fixed inode table, btrfs, says 0 of 0: not known)
+        "free_files": st.f_favail if st.f_files else None,
         "read_only": bool(st.f_flag & os.ST_RDONLY),
         "path": str(root),
     }
@@ -41,5 +48,12 @@ def problems(storage: dict[str, Any]) -> list[str]:
         return [
             f"storage: its file system is full ({free // 1024} KB free): mail is answered "
             "451 and processing waits until space is freed"
+        ]
+    files = storage.get("free_files")  # (None: not known)
+    if files is not None and files < FILES_BELOW:
+        return [
+            f"storage: its file system can make no more files ({files} inodes free, "
+            f"{(free or 0) >> 20} MB): mail is answered 451 and processing waits until "
+            "files are removed there"
         ]
     return []

@@ -44,16 +44,23 @@ def read_only(folder: Path) -> Iterator[None]:
 
 @contextlib.contextmanager
 def ext4(
-    image: Path, mountpoint: Path, size_mb: int = 8, options: str = "", reserved: int = 0
+    image: Path,
+    mountpoint: Path,
+    size_mb: int = 8,
+    options: str = "",
+    reserved: int = 0,
+    inodes: int = 0,
 ) -> Iterator[Path]:
     """A fresh ext4 file system of `size_mb` MB, loop-mounted at `mountpoint` (with
-    the mount `options`, e.g. LAZY), `reserved` % of its blocks kept for root."""
+    the mount `options`, e.g. LAZY), `reserved` % of its blocks kept for root, room
+    for about `inodes` files (0: mkfs's default)."""
     need_mount()
     if shutil.which("mkfs.ext4") is None:
         pytest.skip("mkfs.ext4 (e2fsprogs) is not installed")
     with open(image, "wb") as f:
         f.truncate(size_mb << 20)
-    p = _run("mkfs.ext4", "-q", "-F", "-m", str(reserved), str(image))
+    sized = ["-N", str(inodes)] if inodes else []
+    p = _run("mkfs.ext4", "-q", "-F", "-m", str(reserved), *sized, str(image))
     assert p.returncode == 0, p.stderr
     mountpoint.mkdir(parents=True, exist_ok=True)
     p = _run(

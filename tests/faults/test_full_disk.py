@@ -194,6 +194,33 @@ def test_status_counts_the_space_maild_may_use_not_the_blocks_kept_for_root(tmp_
         assert "storage: its file system is full" in full.out, full.out
 
 
+def test_a_storage_out_of_inodes_is_full_with_megabytes_free(tmp_path):
+    """A file system out of inodes refuses every new file (ENOSPC) with megabytes
+    free: `maild ingest` answers 75 (postfix keeps the mail) and status said "healthy",
+    judging the bytes alone, while no mail could be spooled."""
+    with ext4(tmp_path / "disk.img", tmp_path / "mnt", size_mb=16, inodes=512) as mnt:
+        desk = Desk(tmp_path, 1, storage={"path": str(mnt / "data")})
+        desk.ingest(make_mail(msgid="<before@c.example>"))
+        assert "storage: its file system" not in desk.run("status").out
+        (mnt / "ballast").mkdir()
+        made = 0
+        with contextlib.suppress(OSError):
+            while True:
+                (mnt / "ballast" / str(made)).touch()
+                made += 1
+        r = desk.run("ingest", "-", input=make_mail(msgid="<after@c.example>"))
+        assert r.code == 75 and "No space left on device" in r.err, r
+        full = desk.run("status")
+        assert full.code == 2 and "storage: its file system can make no more files (0 inodes" in (
+            full.out
+        ), full.out
+        assert "MB free" in full.out and "is full (" not in full.out, full.out
+        for n in range(made - 200, made):  # files removed: no longer full
+            (mnt / "ballast" / str(n)).unlink()
+        assert "storage: its file system" not in desk.run("status").out
+        desk.ingest(make_mail(msgid="<after@c.example>"))
+
+
 def test_a_status_note_that_cannot_be_written_leaves_nothing(tmp_path):
     """The listener's «answered 451» note on a full disk: its temp file is made (an
     inode, no data block), its write fails; each try left an empty one behind."""

@@ -299,6 +299,30 @@ def test_a_storage_under_a_megabyte_free_is_full_before_it_is_at_nothing(free, s
     )
 
 
+@pytest.mark.parametrize(
+    ("files", "said"),
+    [
+        (0, ["storage: its file system can make no more files (0 inodes free, 300 MB)"]),
+        (99, ["storage: its file system can make no more files (99 inodes free"]),
+        (100, []),
+        (None, []),  # not known (btrfs has no inode table): no word of it
+    ],
+)
+def test_a_storage_under_a_hundred_free_inodes_is_full_whatever_space_it_has(files, said):
+    """Each mail, ticket and note is a new file: a file system out of inodes refuses
+    them with megabytes free, so under 100 free inodes the storage is full as under
+    1 MB; the bytes' line is said first when both are short."""
+    from maild.storagehealth import problems
+
+    storage = {"free_bytes": 300 << 20, "free_files": files, "read_only": False, "path": "/srv"}
+    got = problems(storage)
+    assert len(got) == len(said) and all(g.startswith(s) for g, s in zip(got, said, strict=True)), (
+        got
+    )
+    both = problems({**storage, "free_bytes": 0, "free_files": 0})
+    assert len(both) == 1 and "is full (0 KB free)" in both[0], both
+
+
 def test_a_read_only_storage_is_failing_and_said_alone_whatever_space_it_has():
     """A storage mounted read-only (the kernel's remount after disk errors, the
     service's sandbox) stops the mail as a full one does: status is failing and says
