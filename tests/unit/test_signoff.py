@@ -7,6 +7,10 @@ import pytest
 from maild.domain.signoff import only_sign_off, without_greeting_to
 
 NOTICE = "Новое обращение 1234-5678\n----- текст обращения -----\nНе работает оплата.\n"
+FOOTER = (
+    "Это сообщение и любые вложения к нему являются конфиденциальными и предназначены "
+    "исключительно для адресата."
+)
 
 
 @pytest.mark.parametrize(
@@ -104,6 +108,9 @@ def test_what_the_client_adds_says_nothing(text: str) -> None:
         # a line of three or more dashes is no signature separator: text under it is text
         "---\nОбновите модуль до версии 7.0.2.",
         "-\nОбновите модуль до версии 7.0.2.",
+        # a footer is its paragraph: the text under it, past a blank line, is typed
+        "С уважением,\nАнна\n\n" + FOOTER + "\n\nP.S. Очистите кэш браузера.",
+        FOOTER + "\n\nОчистите кэш браузера.",
     ],
 )
 def test_a_line_the_staff_member_typed_says_something(text: str) -> None:
