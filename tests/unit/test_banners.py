@@ -149,6 +149,8 @@ def test_subject_tags_go_from_the_front_and_the_tid_stays():
     )
     assert without_subject_tags("[TID#1234-5678] [ВНЕШНЕЕ] x", tags) == "[TID#1234-5678] x"
     assert without_subject_tags("EXT: Ошибка", ("EXT:",)) == "Ошибка"
+    # a tag listed with the spaces it was copied with is the tag all the same
+    assert without_subject_tags("RE: [EXTERNAL] Ошибка", (" [EXTERNAL] ",)) == "RE: Ошибка"
 
 
 def test_subject_tags_elsewhere_or_unlisted_stay():
