@@ -76,6 +76,8 @@ FOOTER = (
         "Kind regards, Anna",
         "С уважением, Анна Петровна Смирнова",
         "С уважением, Ёлкина Анна",
+        # under "-- " a signature's line may be a sentence (its hours, a slogan)
+        "-- \nАнна Смирнова\nРаботаем ежедневно с 9:00 до 18:00.",
     ],
 )
 def test_what_the_client_adds_says_nothing(text: str) -> None:
