@@ -155,7 +155,13 @@ def test_subject_tags_go_from_the_front_and_the_tid_stays():
 
 def test_subject_tags_elsewhere_or_unlisted_stay():
     tags = DEFAULT_SUBJECT_TAGS
-    for s in ("Ошибка [EXTERNAL]", "External: диск не виден", "[EXTERNALS] x", "Re: x"):
+    for s in (
+        "Ошибка [EXTERNAL]",
+        "External: диск не виден",
+        "[EXTERNALS] x",
+        "Re: x",
+        "Re:  код  «a  b»\tне  работает ",  # its spaces as they were, too
+    ):
         assert without_subject_tags(s, tags) == s
     assert without_subject_tags("[EXTERNAL] x", ()) == "[EXTERNAL] x"
 
