@@ -125,6 +125,7 @@ def test_a_line_the_staff_member_typed_says_something(text: str) -> None:
         ("Здравствуйте, Служба.\n\nИван, очистите кэш.", "Иван Петров", "Иван, очистите кэш."),
         ("Hello Служба,\r\n\r\nочистите кэш.", "", "очистите кэш."),
         ("Добрый день, Служба поддержки!\nочистите кэш.", "", "очистите кэш."),
+        ("Hello СЛУЖБА,\nочистите кэш.", "", "очистите кэш."),  # a template's capitals
         # greeting the customer: theirs
         ("Здравствуйте, Иван.\nочистите кэш.", "Иван Петров", None),
         # the customer's name is support's first word: cannot tell, kept
