@@ -8,6 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from maild.domain.samereply import repeated
+from maild.domain.sender import identify
+from maild.domain.snapshot import Snapshot
+from tests.unit.test_decide import STAFF, _decide, _msg, _ticket
 
 ANNA, BORIS = "anna@example.com", "boris@example.com"
 SENT = "Здравствуйте!\nЯ в отпуске до 10.12.\n\nС уважением, Анна"
@@ -63,3 +66,20 @@ def test_an_answer_held_as_the_same_keeps_the_next_one_held() -> None:
     though the one it repeated went two days ago."""
     held = relayed(SENT, ago=timedelta(hours=1), kind="note", direction="in", same_answer=True)
     assert repeated(ANNA, SENT, [relayed(SENT, ago=timedelta(days=2)), held], NOW)
+
+
+def test_each_member_is_told_once_of_her_own_answer_held() -> None:
+    """Anna's answer held and she told; then Boris says his (the same words) again: he
+    is told too, as she was not told twice."""
+    ticket, messages = _ticket()
+    text = "Здравствуйте! Очистите, пожалуйста, кэш."
+    for member in STAFF:
+        sent = {**messages[0], "from": member, "direction": "out", "kind": "staff"}
+        messages.append({**sent, "text": text})
+    for member in STAFF:
+        ident = identify(member, [], [], NOW.date())
+        msg = _msg(sender=member, body=text)
+        d = _decide(Snapshot(ticket["tid"], (ticket, messages), ident, True), msg)
+        assert d.incoming is not None and d.incoming["kind"] == "note"
+        assert [o.to for o in d.outgoing] == [[member]]
+        ticket, messages = d.ticket, d.messages
