@@ -118,3 +118,12 @@ def test_cc_and_uncc_of_one_address_run_neither_and_others_run() -> None:
     runs, [error] = without_conflicts(reply)
     assert runs == (Command("cc", "dir@shop.ru"),)
     assert error.startswith("#cc buh@shop.ru и #uncc buh@shop.ru противоречат друг другу")
+
+
+def test_cc_and_uncc_of_one_address_in_two_spellings_are_named_as_typed() -> None:
+    # boss@окна.рф from an SMTPUTF8 client, boss@xn--80atjc.xn--p1ai copied from a header:
+    # one mailbox; the error names it as the staff member typed it first
+    reply = [Command("cc", "boss@окна.рф"), Command("uncc", "boss@xn--80atjc.xn--p1ai")]
+    runs, [error] = without_conflicts(reply)
+    assert runs == ()
+    assert error.startswith("#cc boss@окна.рф и #uncc boss@окна.рф противоречат друг другу")
