@@ -215,3 +215,22 @@ def test_a_customer_never_told_joining_the_survivors_moment_already_told_is_told
     # B reacted to: A's own deadline alone, already told
     alone = deadlines({**tgt, "merged_waits": []})[0]
     assert untold(tgt, alone, lambda tid: tid == "A") is None
+
+
+def test_the_deadline_mail_of_a_merged_wait_names_its_subject_and_the_deadline_it_waits_on():
+    """B («Счёт не пришёл»), passed to development before it was merged into A
+    («Тема»): its mail names B's subject and the deadline the transfer moved it to, not
+    its first one."""
+    tgt = ticket("A", "standard", T0)
+    wait = {
+        **mg.merge(ticket("B", "vip", T0), [], tgt, [], T0)[1]["merged_waits"][0],
+        "subject": "Счёт не пришёл",
+        "first_reaction_due": iso(2),
+        "reaction_due": iso(30),
+    }
+    named = mw.named(tgt, wait)
+    assert (named["tid"], named["subject"], named["reaction_due"]) == (
+        "B",
+        "Счёт не пришёл",
+        iso(30),
+    )
