@@ -234,3 +234,13 @@ def test_the_deadline_mail_of_a_merged_wait_names_its_subject_and_the_deadline_i
         "Счёт не пришёл",
         iso(30),
     )
+
+
+def test_a_merged_wait_is_judged_by_its_first_deadline_and_reminded_by_the_one_it_waits_on():
+    """B passed to development unanswered (its deadline moved to +30 h), then merged
+    into A: the report judges B's wait by its first deadline, its mail goes by +30 h."""
+    b = {**ticket("B", "vip", T0), "reaction_due": iso(30), "reaction_from": iso(1)}
+    _, tgt = mw.carried(b, ticket("A", "standard", T0))
+    [wait] = tgt["merged_waits"]
+    assert (wait["first_reaction_due"], wait["reaction_due"]) == (iso(2), iso(30))
+    assert (mw.due(wait), wait["reaction_from"]) == (iso(30), iso(1))
