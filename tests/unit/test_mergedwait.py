@@ -244,3 +244,27 @@ def test_a_merged_wait_is_judged_by_its_first_deadline_and_reminded_by_the_one_i
     [wait] = tgt["merged_waits"]
     assert (wait["first_reaction_due"], wait["reaction_due"]) == (iso(2), iso(30))
     assert (mw.due(wait), wait["reaction_from"]) == (iso(30), iso(1))
+
+
+def test_a_merge_moves_each_pending_wait_once_and_keeps_the_targets():
+    """A holds B's wait; C (opened by automatic mail: its clock from +1 h) holding D's is
+    merged into A: A waits on B's, C's and D's, C on none (counted twice otherwise)."""
+    a = {**ticket("A", "standard", T0), "merged_waits": [{"tid": "B", "created_at": iso(0)}]}
+    c = {
+        **ticket("C", "vip", T0),
+        "first_reaction_from": iso(1),
+        "merged_waits": [{"tid": "D", "created_at": iso(0)}],
+    }
+    src, tgt = mw.carried(c, a)
+    assert "merged_waits" not in src
+    assert [w["tid"] for w in tgt["merged_waits"]] == ["B", "C", "D"]
+    assert tgt["merged_waits"][1]["first_reaction_from"] == iso(1)
+
+
+def test_a_reaction_ends_the_pending_waits_and_keeps_when_the_others_ended():
+    ended = {"tid": "B", "created_at": iso(0), "first_reaction_at": iso(1)}
+    later = {"tid": "D", "created_at": iso(6)}  # came after the reaction's time
+    waits = [ended, {"tid": "C", "created_at": iso(0)}, later]
+    a = {**ticket("A", "standard", T0), "merged_waits": waits}
+    waits = mw.answered(a, T0 + timedelta(hours=5))["merged_waits"]
+    assert [w["first_reaction_at"] for w in waits] == [iso(1), iso(5), iso(6)]
