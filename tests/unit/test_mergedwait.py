@@ -268,3 +268,9 @@ def test_a_reaction_ends_the_pending_waits_and_keeps_when_the_others_ended():
     a = {**ticket("A", "standard", T0), "merged_waits": waits}
     waits = mw.answered(a, T0 + timedelta(hours=5))["merged_waits"]
     assert [w["first_reaction_at"] for w in waits] == [iso(1), iso(5), iso(6)]
+
+
+def test_a_merged_wait_opened_by_automatic_mail_keeps_its_clock_in_the_report():
+    wait = {"tid": "B", "level": "vip", "created_at": iso(0), "first_reaction_from": iso(1)}
+    [_, row] = mw.report_rows({**ticket("A", "standard", T0), "merged_waits": [wait]})
+    assert (row["tid"], row["first_reaction_from"]) == ("B", iso(1))

@@ -119,3 +119,9 @@ def test_judged_by_the_first_deadlines_level_waiting_by_the_level_now(status, fi
 def test_a_ticket_stored_before_its_first_level_was_kept_is_judged_by_its_level() -> None:
     r = row(level="vip", status="closed")
     assert filed_under(r, judge(r, CREATED, at(17), CALENDAR)[0]) == [("vip", JUDGED)]
+
+
+def test_a_ticket_opened_by_automatic_mail_counts_its_hours_from_its_first_deadlines_start():
+    """Its clock started at 11:00 (sla.first_deadline), answered at 12:00: one hour."""
+    r = row(first_reaction_from=at(11).isoformat(), first_reaction_at=at(12).isoformat())
+    assert counted({**r, "status": "closed"}, at(17)) == ({"tickets", "in_time"}, 1.0)
