@@ -44,6 +44,7 @@ def test_status_questions(text: str) -> None:
         "!!!",
         "+\nИван",
         "Статус?\nСпасибо\nС уважением\nИван",  # four lines: more than a question
+        "Добрый день!\nСтатус?\nСпасибо\nС уважением\nИван",  # and with a greeting line
         "Статус?\nИван Петрович Сидоров Младший",  # four words: a sentence, not a name
         "Статус?\nиван",  # a name starts with a capital
         "Статус?\nИван П2",  # a name has no digits
