@@ -108,3 +108,32 @@ def test_at_once_lets_in_up_to_its_limit_per_key_and_frees_on_leaving() -> None:
     except ValueError:
         pass
     assert inside.inside == {}
+
+
+def _aged(limit: RateLimit, seconds: float) -> None:
+    """Every event counted `seconds` earlier: the clock placed, not waited for."""
+    for key, q in limit.events.items():
+        limit.events[key] = deque(t - seconds for t in q)
+
+
+def test_the_event_given_back_is_the_one_just_counted() -> None:
+    """A post that failed for the disk gives back its own event: the visitor's earlier
+    post ages out of the hour when it would have, not an hour after the failed one."""
+    limit = RateLimit(2)
+    assert limit.allow("a")
+    _aged(limit, 3000.0)
+    assert limit.allow("a")
+    limit.give_back("a")
+    _aged(limit, 700.0)  # the first post is an hour and 100 s old: it no longer counts
+    assert limit.allow("a") and limit.allow("a") and not limit.allow("a")
+
+
+def test_a_flood_forgets_the_least_recently_counted_key_not_the_first_made() -> None:
+    """Keys go in the order of their last counted event: at max_keys, a key still
+    counting (a visitor who has spent the limit and keeps trying) is kept, and one that
+    has not counted since is forgotten first; forgetting the spent one would give it a
+    fresh allowance."""
+    limit = RateLimit(2, max_keys=3)
+    assert limit.allow("a") and limit.allow("b") and limit.allow("a")
+    assert limit.allow("c") and limit.allow("d")
+    assert list(limit.events) == ["a", "c", "d"]
