@@ -23,6 +23,12 @@ def test_a_file_of_the_owner_whose_mode_bars_it_is_a_chmod(tmp_path: Path) -> No
     assert chown_fix(tmp_path, path) == "fix its mode, or the disk"
 
 
+def test_a_file_that_cannot_even_be_looked_at_is_still_given_a_fix(tmp_path: Path) -> None:
+    """A file whose owner and mode cannot be read (gone meanwhile, or the disk fails)
+    is still named with what to look at, not with an empty fix."""
+    assert chown_fix(tmp_path, tmp_path / "gone.json") == "fix its mode, or the disk"
+
+
 def test_only_the_queue_files_maild_cannot_read_are_named_with_a_fix(tmp_path: Path) -> None:
     """status names the outbox files maild may not read, each with the chown that
     mends it; a file broken otherwise (cut short, not maild's) has no owner or mode

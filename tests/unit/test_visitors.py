@@ -96,6 +96,12 @@ def test_ipv4_visitors_on_an_ipv6_socket_are_counted_each_by_its_own_address() -
     assert limit_key("2001:db8:77:1::5") == limit_key("2001:db8:77:1::6") == "2001:db8:77:1::/64"
 
 
+def test_an_ipv6_address_written_in_brackets_is_counted_by_its_64() -> None:
+    """A proxy may write the address it saw as [2001:db8::5]: that visitor is counted
+    with the rest of their /64, not as a fresh allowance of its own."""
+    assert limit_key("[2001:db8:77:1::5]") == limit_key("2001:db8:77:1::6") == "2001:db8:77:1::/64"
+
+
 def test_at_once_lets_in_up_to_its_limit_per_key_and_frees_on_leaving() -> None:
     inside = AtOnce(2)
     with inside.held("a") as first, inside.held("a") as second:
