@@ -186,3 +186,7 @@ def test_forget_leaves_maild_mail_to_them_and_others_in_anothers_ticket(tmp_path
     # Ivan wrote nothing here, and all the mail went to both: only his address goes
     assert after == [(k, t and t.replace(GONE, PLACEHOLDER)) for k, t in before]
     assert "Готово." in after[-1][1]
+    # his own copy of each mail, sent to him alone, is erased, not only scrubbed
+    sent = desk.run("outbox", "list", "--sent", "--json").json()
+    assert [m for m in sent if m.get("erased")]
+    assert all(m.get("erased") for m in sent if m["to"] == [PLACEHOLDER])
