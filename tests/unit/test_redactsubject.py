@@ -95,3 +95,10 @@ def test_an_lf_mail_whose_body_has_crlf_blank_lines_keeps_its_body():
     assert out is not None and out.endswith(b"\nX-Other: 1\n\n" + body)
     head = out.partition(b"\n\n")[0]
     assert b"Qwerty123" not in head and b"\r" not in head
+
+
+def test_a_mail_of_a_head_alone_is_redacted():
+    """A mail with no blank line, no body (a head cut short, a subject-only note) is
+    all head: its subject is redacted as any other's."""
+    out = redact_head(b"From: a@b.ru\r\nSubject: password Qwerty123\r\n")
+    assert out is not None and b"Qwerty123" not in out and out.startswith(b"From: a@b.ru\r\n")
