@@ -140,6 +140,17 @@ def test_enriched_and_richtext_rules() -> None:
     assert enriched_to_text("<Bold>a</BOLD> \n\n b") == "a\nb"
 
 
+def test_enriched_and_richtext_commands_each_read_as_their_own_kind() -> None:
+    # a param's content goes in any case; any command of one letter goes too
+    assert enriched_to_text("<color><PARAM>red</PARAM>x</color> <x>y</x>") == "x y"
+    # a bare CR (an old Mac's line break) is a line break; the body's blank ends go
+    assert enriched_to_text("\n\na\rb\r\r\rc\n\n") == "a b\n\nc"
+    # richtext's "<np>" (a new page) ends a line; its end tags and enriched's own
+    # "<nl>", "<lt>" are no text
+    assert enriched_to_text("a<np>b</nl>c</lt>d", richtext=True) == "a\nbcd"
+    assert enriched_to_text("a<nl>b<lt>c") == "abc"
+
+
 @pytest.mark.parametrize("ctype", ["text/rtf", "application/rtf"])
 def test_an_rtf_body_is_read_as_its_words(ctype: str) -> None:
     mixed = _msg(
