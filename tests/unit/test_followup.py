@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from maild.domain import knownfiles, longtext
-from maild.domain.closingrating import rating_of_closing
+from maild.domain.closingrating import closing_rated_by, rating_of_closing
 from maild.domain.decide import decide
 from maild.domain.decision import Decision
 from maild.domain.longtext import MAX_MAILED_TEXT
@@ -199,6 +199,29 @@ def test_a_rating_moved_in_by_merge_rates_no_closing_of_the_target() -> None:
     again = Snapshot(TID, (d.ticket, d.messages), IDENT, False)
     d = _decide(again, _msg(body="2", msgid="<again@shop-example.ru>"))
     assert d.ticket["rating"] == 4 and _templates(d) == ["rated_already.txt"]
+
+
+def test_a_thread_s_rating_rates_the_last_closing_and_only_while_it_stands() -> None:
+    """A rating stored before the ticket named the closing it rates is read from the
+    thread back to the last closing: the one given since rates it, one given to an
+    earlier closing does not (the form is offered, a rating by mail taken); a ticket
+    no longer closed (#wait keeps its closing's time) has no rating of a closing."""
+    ticket, messages = _ticket()
+    closed_at = NOW + timedelta(hours=2)
+    closed = {**ticket, "status": "closed", "closed_at": closed_at.isoformat()}
+
+    def mail(name: str, minutes: int, **more: Any) -> dict:
+        at = (closed_at + timedelta(minutes=minutes)).isoformat()
+        return {**messages[0], "message_id": f"<{name}@shop-example.ru>", "received_at": at, **more}
+
+    before = mail("before", -60, text="5", rating=5)  # rated the closing before the reopening
+    since = mail("since", 5, text="3", rating=3)
+    thanks = mail("thanks", 10, text="Спасибо")
+    assert rating_of_closing(closed, [*messages, before, since, thanks]) == 3
+    assert rating_of_closing(closed, [*messages, before, thanks]) is None
+    waiting = {**closed, "status": "waiting", "rating": 3, "rated_closing": closed["closed_at"]}
+    assert rating_of_closing(waiting, [*messages, before, since]) is None
+    assert closing_rated_by(waiting, [*messages, before, since]) is None
 
 
 def test_a_customer_reopens_a_closed_ticket_an_out_of_office_does_not() -> None:
