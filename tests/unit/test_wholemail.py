@@ -109,3 +109,14 @@ def test_a_whole_mail_in_old_mac_line_ends_is_whole() -> None:
     assert cut_short(CR_HEAD + b"--b--\r") is None
     assert cut_short(b"Subject: alert\r") is None
     assert cut_short(CR_HEAD + b"--b\rContent-Type: text/plain\r\rhi\r") is not None
+
+
+def test_a_long_content_type_and_a_delimiter_within_a_line() -> None:
+    """The boundary of a Content-Type field long before it (the parser reads its head
+    up to MAX_HEADER_CHARS) is read; a close delimiter within a line of the text (a
+    cut copy quoting it) closes nothing (else fsck would trust a cut copy as whole)."""
+    head = b"Content-Type: multipart/mixed; x=" + b"y" * (MAX_HEADER_CHARS // 2) + b"; boundary=q"
+    raw = head + b"\r\n\r\n--q\r\n\r\nx\r\n"
+    assert cut_short(raw) == "its multipart's close delimiter is missing"
+    assert cut_short(raw + b"--q--\r\n") is None
+    assert cut_short(raw + b"it ends in --q--\r\n") is not None
