@@ -1212,6 +1212,8 @@ def test_left_in_quote_names_a_short_line_typed_inside_outlooks_quote():
     [
         ["--- текст обращения ---", "Не работает оплата.", "--- конец текста ---"],
         ["----- письмо руководителя -----", "Ответьте сегодня.", "----- конец письма -----"],
+        ["--- текст обращения ---", "Не работает оплата."],  # its text cut short
+        ["Не работает оплата.", "--- конец текста ---"],  # or its text's head deleted
     ],
 )
 def test_a_notice_cut_above_its_cheat_sheet_is_found_by_its_text_markers(marked) -> None:
