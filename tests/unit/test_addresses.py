@@ -134,10 +134,17 @@ def test_an_address_past_the_lengths_relays_take_or_undecoded_is_no_address() ->
     requester «galina@produkty-optom.ex\ufffdро» whose answers could never arrive."""
     assert valid_addr_spec("n@" + "x" * 60 + ".example")
     assert not valid_addr_spec("n@" + "x" * 64 + ".example")  # a label over 63
-    assert valid_addr_spec("a" * 240 + "@shop.example")  # 253 characters
-    assert not valid_addr_spec("a" * 250 + "@shop.example")  # over 254
+    assert valid_addr_spec("a" * 241 + "@shop.example")  # 254 characters
+    assert not valid_addr_spec("a" * 242 + "@shop.example")  # over 254
     assert not valid_addr_spec("galina@produkty-optom.ex\ufffdро")
     assert valid_addr_spec("galina@продукты-оптом.рф")
+
+
+def test_a_quoted_local_part_may_hold_a_quoted_pair_and_an_at_sign() -> None:
+    """RFC 5321 4.1.2: «"a\\"b"@» is one mailbox; the domain is what follows the last
+    "@", not a quoted one's rest (else a long local part reads as a label over 63)."""
+    assert valid_addr_spec('"a\\"b"@shop.example')
+    assert valid_addr_spec('"a@' + "b" * 70 + '"@shop.example')
 
 
 def test_a_character_that_shows_as_none_or_another_is_no_address() -> None:
