@@ -20,6 +20,14 @@ from maild.runner import describe
         (errno.EIO, "ошибка ввода-вывода"),
         (errno.EUCLEAN, "fsck"),
         (errno.ECONNREFUSED, "не принимает соединения"),
+        (errno.EDQUOT, "дисковая квота"),
+        (errno.EPERM, "операция запрещена"),
+        (errno.EMFILE, "слишком много файлов"),
+        (errno.ENOMEM, "не хватает памяти"),
+        (errno.ENOENT, "не найден"),
+        (errno.EHOSTUNREACH, "недоступен по сети"),
+        (errno.ENETUNREACH, "сеть недоступна"),
+        (errno.ECONNRESET, "оборвал соединение"),
     ],
 )
 def test_the_system_s_own_error_texts_are_explained(code, words):
@@ -31,6 +39,14 @@ def test_the_system_s_own_error_texts_are_explained(code, words):
 def test_the_relay_s_refusals_and_unknown_errors():
     assert "логин или пароль" in gloss("535 5.7.8 Authentication credentials invalid")
     assert "не ответил вовремя" in gloss("relay smtp.example:587: TimeoutError: timed out")
+    said = "relay smtp.example:587: SSLCertVerificationError: certificate verify failed"
+    assert "сертификат" in gloss(said)
+    assert "не найдено в DNS" in gloss("relay x: gaierror: [Errno -2] Name or service not known")
+    assert "DNS сейчас" in gloss("gaierror: [Errno -3] Temporary failure in name resolution")
+    said = "SMTPServerDisconnected: Connection unexpectedly closed"
+    assert "оборвал соединение" in gloss(said)
+    said = "554 5.7.1 <ivan@example.org>: Relay access denied"
+    assert "не пересылает почту" in gloss(said)
     assert gloss("ValueError: something else") == "" and gloss(None) == ""
 
 
