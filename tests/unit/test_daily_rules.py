@@ -50,6 +50,18 @@ def test_fold_makes_one_letter_greeted_and_signed_once_reminding_of_the_tid_once
     assert fold("Исправили.", []) == "Исправили.\n"  # nothing to fold, no signature
 
 
+def test_a_signature_under_the_last_line_or_alone_and_a_reminder_after_blank_lines() -> None:
+    """An answer signed with no blank line above "--" keeps its text whole; one that is
+    a signature alone signs the letter (not a paragraph above the notices); a notice's
+    reminder after two blank lines is the reminder given already, not a second."""
+    assert fold("Исправили.\n--\nАнна", []) == "Исправили.\n\n--\nАнна\n"
+    closed = "Обращение закрыто.\n\n--\nПоддержка\n"
+    assert fold("--\nАнна\n", [closed]) == "Обращение закрыто.\n\n--\nАнна\n"
+    keep = "Пожалуйста, сохраняйте [TID#1111-2222] в теме письма."
+    out = fold(f"Исправили.\n\n{keep}", [f"Закрыто.\n\n\n{keep}"])
+    assert out == f"Исправили.\n\n{keep}\n\nЗакрыто.\n"
+
+
 def test_a_paragraph_goes_above_the_signature() -> None:
     link = "Переписка на сайте: https://support.example.com/t/abc"
     assert above_signature("Исправили.\n\n--\nАнна\n", link) == (
