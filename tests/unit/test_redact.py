@@ -33,6 +33,11 @@ from maild.domain.redact import MARKER, redact_credentials, redact_subject, reda
         ("Учётная запись: admin", f"Учётная запись: {MARKER}"),  # «ё» as typed, too
         ("API key: sk_live_abc", f"API key: {MARKER}"),
         ("token=abcdef", f"token={MARKER}"),
+        # each label by the rule of labels, not the settings' (which needs ":" or "=")
+        ("pass — s3cr3t", f"pass — {MARKER}"),
+        ("Token — abcdef12", f"Token — {MARKER}"),
+        ("access_token — abcdef12", f"access_token — {MARKER}"),
+        ("user — admin", f"user — {MARKER}"),
     ],
 )
 def test_labelled_value_is_replaced_and_label_kept(line: str, expected: str) -> None:
