@@ -38,6 +38,9 @@ from maild.domain.redact import MARKER, redact_credentials, redact_subject, reda
         ("Token — abcdef12", f"Token — {MARKER}"),
         ("access_token — abcdef12", f"access_token — {MARKER}"),
         ("user — admin", f"user — {MARKER}"),
+        # the sentence's punctuation after a value stays
+        ("(пароль: Qwerty123)", f"(пароль: {MARKER})"),
+        ("пароль: Qwerty123;", f"пароль: {MARKER};"),
     ],
 )
 def test_labelled_value_is_replaced_and_label_kept(line: str, expected: str) -> None:
@@ -572,6 +575,7 @@ def test_shapes_programs_and_their_settings_write(text: str, expected: str) -> N
         "2026-12-01 10:00:01 INFO user_id=15 password_min_length=8 token_expired=1",
         "need_password=false",
         "password: [FILTERED]",  # a log's own mark of a value it kept out
+        "password: null;",
         "login root password was reset",  # a function word for the value: prose
         "DB_PASSWORD=",
         "DB_PASSWORD=${DB_PASSWORD}",
