@@ -30,6 +30,8 @@ URL = "https://docs.example.com/pay?order=10234"
         ("ivan@shop.ru<MAILTO:ivan@shop.ru>", "ivan@shop.ru"),
         ("(https://example.com<https://example.com>)", "(https://example.com)"),
         ("«https://example.com/a<https://example.com/a>»", "«https://example.com/a»"),
+        ("(ivan@shop.ru<mailto:ivan@shop.ru>)", "(ivan@shop.ru)"),  # the bracket kept
+        ("example.com<http://www.example.com/>", "http://www.example.com/"),  # «www.» or not
         ("a<https://a.ru> b<https://b.ru>", "a<https://a.ru> b<https://b.ru>"),
         # a real "text<link>": the text is not the address, both stay
         (f"Инструкция<{URL}>", f"Инструкция<{URL}>"),
