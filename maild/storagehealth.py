@@ -52,8 +52,8 @@ def problems(storage: dict[str, Any]) -> list[str]:
     files = storage.get("free_files")  # (None: not known)
     if files is not None and files < FILES_BELOW:
         return [
-            f"storage: its file system can make no more files ({files} inodes free, "
-            f"{(free or 0) >> 20} MB): mail is answered 451 and processing waits until "
-            "files are removed there"
+            f"storage: its file system is out of inodes ({files} free, with "
+            f"{(free or 0) >> 20} MB): every mail and note is a new file, so mail is "
+            "answered 451 and processing waits until files are removed there"
         ]
     return []

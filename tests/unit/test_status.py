@@ -302,8 +302,8 @@ def test_a_storage_under_a_megabyte_free_is_full_before_it_is_at_nothing(free, s
 @pytest.mark.parametrize(
     ("files", "said"),
     [
-        (0, ["storage: its file system can make no more files (0 inodes free, 300 MB)"]),
-        (99, ["storage: its file system can make no more files (99 inodes free"]),
+        (0, ["storage: its file system is out of inodes (0 free, with 300 MB)"]),
+        (99, ["storage: its file system is out of inodes (99 free"]),
         (100, []),
         (None, []),  # not known (btrfs has no inode table): no word of it
     ],
