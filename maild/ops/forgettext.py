@@ -5,10 +5,12 @@ A customer's mail comes in windows-1251 or koi8-r as often as in UTF-8, and a te
 part sent base64 or quoted-printable hides an address from a byte search (an
 «@» written =40, an address cut by a soft line break). The scrub works on UTF-8
 text; here the part's text is decoded as its charset says, scrubbed, and encoded in
-that charset again: a part in an unknown charset, or one its bytes are no text of, is
-left as it is. A charset that writes one text in more than one way (UTF-7's «@» direct
-or as «+AEA-», ISO-2022-JP's escapes) gets back the same text in Python's way of
-writing it; a part left whole because of that would keep the address.
+that charset again: a part in a charset Python does not know («unknown-8bit», a typo)
+is scrubbed in its bytes, as an ASCII address stands in them all the same, and a byte
+that is no text of the charset is kept as it is. A charset that writes one text in more than
+one way (UTF-7's «@» direct or as «+AEA-», ISO-2022-JP's escapes) gets back the same
+text in Python's way of writing it; a part left whole because of that would keep the
+address.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ Scrub = Callable[[bytes], bytes]  # UTF-8 text in, the same text without the per
 # (one with "=" is a soft break, the line going on). Two fixed look-behinds: linear.
 _HARD = re.compile(rb"(?<!=)(?<!=\r)(\r?\n)")
 CHUNK = 1 << 20  # octets of a quoted-printable body read at once (rescrub_qp)
+_AS_IS = "surrogateescape"
 
 
 def codec_of(charset: str) -> str | None:
@@ -49,28 +52,29 @@ def recoded(
     alone replaced, by `placeholder`, or by ERASED_ASCII where the charset cannot
     write that either (a name's ERASED in latin-1)."""
     codec = codec_of(charset)
-    if codec == "utf-8" or (codec == "ascii" and not data.isascii()):
-        # as it is: maild's own text, and 8-bit text labelled ASCII (its charset
-        # unknown; the address, ASCII, is found in its bytes all the same)
+    if codec in ("utf-8", None) or (codec == "ascii" and not data.isascii()):
+        # as it is: maild's own text, 8-bit text labelled ASCII and text in a charset
+        # Python does not know (its charset unknown; the address, ASCII, is found in
+        # its bytes all the same: left, it stayed in the kept mail)
         new = text(data)
         return None if new == data else new
-    if codec is None:
-        return None
+    # a byte that is no text of the charset (windows-1251's 0x98) is carried through as
+    # it is (surrogateescape): left whole for it, the part kept the address
     try:
-        decoded = data.decode(codec)
-        utf8 = decoded.encode("utf-8")
+        decoded = data.decode(codec, _AS_IS)
+        utf8 = decoded.encode("utf-8", _AS_IS)
     except (UnicodeError, LookupError, ValueError):  # LookupError: no text codec (rot13)
         return None
     new = text(utf8)
     if new == utf8:
         return None
     try:
-        return new.decode("utf-8").encode(codec)
+        return new.decode("utf-8", _AS_IS).encode(codec, _AS_IS)
     except UnicodeError:
         pass
     for stand_in in (placeholder, ERASED_ASCII):
         try:
-            return mention.sub(stand_in, decoded).encode(codec)
+            return mention.sub(stand_in, decoded).encode(codec, _AS_IS)
         except UnicodeError:
             continue
     return None

@@ -7,7 +7,9 @@ two of them. Each run of words (only blank space between them, which a reader dr
 is decoded; where the address stands the placeholder is put in the word it begins
 in, and the characters of the address leave the words they were in. Only the words
 that changed are written again, in their own charset and encoding (B or Q); every
-other byte of the field, its folds and its clear text stay.
+other byte of the field, its folds and its clear text stay. A word in a charset Python
+does not know is read byte for byte (latin-1), so an ASCII address in it goes too; a
+word its bytes are no text of ends a run, the words on either side read without it.
 """
 
 from __future__ import annotations
@@ -55,14 +57,17 @@ def scrub_fields(block: bytes, mention: Finds, placeholder: str) -> bytes:
     return b"".join(pieces)
 
 
-def _runs(value: bytes) -> Iterator[list[re.Match[bytes]]]:
-    """The runs of encoded words of a field's value, in order."""
-    run: list[re.Match[bytes]] = []
+def _runs(value: bytes) -> Iterator[list[tuple[re.Match[bytes], _Word]]]:
+    """The runs of encoded words of a field's value, in order, each word read; a word
+    that cannot be read is in none (left as it is) and ends the run before it."""
+    run: list[tuple[re.Match[bytes], _Word]] = []
     for m in _WORD.finditer(value):
-        if run and value[run[-1].end() : m.start()].strip():
+        word = _read(m)
+        if run and (word is None or value[run[-1][0].end() : m.start()].strip()):
             yield run
             run = []
-        run.append(m)
+        if word is not None:
+            run.append((m, word))
     if run:
         yield run
 
@@ -76,18 +81,16 @@ def _scrub_value(value: bytes, mention: Finds, placeholder: str, eol: bytes) -> 
         if new is None and placeholder != ERASED_ASCII:
             new = _scrub_run(value, run, mention, ERASED_ASCII, eol)
         if new is not None:
-            out += [value[at : run[0].start()], new]
-            at = run[-1].end()
+            out += [value[at : run[0][0].start()], new]
+            at = run[-1][0].end()
     return b"".join(out) + value[at:] if out else value
 
 
 def _read(m: re.Match[bytes]) -> _Word | None:
-    """An encoded word decoded; None if its charset is unknown or its bytes no text of
-    it (it is then left alone)."""
+    """An encoded word decoded (in a charset Python does not know, byte for byte);
+    None if its bytes are no text of its charset (it is then left alone)."""
     charset, language, kind, payload = m.groups()
-    codec = codec_of(charset.decode("ascii", "replace"))
-    if codec is None:
-        return None
+    codec = codec_of(charset.decode("ascii", "replace")) or "latin-1"
     b64 = kind in b"bB"
     try:
         if b64:
@@ -102,22 +105,24 @@ def _read(m: re.Match[bytes]) -> _Word | None:
 
 
 def _scrub_run(
-    value: bytes, run: list[re.Match[bytes]], mention: Finds, placeholder: str, eol: bytes
+    value: bytes,
+    run: list[tuple[re.Match[bytes], _Word]],
+    mention: Finds,
+    placeholder: str,
+    eol: bytes,
 ) -> bytes | None:
     """The run of words written again without the person; None when it does not name
-    them or cannot be read."""
-    words = [w for m in run if (w := _read(m)) is not None]
-    if len(words) < len(run):
-        return None
+    them or its charset cannot write what stays."""
+    words = [w for _, w in run]
     texts = [w.text for w in words]
     joined = "".join(texts)
     if mention.search(joined) is None:
         return None
     spread = _spread(texts, joined, mention, placeholder)
     out: list[bytes] = []
-    for i, m in enumerate(run):
-        word, new = words[i], spread[i]
-        gap = value[run[i - 1].end() : m.start()] if i else b""
+    for i, (m, word) in enumerate(run):
+        new = spread[i]
+        gap = value[run[i - 1][0].end() : m.start()] if i else b""
         if new == word.text:
             out += [gap, m.group()]
         elif new:  # (a word emptied goes, with the blank before it: a reader drops both)

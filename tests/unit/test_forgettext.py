@@ -104,15 +104,21 @@ def test_an_address_cut_by_soft_breaks_and_written_in_escapes_goes():
     assert out.endswith(b"\r\n=C2=F2=EE=F0=E0=FF.\r\n")  # the next line as it was
 
 
-def test_an_unknown_charset_or_one_its_bytes_are_no_text_of_leaves_the_part():
-    named = f"Клиент {ADDRESS}"
-    for charset, data in (
-        ("x-unknown", named.encode()),
-        ("windows-1251", b"\x98 " + named.encode()),
-        ("gb18030", b"\xff " + named.encode()),  # no text, though it can write U+FFFD
+def test_an_unknown_charset_or_bytes_that_are_no_text_of_it_lose_the_address_only():
+    """A part in a charset Python does not know («unknown-8bit», a typo), or with a
+    byte its charset has no letter for (windows-1251's 0x98): left whole, it kept the
+    address in the raw copy after `forget`. The address goes, every other byte stays."""
+    for charset, before in (
+        ("unknown-8bit", "Клиент ".encode("cp1251")),
+        ("x-unknown", "Клиент ".encode()),
+        ("windows-1251", b"\x98 " + "Клиент ".encode("cp1251")),
+        ("gb18030", b"\xff " + "客户 ".encode("gb18030")),  # not U+FFFD, which it can write
+        ("koi8-r", "Клиент ".encode("koi8-r")),  # (every byte is text of it)
     ):
-        raw = mail(base64.encodebytes(data), charset, "base64")
-        assert scrub_mail(raw, scrub, MENTION, PLACEHOLDER) == raw
+        raw = mail(base64.encodebytes(before + ADDRESS.encode() + b" \xff."), charset, "base64")
+        out = scrub_mail(raw, scrub, MENTION, PLACEHOLDER)
+        body = base64.b64decode(out.partition(b"\r\n\r\n")[2])
+        assert body == before + PLACEHOLDER.encode() + b" \xff.", (charset, body)
 
 
 def test_eight_bit_text_labelled_ascii_is_scrubbed_as_bytes():
@@ -162,7 +168,8 @@ def test_encoded_words_of_any_charset_lose_the_address_only():
         lines[0].startswith(b"Subject: =?windows-1251?B?")
         and lines[1] == b" " + subject.split("\r\n ")[1].encode()
     )
-    assert lines[2] == b"X-Other: =?x-unknown?B?aXZhbkBzaG9wLnJ1?="  # unknown: left
+    # a charset Python does not know: its bytes read one for one, the address goes
+    assert lines[2] == b"X-Other: =?x-unknown?B?" + base64.b64encode(PLACEHOLDER.encode()) + b"?="
     # a Q word written again holds no blank (RFC 2047 5: a space is "_"), which would
     # end the word for a strict reader and show its code
     assert lines[3] == b"Keywords: =?utf-8?q?forgotten=40invalid_?="
@@ -268,12 +275,23 @@ def test_a_q_word_written_again_escapes_what_would_end_or_change_it() -> None:
     assert msg["Subject"] == f"{PLACEHOLDER}? a_b=1?="
 
 
-def test_a_run_of_words_one_of_which_cannot_be_read_is_left_as_it_was() -> None:
-    """A word of an unknown charset beside one that names them: the run is not read
-    (its text is not known whole) and stays byte for byte, the next field's words
-    scrubbed; not a word of the run written over with another's text, nor a crash."""
-    run = b"=?x-unknown?B?0J/RgNC+0YjRgw==?= =?utf-8?q?ivan=40shop.ru?="
-    raw = b"Subject: " + run + b"\r\nKeywords: =?utf-8?q?ivan=40shop.ru?=\r\n\r\nbody\r\n"
+def test_a_word_that_cannot_be_read_stays_and_the_words_beside_it_lose_the_address() -> None:
+    """A word whose bytes are no text of its charset beside one that names them: that
+    word stays byte for byte and ends the run (its text is not known); the word
+    beside it is scrubbed, as the next field's are. Not a word written over with
+    another's text, nor a crash; nor the address left in the readable word (the
+    whole run was once left as it was)."""
+    bad = b"=?utf-8?B?/w==?="  # the byte 0xff: no UTF-8
+    raw = b"Subject: " + bad + b" =?utf-8?q?ivan=40shop.ru?=\r\nKeywords: =?x-unknown?B?"
+    raw += b"0J/RgNC+0YjRgw==?= =?utf-8?q?ivan=40shop.ru?=\r\n\r\nbody\r\n"
     out = scrub_mail(raw, scrub, MENTION, PLACEHOLDER)
-    kept = b"\r\nKeywords: =?utf-8?q?forgotten=40invalid?=\r\n\r\nbody\r\n"
-    assert out == b"Subject: " + run + kept
+    said = b"=?utf-8?q?forgotten=40invalid?="
+    assert out == (
+        b"Subject: "
+        + bad
+        + b" "
+        + said
+        + b"\r\nKeywords: =?x-unknown?B?0J/RgNC+0YjRgw==?= "
+        + said
+        + b"\r\n\r\nbody\r\n"
+    )
