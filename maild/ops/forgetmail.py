@@ -38,8 +38,11 @@ MAX_DECODED = 32 << 20
 MAX_HEAD = 1 << 20
 # what a mail must name for a part of it to be decoded here: a transfer encoding, or a
 # 7-bit charset (SEVEN_BIT_CODECS) by any label Python reads as one (encodings.aliases:
-# «utf7», «u7», «csISO2022JP», «hzgb»); more is only a mail parsed in vain
-_ENCODED = re.compile(rb"(?i)base64|quoted-printable|u(?:tf-?)?7|2022|hz")
+# «utf7», «u7», «csISO2022JP», «hzgb»), or UTF-16 or UTF-32 (sent 8-bit against RFC
+# 2781, as some clients do: an ASCII address in it is no ASCII bytes); more is only a
+# mail parsed in vain
+_ENCODED = re.compile(rb"(?i)base64|quoted-printable|u(?:tf-?)?7|2022|hz|utf-?(?:16|32)")
+_WIDE = ("utf-16", "utf-32")
 _BLANK = re.compile(rb"\n\r?\n")  # a line end, then an empty line
 _QP_B64 = ("base64", "quoted-printable")
 
@@ -74,8 +77,10 @@ def scrub_mail(mail: bytes, text: Scrub, mention: Finds, placeholder: str) -> by
 
 def _decoded_here(encoding: str, charset: str) -> bool:
     """Whether a text part's body is decoded to be scrubbed: sent base64 or
-    quoted-printable, or as it is in a 7-bit charset a byte search does not read."""
-    return encoding in _QP_B64 or (codec_of(charset) or "").startswith(SEVEN_BIT_CODECS)
+    quoted-printable, or as it is in a charset a byte search does not read (7-bit,
+    UTF-16, UTF-32)."""
+    codec = codec_of(charset) or ""
+    return encoding in _QP_B64 or codec.startswith((*SEVEN_BIT_CODECS, *_WIDE))
 
 
 def _eol_of(head: bytes) -> bytes:
@@ -158,7 +163,8 @@ def _sections(mail: bytes, start: int, end: int, boundary: bytes) -> list[tuple[
 def _rescrub_plain(
     data: bytes, charset: str, text: Scrub, mention: Finds, placeholder: str, eol: bytes
 ) -> bytes:
-    """A text sent as it is, in a 7-bit charset (_decoded_here), scrubbed in it."""
+    """A text sent as it is, in a charset a byte search does not read (_decoded_here),
+    scrubbed in it."""
     return recoded(data, charset, text, mention, placeholder) or data
 
 

@@ -266,6 +266,19 @@ def test_a_7_bit_charset_under_any_label_python_reads_loses_the_address() -> Non
         assert text_of(out).rstrip("\n") == text.replace(ADDRESS, PLACEHOLDER), label
 
 
+def test_a_utf16_or_utf32_text_sent_8_bit_loses_the_address() -> None:
+    """A text part in UTF-16 or UTF-32 sent as it is, 8-bit (RFC 2781 wants base64, yet
+    clients send it so): its address is no ASCII bytes, a byte search does not see it,
+    and it stayed in the kept copy. Decoded in its charset, it goes; each label keeps
+    its byte order."""
+    text = f"Клиент: {ADDRESS}, всё.\r\nВторая строка."
+    for label in ("utf-16", "UTF-16LE", "utf-16be", "utf-32", "utf16"):
+        raw = mail(text.encode(label), label, "8bit")
+        out = scrub_mail(raw, scrub, MENTION, PLACEHOLDER)
+        body = out.partition(b"\r\n\r\n")[2]
+        assert body == text.replace(ADDRESS, PLACEHOLDER).encode(label), label
+
+
 def test_a_q_word_written_again_escapes_what_would_end_or_change_it() -> None:
     """«?», «=» and «_» of a Q word's text are written =3F, =3D, =5F again: raw, «?=»
     ends the word early, «=» starts an escape and «_» reads as a blank."""
