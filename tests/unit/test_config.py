@@ -343,6 +343,8 @@ def _with(section: str, key: str, value) -> dict:
         ("outbound", "host", "relay example.com"),
         ("limits", "max_recipients", True),  # TOML true is no number
         ("storage", "max_attempts", True),
+        ("outbound", "timeout", True),  # (True is 1: a number of seconds to Python)
+        ("support", "max_auto_replies_per_hour", -1),  # a cap no count stays under
         ("schedule", "reminder_fraction", 1),  # a reminder at the deadline itself
         ("schedule", "reminder_fraction", 0),
         ("schedule", "digest_time", "24:00"),
