@@ -323,6 +323,30 @@ def test_a_storage_under_a_hundred_free_inodes_is_full_whatever_space_it_has(fil
     assert len(both) == 1 and "is full (0 KB free)" in both[0], both
 
 
+@pytest.mark.parametrize(
+    ("files", "favail", "flag", "free_files", "read_only"),
+    [
+        (0, 0, 0, None, False),  # btrfs: 0 inodes of 0, no table: not known, not "none left"
+        (1000, 50, os.ST_RDONLY, 50, True),  # mounted read-only (the kernel's remount)
+    ],
+)
+def test_the_storage_figures_read_its_inodes_and_a_read_only_mount(
+    monkeypatch, tmp_path, files, favail, flag, free_files, read_only
+):
+    """statvfs's figures as status judges them: a file system without an inode table
+    says 0 free of 0 (status said "can make no more files": failing on every btrfs
+    storage), and its read-only flag is what stops the mail."""
+    from maild import storagehealth
+
+    st = SimpleNamespace(
+        f_bavail=1 << 20, f_frsize=4096, f_files=files, f_favail=favail, f_flag=flag
+    )
+    monkeypatch.setattr(storagehealth.os, "statvfs", lambda _root: st)
+    got = storagehealth.figures(tmp_path)
+    assert (got["free_files"], got["read_only"]) == (free_files, read_only)
+    assert bool(storagehealth.problems(got)) == read_only
+
+
 def test_a_read_only_storage_is_failing_and_said_alone_whatever_space_it_has():
     """A storage mounted read-only (the kernel's remount after disk errors, the
     service's sandbox) stops the mail as a full one does: status is failing and says
