@@ -129,3 +129,16 @@ def test_a_saved_answer_may_sign_with_the_desks_name_and_address(tmp_path):
     )
     found = template_findings(tmp_path, support=("Поддержка", "help@desk.example"))
     assert found == ([], [])
+
+
+def test_a_template_of_exactly_the_bound_is_read_and_one_byte_more_is_not(tmp_path):
+    """templatefile.read's bound is the most a template may have: that many bytes
+    are a template, one more is not."""
+    from maild.templatefile import NotText, read
+
+    at, past = tmp_path / "at.txt", tmp_path / "past.txt"
+    at.write_bytes(b"x" * 64)
+    past.write_bytes(b"x" * 65)
+    assert read(at, limit=64) == b"x" * 64
+    with pytest.raises(NotText, match="over 64 bytes"):
+        read(past, limit=64)
