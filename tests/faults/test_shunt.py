@@ -96,6 +96,16 @@ def test_spool_list_tells_each_shunted_message_and_retry_names_what_it_did_not_f
     empty = desk.run("spool", "retry", "")
     assert (empty.code, empty.err) == (1, "maild: no shunted message \n"), empty
     assert app.spool.shunted() == [key]
+    # a message with a From: names its sender; a plain retry says what went back
+    raw = b"From: ivan@shop.example\r\nSubject: x\r\nMessage-ID: <iv@c.example>\r\n\r\nhi\r\n"
+    ivan = app.spool.add(raw)
+    for _ in range(app.config.storage.max_attempts):
+        app.spool.failed(ivan)
+    rows = {r["id"]: r for r in desk.run("spool", "list", "--json").json()}
+    assert rows[ivan]["from"] == "ivan@shop.example", rows
+    back = desk.run("spool", "retry", ivan)
+    assert (back.code, back.out) == (0, f"{ivan}: back in the queue\n"), back
+    assert app.spool.shunted() == [key]
 
 
 def test_when_every_message_fails_nothing_is_counted(desk, app, monkeypatch):
