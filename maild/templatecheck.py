@@ -48,6 +48,8 @@ def template_findings(
         elif tree is not None:
             warnings += _no_subject(path, shipped / name, tree)
             warnings += _missing(env, path, shipped / name, tree)
+        if tree is not None:
+            warnings += _unfound(env, path, tree)
     return problems, warnings + _alike(root, shipped)
 
 
@@ -185,6 +187,31 @@ def _no_subject(path: Path, original: Path, tree: nodes.Template) -> list[str]:
         f"{path} does not start with a Subject: line (a mail's first line is its subject):"
         " its mail is made from the shipped template instead (README, Install)"
     ]
+
+
+def _unfound(env: jinja2.Environment, path: Path, tree: nodes.Template) -> list[str]:
+    """A warning for each template the override at `path` names in quotes to include,
+    extend or import that is neither an override nor shipped (a misspelt or removed
+    part): it compiles, yet every mail from it fails and is made from the shipped
+    template instead, which check-config said nothing of. `ignore missing` aside."""
+    kinds = (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)
+    found = []
+    assert env.loader is not None  # (templatecheck's Environments have one)
+    for node in tree.find_all(kinds):
+        # (a Const; a name made at render time is not known here)
+        name = getattr(getattr(node, "template", None), "value", None)
+        if getattr(node, "ignore_missing", False) or not isinstance(name, str):
+            continue
+        try:
+            env.loader.get_source(env, name)
+        except jinja2.TemplateNotFound:
+            found.append(
+                f"{path}: line {node.lineno}: {name} is neither in the override folder nor "
+                "shipped: every mail from this file is made from the shipped template instead"
+            )
+        except (OSError, ValueError, jinja2.TemplateError):  # (NotText, UnicodeDecodeError)
+            continue  # a broken one is named as a file of its own
+    return found
 
 
 def _missing(

@@ -142,3 +142,29 @@ def test_a_template_of_exactly_the_bound_is_read_and_one_byte_more_is_not(tmp_pa
     assert read(at, limit=64) == b"x" * 64
     with pytest.raises(NotText, match="over 64 bytes"):
         read(past, limit=64)
+
+
+def test_check_config_names_an_include_that_is_neither_an_override_nor_shipped(tmp_path):
+    """An override that includes a part by a misspelt or removed name compiles, and
+    check-config said nothing; every mail from it failed and was made from the shipped
+    template. It is named with its line; a part that is there, an `ignore missing`
+    include and a name made at render time are not."""
+    (tmp_path / "confirmation.txt").write_text(
+        "Subject: Принято\n\n"
+        '{% include "site_link.txt" %}\n'  # shipped
+        '{% include "podpis.txt" %}\n'
+        '{% include "gone.txt" ignore missing %}\n'
+        "{% include tid ~ '.txt' if false else 'footer.txt' %}\n"
+    )
+    (tmp_path / "footer.txt").write_text("{% extends 'base.txt' %}\n")
+    problems, warnings = template_findings(tmp_path)
+    unfound = [w for w in warnings if "is neither in the override folder nor shipped" in w]
+    assert problems == [] and unfound == [
+        f"{tmp_path / 'confirmation.txt'}: line 4: podpis.txt is neither in the override "
+        "folder nor shipped: every mail from this file is made from the shipped template instead",
+        f"{tmp_path / 'footer.txt'}: line 1: base.txt is neither in the override folder nor "
+        "shipped: every mail from this file is made from the shipped template instead",
+    ], warnings
+    ctx = variants()[0]
+    made = Renderer(SUPPORT, override=tmp_path).text("confirmation.txt", ctx)
+    assert made == Renderer(SUPPORT).text("confirmation.txt", ctx)
