@@ -205,3 +205,60 @@ def test_only_the_requesters_reopening_of_a_free_ticket_is_told_the_free_term_is
     assert levelnow.reopened_free(free, IVAN, False, FREE, old, today)["free_expired"] is False
     other = "petr@x.ru"
     assert levelnow.reopened_free(free, other, True, FREE, old, today)["free_expired"] is False
+
+
+def test_a_proven_mail_on_a_ticket_that_was_owed_nothing_confirms_nothing():
+    """Only a ticket whose address SPF/DKIM could not confirm is owed a level: a VIP
+    customer's reply to the address signed for them is a follow-up as any other (the
+    registry asks by level_now), not a confirmation their acknowledgement speaks of."""
+    assert levelnow.address_confirmed(ticket(VIP), [], VIP, LATER, due) is None
+    assert levelnow.address_confirmed(ticket(FREE), [], VIP, LATER, due) is None
+
+
+def test_a_better_level_due_at_the_same_moment_keeps_the_deadline_as_it_was_set():
+    """The better level's time ends just when the pending deadline does: the deadline is
+    not sooner, so it stays the one set (its clock's start, the level it is counted
+    under), as a later one does."""
+    pending = due("vip", LATER).isoformat()
+    t = now(ticket(STANDARD, reaction_due=pending, first_reaction_due=pending), VIP)
+    assert t["level"] == "vip" and t["reaction_due"] == pending
+    assert t["reaction_from"] == T0.isoformat() and t.get("reaction_level") != "vip"
+
+
+def test_a_better_level_after_the_first_reaction_leaves_the_first_deadline_as_it_was():
+    """The first reaction came: its deadline was judged so. A follow-up's pending deadline
+    moves to the better level's; the first deadline and its level stay."""
+    first = (T0 + timedelta(hours=24)).isoformat()
+    t = ticket(FREE, first_reaction_at=T0.isoformat(), first_reaction_due=first)
+    t = now({**t, "reaction_due": (LATER + timedelta(hours=24)).isoformat()}, VIP)
+    assert t["reaction_due"] == due("vip", LATER).isoformat()
+    assert t["first_reaction_due"] == first and t["first_reaction_level"] == "free"
+
+
+def test_a_better_levels_first_deadline_at_the_same_moment_keeps_its_level():
+    """The first deadline owed ends just when the better level's time does: it is not
+    sooner, so it stays filed under the level that set it."""
+    first = due("vip", LATER).isoformat()
+    t = now(ticket(STANDARD, first_reaction_due=first), VIP)
+    assert t["first_reaction_due"] == first and t["first_reaction_level"] == "standard"
+
+
+def test_the_mail_says_nothing_of_a_level_that_stayed_and_names_the_one_it_was():
+    """The acknowledgement and the staff notice say «был: ...» only when the registry
+    changed the level."""
+    t = ticket(VIP)
+    assert levelnow.change_ctx(t, t) == {"level_was": None}
+    raised = now(ticket(FREE), VIP)
+    ctx = levelnow.change_ctx(ticket(FREE), raised)
+    assert ctx["level_was"] and ctx["commercial"] is True
+    assert ctx["reason"] == VIP.reason and not ctx["expired"] and not ctx["unverified"]
+
+
+def test_the_mail_says_why_a_reopening_took_the_level_it_did():
+    """A reopening after the license expired is told so; one whose address SPF/DKIM
+    did not confirm is told its level will be corrected: a new ticket's words."""
+    expired = levelnow.change_ctx(closed(VIP), now(closed(VIP), EXPIRED))
+    assert expired["expired"] is True and expired["reason"] == EXPIRED.reason
+    assert expired["commercial"] is False and expired["unverified"] is False
+    unproven = levelnow.change_ctx(closed(STANDARD), now(closed(STANDARD), UNPROVEN))
+    assert unproven["unverified"] is True and unproven["reason"] == UNPROVEN.reason
