@@ -86,3 +86,25 @@ def test_the_zipped_text_is_redacted_as_the_ticket_is() -> None:
     assert text == "x\n" * 10 + "Пароль: [данные доступа удалены]\n"
     assert redacted_zip(redacted) is None  # nothing more to blank
     assert redacted_zip(b"PK not a zip") is None
+
+
+def test_a_text_whose_zip_passes_the_limit_only_once_closed_gives_no_zip(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One piece the compressor holds until the end: the zip is over MAX_ZIPPED_TEXT only
+    once finished, and the notice still carries none (a relay refuses it)."""
+    monkeypatch.setattr(longtext, "MAX_ZIPPED_TEXT", 5000)
+    noise = "".join(map(chr, random.Random(1).choices(range(32, 1200), k=4000)))
+    assert zipped_text(noise, "1234-5678", WHEN) is None
+    assert zipped_text(noise[:3000], "1234-5678", WHEN) is not None
+
+
+def test_only_the_zipped_text_a_notice_carries_is_taken_for_it() -> None:
+    """The credentials job rewrites the zipped whole text alone: a customer's file of
+    another type or name that a notice carries stays as it was sent."""
+    name = "текст-обращения-1234-5678.zip"
+    assert is_zipped_text(name, "application/zip")
+    assert not is_zipped_text(name, "application/octet-stream")
+    assert not is_zipped_text("мой-текст-обращения-1234-5678.zip", "application/zip")
+    assert not is_zipped_text("текст-обращения-1234-5678.zip.txt", "application/zip")
+    assert not is_zipped_text(None, "application/zip")
