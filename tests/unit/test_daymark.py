@@ -4,6 +4,7 @@ A run for a day ahead counts the days up to it as done; a file that holds no dat
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import pytest
@@ -46,3 +47,11 @@ def test_a_day_written_by_hand_with_a_line_break_counts(tmp_path):
     assert last(path) is not None and last(path)[0] == date(2026, 12, 7)
     [job] = ahead(tmp_path, date(2026, 12, 6))
     assert (job["job"], job["day"]) == ("the morning digest", "2026-12-07")
+
+
+def test_the_last_run_is_told_with_the_time_it_was_marked(tmp_path):
+    """`maild jobs run --report` says when today's report went: the mark's own time."""
+    path = tmp_path / "daily_report.last"
+    mark(path, "2026-12-07")
+    os.utime(path, (1_765_000_000, 1_765_000_000))
+    assert last(path) == (date(2026, 12, 7), 1_765_000_000)
