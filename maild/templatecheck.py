@@ -42,14 +42,14 @@ def template_findings(
             if not odd and not problem and Path(name).parent == Path(ANSWERS):
                 odd = _unmade(env, [root, shipped], path, name, support)
             warnings += odd
-            continue
+            continue  # (a saved answer's missing include: _unmade says it cannot be made)
+        if tree is not None:
+            warnings += _unfound(env, path, tree)
         if name not in names:
             warnings.append(_unused(path, name, names, shipped))
         elif tree is not None:
             warnings += _no_subject(path, shipped / name, tree)
             warnings += _missing(env, path, shipped / name, tree)
-        if tree is not None:
-            warnings += _unfound(env, path, tree)
     return problems, warnings + _alike(root, shipped)
 
 
@@ -190,10 +190,11 @@ def _no_subject(path: Path, original: Path, tree: nodes.Template) -> list[str]:
 
 
 def _unfound(env: jinja2.Environment, path: Path, tree: nodes.Template) -> list[str]:
-    """A warning for each template the override at `path` names in quotes to include,
-    extend or import that is neither an override nor shipped (a misspelt or removed
-    part): it compiles, yet every mail from it fails and is made from the shipped
-    template instead, which check-config said nothing of. `ignore missing` aside."""
+    """A warning for each template the override at `path` (a mail's, or a part others
+    include) names in quotes to include, extend or import that is neither an override
+    nor shipped (a misspelt or removed part): it compiles, yet every mail that uses it
+    fails and is made from the shipped template instead, which check-config said
+    nothing of. `ignore missing` aside."""
     kinds = (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)
     found = []
     assert env.loader is not None  # (templatecheck's Environments have one)
@@ -207,7 +208,7 @@ def _unfound(env: jinja2.Environment, path: Path, tree: nodes.Template) -> list[
         except jinja2.TemplateNotFound:
             found.append(
                 f"{path}: line {node.lineno}: {name} is neither in the override folder nor "
-                "shipped: every mail from this file is made from the shipped template instead"
+                "shipped: every mail that uses this file is made from the shipped template instead"
             )
         except (OSError, ValueError, jinja2.TemplateError):  # (NotText, UnicodeDecodeError)
             continue  # a broken one is named as a file of its own

@@ -159,12 +159,23 @@ def test_check_config_names_an_include_that_is_neither_an_override_nor_shipped(t
     (tmp_path / "footer.txt").write_text("{% extends 'base.txt' %}\n")
     problems, warnings = template_findings(tmp_path)
     unfound = [w for w in warnings if "is neither in the override folder nor shipped" in w]
+    then = "every mail that uses this file is made from the shipped template instead"
     assert problems == [] and unfound == [
         f"{tmp_path / 'confirmation.txt'}: line 4: podpis.txt is neither in the override "
-        "folder nor shipped: every mail from this file is made from the shipped template instead",
+        f"folder nor shipped: {then}",
         f"{tmp_path / 'footer.txt'}: line 1: base.txt is neither in the override folder nor "
-        "shipped: every mail from this file is made from the shipped template instead",
+        f"shipped: {then}",
     ], warnings
     ctx = variants()[0]
     made = Renderer(SUPPORT, override=tmp_path).text("confirmation.txt", ctx)
     assert made == Renderer(SUPPORT).text("confirmation.txt", ctx)
+
+
+def test_a_saved_answer_with_a_missing_include_is_named_once_as_an_answer(tmp_path):
+    """A saved answer that includes a missing part is told as an answer that cannot be
+    made (what #answer does then), not a second time as a mail's template."""
+    (tmp_path / "answers").mkdir()
+    (tmp_path / "answers" / "kesh.txt").write_text('Очистите кэш.\n{% include "podpis.txt" %}\n')
+    _problems, warnings = template_findings(tmp_path)
+    named = [w for w in warnings if "podpis.txt" in w]
+    assert len(named) == 1 and "cannot be made" in named[0], warnings
