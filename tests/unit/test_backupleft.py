@@ -10,13 +10,19 @@ import os
 import stat
 import tarfile
 
+import pytest
+
 from maild.adapters.backupleft import (
+    DENIED,
     MANIFEST,
     _claim,
+    is_running,
     partial_archive,
     remove_dead_partials,
     remove_dead_stages,
+    remove_if_dead,
     stage_pid,
+    stages,
     staging_folder,
 )
 
@@ -130,3 +136,83 @@ def test_a_backup_whose_new_file_a_cleaner_removed_before_the_lock_makes_it_agai
         assert os.path.samestat(os.fstat(fd), os.stat(path))
     finally:
         os.close(fd)
+
+
+def test_a_partial_archive_name_taken_already_is_not_written_through(tmp_path):
+    """The partial's name is known beforehand (`.<archive>.<pid>.tmp`): a file or a
+    symlink someone put there is not opened and written (every person's data would
+    go into a file of its owner's and mode, renamed as the archive, or where the
+    link points); the backup fails instead."""
+    theirs = tmp_path / "theirs"
+    theirs.write_bytes(b"")
+    theirs.chmod(0o644)
+    path = tmp_path / ".maild-20261205-100200.tar.gz.1.tmp"
+    os.link(theirs, path)
+    with pytest.raises(FileExistsError):
+        partial_archive(path)
+    path.unlink()
+    path.symlink_to(theirs)
+    with pytest.raises(FileExistsError):
+        partial_archive(path)
+    assert theirs.read_bytes() == b"" and stat.S_IMODE(theirs.stat().st_mode) == 0o644
+
+
+def test_a_backup_folder_this_user_may_not_open_is_taken_for_running_not_removed(
+    tmp_path, monkeypatch
+):
+    """Another user's staging folder (root's `maild backup` seen by the service's
+    user): its lock cannot be tried, so fsck does not call it a leftover of a
+    backup that did not finish, `forget --dry-run` does not count it removed, nor
+    the start's sweep log it removed. One not there any more is no running backup's."""
+    stage = tmp_path / ".backup-4242.1"
+    stage.mkdir()
+    assert not is_running(str(tmp_path / ".backup-4243.1"))
+
+    def denied(*_args: object) -> int:
+        raise PermissionError(13, "Permission denied", str(stage))
+
+    monkeypatch.setattr(os, "open", denied)
+    assert is_running(str(stage))
+    assert remove_if_dead(str(stage)) == DENIED
+    assert remove_dead_stages(tmp_path) == []
+    monkeypatch.undo()
+    assert stage.is_dir()
+
+
+def test_only_real_folders_are_staging_folders_and_they_come_in_name_order(tmp_path):
+    """A file or a symlink named like a staging folder is no backup's: not removed as
+    one (nor is the folder a link leads to), and no error stops the start's sweep."""
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / ".backup-1.1").symlink_to(tmp_path / "elsewhere")
+    (tmp_path / ".backup-2.1").write_text("a file")
+    names = [f".backup-{n}.{n}" for n in (31, 7, 200, 45, 9, 1000, 12)]
+    for name in names:
+        (tmp_path / name).mkdir()
+    assert stages(tmp_path) == [str(tmp_path / n) for n in sorted(names)]
+    assert remove_dead_stages(tmp_path) == [str(tmp_path / n) for n in sorted(names)]
+    assert sorted(os.listdir(tmp_path)) == [".backup-1.1", ".backup-2.1", "elsewhere"]
+
+
+def test_what_only_looks_like_a_partial_archive_stays(tmp_path):
+    """A symlink to a dead backup's partial, or another program's empty temp file
+    whose name only begins like a backup's, is not a partial: left, and the sweep goes
+    on. A folder maild may write to but not list (a drop folder) is left alone."""
+    dead = tmp_path / "keep" / ".maild-20261205-100103.tar.gz.2696.tmp"
+    dead.parent.mkdir()
+    dead.write_bytes(_tar_head())
+    (tmp_path / ".maild-20261205-100103.tar.gz.2697.tmp").symlink_to(dead)
+    (tmp_path / ".maild-notes.tar.gz.2698.tmp").write_bytes(b"")
+    before = sorted(os.listdir(tmp_path))
+    assert remove_dead_partials(tmp_path, "maild-20261206-020000.tar.gz") == []
+    assert sorted(os.listdir(tmp_path)) == before and dead.exists()
+
+
+def test_a_backup_folder_it_may_not_list_is_left(tmp_path, monkeypatch):
+    """A drop folder (mode 0333) `maild backup` may write to but not list: no partial
+    of a dead backup can be found there, and the backup goes on."""
+
+    def unlistable(path: object) -> object:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(os, "scandir", unlistable)
+    assert remove_dead_partials(tmp_path, "maild-20261206-020000.tar.gz") == []
