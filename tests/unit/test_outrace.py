@@ -135,3 +135,34 @@ def test_a_mail_withdrawn_while_it_went_is_found_when_its_send_is_recorded(tmp_p
         os.close(log)
     assert [m["id"] for m in queue.raced] == [NAME]
     assert (queue.sent / f"{NAME}{EXT}").exists()
+
+
+def test_a_sent_record_that_cannot_be_rewritten_is_tried_again_by_the_next_pass(tmp_path, caplog):
+    """The store's disk fails (full, read-only) while the record is put right: the
+    pass goes on (the sender is not stopped by it) and the mail waits for the next."""
+    queue, path = _raced(tmp_path)
+    unnoted: list = []
+
+    class Failing(Lock):
+        @contextlib.contextmanager
+        def __call__(self, _wait: float):
+            raise OSError(28, "No space left on device")
+            yield
+
+    with caplog.at_level(logging.ERROR):
+        settle(queue, _screen(Failing(), unnoted))
+    assert [m["id"] for m in queue.raced] == [NAME] and "the next pass tries" in caplog.text
+    settle(queue, _screen(Lock(), unnoted))
+    assert "withdrawn" not in unpack(str(path), path.read_bytes())[0]
+
+
+def test_the_admin_is_told_of_each_mail_that_went_while_withdrawn(tmp_path, caplog):
+    """One WARNING a mail: its Message-ID, ticket and recipients, and why it had been
+    withdrawn (the admin who ran `block add` sees that the mail went after all)."""
+    queue, _path = _raced(tmp_path)
+    with caplog.at_level(logging.WARNING):
+        settle(queue, _screen(Lock(), []))
+    [record] = caplog.records
+    said = record.getMessage()
+    assert record.levelno == logging.WARNING and "<x@example.com> [TID#1234-5678]" in said
+    assert "ivan@shop.example was withdrawn (blocked)" in said and "recorded as sent" in said
