@@ -4,6 +4,7 @@ fails gives none, whatever it printed, and its last line of stderr says why."""
 
 from __future__ import annotations
 
+import os
 import shlex
 
 import pytest
@@ -50,3 +51,33 @@ def test_a_command_that_fails_gives_no_token_whatever_it_printed():
 def test_a_command_that_hangs_is_a_failed_connection_not_a_hung_poller():
     with pytest.raises(TokenUnavailable, match="outbound.k did not run: "):
         fetch("sleep 5", "outbound.k", timeout=0.2)
+
+
+def test_a_command_that_prints_nothing_and_exits_0_gives_no_token():
+    """A tool that lost its refresh token may exit 0 with nothing printed: that is no
+    token (a login with an empty one fails as a wrong password, the tool unnamed)."""
+    with pytest.raises(TokenUnavailable) as failed:
+        fetch(sh("exit 0"), "imap.k")
+    assert str(failed.value) == "imap.k gave no token (exit 0): it printed no token"
+
+
+def test_a_command_that_is_not_there_names_the_key_that_runs_it():
+    """A typo in the command's path: the line names the config key to fix."""
+    with pytest.raises(TokenUnavailable, match=r"^outbound\.k did not run: .*No such file"):
+        fetch("/nonexistent/oama access support@shop.ru", "outbound.k")
+
+
+def test_a_command_reads_no_input_of_maild(tmp_path):
+    """A tool that would ask for its password reads nothing (not the mail `maild
+    ingest` is given, nor a terminal it would wait at): it fails at once."""
+    given = tmp_path / "stdin"
+    given.write_text("ya29.from-stdin\n")
+    saved = os.dup(0)
+    try:
+        with open(given, "rb") as f:
+            os.dup2(f.fileno(), 0)
+        with pytest.raises(TokenUnavailable):
+            fetch(sh("head -n 1"), "imap.k")
+    finally:
+        os.dup2(saved, 0)
+        os.close(saved)
