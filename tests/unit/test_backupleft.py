@@ -13,14 +13,11 @@ import tarfile
 import pytest
 
 from maild.adapters.backupleft import (
-    DENIED,
     MANIFEST,
     _claim,
-    is_running,
     partial_archive,
     remove_dead_partials,
     remove_dead_stages,
-    remove_if_dead,
     stage_pid,
     stages,
     staging_folder,
@@ -157,28 +154,6 @@ def test_a_partial_archive_name_taken_already_is_not_written_through(tmp_path):
     assert theirs.read_bytes() == b"" and stat.S_IMODE(theirs.stat().st_mode) == 0o644
 
 
-def test_a_backup_folder_this_user_may_not_open_is_taken_for_running_not_removed(
-    tmp_path, monkeypatch
-):
-    """Another user's staging folder (root's `maild backup` seen by the service's
-    user): its lock cannot be tried, so fsck does not call it a leftover of a
-    backup that did not finish, `forget --dry-run` does not count it removed, nor
-    the start's sweep log it removed. One not there any more is no running backup's."""
-    stage = tmp_path / ".backup-4242.1"
-    stage.mkdir()
-    assert not is_running(str(tmp_path / ".backup-4243.1"))
-
-    def denied(*_args: object) -> int:
-        raise PermissionError(13, "Permission denied", str(stage))
-
-    monkeypatch.setattr(os, "open", denied)
-    assert is_running(str(stage))
-    assert remove_if_dead(str(stage)) == DENIED
-    assert remove_dead_stages(tmp_path) == []
-    monkeypatch.undo()
-    assert stage.is_dir()
-
-
 def test_only_real_folders_are_staging_folders_and_they_come_in_name_order(tmp_path):
     """A file or a symlink named like a staging folder is no backup's: not removed as
     one (nor is the folder a link leads to), and no error stops the start's sweep."""
@@ -205,14 +180,3 @@ def test_what_only_looks_like_a_partial_archive_stays(tmp_path):
     before = sorted(os.listdir(tmp_path))
     assert remove_dead_partials(tmp_path, "maild-20261206-020000.tar.gz") == []
     assert sorted(os.listdir(tmp_path)) == before and dead.exists()
-
-
-def test_a_backup_folder_it_may_not_list_is_left(tmp_path, monkeypatch):
-    """A drop folder (mode 0333) `maild backup` may write to but not list: no partial
-    of a dead backup can be found there, and the backup goes on."""
-
-    def unlistable(path: object) -> object:
-        raise PermissionError(13, "Permission denied", str(path))
-
-    monkeypatch.setattr(os, "scandir", unlistable)
-    assert remove_dead_partials(tmp_path, "maild-20261206-020000.tar.gz") == []
