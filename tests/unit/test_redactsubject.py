@@ -102,3 +102,27 @@ def test_a_mail_of_a_head_alone_is_redacted():
     all head: its subject is redacted as any other's."""
     out = redact_head(b"From: a@b.ru\r\nSubject: password Qwerty123\r\n")
     assert out is not None and b"Qwerty123" not in out and out.startswith(b"From: a@b.ru\r\n")
+
+
+def test_a_head_whose_first_line_begins_with_a_space_is_still_read():
+    """A damaged head whose first line begins with a space (a continuation of nothing)
+    is read as its own field: the Subject after it is redacted, nothing raised."""
+    raw = b" stray\r\nSubject: password Qwerty123\r\n\r\nbody\r\n"
+    out = redact_head(raw)
+    assert out is not None and out.startswith(b" stray\r\n") and b"Qwerty123" not in out
+
+
+def test_a_crlf_mail_whose_body_has_lf_blank_lines_keeps_its_body():
+    """The head of a CRLF mail ends at its first CRLF blank line even when its body
+    holds an LF one further on: a head quoted there is the body's, kept byte for byte."""
+    body = b"-- forwarded --\nSubject: password Qwerty123\n\nmore\r\n"
+    raw = b"From: a@b.ru\r\nSubject: password Qwerty123\r\n\r\n" + body
+    out = redact_head(raw)
+    assert out is not None and out.endswith(b"\r\n\r\n" + body)
+    assert b"Qwerty123" not in out.partition(b"\r\n\r\n")[0]
+
+
+def test_a_record_line_that_is_no_object_is_not_read():
+    """An outbox file whose first line is JSON but no record (damaged) is left as it is."""
+    for line in (b"[1, 2]", b"3", b'"subject"', b"null"):
+        assert redact_record_line(line) is None
