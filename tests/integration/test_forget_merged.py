@@ -35,3 +35,21 @@ def test_forget_after_a_merge_leaves_the_spool_copies_the_other_ticket_keeps(
     checked = desk.run("fsck")
     assert checked.code == 0, checked.out
     assert forgotten not in stored_text(tmp_path)
+
+
+def test_forget_of_the_ticket_another_was_merged_into_leaves_that_ones_spool_copies(
+    tmp_path: Path,
+) -> None:
+    """Olga's ticket merged into Ivan's: Ivan's, erased whole, holds copies of her
+    records, whose spool copies her ticket still names; they stay."""
+    desk = Desk(tmp_path, dead_port())
+    ivan = desk.ingest_tid(make_mail(sender=f"Иван <{IVAN}>", subject="Ошибка оплаты"))
+    olga = desk.ingest_tid(make_mail(sender=OLGA, subject="Та же ошибка"))
+    desk.ingest(staff_reply(olga, "Смотрю.\n#assign anna@example.com"))
+    desk.ingest(staff_reply(olga, f"#merge {ivan}", msgid="<merge@example.com>"))
+    assert desk.run("fsck").code == 0
+    r = desk.run("forget", IVAN)
+    assert r.code == 0, r.err
+    checked = desk.run("fsck")
+    assert checked.code == 0, checked.out
+    assert IVAN not in stored_text(tmp_path)
