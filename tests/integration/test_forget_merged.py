@@ -53,3 +53,22 @@ def test_forget_of_the_ticket_another_was_merged_into_leaves_that_ones_spool_cop
     checked = desk.run("fsck")
     assert checked.code == 0, checked.out
     assert IVAN not in stored_text(tmp_path)
+
+
+def test_forget_follows_a_chain_of_merges_to_the_ticket_that_keeps_the_copies(
+    tmp_path: Path,
+) -> None:
+    """Ivan's ticket merged into his second, that one into Olga's: the staff reply of
+    the first, in Olga's ticket as staff's mail, keeps its spool copy."""
+    desk = Desk(tmp_path, dead_port())
+    first = desk.ingest_tid(make_mail(sender=f"Иван <{IVAN}>", subject="Ошибка оплаты"))
+    second = desk.ingest_tid(make_mail(sender=IVAN, subject="Снова ошибка"))
+    olga = desk.ingest_tid(make_mail(sender=OLGA, subject="Та же ошибка"))
+    desk.ingest(staff_reply(first, f"Смотрю.\n#assign anna@example.com\n\n> {IVAN} писал"))
+    desk.ingest(staff_reply(first, f"#merge {second}", msgid="<merge1@example.com>"))
+    desk.ingest(staff_reply(second, f"#merge {olga}", msgid="<merge2@example.com>"))
+    r = desk.run("forget", IVAN)
+    assert r.code == 0, r.err
+    checked = desk.run("fsck")
+    assert checked.code == 0, checked.out
+    assert IVAN not in stored_text(tmp_path)
