@@ -212,3 +212,16 @@ def test_a_subject_quoting_another_tickets_tag_reads_back_as_its_own_ticket():
         )
         assert find_tid(str(msg["Subject"])) == "1234-5678", msg["Subject"]
         assert "4321-8765" in str(msg["Subject"])
+
+
+def test_a_mail_with_files_has_crlf_line_ends_only_and_its_files_read_back():
+    """SMTP carries CRLF lines: a bare LF in a file's base64 lines is refused by a relay
+    that forbids it (postfix's smtpd_forbid_bare_newline) or mangled by another."""
+    from maild.render import Renderer
+
+    data = bytes(range(256)) * 3  # more than one base64 line
+    raw = Renderer.content("текст\n", [("отчёт.bin", "application/octet-stream", data)], "<m@x>")
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    msg = email.message_from_bytes(b"MIME-Version: 1.0\r\n" + raw, policy=email.policy.default)
+    [part] = list(msg.iter_attachments())
+    assert part.get_content() == data

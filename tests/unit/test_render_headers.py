@@ -108,6 +108,15 @@ def test_a_display_name_too_long_for_one_line_keeps_its_address_and_text():
     assert str(make_header(decode_header(encoded))) == display
 
 
+def test_a_long_ascii_display_name_keeps_lines_within_998_octets():
+    """A plain name longer than a line (a pasted signature as the From name) is
+    encoded and split, not written as one line a relay refuses or cuts."""
+    for display in ("Support " * 150, '"Support", ' * 120):
+        raw = mailbox_field("To", [(display.strip(), "a@x.ru")])
+        check_lines(raw)
+        assert [a for _, a in read_addresses(raw)] == ["a@x.ru"]
+
+
 @settings(max_examples=300, deadline=None)
 @given(TEXT)
 def test_any_subject_reads_back_exactly(subject):
@@ -123,6 +132,15 @@ def test_subject_that_looks_like_an_encoded_word_is_not_decoded():
     subject = "Почему =?utf-8?q?x?= в теме? [TID#1234-5678]"
     for text in (subject, "plain =?utf-8?q?x?= text"):
         assert str(parse(header_line("Subject", text))["Subject"]) == text
+
+
+def test_a_subject_longer_than_a_line_is_split_and_reads_back():
+    """A pasted log line as the subject, with or without a bracket near its end, goes
+    out in lines of at most 998 octets (RFC 5322 2.1.1), not refused or cut by a relay."""
+    for subject in ("x" * 1200, "Ошибка [" + "x" * 1200 + "]", "a [" + "b" * 1200):
+        raw = header_line("Subject", subject)
+        check_lines(raw)
+        assert str(parse(raw)["Subject"]) == subject
 
 
 @settings(max_examples=200, deadline=None)
@@ -259,3 +277,18 @@ def test_a_subject_whose_last_bracket_holds_cyrillic_stays_ascii_on_the_wire():
     raw = header_line("Subject", subject)
     check_lines(raw)
     assert str(parse(raw)["Subject"]) == subject
+
+
+def test_a_display_name_that_looks_like_an_encoded_word_reads_back_as_written():
+    """A name such as "=?utf-8?b?...?=" is itself encoded, else a client decodes it and
+    shows staff another name than the one the customer gave."""
+    for name in ("=?utf-8?b?0JjQstCw0L0=?=", "=?utf-8?q?Admin?="):
+        assert read_addresses(mailbox_field("To", [(name, "a@x.ru")])) == [(name, "a@x.ru")]
+
+
+def test_an_empty_entry_of_an_address_list_is_left_out():
+    """A list "a, , b" (a customer's Cc) is written "a, b": an empty element is the
+    obsolete syntax RFC 5322 4.4 says not to generate."""
+    raw = address_field("Cc", ["a@x.ru, , b@x.ru", "c@x.ru,"])
+    assert raw == b"Cc: a@x.ru, b@x.ru, c@x.ru\r\n"
+    assert not parse(raw)["Cc"].defects
