@@ -208,3 +208,26 @@ def test_a_damaged_p7m_never_costs_the_mail(changes, cut, open_length):
     msg = parse(mail(root=bytes(data[: len(data) - cut % len(data)])))
     assert msg.from_addr == "ivan@shop.ru" and msg.subject == "x"
     assert not (msg.parse_problem or "").startswith(("unparseable", "unreadable part"))
+
+
+def test_a_file_of_another_type_named_p7m_is_a_file_of_that_type_and_no_problem():
+    """Only a p7m type, or a relay's octet-stream, named *.p7m is opened as S/MIME: a
+    PDF whose name ends in .p7m stays the PDF, and staff hear of no unreadable S/MIME."""
+    msg = parse(mail(p7m_part(b"%PDF-1.4\n%%EOF\n", ctype="application/pdf", name="акт.p7m")))
+    assert msg.parse_problem is None
+    assert [(a.filename, a.content_type) for a in msg.attachments] == [
+        ("акт.p7m", "application/pdf")
+    ]
+
+
+def test_staff_are_told_when_the_signed_letter_itself_was_cut_by_a_cap():
+    """A signed letter of more parts than maild parses is read as text, and the staff
+    notice says so, as of the same letter sent unsigned."""
+    from maild.domain import limits
+
+    parts = (f"--B\r\nContent-Type: text/plain\r\n\r\nx{i}\r\n" for i in range(5001))
+    assert limits.MAX_DELIMITER_LINES < 5001
+    content = 'Content-Type: multipart/mixed; boundary="B"\r\n\r\n' + "".join(parts) + "--B--\r\n"
+    msg = parse(mail(root=signed(content.encode())))
+    assert msg.parse_problem == parse(HEAD.encode() + content.encode()).parse_problem
+    assert msg.parse_problem is not None and "частей MIME больше предела" in msg.parse_problem
