@@ -71,6 +71,7 @@ def test_not_dash_escaped_text_is_kept_as_written():
     """GnuPG's --not-dash-escaped (for patches) says so in a header: «- » stays."""
     text = f"{BEGIN_SIGNED}\nNotDashEscaped: You need GnuPG\n\n- a\n--- b\n{SIGNATURE}"
     assert read_inline(text).text == "- a\n--- b\n"
+    assert read_inline(text.replace("NotDash", "notdash")).text == "- a\n--- b\n"
 
 
 def test_armour_headers_above_the_radix_64_are_part_of_the_block():
@@ -116,6 +117,10 @@ def test_a_block_broken_off_by_the_next_begin_leaves_that_one_to_be_read():
     assert read_inline(text).text == f"{BEGIN_SIGNED}\nHash: SHA256\n\nначало\n" + TYPED
     text = f"{BEGIN_MESSAGE}\n\nhQEMA\n" + ENCRYPTED
     assert read_inline(text) == Inline(f"{BEGIN_MESSAGE}\n\nhQEMA\n", (ENCRYPTED,))
+    # an encrypted block standing unescaped in a signed text is cut out all the same
+    opened = f"{BEGIN_SIGNED}\nHash: SHA256\n\nначало\n"
+    text = opened + ENCRYPTED + SIGNATURE
+    assert read_inline(text) == Inline(opened + SIGNATURE, (ENCRYPTED,))
 
 
 ARMOUR_LINES = [
