@@ -38,7 +38,10 @@ def test_a_bold_command_mistyped_is_told() -> None:
 
 @pytest.mark.parametrize(
     "typed",
-    ["*Важно*", "*#123*", "*#хештег*", "/#/settings/", "_#_", "*#close", "*#close*x", "**"],
+    [
+        *("*Важно*", "*#123*", "*#хештег*", "/#/settings/", "_#_", "*#close", "*#close*x", "**"),
+        *('"#close"', "-#close-", "=#close="),  # a pair, but of no mark of emphasis
+    ],
 )
 def test_other_lines_in_marks_are_text(typed: str) -> None:
     parsed = parse_reply(f"{ANSWER}{typed}\n")
