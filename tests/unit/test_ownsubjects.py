@@ -74,6 +74,7 @@ def test_a_value_in_the_prefix_stands_for_a_word_and_blocks_are_not_read():
     assert clean_subject(f"{subject}: оплата: не проходит", own) == "Ошибка: оплата: не проходит"
     assert prefix_of("Subject: {% if a %}Да{% endif %}: {{ subject }}") is None
     assert prefix_of("Subject: Отчёт на {{ date }}") is None
+    assert prefix_of("Subject:  : {{ subject }}") is None  # no words: the subject's own colon
     assert own_subjects([]) is None
 
 
