@@ -73,6 +73,9 @@ def test_placeholders_amid_text_and_blank_lines_are_kept_in_place() -> None:
     # a removed mark leaves one space between words, not two
     assert name_pictures("См. [cid:x@y] выше [cid:z@y]\t и тут", names) == "См. выше и тут"
     assert name_pictures("[cid]", names) == "[cid]"
+    # one at a line's start leaves no blank there; «[cid:]» names no picture: text
+    assert name_pictures("[cid:x@y] Вот ошибка", names) == "Вот ошибка"
+    assert name_pictures("Вот [cid:] так", names) == "Вот [cid:] так"
 
 
 def test_a_long_run_of_blanks_before_a_removed_mark_costs_linear_time() -> None:
