@@ -11,7 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maild.domain.calendar import BusinessCalendar
-from maild.domain.sla import LEVELS, Level, get_level, reaction_due, reminder_at, ru_plural
+from maild.domain.sla import (
+    LEVELS,
+    Level,
+    get_level,
+    reaction_due,
+    reminder_at,
+    ru_count,
+    ru_plural,
+)
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -115,6 +123,12 @@ def test_reaction_ru(level_id: str, text: str) -> None:
 )
 def test_ru_plural(n: int, form: str) -> None:
     assert ru_plural(n, "one", "few", "many") == form
+    assert ru_plural(-n, "one", "few", "many") == form  # «-21 час» as «21 час»
+
+
+def test_ru_count_groups_digits_only_when_asked() -> None:
+    assert ru_count(1021, "день", "дня", "дней") == "1021 день"
+    assert ru_count(1021, "день", "дня", "дней", grouped=True) == "1\u00a0021 день"
 
 
 def test_reaction_ru_singular_forms() -> None:
