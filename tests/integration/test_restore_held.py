@@ -201,3 +201,26 @@ def test_released_mail_goes_with_the_next_pass_not_after_the_old_desks_back_off(
     assert release(outbox, None) == (["mail-1"], True)
     assert outbox.flush(cfg, now, force=False) == (1, 0)
     assert [m.msg["Message-ID"] for m in sink.wait_for(1)] == ["<h1@example.com>"]
+
+
+def test_only_whole_queued_mails_are_held_and_counted_and_only_held_ones_named(tmp_path):
+    """The count `maild restore` reports is of the mails it held: a queue file without a
+    whole record is left and not counted; `maild outbox list` names as held only those
+    that are (one not held has no "held" to name)."""
+    from maild.adapters.outfile import EXT, pack, unpack
+    from maild.adapters.outhold import held, hold_all
+
+    queue = tmp_path / "queue"
+    queue.mkdir()
+    record = {
+        **dict.fromkeys(["from", "kind", "last_error", "message_id", "next_try", "subject"]),
+        **{"id": "a", "sender": "support@desk.example", "to": ["c@shop.example"]},
+        **{"attempts": 0, "tid": None, "queued_at": "2026-11-23T09:00:00+03:00"},
+    }
+    (queue / f"a{EXT}").write_bytes(pack(record, b"Subject: x\n\n"))
+    (queue / f"b{EXT}").write_bytes(b"no record")
+    assert hold_all(queue, "2026-11-23T10:00:00+03:00") == 1
+    meta, _ = unpack(str(queue / f"a{EXT}"), (queue / f"a{EXT}").read_bytes())
+    assert meta["held"] == "2026-11-23T10:00:00+03:00"
+    rows = [{"id": "a", "held": "x"}, {"id": "b"}]
+    assert held(rows) == [{"id": "a", "held": "x"}]  # type: ignore[arg-type]
