@@ -29,6 +29,11 @@ def figures(root: Path) -> dict[str, Any]:
         st = os.statvfs(root)
     except OSError:
         return {"free_bytes": None, "free_files": None, "read_only": None}
+    return read(st, root)
+
+
+def read(st: os.statvfs_result, root: Path) -> dict[str, Any]:
+    """The figures of `root`'s statvfs result `st` (pure)."""
     return {
         "free_bytes": st.f_bavail * st.f_frsize,
         # (a file system without a fixed inode table, btrfs, says 0 of 0: not known)

@@ -331,18 +331,17 @@ def test_a_storage_under_a_hundred_free_inodes_is_full_whatever_space_it_has(fil
     ],
 )
 def test_the_storage_figures_read_its_inodes_and_a_read_only_mount(
-    monkeypatch, tmp_path, files, favail, flag, free_files, read_only
+    tmp_path, files, favail, flag, free_files, read_only
 ):
     """statvfs's figures as status judges them: a file system without an inode table
-    says 0 free of 0 (status said "can make no more files": failing on every btrfs
-    storage), and its read-only flag is what stops the mail."""
+    says 0 free of 0 (read as none left, status was failing on every btrfs storage),
+    and its read-only flag is what stops the mail."""
     from maild import storagehealth
 
     st = SimpleNamespace(
         f_bavail=1 << 20, f_frsize=4096, f_files=files, f_favail=favail, f_flag=flag
     )
-    monkeypatch.setattr(storagehealth.os, "statvfs", lambda _root: st)
-    got = storagehealth.figures(tmp_path)
+    got = storagehealth.read(st, tmp_path)
     assert (got["free_files"], got["read_only"]) == (free_files, read_only)
     assert bool(storagehealth.problems(got)) == read_only
 
