@@ -193,3 +193,17 @@ def test_a_folder_to_chown_whole_is_one_line_and_a_backups_staging_none(
                             problem=lambda path, what: said.append(path))  # fmt: skip
     check_access(check)
     assert said == [os.fspath(folder)]
+
+
+def test_a_name_that_is_no_tids_file_is_a_stray_in_any_folder(tmp_path: Path):
+    """Only «<TID>.json» is a ticket's file: a copy left beside it (1234-5678.orig), a
+    JSON file whose name starts with the folder's digits, or a TID one digit too long
+    is a file no Store reads, named by fsck, not taken for a ticket."""
+    folder = tmp_path / "tickets" / "12"
+    folder.mkdir(parents=True)
+    names = ["1234-5678.orig", "12-old.json", "1234-56789.json", "x1234-5678.json"]
+    for name in names:
+        (folder / name).write_text("{}")
+    assert stray_files(tmp_path) == sorted(folder / name for name in names)
+    for name in names:
+        assert ticket_file_tid(tmp_path, os.fspath(folder), name) is None, name
