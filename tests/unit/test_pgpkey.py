@@ -14,6 +14,8 @@ def test_a_public_key_is_told_by_its_armour_and_its_type_or_name() -> None:
     assert sent_key("OpenPGP_0xABCDEF.asc", "application/pgp-keys", KEY)
     assert sent_key(None, "application/pgp-keys", b"\r\n" + KEY)
     assert sent_key("0xABCDEF.ASC", "application/octet-stream", KEY)  # Enigmail, untyped
+    # a name folded or encoded with a space at its end is the same .asc file
+    assert sent_key("0xABCDEF.asc ", "application/octet-stream", KEY)
 
 
 def test_a_key_saved_with_a_byte_order_mark_is_still_a_key() -> None:
