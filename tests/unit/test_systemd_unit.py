@@ -76,8 +76,10 @@ def test_the_watchdog_is_fed_at_half_its_period_and_only_by_the_process_it_watch
     assert watchdog_interval() == 15.0
     monkeypatch.setenv("WATCHDOG_PID", str(os.getpid() + 1))
     assert watchdog_interval() is None
-    monkeypatch.delenv("WATCHDOG_USEC")
     monkeypatch.delenv("WATCHDOG_PID")
+    monkeypatch.setenv("WATCHDOG_USEC", "30s")  # no count of microseconds: no watchdog
+    assert watchdog_interval() is None
+    monkeypatch.delenv("WATCHDOG_USEC")
     assert watchdog_interval() is None
 
 
@@ -93,5 +95,7 @@ def test_a_state_goes_to_the_notify_socket_an_abstract_one_too(monkeypatch, tmp_
             monkeypatch.setenv("NOTIFY_SOCKET", name)
             assert notify("READY=1\nSTATUS=accepting mail") is True
             assert s.recv(100) == b"READY=1\nSTATUS=accepting mail"
+    monkeypatch.setenv("NOTIFY_SOCKET", str(tmp_path / "gone"))  # no one listens there
+    assert notify("READY=1") is False
     monkeypatch.delenv("NOTIFY_SOCKET")
     assert notify("READY=1") is False
