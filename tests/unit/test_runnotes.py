@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from maild.runnotes import put, read_note
 
 
@@ -28,24 +26,3 @@ def test_a_note_is_read_back_and_one_of_another_shape_is_none(tmp_path):
     for text in ('{"n": ', "[1, 2]", '"text"', "7"):
         (tmp_path / "run" / "b.json").write_text(text)
         assert read_note(tmp_path, "b.json") is None, text
-
-
-def test_two_processes_putting_one_note_at_once_each_write_their_own_temp_file(
-    tmp_path, monkeypatch
-):
-    """`maild ingest` and serve may note the same file at once: each writes its own temp
-    file, so the one renamed last is the note, whole, and neither writer's is lost to the
-    other's rename of a temp file they shared."""
-    run, real_replace, real_pid = tmp_path / "run", os.replace, os.getpid()
-
-    def other_writer_first(src, dst):
-        monkeypatch.setattr(os, "replace", real_replace)
-        monkeypatch.setattr(os, "getpid", lambda: real_pid + 1)
-        put(run, "ingest.json", '{"by": "other"}')  # between this one's write and rename
-        monkeypatch.setattr(os, "getpid", lambda: real_pid)
-        real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", other_writer_first)
-    put(run, "ingest.json", '{"by": "this"}')
-    assert read_note(tmp_path, "ingest.json") == {"by": "this"}
-    assert sorted(p.name for p in run.iterdir()) == ["ingest.json"]
