@@ -130,6 +130,22 @@ def test_a_list_that_never_went_leaves_its_customer_untold():
     assert steps(t, REMIND, staff=STAFF[:1], head=None, queued=queued) == []
 
 
+def test_an_escalation_s_list_is_looked_for_among_the_escalation_lists():
+    """The head's escalation that went in his list of escalations is not due again:
+    the outbox is asked for that kind's list, not the reminders' (nor the other way:
+    a reminders' list of that moment does not stand for the escalation)."""
+    late = DUE + timedelta(minutes=5)
+    due = customer_due(DUE.isoformat(), "1234-5678")
+    sent = {
+        done_key("reminder", due): REMIND.isoformat(),
+        list_key("escalation", due, HEAD): late.isoformat(),
+    }
+    t = ticket(sent=sent)
+    for kind, expected in (("escalation", []), ("reminder", [("escalation", [HEAD])])):
+        queued = lambda k, kind=kind: lambda person, at: k == kind  # noqa: E731
+        assert steps(t, late, queued=queued) == expected
+
+
 heads = st.sampled_from([None, HEAD, STAFF[0]])
 offsets = st.timedeltas(timedelta(hours=-10), timedelta(days=5))
 
