@@ -158,3 +158,24 @@ def test_a_post_from_the_page_answers_the_last_message_that_page_shows():
 
     assert last_shown(TICKET, THREAD[:4], PETR) == "<s3@x>"
     assert last_shown(TICKET, THREAD[:4], IVAN) == "<c4@x>"
+
+
+def test_an_answer_is_shown_to_whom_its_copies_went():
+    """A customer who got a staff answer as a copy of their own (the record's
+    "copies"), though not in its "to", got it by mail: their page shows it."""
+    copied = answer(3, [IVAN], copies={IVAN: "<a>", PETR: "<b>"})
+    assert shown_to(TICKET, [copied], PETR) == [True]
+    assert shown_to(TICKET, [answer(3, [IVAN], copies={IVAN: "<a>"})], PETR) == [False]
+
+
+def test_the_last_message_a_merge_moved_is_part_of_the_thread_as_it_stood():
+    """A merge written in a note (not shown): the last message it moved is at the
+    merge moment itself, and is shown to everyone with the rest of that thread."""
+    moved = [
+        customer(0, OLGA, merged_from="3333-4444"),
+        answer(5, [OLGA], merged_from="3333-4444"),
+        {**note(7), "merged_from": "3333-4444", "commands": ["#merge 1111-2222"]},
+    ]
+    ticket = {**TICKET, "participants": [IVAN, OLGA, PETR]}
+    assert shown_to(ticket, moved[:2], PETR) == [True, True]
+    assert shown_to(ticket, moved, PETR) == [True, True, False]
