@@ -85,3 +85,15 @@ def test_pasted_bmps_share_a_line_counted_and_other_refusals_stay_as_they_were()
     assert pictures == "2 картинки, вставленные в текст письма"
     assert "вставьте снимки" in why and "пришлите их файлами" in why
     assert empty == "image003.png"
+
+
+def test_a_line_carries_every_file_it_stands_for() -> None:
+    """A line's files are all those it names or counts: a confirmation counts the
+    files of the lines past its list by them («и ещё файлов …»: decision.att_ctx)."""
+    files = [(f"{n}.bmp", "image/bmp", bmp_bytes()) for n in range(MAX_NAMES + 2)]
+    files += [(f"image00{n}.bmp", "image/bmp", bmp_bytes()) for n in range(3)]
+    pasted = [False] * (MAX_NAMES + 2) + [True] * 3
+    refused = [d for d in decide_all(files, AttachmentPolicy(), pasted) if not d.accepted]
+    got = refused_lines(refused)
+    assert [len(line.files) for line in got] == [MAX_NAMES + 2, 3]
+    assert [d for line in got for d in line.files] == refused
