@@ -24,8 +24,9 @@ REFUSED_LOG = "refused.log"
 
 
 def open_log(path: Path) -> int:
-    """The log at `path`, opened for appending (raises OSError)."""
-    return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    """The log at `path`, opened for appending (and reading its last byte:
+    append_whole; raises OSError)."""
+    return os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)
 
 
 def read_sent_log(sent: Path) -> dict[str, tuple[str, int]]:
@@ -51,15 +52,22 @@ def append_line(fd: int, line: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+def append_whole(fd: int, line: bytes) -> None:
+    """Append `line` (append_line) to the log open as `fd` (open_log) on a line of its
+    own: a line a full disk cut short ends the log unfinished, and the next one glued
+    to it made the reader lose both."""
+    end = os.fstat(fd).st_size
+    torn = end > 0 and os.pread(fd, 1, end - 1) != b"\n"
+    append_line(fd, b"\n" + line if torn else line)
+
+
 def log_refused(sent: Path, meta: OutboxEntry) -> None:
-    """Append the refused log's line for `meta`, whole (append_line: raises OSError
-    when a full disk takes part of it), on a line of its own after a line cut so."""
+    """Append the refused log's line for `meta`, whole (append_whole: raises OSError
+    when a full disk takes part of it)."""
     line = f"{meta['id']} {meta.get('last_try') or meta['queued_at']}\n".encode()
-    fd = os.open(sent / REFUSED_LOG, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)
+    fd = open_log(sent / REFUSED_LOG)
     try:
-        end = os.fstat(fd).st_size
-        torn = end > 0 and os.pread(fd, 1, end - 1) != b"\n"
-        append_line(fd, b"\n" + line if torn else line)
+        append_whole(fd, line)
     finally:
         os.close(fd)
 

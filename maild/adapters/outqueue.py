@@ -67,7 +67,6 @@ class OutQueue:
         self.broken: dict[str, str] = {}  # queue files that cannot go: why (log_broken)
         self._said: set[str] = set()
         self.raced: list[OutboxEntry] = []  # sent, found in sent/: withdrawn? (outrace)
-        self._log_torn = False  # the sent log's last line was cut short (append_line)
         # staff and the head as this process's config names them (App sets it): whom
         # mail is queued to as, kept on its record (domain.leftstaff)
         self.members: Members | None = None
@@ -280,12 +279,7 @@ class OutQueue:
                 return
             self.raced.append(meta)
         line = f"{meta['id']} {now.isoformat()} {meta['attempts'] + 1}\n".encode()
-        # a line cut short by a full disk ends the log unfinished: the next one starts
-        # on a line of its own (it was glued to it, and the reader lost both); a write
-        # that fails is taken as cut (an empty line at worst, which the reader skips)
-        torn, self._log_torn = self._log_torn, True
-        outlogs.append_line(sent_log, b"\n" + line if torn else line)
-        self._log_torn = False
+        outlogs.append_whole(sent_log, line)
         self._unmark(meta["id"])
 
     def _unmark(self, mail_id: str) -> None:
